@@ -1,0 +1,14 @@
+// C functions Swift's Glibc module does not expose: heap statistics and total
+// system memory (INFO memory).
+#ifndef REDSTART_SHIMS_H
+#define REDSTART_SHIMS_H
+
+#include <stddef.h>
+
+/// Bytes handed out by malloc and not yet freed (glibc's mallinfo2).
+size_t redstart_heap_allocated_bytes(void);
+
+/// Total physical memory of the machine in bytes (sysinfo).
+unsigned long long redstart_total_system_memory(void);
+
+#endif

@@ -1,0 +1,39 @@
+// A command or subcommand name folded to lowercase and held inline (no heap),
+// so the gatekeeper can look a request's name up without allocating. Names
+// longer than `capacity` bytes are not command names; they never match.
+import RedstartRESP
+
+/// A lowercase command name of at most 32 bytes, stored inline.
+public struct CommandName: Hashable, Sendable {
+    public static let capacity = 32
+    private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
+    private var length: UInt8 = 0
+
+    /// The name from raw bytes, ASCII-lowercased; nil when too long.
+    init?(bytes raw: UnsafeRawBufferPointer) {
+        guard raw.count <= Self.capacity else { return nil }
+        self.init()
+        withUnsafeMutableBytes(of: &self) { out in
+            for i in 0..<raw.count {
+                let byte = raw[i]
+                out[i] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte
+            }
+        }
+        // The length lives after the 32 name bytes; set it last.
+        length = UInt8(raw.count)
+    }
+
+    /// The name of argument `index` of a request.
+    init?(_ arguments: CommandArguments, at index: Int) {
+        guard let name = arguments.withBytes(at: index, { CommandName(bytes: $0) }) else { return nil }
+        self = name
+    }
+
+    /// A name from text (the command table's own names).
+    public init(_ text: String) {
+        var text = text
+        self = text.withUTF8 { CommandName(bytes: UnsafeRawBufferPointer($0)) }!
+    }
+
+    private init() {}
+}

@@ -1,0 +1,23 @@
+// The engine's periodic work, run `hz` times a second by the server (Redis's
+// serverCron): stats sampling, the end of CLIENT PAUSE, idle client timeouts.
+// Later: active expiry, incremental rehashing.
+
+extension Engine {
+    /// One cron tick.
+    public func cron() {
+        cronLoops += 1
+        let now = clock.wallMilliseconds
+        // Instantaneous metrics are sampled every 100 ms, as Redis does.
+        if now - lastStatsSample >= 100 {
+            lastStatsSample = now
+            stats.opsSamples.sample(count: stats.totalCommandsProcessed, at: now)
+            stats.inputSamples.sample(count: stats.netInputBytes, at: now)
+            stats.outputSamples.sample(count: stats.netOutputBytes, at: now)
+        }
+        checkPauseDeadline()
+        // Idle clients are checked about once a second.
+        if cronLoops % max(1, hz) == 0 {
+            closeIdleClients()
+        }
+    }
+}

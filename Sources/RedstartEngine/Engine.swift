@@ -1,0 +1,192 @@
+// The engine: all data and all command execution, on one thread. The server
+// layer drives it with openSession / execute / closeSession / cron; nothing
+// here knows about sockets or files (see EngineHost for what it asks of the
+// process). Settings the hot path reads are mirrored from the ConfigStore into
+// plain fields by applyConfig(), so a command never parses config text.
+import NIOCore
+import RedstartRESP
+
+/// The Redis-compatible state machine.
+public final class Engine {
+    /// Redis version reported to clients (they gate features on it).
+    public static let redisVersion = "7.0.15"
+    /// Redstart's own version.
+    public static let redstartVersion = "0.1.0"
+
+    public let table: CommandTable
+    public let config: ConfigStore
+    public let clock: any EngineClock
+    public weak var host: (any EngineHost)?
+    public private(set) var databases: [Database]
+
+    public var stats = ServerStats()
+    /// COMMAND DOCS and key-spec metadata, parsed on first use.
+    let catalog = CommandCatalog()
+    public var slowlog = Slowlog()
+    public var latency = LatencyMonitor()
+
+    /// Connected sessions by client id.
+    public private(set) var sessions: [Int64: Session] = [:]
+    /// Sessions in MONITOR mode, in the order they started monitoring.
+    var monitors: [Session] = []
+    private var nextClientID: Int64 = 1
+
+    /// When the server started, in unix milliseconds and monotonic microseconds.
+    public let startTime: Int64
+    public let startMonotonic: Int64
+    /// Unix time (milliseconds) cached at the start of the running command.
+    public private(set) var commandTime: Int64
+    /// Unix seconds of the last successful save (LASTSAVE).
+    public var lastSaveTime: Int64
+    /// Counts cron runs (for tasks that run every N cycles).
+    var cronLoops = 0
+    /// When the instantaneous metrics were last sampled (unix milliseconds).
+    var lastStatsSample: Int64 = 0
+    /// The replication ID INFO reports (random per start, as Redis's master_replid).
+    public let replicationID: String = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+
+    // MARK: Settings mirrored from the config
+
+    public private(set) var requirePass: String?
+    public private(set) var protocolLimits = ProtocolLimits()
+    public private(set) var queryBufferLimit = 1024 * 1024 * 1024
+    public private(set) var maxClients = 10000
+    /// Idle seconds before a client is closed; 0 = never.
+    public private(set) var idleTimeout = 0
+    public private(set) var outputLimits = OutputBufferLimits.defaults
+    public private(set) var isProtectedMode = true
+    public private(set) var hz = 10
+    var slowlogThreshold: Int64 = 10000
+    var slowlogMaxLength = 128
+    var latencyThreshold: Int64 = 0
+    var debugCommandAccess: ProtectedAccess = .no
+    var protectedConfigAccess: ProtectedAccess = .no
+    public private(set) var logLevel: LogLevel = .notice
+
+    // MARK: CLIENT PAUSE
+
+    /// The active pause, if any.
+    var pause: ClientPause?
+    /// Sessions whose next command waits for the pause to end, in arrival order.
+    var pausedSessions: [Session] = []
+
+    public init(config: ConfigStore = ConfigStore(), clock: any EngineClock = SystemClock(), table: CommandTable = .standard()) {
+        self.config = config
+        self.clock = clock
+        self.table = table
+        let now = clock.wallMilliseconds
+        self.startTime = now
+        self.startMonotonic = clock.monotonicMicroseconds
+        self.commandTime = now
+        self.lastSaveTime = now / 1000
+        let count = Int(config.integer("databases"))
+        self.databases = (0..<count).map { Database(index: $0) }
+        applyConfig()
+    }
+
+    /// Re-reads every mirrored setting from the config store.
+    public func applyConfig() {
+        let password = config["requirepass"]
+        requirePass = password.isEmpty ? nil : password
+        protocolLimits.maxBulkLength = Int(config.integer("proto-max-bulk-len"))
+        queryBufferLimit = Int(config.integer("client-query-buffer-limit"))
+        maxClients = Int(config.integer("maxclients"))
+        idleTimeout = Int(config.integer("timeout"))
+        outputLimits = OutputBufferLimits(config["client-output-buffer-limit"]) ?? .defaults
+        isProtectedMode = config.bool("protected-mode")
+        hz = max(1, min(500, Int(config.integer("hz"))))
+        slowlogThreshold = config.integer("slowlog-log-slower-than")
+        slowlogMaxLength = Int(config.integer("slowlog-max-len"))
+        slowlog.trim(to: slowlogMaxLength)
+        latencyThreshold = config.integer("latency-monitor-threshold")
+        debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
+        protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
+        logLevel = LogLevel(name: config["loglevel"]) ?? .notice
+    }
+
+    // MARK: Sessions
+
+    /// Whether another client may connect (`maxclients`).
+    public var canAcceptClient: Bool { sessions.count < maxClients }
+
+    /// Registers a new client connection.
+    public func openSession(transport: (any SessionTransport)?) -> Session {
+        let session = Session(id: nextClientID, now: clock.wallMilliseconds, transport: transport)
+        nextClientID += 1
+        session.isAuthenticated = requirePass == nil
+        sessions[session.id] = session
+        stats.totalConnectionsReceived += 1
+        return session
+    }
+
+    /// Forgets a client whose connection closed.
+    public func closeSession(_ session: Session) {
+        sessions.removeValue(forKey: session.id)
+        if session.isMonitor {
+            monitors.removeAll { $0 === session }
+        }
+        if session.isPaused {
+            pausedSessions.removeAll { $0 === session }
+        }
+    }
+
+    /// Bytes held by normal clients' buffers (INFO mem_clients_normal).
+    public var clientsMemory: Int {
+        sessions.values.reduce(0) { total, session in
+            total + session.reply.buffer.capacity + (session.transport?.queryBufferLength ?? 0)
+                + (session.transport?.pendingOutputBytes ?? 0)
+        }
+    }
+
+    /// Sessions in connection order.
+    public var sessionsInOrder: [Session] {
+        sessions.values.sorted { $0.id < $1.id }
+    }
+
+    /// Whether `session` must authenticate before running commands.
+    public func isAuthenticationRequired(_ session: Session) -> Bool {
+        !session.isAuthenticated
+    }
+
+    /// Writes a log line through the host (if any) when `level` passes `loglevel`.
+    public func log(_ level: LogLevel, _ message: @autoclosure () -> String) {
+        guard level >= logLevel else { return }
+        host?.log(level, message())
+    }
+
+    // MARK: Time
+
+    /// Refreshes the cached command time.
+    func updateCommandTime() {
+        commandTime = clock.wallMilliseconds
+    }
+
+    /// Seconds since start.
+    public var uptimeSeconds: Int64 { (clock.monotonicMicroseconds - startMonotonic) / 1_000_000 }
+}
+
+/// Who may use a protected command or config (enable-debug-command, ...).
+enum ProtectedAccess {
+    case no, yes, local
+
+    init(_ text: String) {
+        switch text {
+        case "yes": self = .yes
+        case "local": self = .local
+        default: self = .no
+        }
+    }
+
+    /// Whether `session` may use the protected action.
+    func allows(_ session: Session) -> Bool {
+        switch self {
+        case .yes: return true
+        case .no: return false
+        case .local:
+            guard let transport = session.transport else { return true }
+            if transport.isUnixSocket { return true }
+            let address = transport.remoteAddress
+            return address.hasPrefix("127.0.0.1:") || address.hasPrefix("[::1]:") || address.hasPrefix("::1:")
+        }
+    }
+}

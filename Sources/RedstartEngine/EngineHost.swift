@@ -1,0 +1,88 @@
+// What the engine asks of the process around it (the server layer): facts
+// about the process for INFO, and actions that touch files, sockets or the
+// process itself (SHUTDOWN, CONFIG REWRITE, applying `dir` or `port`).
+
+/// How SHUTDOWN was asked to treat persistence.
+public enum ShutdownMode: Sendable {
+    case standard, save, noSave
+}
+
+/// Facts about the server process for INFO server and HELLO.
+public struct ProcessFacts: Sendable {
+    public var processID: Int
+    public var tcpPort: Int
+    public var executable: String
+    public var configFile: String
+    public var runID: String
+    public var os: String
+    public var archBits: Int
+
+    public init(
+        processID: Int = 0, tcpPort: Int = 0, executable: String = "", configFile: String = "",
+        runID: String = String(repeating: "0", count: 40), os: String = "", archBits: Int = 64
+    ) {
+        self.processID = processID
+        self.tcpPort = tcpPort
+        self.executable = executable
+        self.configFile = configFile
+        self.runID = runID
+        self.os = os
+        self.archBits = archBits
+    }
+}
+
+/// Process-level resource figures for INFO memory and INFO cpu.
+public struct ResourceUsage: Sendable {
+    public var residentBytes: Int = 0
+    public var allocatedBytes: Int = 0
+    public var systemMemoryBytes: Int = 0
+    public var userCPUSeconds: Double = 0
+    public var systemCPUSeconds: Double = 0
+
+    public init() {}
+}
+
+/// The server layer, as the engine sees it.
+public protocol EngineHost: AnyObject {
+    /// Facts about the process.
+    var processFacts: ProcessFacts { get }
+    /// Current memory and CPU use.
+    func resourceUsage() -> ResourceUsage
+    /// Stops the server after the current command; returns an error text to refuse.
+    func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
+    /// Writes the current configuration back to the config file (CONFIG REWRITE).
+    func rewriteConfig() throws(ReplyError)
+    /// Applies a changed parameter that needs the process (dir, port, bind, ...).
+    /// Throws the error text to refuse the new value.
+    func applyConfig(_ name: String, value: String) throws(ConfigError)
+    /// Writes a line to the server log.
+    func log(_ level: LogLevel, _ message: String)
+}
+
+/// Redis's log levels, with the mark each prints.
+public enum LogLevel: Int, Sendable, Comparable {
+    case debug = 0, verbose, notice, warning
+
+    /// `.` debug, `-` verbose, `*` notice, `#` warning.
+    public var mark: Character {
+        switch self {
+        case .debug: return "."
+        case .verbose: return "-"
+        case .notice: return "*"
+        case .warning: return "#"
+        }
+    }
+
+    /// The level named by the `loglevel` setting.
+    public init?(name: String) {
+        switch name {
+        case "debug": self = .debug
+        case "verbose": self = .verbose
+        case "notice": self = .notice
+        case "warning": self = .warning
+        default: return nil
+        }
+    }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}

@@ -1,0 +1,108 @@
+// Server commands: INFO, DBSIZE, TIME, LASTSAVE, MONITOR, SHUTDOWN and the
+// DEBUG subcommands client test suites use (SLEEP, ERROR). CONFIG, COMMAND,
+// SLOWLOG, LATENCY and MEMORY have files of their own.
+#if canImport(Glibc)
+import Glibc
+#endif
+import RedstartRESP
+
+enum ServerFamily: CommandFamily {
+    static let commands: [CommandSpec] = [
+        .init("info", arity: -1, flags: [.loading, .stale], acl: [.dangerous], group: "server", run: info),
+        .init("dbsize", arity: 1, flags: [.readonly, .fast], acl: [.keyspace], group: "server", run: dbsize),
+        .init("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", run: time),
+        .init("lastsave", arity: 1, flags: [.loading, .stale, .fast], acl: [.admin, .dangerous], group: "server", run: lastsave),
+        .init("monitor", arity: 1, flags: [.admin, .noScript, .loading, .stale], group: "server", run: monitor),
+        .init(
+            "shutdown", arity: -1, flags: [.admin, .noScript, .loading, .stale, .noMulti, .allowBusy],
+            group: "server", run: shutdown),
+        .init(
+            "debug", arity: -2, flags: [.admin, .noScript, .loading, .stale, .protected], group: "server",
+            run: debug),
+    ]
+
+    /// INFO [section ...] → verbatim string.
+    static func info(_ cmd: CommandContext) throws(ReplyError) {
+        let sections = (1..<cmd.args.count).map { cmd.args.string(at: $0) }
+        cmd.reply.verbatim(InfoReport(engine: cmd.engine).text(sections: sections))
+    }
+
+    /// DBSIZE → integer: keys in the selected database.
+    static func dbsize(_ cmd: CommandContext) throws(ReplyError) {
+        cmd.reply.integer(cmd.db.count)
+    }
+
+    /// TIME → [unix seconds, microseconds] as bulk strings.
+    static func time(_ cmd: CommandContext) throws(ReplyError) {
+        let now = cmd.engine.clock.wallMicroseconds
+        cmd.reply.arrayHeader(2)
+        cmd.reply.bulk(decimal: now / 1_000_000)
+        cmd.reply.bulk(decimal: now % 1_000_000)
+    }
+
+    /// LASTSAVE → integer: unix time of the last successful save.
+    static func lastsave(_ cmd: CommandContext) throws(ReplyError) {
+        cmd.reply.integer(cmd.engine.lastSaveTime)
+    }
+
+    /// MONITOR → +OK, then one status line per command the server runs.
+    static func monitor(_ cmd: CommandContext) throws(ReplyError) {
+        guard !cmd.session.isMonitor else { return }  // a second MONITOR is ignored, as in Redis
+        cmd.engine.startMonitoring(cmd.session)
+        cmd.reply.ok()
+    }
+
+    /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT] → no reply on success (the server exits).
+    static func shutdown(_ cmd: CommandContext) throws(ReplyError) {
+        var mode = ShutdownMode.standard
+        var now = false
+        var force = false
+        var abort = false
+        for index in 1..<cmd.args.count {
+            if cmd.argument(index, is: "nosave") {
+                mode = .noSave
+            } else if cmd.argument(index, is: "save") {
+                mode = .save
+            } else if cmd.argument(index, is: "now") {
+                now = true
+            } else if cmd.argument(index, is: "force") {
+                force = true
+            } else if cmd.argument(index, is: "abort") {
+                abort = true
+            } else {
+                throw .syntax
+            }
+        }
+        if abort {
+            guard cmd.args.count == 2 else { throw .syntax }
+            // Redstart never waits for replicas before shutting down, so there is nothing to abort.
+            throw ReplyError("No shutdown in progress.")
+        }
+        guard let host = cmd.engine.host else { throw ReplyError("Errors trying to SHUTDOWN. Check logs.") }
+        if let refusal = host.shutdown(mode: mode, now: now, force: force) { throw ReplyError(refusal) }
+    }
+
+    /// DEBUG SLEEP seconds | DEBUG ERROR message | DEBUG HELP.
+    static func debug(_ cmd: CommandContext) throws(ReplyError) {
+        if cmd.argument(1, is: "help") {
+            cmd.replyHelp([
+                "ERROR <string>",
+                "    Return a Redis protocol error with <string> as message. Useful for clients",
+                "    unit tests to simulate Redis errors.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
+            ])
+        } else if cmd.argument(1, is: "sleep") && cmd.args.count == 3 {
+            let text = cmd.args.string(at: 2)
+            // Redis parses the delay with strtod: anything that is not a number sleeps 0 seconds.
+            let seconds = Double(text) ?? 0
+            if seconds > 0 { usleep(useconds_t(min(seconds, 3600) * 1_000_000)) }
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "error") && cmd.args.count == 3 {
+            throw ReplyError(line: cmd.args.string(at: 2))
+        } else {
+            throw ReplyError(
+                "unknown subcommand or wrong number of arguments for '\(cmd.args.string(at: 1))'. Try DEBUG HELP.")
+        }
+    }
+}

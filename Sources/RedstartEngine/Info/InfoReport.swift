@@ -1,0 +1,336 @@
+// INFO [section ...]: Redis 7.0's sections and field names. A field Redstart
+// has no machinery for yet (replication backlog, forks, defrag) reports the
+// value Redis reports when that machinery is idle. `redstart_version` is ours.
+import RedstartRESP
+
+/// Builds the text of INFO.
+struct InfoReport {
+    let engine: Engine
+
+    static let defaultSections = [
+        "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "errorstats",
+        "cluster", "keyspace",
+    ]
+    static let allSections = [
+        "server", "clients", "memory", "persistence", "stats", "replication", "cpu", "module_list", "commandstats",
+        "errorstats", "latencystats", "cluster", "keyspace",
+    ]
+
+    /// The report for the requested section names (none = the default sections).
+    func text(sections requested: [String]) -> String {
+        var wanted = Set<String>()
+        var all = false
+        if requested.isEmpty { wanted = Set(Self.defaultSections) }
+        for name in requested.map({ $0.lowercased() }) {
+            switch name {
+            case "default": wanted.formUnion(Self.defaultSections)
+            case "all", "everything": all = true
+            case "modules": wanted.insert("module_list")
+            default: wanted.insert(name)
+            }
+        }
+        var blocks: [String] = []
+        for section in Self.allSections where all || wanted.contains(section) {
+            blocks.append(render(section))
+        }
+        return blocks.joined(separator: "\r\n")
+    }
+
+    private func render(_ section: String) -> String {
+        let (title, fields) = content(of: section)
+        var text = "# \(title)\r\n"
+        for (name, value) in fields { text += "\(name):\(value)\r\n" }
+        return text
+    }
+
+    private func content(of section: String) -> (String, [(String, String)]) {
+        switch section {
+        case "server": return ("Server", server())
+        case "clients": return ("Clients", clients())
+        case "memory": return ("Memory", memory())
+        case "persistence": return ("Persistence", persistence())
+        case "stats": return ("Stats", stats())
+        case "replication": return ("Replication", replication())
+        case "cpu": return ("CPU", cpu())
+        case "module_list": return ("Modules", [])
+        case "commandstats": return ("Commandstats", commandStats())
+        case "errorstats": return ("Errorstats", errorStats())
+        case "latencystats": return ("Latencystats", [])
+        case "cluster": return ("Cluster", [("cluster_enabled", "0")])
+        case "keyspace": return ("Keyspace", keyspace())
+        default: return (section, [])
+        }
+    }
+
+    private var facts: ProcessFacts { engine.host?.processFacts ?? ProcessFacts() }
+    private var usage: ResourceUsage { engine.host?.resourceUsage() ?? ResourceUsage() }
+
+    private func server() -> [(String, String)] {
+        let facts = self.facts
+        let now = engine.clock.wallMicroseconds
+        let uptime = engine.uptimeSeconds
+        return [
+            ("redis_version", Engine.redisVersion),
+            ("redstart_version", Engine.redstartVersion),
+            ("redis_git_sha1", "00000000"),
+            ("redis_git_dirty", "0"),
+            ("redis_build_id", "0"),
+            ("redis_mode", "standalone"),
+            ("os", facts.os),
+            ("arch_bits", "\(facts.archBits)"),
+            ("monotonic_clock", "POSIX clock_gettime"),
+            ("multiplexing_api", "epoll"),
+            ("atomicvar_api", "c11-builtin"),
+            ("gcc_version", "0.0.0"),
+            ("process_id", "\(facts.processID)"),
+            ("process_supervised", "no"),
+            ("run_id", facts.runID),
+            ("tcp_port", "\(facts.tcpPort)"),
+            ("server_time_usec", "\(now)"),
+            ("uptime_in_seconds", "\(uptime)"),
+            ("uptime_in_days", "\(uptime / 86400)"),
+            ("hz", "\(engine.hz)"),
+            ("configured_hz", "\(engine.config.integer("hz"))"),
+            ("lru_clock", "\((now / 1_000_000) & ((1 << 24) - 1))"),
+            ("executable", facts.executable),
+            ("config_file", facts.configFile),
+            ("io_threads_active", "0"),
+        ]
+    }
+
+    private func clients() -> [(String, String)] {
+        [
+            ("connected_clients", "\(engine.sessions.count)"),
+            ("cluster_connections", "0"),
+            ("maxclients", "\(engine.maxClients)"),
+            ("client_recent_max_input_buffer", "\(engine.stats.clientRecentMaxInputBuffer)"),
+            ("client_recent_max_output_buffer", "\(engine.stats.clientRecentMaxOutputBuffer)"),
+            ("blocked_clients", "0"),
+            ("tracking_clients", "0"),
+            ("clients_in_timeout_table", "0"),
+        ]
+    }
+
+    private func memory() -> [(String, String)] {
+        let usage = self.usage
+        let used = usage.allocatedBytes
+        let rss = usage.residentBytes
+        let peak = max(engine.stats.peakMemory, used)
+        let ratio = used > 0 ? Double(rss) / Double(used) : 0
+        return [
+            ("used_memory", "\(used)"),
+            ("used_memory_human", humanBytes(used)),
+            ("used_memory_rss", "\(rss)"),
+            ("used_memory_rss_human", humanBytes(rss)),
+            ("used_memory_peak", "\(peak)"),
+            ("used_memory_peak_human", humanBytes(peak)),
+            ("used_memory_peak_perc", formatFixed(peak > 0 ? Double(used) * 100 / Double(peak) : 100, 2) + "%"),
+            ("used_memory_overhead", "0"),
+            ("used_memory_startup", "\(engine.stats.startupMemory)"),
+            ("used_memory_dataset", "\(max(0, used - engine.stats.startupMemory))"),
+            ("used_memory_dataset_perc", "0.00%"),
+            ("allocator_allocated", "\(used)"),
+            ("allocator_active", "\(used)"),
+            ("allocator_resident", "\(rss)"),
+            ("total_system_memory", "\(usage.systemMemoryBytes)"),
+            ("total_system_memory_human", humanBytes(usage.systemMemoryBytes)),
+            ("used_memory_lua", "0"),
+            ("used_memory_vm_eval", "0"),
+            ("used_memory_lua_human", "0B"),
+            ("used_memory_scripts_eval", "0"),
+            ("number_of_cached_scripts", "0"),
+            ("number_of_functions", "0"),
+            ("number_of_libraries", "0"),
+            ("used_memory_vm_functions", "0"),
+            ("used_memory_vm_total", "0"),
+            ("used_memory_vm_total_human", "0B"),
+            ("used_memory_functions", "0"),
+            ("used_memory_scripts", "0"),
+            ("used_memory_scripts_human", "0B"),
+            ("maxmemory", "\(engine.config.integer("maxmemory"))"),
+            ("maxmemory_human", humanBytes(Int(engine.config.integer("maxmemory")))),
+            ("maxmemory_policy", engine.config["maxmemory-policy"]),
+            ("allocator_frag_ratio", "1.00"),
+            ("allocator_frag_bytes", "0"),
+            ("allocator_rss_ratio", formatFixed(ratio, 2)),
+            ("allocator_rss_bytes", "\(rss - used)"),
+            ("rss_overhead_ratio", "1.00"),
+            ("rss_overhead_bytes", "0"),
+            ("mem_fragmentation_ratio", formatFixed(ratio, 2)),
+            ("mem_fragmentation_bytes", "\(rss - used)"),
+            ("mem_not_counted_for_evict", "0"),
+            ("mem_replication_backlog", "0"),
+            ("mem_total_replication_buffers", "0"),
+            ("mem_clients_slaves", "0"),
+            ("mem_clients_normal", "\(engine.clientsMemory)"),
+            ("mem_cluster_links", "0"),
+            ("mem_aof_buffer", "0"),
+            ("mem_allocator", "libc"),
+            ("active_defrag_running", "0"),
+            ("lazyfree_pending_objects", "0"),
+            ("lazyfreed_objects", "0"),
+        ]
+    }
+
+    private func persistence() -> [(String, String)] {
+        [
+            ("loading", "0"),
+            ("async_loading", "0"),
+            ("current_cow_peak", "0"),
+            ("current_cow_size", "0"),
+            ("current_cow_size_age", "0"),
+            ("current_fork_perc", "0.00"),
+            ("current_save_keys_processed", "0"),
+            ("current_save_keys_total", "0"),
+            ("rdb_changes_since_last_save", "\(engine.stats.dirty)"),
+            ("rdb_bgsave_in_progress", "0"),
+            ("rdb_last_save_time", "\(engine.lastSaveTime)"),
+            ("rdb_last_bgsave_status", "ok"),
+            ("rdb_last_bgsave_time_sec", "-1"),
+            ("rdb_current_bgsave_time_sec", "-1"),
+            ("rdb_saves", "0"),
+            ("rdb_last_cow_size", "0"),
+            ("rdb_last_load_keys_expired", "0"),
+            ("rdb_last_load_keys_loaded", "0"),
+            ("aof_enabled", "0"),
+            ("aof_rewrite_in_progress", "0"),
+            ("aof_rewrite_scheduled", "0"),
+            ("aof_last_rewrite_time_sec", "-1"),
+            ("aof_current_rewrite_time_sec", "-1"),
+            ("aof_last_bgrewrite_status", "ok"),
+            ("aof_rewrites", "0"),
+            ("aof_rewrites_consecutive_failures", "0"),
+            ("aof_last_write_status", "ok"),
+            ("aof_last_cow_size", "0"),
+            ("module_fork_in_progress", "0"),
+            ("module_fork_last_cow_size", "0"),
+        ]
+    }
+
+    private func stats() -> [(String, String)] {
+        let s = engine.stats
+        return [
+            ("total_connections_received", "\(s.totalConnectionsReceived)"),
+            ("total_commands_processed", "\(s.totalCommandsProcessed)"),
+            ("instantaneous_ops_per_sec", "\(Int(s.opsSamples.rate))"),
+            ("total_net_input_bytes", "\(s.netInputBytes)"),
+            ("total_net_output_bytes", "\(s.netOutputBytes)"),
+            ("total_net_repl_input_bytes", "0"),
+            ("total_net_repl_output_bytes", "0"),
+            ("instantaneous_input_kbps", formatFixed(s.inputSamples.rate / 1024, 2)),
+            ("instantaneous_output_kbps", formatFixed(s.outputSamples.rate / 1024, 2)),
+            ("instantaneous_input_repl_kbps", "0.00"),
+            ("instantaneous_output_repl_kbps", "0.00"),
+            ("rejected_connections", "\(s.rejectedConnections)"),
+            ("sync_full", "0"),
+            ("sync_partial_ok", "0"),
+            ("sync_partial_err", "0"),
+            ("expired_keys", "\(s.expiredKeys)"),
+            ("expired_stale_perc", "0.00"),
+            ("expired_time_cap_reached_count", "0"),
+            ("expire_cycle_cpu_milliseconds", "0"),
+            ("evicted_keys", "0"),
+            ("evicted_clients", "0"),
+            ("total_eviction_exceeded_time", "0"),
+            ("current_eviction_exceeded_time", "0"),
+            ("keyspace_hits", "\(s.keyspaceHits)"),
+            ("keyspace_misses", "\(s.keyspaceMisses)"),
+            ("pubsub_channels", "0"),
+            ("pubsub_patterns", "0"),
+            ("pubsubshard_channels", "0"),
+            ("latest_fork_usec", "0"),
+            ("total_forks", "0"),
+            ("migrate_cached_sockets", "0"),
+            ("slave_expires_tracked_keys", "0"),
+            ("active_defrag_hits", "0"),
+            ("active_defrag_misses", "0"),
+            ("active_defrag_key_hits", "0"),
+            ("active_defrag_key_misses", "0"),
+            ("total_active_defrag_time", "0"),
+            ("current_active_defrag_time", "0"),
+            ("tracking_total_keys", "0"),
+            ("tracking_total_items", "0"),
+            ("tracking_total_prefixes", "0"),
+            ("unexpected_error_replies", "0"),
+            ("total_error_replies", "\(s.totalErrorReplies)"),
+            ("dump_payload_sanitizations", "0"),
+            ("total_reads_processed", "\(s.totalReadsProcessed)"),
+            ("total_writes_processed", "\(s.totalWritesProcessed)"),
+            ("io_threaded_reads_processed", "0"),
+            ("io_threaded_writes_processed", "0"),
+            ("reply_buffer_shrinks", "0"),
+            ("reply_buffer_expands", "0"),
+        ]
+    }
+
+    private func replication() -> [(String, String)] {
+        [
+            ("role", "master"),
+            ("connected_slaves", "0"),
+            ("master_failover_state", "no-failover"),
+            ("master_replid", engine.replicationID),
+            ("master_replid2", String(repeating: "0", count: 40)),
+            ("master_repl_offset", "0"),
+            ("second_repl_offset", "-1"),
+            ("repl_backlog_active", "0"),
+            ("repl_backlog_size", "\(engine.config.integer("repl-backlog-size"))"),
+            ("repl_backlog_first_byte_offset", "0"),
+            ("repl_backlog_histlen", "0"),
+        ]
+    }
+
+    private func cpu() -> [(String, String)] {
+        let usage = self.usage
+        return [
+            ("used_cpu_sys", formatFixed(usage.systemCPUSeconds, 6)),
+            ("used_cpu_user", formatFixed(usage.userCPUSeconds, 6)),
+            ("used_cpu_sys_children", "0.000000"),
+            ("used_cpu_user_children", "0.000000"),
+            ("used_cpu_sys_main_thread", formatFixed(usage.systemCPUSeconds, 6)),
+            ("used_cpu_user_main_thread", formatFixed(usage.userCPUSeconds, 6)),
+        ]
+    }
+
+    private func commandStats() -> [(String, String)] {
+        var fields: [(String, String)] = []
+        for spec in engine.table.allSpecs where spec.calls > 0 || spec.failedCalls > 0 || spec.rejectedCalls > 0 {
+            let perCall = spec.calls == 0 ? 0 : Double(spec.microseconds) / Double(spec.calls)
+            fields.append(
+                (
+                    "cmdstat_\(spec.fullName)",
+                    "calls=\(spec.calls),usec=\(spec.microseconds),usec_per_call=\(formatFixed(perCall, 2)),rejected_calls=\(spec.rejectedCalls),failed_calls=\(spec.failedCalls)"
+                ))
+        }
+        return fields
+    }
+
+    private func errorStats() -> [(String, String)] {
+        engine.stats.errorCounts.sorted { $0.code < $1.code }.map { ("errorstat_\($0.code)", "count=\($0.count)") }
+    }
+
+    private func keyspace() -> [(String, String)] {
+        engine.databases.compactMap { db in
+            guard db.count > 0 || db.expiresCount > 0 else { return nil }
+            return ("db\(db.index)", "keys=\(db.count),expires=\(db.expiresCount),avg_ttl=\(db.averageTTL(now: engine.clock.wallMilliseconds))")
+        }
+    }
+}
+
+/// Bytes as Redis's bytesToHuman prints them (`919.04K`, `6.40M`).
+func humanBytes(_ bytes: Int) -> String {
+    let value = Double(bytes)
+    if bytes < 1024 { return "\(bytes)B" }
+    let units: [(Double, String)] = [
+        (1024, "K"), (1024 * 1024, "M"), (1024 * 1024 * 1024, "G"), (1024.0 * 1024 * 1024 * 1024, "T"),
+        (1024.0 * 1024 * 1024 * 1024 * 1024, "P"),
+    ]
+    for (index, unit) in units.enumerated() where index == units.count - 1 || value < unit.0 * 1024 {
+        return formatFixed(value / unit.0, 2) + unit.1
+    }
+    return "\(bytes)B"
+}
+
+/// `value` with `decimals` digits after the point, as printf's %.Nf.
+func formatFixed(_ value: Double, _ decimals: Int) -> String {
+    formatWithC("%.\(decimals)f", value)
+}

@@ -1,0 +1,52 @@
+// CLIENT PAUSE: holds commands of every client (ALL) or only those that may
+// write (WRITE) until a deadline or CLIENT UNPAUSE. Held clients run their
+// command, in arrival order, when the pause ends.
+
+/// An active CLIENT PAUSE.
+struct ClientPause {
+    enum Kind { case all, write }
+
+    var kind: Kind
+    /// Unix milliseconds when the pause ends.
+    var deadline: Int64
+
+    /// Whether this pause holds `spec`.
+    func holds(_ spec: CommandSpec) -> Bool {
+        switch kind {
+        case .all: return true
+        // Redis holds "may replicate" commands: writes, and a few like PUBLISH and EVAL.
+        case .write: return spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)
+        }
+    }
+}
+
+extension Engine {
+    /// Starts a pause or changes it: the new kind replaces the old one, the later deadline wins
+    /// (Redis's pauseClients). Held sessions are re-examined, since WRITE may release some.
+    func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64) {
+        let newDeadline = max(pause?.deadline ?? deadline, deadline)
+        pause = ClientPause(kind: kind, deadline: newDeadline)
+        if kind == .write && !pausedSessions.isEmpty { releaseHeldSessions() }
+    }
+
+    /// Lets every held session try its command again.
+    private func releaseHeldSessions() {
+        let held = pausedSessions
+        pausedSessions.removeAll()
+        for session in held {
+            session.isPaused = false
+            session.transport?.resume()
+        }
+    }
+
+    /// Ends the pause and lets the held sessions go on.
+    func unpauseClients() {
+        pause = nil
+        releaseHeldSessions()
+    }
+
+    /// Ends the pause when its time is up (called from cron).
+    func checkPauseDeadline() {
+        if let pause, pause.deadline <= clock.wallMilliseconds { unpauseClients() }
+    }
+}

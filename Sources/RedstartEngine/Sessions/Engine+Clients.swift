@@ -1,0 +1,73 @@
+// Client bookkeeping that spans sessions: the CLIENT LIST / CLIENT INFO line,
+// disconnecting another client, MONITOR membership, idle timeouts.
+
+extension Engine {
+    /// One CLIENT LIST line (without the newline), fields as Redis 7.0 prints them,
+    /// plus the lib-name/lib-ver fields Redis 7.2 added at the end.
+    public func clientInfoLine(_ session: Session) -> String {
+        let transport = session.transport
+        var flags = ""
+        if session.isMonitor { flags += "O" }
+        if session.closeAfterReply { flags += "c" }
+        if transport?.isUnixSocket == true { flags += "U" }
+        if session.isNoEvict { flags += "e" }
+        if session.isNoTouch { flags += "T" }
+        if flags.isEmpty { flags = "N" }
+        let now = clock.wallMilliseconds
+        let pending = transport?.pendingOutputBytes ?? 0
+        let replyBytes = session.reply.buffer.readableBytes
+        let queryLength = transport?.queryBufferLength ?? 0
+        let queryFree = transport?.queryBufferFree ?? 0
+        let outputMemory = pending
+        let totalMemory = 1024 + queryLength + queryFree + session.reply.buffer.capacity + pending
+        var line = "id=\(session.id)"
+        line += " addr=\(transport?.remoteAddress ?? "") laddr=\(transport?.localAddress ?? "")"
+        line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"
+        line += " age=\((now - session.createdAt) / 1000) idle=\((now - session.lastInteraction) / 1000)"
+        line += " flags=\(flags) db=\(session.databaseIndex) sub=0 psub=0 ssub=0 multi=-1"
+        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=0"
+        line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
+        line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
+        line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommandName) user=\(session.user)"
+        line += " redir=-1 resp=\(session.protocolVersion.rawValue)"
+        line += " lib-name=\(session.libraryName ?? "") lib-ver=\(session.libraryVersion ?? "")"
+        return line
+    }
+
+    /// Closes another client's connection (CLIENT KILL, timeout).
+    public func disconnect(_ session: Session) {
+        if let transport = session.transport {
+            transport.close()
+        } else {
+            closeSession(session)
+        }
+    }
+
+    /// Puts a session in MONITOR mode.
+    func startMonitoring(_ session: Session) {
+        guard !session.isMonitor else { return }
+        session.isMonitor = true
+        monitors.append(session)
+    }
+
+    /// Takes a session out of MONITOR mode (RESET).
+    func stopMonitoring(_ session: Session) {
+        guard session.isMonitor else { return }
+        session.isMonitor = false
+        monitors.removeAll { $0 === session }
+    }
+
+    /// Closes clients idle for longer than `timeout` seconds (never MONITOR
+    /// clients, nor ones waiting on a CLIENT PAUSE, as Redis's clientsCronHandleTimeout).
+    func closeIdleClients() {
+        guard idleTimeout > 0 else { return }
+        let now = clock.wallMilliseconds
+        let limit = Int64(idleTimeout) * 1000
+        for session in sessions.values where !session.isMonitor && !session.isPaused {
+            if now - session.lastInteraction > limit {
+                log(.verbose, "Closing idle client")
+                disconnect(session)
+            }
+        }
+    }
+}

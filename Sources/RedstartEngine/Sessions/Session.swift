@@ -1,0 +1,84 @@
+// One client's state inside the engine: selected database, protocol version,
+// authentication, name, reply mode and the reply buffer commands write into.
+// Sessions are created and dropped by the server's connection handler through
+// Engine.openSession/closeSession; everything here runs on the engine thread.
+import NIOCore
+import RedstartRESP
+
+/// CLIENT REPLY modes.
+public enum ReplyMode: Sendable {
+    case on
+    case off
+    /// Skip the reply of the next command only (set by CLIENT REPLY SKIP).
+    case skipNext
+    /// The command that is running now has its reply dropped.
+    case skipping
+}
+
+/// Kinds of client, as CLIENT LIST `TYPE` and client-output-buffer-limit name them.
+public enum ClientKind: String, Sendable {
+    case normal, master, replica, pubsub
+}
+
+/// A client session.
+public final class Session {
+    /// The unique, increasing client id (CLIENT ID).
+    public let id: Int64
+    /// Replies of the current batch; the server sends and clears it.
+    public var reply: ReplyWriter
+    /// The connection, or nil for an internal session.
+    public weak var transport: (any SessionTransport)?
+
+    /// The selected database.
+    public var databaseIndex = 0
+    /// CLIENT SETNAME / HELLO SETNAME; nil when never set or set to "".
+    public var name: String?
+    /// CLIENT SETINFO LIB-NAME / LIB-VER.
+    public var libraryName: String?
+    public var libraryVersion: String?
+    /// Passed AUTH (or no password is required).
+    public var isAuthenticated = false
+    /// The ACL user; only `default` exists until ACLs do.
+    public var user = "default"
+    public var replyMode: ReplyMode = .on
+    /// In MONITOR mode: receives every command the server runs.
+    public var isMonitor = false
+    /// CLIENT NO-EVICT and NO-TOUCH.
+    public var isNoEvict = false
+    public var isNoTouch = false
+    /// Close the connection once the current replies are sent (QUIT, protocol error).
+    public var closeAfterReply = false
+    /// Creation time and time of the last command, in unix milliseconds.
+    public let createdAt: Int64
+    public var lastInteraction: Int64
+    /// Full name of the last command run (`cmd=` of CLIENT LIST).
+    public var lastCommandName = "NULL"
+    /// Waiting for a CLIENT PAUSE to end before running its next command.
+    public var isPaused = false
+    /// Bytes of the arguments of the command being run (`argv-mem=`).
+    public var currentArgumentBytes = 0
+
+    public init(id: Int64, now: Int64, transport: (any SessionTransport)?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
+        self.id = id
+        self.createdAt = now
+        self.lastInteraction = now
+        self.transport = transport
+        self.reply = ReplyWriter(buffer: allocator.buffer(capacity: 0), version: .resp2)
+    }
+
+    /// The protocol version chosen by HELLO.
+    public var protocolVersion: RESPVersion {
+        get { reply.version }
+        set { reply.version = newValue }
+    }
+
+    /// The kind of client for CLIENT LIST and output limits.
+    public var kind: ClientKind { .normal }
+
+    /// Takes the replies written so far, leaving the buffer empty.
+    public func takeReplies() -> ByteBuffer {
+        let out = reply.buffer
+        reply.buffer.clear()
+        return out
+    }
+}

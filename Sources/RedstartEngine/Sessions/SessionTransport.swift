@@ -1,0 +1,30 @@
+// What the engine needs from the connection a session runs on. The server's
+// connection handler implements it; in-process tests use a stub. The engine
+// never touches sockets: it writes into the session's reply buffer and asks
+// the transport to flush or close.
+
+/// The connection behind a session, as the engine sees it.
+public protocol SessionTransport: AnyObject {
+    /// `ip:port` of the client (`addr=` in CLIENT LIST).
+    var remoteAddress: String { get }
+    /// `ip:port` of our end (`laddr=`).
+    var localAddress: String { get }
+    /// The socket's file descriptor, or -1 (`fd=`).
+    var fileDescriptor: Int { get }
+    /// Bytes of unparsed input held for this client (`qbuf=`).
+    var queryBufferLength: Int { get }
+    /// Free space in the input buffer (`qbuf-free=`).
+    var queryBufferFree: Int { get }
+    /// Reply bytes written but not yet sent to the socket (`omem=`, `tot-mem=`).
+    var pendingOutputBytes: Int { get }
+    /// True for a connection over a Unix socket.
+    var isUnixSocket: Bool { get }
+
+    /// The engine wrote to this session's reply buffer outside its own
+    /// command (MONITOR feed, pub/sub message): send it soon.
+    func outputPending()
+    /// Closes the connection once pending replies are sent (CLIENT KILL, timeout).
+    func close()
+    /// The session may run commands again (a CLIENT PAUSE ended).
+    func resume()
+}

@@ -1,0 +1,291 @@
+// One client connection: bytes in -> RequestParser -> Engine.execute -> the
+// session's reply buffer -> one flush per read batch. Also the transport the
+// engine sees (SessionTransport): addresses, buffer sizes, close, resume.
+// Back-pressure: while the socket cannot take more output, reads are held
+// (a client that does not read its replies stops being read). Everything here
+// runs on the engine's single event loop.
+import NIOCore
+import RedstartEngine
+import RedstartRESP
+
+final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let engine: Engine
+    private let log: ServerLog
+    private var session: Session?
+    private var context: ChannelHandlerContext?
+    private var parser = RequestParser()
+    /// Bytes received and not yet parsed into commands.
+    private var inbound = ByteBuffer()
+    /// A command held by CLIENT PAUSE, to run when the pause ends.
+    private var postponed: CommandArguments?
+    /// A read was asked for while the output was backed up.
+    private var isReadHeld = false
+    private var isClosing = false
+    private var isFlushScheduled = false
+    /// Bytes of the command being executed (CLIENT LIST counts them in qbuf).
+    private var currentCommandLength = 0
+    /// When the output first went over the soft limit (unix ms), or nil.
+    private var softLimitSince: Int64?
+
+    let remoteAddress: String
+    let localAddress: String
+    let isUnixSocket: Bool
+    var fileDescriptor: Int { -1 }
+
+    init(engine: Engine, log: ServerLog, remoteAddress: SocketAddress?, localAddress: SocketAddress?) {
+        self.engine = engine
+        self.log = log
+        self.remoteAddress = Self.format(remoteAddress)
+        self.localAddress = Self.format(localAddress)
+        if case .unixDomainSocket = remoteAddress ?? localAddress {
+            isUnixSocket = true
+        } else {
+            isUnixSocket = false
+        }
+    }
+
+    /// `ip:port`, `[ipv6]:port`, or `path:0` for Unix sockets, as Redis prints addresses.
+    static func format(_ address: SocketAddress?) -> String {
+        guard let address else { return "" }
+        switch address {
+        case .v4(let v4): return "\(address.ipAddress ?? v4.host):\(address.port ?? 0)"
+        case .v6: return "[\(address.ipAddress ?? "")]:\(address.port ?? 0)"
+        case .unixDomainSocket: return "\(address.pathname ?? ""):0"
+        }
+    }
+
+    // MARK: - SessionTransport
+
+    var queryBufferLength: Int { inbound.readableBytes + currentCommandLength }
+    var queryBufferFree: Int { max(0, inbound.capacity - inbound.writerIndex) }
+    var pendingOutputBytes: Int {
+        guard let context else { return 0 }
+        return (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+    }
+
+    func outputPending() {
+        guard !isFlushScheduled, let context else { return }
+        isFlushScheduled = true
+        context.eventLoop.assumeIsolated().execute { [self] in
+            isFlushScheduled = false
+            flushReplies()
+        }
+    }
+
+    func close() {
+        guard let context, !isClosing else { return }
+        flushReplies()
+        isClosing = true
+        context.close(promise: nil)
+    }
+
+    func resume() {
+        guard let context else { return }
+        // Run later, never inside the command (CLIENT UNPAUSE) that ended the pause.
+        context.eventLoop.assumeIsolated().execute { [self] in
+            guard let session, let held = postponed, !isClosing else { return }
+            postponed = nil
+            if engine.execute(held, for: session) == .postponed {
+                postponed = held
+                return
+            }
+            if session.closeAfterReply {
+                closeAfterFlush()
+                return
+            }
+            processInput()
+            flushReplies()
+            if isReadHeld && context.channel.isWritable {
+                isReadHeld = false
+                context.read()
+            }
+        }
+    }
+
+    // MARK: - Inbound
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        if !engine.canAcceptClient {
+            engine.stats.rejectedConnections += 1
+            writeAndClose(context, "-ERR max number of clients reached\r\n")
+            return
+        }
+        if engine.isProtectedMode && engine.requirePass == nil && !isLocal {
+            engine.stats.rejectedConnections += 1
+            writeAndClose(context, Self.protectedModeError)
+            return
+        }
+        session = engine.openSession(transport: self)
+        session?.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        if let session { engine.closeSession(session) }
+        session = nil
+        postponed = nil
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var bytes = unwrapInboundIn(data)
+        engine.stats.netInputBytes += bytes.readableBytes
+        engine.stats.totalReadsProcessed += 1
+        guard !isClosing, session != nil else { return }
+        if inbound.readableBytes == 0 {
+            inbound = bytes
+        } else {
+            inbound.writeBuffer(&bytes)
+        }
+        processInput()
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        flushReplies()
+        context.fireChannelReadComplete()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        log.write(.verbose, "Client \(remoteAddress) error: \(error)")
+        context.close(promise: nil)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable && isReadHeld {
+            isReadHeld = false
+            context.read()
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: - Outbound
+
+    func read(context: ChannelHandlerContext) {
+        // Throttle a client that sends faster than it reads its replies.
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            isReadHeld = true
+        }
+    }
+
+    // MARK: - Processing
+
+    /// Parses and runs every complete command in the input.
+    private func processInput() {
+        guard let session, postponed == nil, !isClosing else { return }
+        parser.limits = engine.protocolLimits
+        while !isClosing {
+            parser.isAuthenticationRequired = !session.isAuthenticated
+            let before = inbound.readerIndex
+            let request: CommandArguments?
+            do {
+                request = try parser.next(from: &inbound)
+            } catch {
+                protocolError(error)
+                return
+            }
+            guard let request else { break }
+            currentCommandLength = inbound.readerIndex - before
+            let result = engine.execute(request, for: session)
+            currentCommandLength = 0
+            if result == .postponed {
+                postponed = request
+                break
+            }
+            if session.closeAfterReply {
+                closeAfterFlush()
+                return
+            }
+        }
+        if inbound.readableBytes > engine.queryBufferLimit {
+            log.write(.warning, "Closing client that reached max query buffer length: addr=\(remoteAddress)")
+            close()
+            return
+        }
+        if inbound.readableBytes == 0 {
+            inbound.clear()
+        } else if inbound.readerIndex >= 65536 && !parser.isInsideCommand {
+            inbound.discardReadBytes()
+        }
+    }
+
+    /// Sends what the engine wrote for this session.
+    private func flushReplies() {
+        guard let session, let context, !isClosing else { return }
+        let count = session.reply.buffer.readableBytes
+        guard count > 0 else { return }
+        engine.stats.netOutputBytes += count
+        engine.stats.totalWritesProcessed += 1
+        context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: nil)
+        // Once the socket took the bytes the storage is ours again and clear() reuses it.
+        session.reply.buffer.clear()
+        if session.reply.buffer.capacity > 1 << 20 {
+            session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
+        }
+        enforceOutputLimit(session, context)
+    }
+
+    /// Closes a client whose unsent output passes client-output-buffer-limit.
+    private func enforceOutputLimit(_ session: Session, _ context: ChannelHandlerContext) {
+        let limit = engine.outputLimits.limit(for: session.kind)
+        guard limit.hard > 0 || limit.soft > 0 else { return }
+        let pending = pendingOutputBytes
+        var exceeded = limit.hard > 0 && pending >= limit.hard
+        if limit.soft > 0 && pending >= limit.soft {
+            let now = engine.clock.wallMilliseconds
+            let since = softLimitSince ?? now
+            softLimitSince = since
+            if now - since >= Int64(limit.softSeconds) * 1000 { exceeded = true }
+        } else {
+            softLimitSince = nil
+        }
+        if exceeded {
+            log.write(
+                .warning,
+                "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
+            )
+            isClosing = true
+            context.close(promise: nil)
+        }
+    }
+
+    /// Replies the protocol error, then closes once it is sent.
+    private func protocolError(_ error: ProtocolError) {
+        guard let session else { return }
+        engine.replyError(session, ReplyError(error.message))
+        log.write(.verbose, "Protocol error (\(error.message)) from client: \(remoteAddress)")
+        closeAfterFlush()
+    }
+
+    /// Sends the pending replies, then closes the connection (QUIT, protocol errors).
+    private func closeAfterFlush() {
+        guard let session, let context, !isClosing else { return }
+        isClosing = true
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: promise)
+        session.reply.buffer.clear()
+        promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    private func writeAndClose(_ context: ChannelHandlerContext, _ text: String) {
+        isClosing = true
+        let promise = context.eventLoop.makePromise(of: Void.self)
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: promise)
+        promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+
+    /// Loopback and Unix-socket clients are local (protected mode lets them in).
+    private var isLocal: Bool {
+        isUnixSocket || remoteAddress.hasPrefix("127.0.0.1:") || remoteAddress.hasPrefix("[::1]:")
+    }
+
+    static let protectedModeError =
+        "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n"
+}

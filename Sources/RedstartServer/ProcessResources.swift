@@ -1,0 +1,40 @@
+// Process figures for INFO: resident memory (/proc/self/statm), heap in use
+// (glibc's mallinfo2), CPU time (getrusage), total system memory (sysinfo).
+import CRedstartShims
+#if canImport(Glibc)
+import Glibc
+#endif
+import RedstartEngine
+
+enum ProcessResources {
+    /// Reads the current figures.
+    static func usage() -> ResourceUsage {
+        var usage = ResourceUsage()
+        usage.residentBytes = residentBytes()
+        usage.allocatedBytes = allocatedBytes()
+        usage.systemMemoryBytes = Int(redstart_total_system_memory())
+        var resources = rusage()
+        if getrusage(RUSAGE_SELF.rawValue, &resources) == 0 {
+            usage.userCPUSeconds = Double(resources.ru_utime.tv_sec) + Double(resources.ru_utime.tv_usec) / 1e6
+            usage.systemCPUSeconds = Double(resources.ru_stime.tv_sec) + Double(resources.ru_stime.tv_usec) / 1e6
+        }
+        return usage
+    }
+
+    /// Resident set size in bytes.
+    static func residentBytes() -> Int {
+        guard let file = fopen("/proc/self/statm", "r") else { return 0 }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 128)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return 0 }
+        let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return 0 }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Bytes handed out by malloc and not yet freed.
+    static func allocatedBytes() -> Int {
+        Int(redstart_heap_allocated_bytes())
+    }
+}

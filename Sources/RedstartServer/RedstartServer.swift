@@ -1,0 +1,342 @@
+// The server process around the engine: listening sockets, the single event
+// loop that runs every connection and the engine, the cron timer, signals,
+// pidfile, and start-up and shutdown with Redis's log lines. Embeddable:
+// tests and redstart-server's main both use this type.
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import RedstartEngine
+import Synchronization
+
+/// Signals received and not yet handled (set from the C signal handler).
+private let pendingSignal = Atomic<Int32>(0)
+
+/// A running Redstart server.
+public final class RedstartServer: @unchecked Sendable {
+    /// The engine; touch it only on `eventLoop`.
+    public let engine: Engine
+    public let log: ServerLog
+    let group: MultiThreadedEventLoopGroup
+    /// The one event loop that runs every connection and the engine.
+    public let eventLoop: any EventLoop
+    private let configFile: String?
+    private let executable: String
+    private var listeners: [any Channel] = []
+    private var tcpPort = 0
+    /// The `bind` list the TCP listeners were opened with.
+    private var boundAddresses = ""
+    private let stopped: EventLoopPromise<Void>
+    private var isShuttingDown = false
+    private var cronTask: Scheduled<Void>?
+    let facts: ProcessFacts
+
+    /// A server configured by `config`; nothing is opened until `start()`.
+    public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        self.eventLoop = group.next()
+        self.configFile = configFile
+        self.executable = executable
+        self.log = log
+        self.engine = Engine(config: config)
+        self.stopped = eventLoop.makePromise(of: Void.self)
+        var uts = utsname()
+        uname(&uts)
+        let os = [uts.sysname, uts.release, uts.machine].map { field in
+            withUnsafeBytes(of: field) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+        }.joined(separator: " ")
+        self.facts = ProcessFacts(
+            processID: Int(getpid()), tcpPort: Int(config.integer("port")), executable: executable,
+            configFile: configFile ?? "",
+            runID: (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined(), os: os,
+            archBits: MemoryLayout<Int>.size * 8)
+        log.level = LogLevel(name: config["loglevel"]) ?? .notice
+        let logfile = config["logfile"]
+        log.path = logfile.isEmpty ? nil : logfile
+    }
+
+    /// Opens the listening sockets and starts serving. Throws a message naming what failed.
+    public func start() throws(ServerStartError) {
+        let config = engine.config
+        log.write(.warning, "oO0OoO0OoO0Oo Redstart is starting oO0OoO0OoO0Oo")
+        log.write(
+            .warning,
+            "Redstart version=\(Engine.redstartVersion) (Redis \(Engine.redisVersion) compatible), bits=\(facts.archBits), pid=\(facts.processID), just started"
+        )
+        if configFile == nil {
+            log.write(
+                .warning,
+                "Warning: no config file specified, using the default config. In order to specify a config file use \(executable) /path/to/redis.conf"
+            )
+        } else {
+            log.write(.warning, "Configuration loaded")
+        }
+        log.role = "M"
+        try applyDirectory(config["dir"])
+        adjustOpenFilesLimit()
+        tcpPort = Int(config.integer("port"))
+        boundAddresses = config["bind"]
+        let backlog = Int(config.integer("tcp-backlog"))
+        var sockets: [CInt]
+        do throws(ListenError) {
+            sockets = try openTCPSockets(port: tcpPort, bind: config["bind"])
+        } catch {
+            log.write(.warning, "Warning: Could not create server TCP listening socket \(error)")
+            throw ServerStartError("Failed listening on port \(tcpPort) (TCP), aborting.")
+        }
+        let unixPath = config["unixsocket"]
+        if !unixPath.isEmpty {
+            do throws(ListenError) {
+                sockets.append(
+                    try ListeningSocket.unix(
+                        path: unixPath, permissions: Int(config.integer("unixsocketperm")), backlog: backlog))
+            } catch {
+                log.write(.warning, "Failed opening Unix socket: \(error)")
+                sockets.forEach { _ = Glibc.close($0) }
+                throw ServerStartError("Failed opening Unix socket, aborting.")
+            }
+        }
+        do {
+            for socket in sockets {
+                listeners.append(try bootstrap().withBoundSocket(socket).wait())
+            }
+        } catch {
+            throw ServerStartError("Failed to start listening: \(error)")
+        }
+        writePidFile()
+        log.write(.notice, "Running mode=standalone, port=\(tcpPort).")
+        log.write(.warning, "Server initialized")
+        installSignalHandlers()
+        eventLoop.execute { [self] in
+            engine.host = self
+            engine.stats.startupMemory = ProcessResources.allocatedBytes()
+            scheduleCron()
+            log.write(.notice, "Ready to accept connections")
+        }
+    }
+
+    /// Blocks until the server has shut down.
+    public func waitUntilStopped() {
+        try? stopped.futureResult.wait()
+        try? group.syncShutdownGracefully()
+    }
+
+    /// Asks the server to shut down (from any thread).
+    public func requestShutdown() {
+        eventLoop.execute { [self] in performShutdown(reason: "User requested shutdown...") }
+    }
+
+    /// Opens one listening socket per `bind` address; an address marked `-` may be unavailable.
+    private func openTCPSockets(port: Int, bind: String) throws(ListenError) -> [CInt] {
+        guard port != 0 else { return [] }
+        let backlog = Int(engine.config.integer("tcp-backlog"))
+        var sockets: [CInt] = []
+        for entry in bind.split(separator: " ").map(String.init) {
+            let optional = entry.hasPrefix("-")
+            let address = optional ? String(entry.dropFirst()) : entry
+            do throws(ListenError) {
+                sockets.append(try ListeningSocket.tcp(address: address, port: port, backlog: backlog))
+            } catch {
+                let unavailable = error.description.contains("Cannot assign") || error.description.contains("not supported")
+                if optional && unavailable { continue }
+                sockets.forEach { _ = Glibc.close($0) }
+                throw ListenError(description: "\(address):\(port): \(error)")
+            }
+        }
+        return sockets
+    }
+
+    /// Moves the TCP listeners to a new port or bind list (CONFIG SET port / bind), on the loop.
+    private func rebind(port: Int, bind: String, error message: String) throws(ConfigError) {
+        let sockets: [CInt]
+        do throws(ListenError) {
+            sockets = try openTCPSockets(port: port, bind: bind)
+        } catch {
+            log.write(.warning, "Warning: Could not create server TCP listening socket \(error)")
+            throw ConfigError(message)
+        }
+        let old = listeners.filter { $0.localAddress?.protocol != .unix }
+        listeners.removeAll { $0.localAddress?.protocol != .unix }
+        for listener in old { listener.close(promise: nil) }
+        for socket in sockets {
+            bootstrap().withBoundSocket(socket).assumeIsolated().whenSuccess { [self] channel in
+                listeners.append(channel)
+            }
+        }
+        tcpPort = port
+    }
+
+    private func bootstrap() -> ServerBootstrap {
+        let keepalive = Int(engine.config.integer("tcp-keepalive"))
+        let engine = LoopConfined(self.engine)
+        let log = self.log
+        return ServerBootstrap(group: group)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 65536))
+            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelInitializer { channel in
+                if keepalive > 0, channel.localAddress?.protocol != .unix {
+                    _ = channel.setOption(.socketOption(.so_keepalive), value: 1)
+                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: keepalive)
+                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: max(1, keepalive / 3))
+                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPCNT)), value: 3)
+                }
+                channel.eventLoop.preconditionInEventLoop()
+                do {
+                    let handler = ConnectionHandler(
+                        engine: engine.value, log: log, remoteAddress: channel.remoteAddress,
+                        localAddress: channel.localAddress)
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
+                }
+            }
+    }
+
+    // MARK: - Cron and signals
+
+    private func scheduleCron() {
+        let interval = TimeAmount.microseconds(Int64(1_000_000 / max(1, engine.hz)))
+        cronTask = eventLoop.assumeIsolated().scheduleTask(in: interval) { [self] in
+            cron()
+            if !isShuttingDown { scheduleCron() }
+        }
+    }
+
+    private func cron() {
+        let signal = pendingSignal.exchange(0, ordering: .relaxed)
+        if signal != 0 {
+            performShutdown(reason: signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...")
+            return
+        }
+        engine.stats.peakMemory = max(engine.stats.peakMemory, ProcessResources.allocatedBytes())
+        engine.cron()
+    }
+
+    private func installSignalHandlers() {
+        signal(SIGPIPE, SIG_IGN)
+        signal(SIGTERM) { number in pendingSignal.store(number, ordering: .relaxed) }
+        signal(SIGINT) { number in pendingSignal.store(number, ordering: .relaxed) }
+    }
+
+    // MARK: - Shutdown
+
+    private func performShutdown(reason: String) {
+        guard !isShuttingDown else { return }
+        isShuttingDown = true
+        cronTask?.cancel()
+        log.write(.warning, reason)
+        let pidfile = engine.config["pidfile"]
+        if !pidfile.isEmpty {
+            log.write(.notice, "Removing the pid file.")
+            unlink(pidfile)
+        }
+        let unixPath = engine.config["unixsocket"]
+        if !unixPath.isEmpty { unlink(unixPath) }
+        log.write(.warning, "Redstart is now ready to exit, bye bye...")
+        let closing = listeners.map { $0.close() }
+        for session in engine.sessionsInOrder { engine.disconnect(session) }
+        EventLoopFuture.andAllComplete(closing, on: eventLoop).whenComplete { [stopped] _ in
+            stopped.succeed(())
+        }
+    }
+
+    private func writePidFile() {
+        let path = engine.config["pidfile"]
+        guard !path.isEmpty, let file = fopen(path, "w") else { return }
+        fputs("\(getpid())\n", file)
+        fclose(file)
+    }
+
+    /// Changes the working directory and stores its absolute path as `dir`.
+    private func applyDirectory(_ path: String) throws(ServerStartError) {
+        if !path.isEmpty && chdir(path) != 0 {
+            throw ServerStartError("Can't chdir to '\(path)': \(String(cString: strerror(errno)))")
+        }
+        engine.config.restore("dir", canonical: Self.currentDirectory())
+    }
+
+    static func currentDirectory() -> String {
+        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        guard getcwd(&buffer, buffer.count) != nil else { return "" }
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Raises the open-files limit to fit maxclients, or lowers maxclients to fit the limit (as Redis does).
+    private func adjustOpenFilesLimit() {
+        let wanted = rlim_t(engine.config.integer("maxclients") + 32)
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < wanted else { return }
+        var raised = limit
+        raised.rlim_cur = min(wanted, limit.rlim_max)
+        if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        if limit.rlim_cur < wanted {
+            let allowed = max(1, Int(limit.rlim_cur) - 32)
+            log.write(
+                .warning,
+                "You requested maxclients of \(engine.config.integer("maxclients")) requiring at least \(wanted) max file descriptors. Redis can't set maximum open files to \(wanted) because of OS error: \(String(cString: strerror(errno))). Current maximum open files is \(limit.rlim_cur). maxclients has been reduced to \(allowed) to compensate for low ulimit."
+            )
+            engine.config.restore("maxclients", canonical: String(allowed))
+            engine.applyConfig()
+        }
+    }
+}
+
+/// Why the server could not start.
+public struct ServerStartError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension RedstartServer: EngineHost {
+    public var processFacts: ProcessFacts {
+        var facts = self.facts
+        facts.tcpPort = tcpPort
+        return facts
+    }
+
+    public func resourceUsage() -> ResourceUsage { ProcessResources.usage() }
+
+    public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
+        // Nothing to persist yet, so every mode stops at once; after the current command.
+        eventLoop.assumeIsolated().execute { [self] in performShutdown(reason: "User requested shutdown...") }
+        return nil
+    }
+
+    public func rewriteConfig() throws(ReplyError) {
+        guard let configFile else { throw ReplyError("The server is running without a config file") }
+        try ConfigRewriter(store: engine.config, path: configFile).rewrite()
+    }
+
+    public func applyConfig(_ name: String, value: String) throws(ConfigError) {
+        switch name {
+        case "dir":
+            guard chdir(value) == 0 else { throw ConfigError(String(cString: strerror(errno))) }
+            engine.config.restore("dir", canonical: Self.currentDirectory())
+        case "loglevel":
+            log.level = LogLevel(name: value) ?? .notice
+        case "port":
+            guard let port = Int(value), port != tcpPort else { return }
+            try rebind(port: port, bind: engine.config["bind"], error: "Unable to listen on this port")
+        case "bind":
+            guard value != boundAddresses else { return }
+            try rebind(port: tcpPort, bind: value, error: "Failed to bind to specified addresses.")
+            boundAddresses = value
+        default:
+            break
+        }
+    }
+
+    public func log(_ level: LogLevel, _ message: String) {
+        log.write(level, message)
+    }
+}
+
+/// Carries a value that is only ever used on the server's one event loop into
+/// NIO's Sendable closures (every channel of the server runs on that loop).
+struct LoopConfined<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,69 @@
+// redstart-server [config-file] [--directive value ...]: load the configuration
+// as redis-server does, start serving, and exit when shut down. Exit status 1
+// on a bad configuration or when the server cannot start.
+#if canImport(Glibc)
+import Glibc
+#endif
+import RedstartEngine
+import RedstartServer
+
+let arguments = Array(CommandLine.arguments.dropFirst())
+
+if let first = arguments.first {
+    if first == "-v" || first == "--version" {
+        print("Redstart server v=\(Engine.redstartVersion) (Redis \(Engine.redisVersion) compatible) bits=\(MemoryLayout<Int>.size * 8)")
+        exit(0)
+    }
+    if first == "-h" || first == "--help" {
+        print(
+            """
+            Usage: redstart-server [/path/to/redis.conf] [options] [-]
+                   redstart-server - (read config from stdin)
+                   redstart-server -v or --version
+                   redstart-server -h or --help
+
+            Examples:
+                   redstart-server (run the server with default config)
+                   redstart-server /etc/redis/6379.conf
+                   redstart-server --port 7777
+                   redstart-server /etc/myredis.conf --loglevel verbose -
+                   redstart-server --port 7777 --save "" --appendonly no
+            """)
+        exit(0)
+    }
+}
+
+let commandLine = CommandLineConfig(arguments: arguments)
+let store = ConfigStore()
+var loader = ConfigFileLoader(store: store)
+do {
+    try loader.load(commandLine)
+} catch {
+    var message = Array(error.description.utf8)
+    _ = write(STDERR_FILENO, &message, message.count)
+    exit(1)
+}
+
+var executable = CommandLine.arguments.first ?? "redstart-server"
+if !executable.hasPrefix("/") {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let length = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    if length > 0 { executable = String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self) }
+}
+var configFile = commandLine.configFile
+if let file = configFile, !file.hasPrefix("/") {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    if realpath(file, &buffer) != nil {
+        configFile = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+}
+
+let server = RedstartServer(config: store, configFile: configFile, executable: executable)
+do {
+    try server.start()
+} catch {
+    server.log.write(.warning, error.description)
+    exit(1)
+}
+server.waitUntilStopped()
+exit(0)

@@ -1,0 +1,133 @@
+// Starts the real redstart-server binary on a free port for integration tests,
+// waits until it answers PING, and stops it afterwards. Also runs other
+// programs (redis-cli, python3) and collects their output.
+import Foundation
+import RedstartClient
+import RedstartRESP
+
+/// A redstart-server process started by a test.
+public final class ServerProcess: @unchecked Sendable {
+    public let port: Int
+    public let process: Process
+    private let output: Pipe
+
+    /// The built server binary (next to the test bundle in .build/<config>/).
+    public static var binaryPath: String {
+        let bundle = Bundle.main.bundleURL.deletingLastPathComponent()
+        let candidate = bundle.appendingPathComponent("redstart-server").path
+        if FileManager.default.fileExists(atPath: candidate) { return candidate }
+        var directory = URL(fileURLWithPath: #filePath)
+        while directory.path != "/" {
+            directory.deleteLastPathComponent()
+            let built = directory.appendingPathComponent(".build/debug/redstart-server").path
+            if FileManager.default.fileExists(atPath: built) { return built }
+        }
+        return "redstart-server"
+    }
+
+    /// Starts a server with `arguments` after `--port <free>` (plus `--save "" --appendonly no`).
+    public init(arguments: [String] = [], configFile: String? = nil, port: Int? = nil) throws {
+        self.port = port ?? freeTCPPort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        var all: [String] = []
+        if let configFile { all.append(configFile) }
+        all += ["--port", String(self.port)] + arguments
+        process.arguments = all
+        output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+    }
+
+    /// Waits until the server answers PING (up to `timeout` seconds).
+    public func waitUntilReady(timeout: Double = 20) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if !process.isRunning { throw TestFailure("server exited early:\n\(readOutput())") }
+            if let connection = try? await RedstartConnection.connect(port: port) {
+                let reply = try? await connection.send("PING")
+                try? await connection.close()
+                if reply == .simpleString("PONG") { return }
+            }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        throw TestFailure("server did not answer PING within \(timeout)s")
+    }
+
+    /// A started and ready server.
+    public static func start(_ arguments: [String] = [], configFile: String? = nil) async throws -> ServerProcess {
+        let server = try ServerProcess(arguments: arguments, configFile: configFile)
+        try await server.waitUntilReady()
+        return server
+    }
+
+    /// Opens a client connection.
+    public func connect() async throws -> RedstartConnection {
+        try await RedstartConnection.connect(port: port)
+    }
+
+    /// Sends SIGTERM and waits for the process to exit; returns its status.
+    @discardableResult
+    public func stop() -> Int32 {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        return process.terminationStatus
+    }
+
+    /// Waits for the process to exit by itself (up to `timeout` seconds).
+    public func waitForExit(timeout: Double = 10) async throws -> Int32 {
+        let deadline = Date().addingTimeInterval(timeout)
+        while process.isRunning {
+            if Date() > deadline { throw TestFailure("server did not exit") }
+            try await Task.sleep(nanoseconds: 20_000_000)
+        }
+        return process.terminationStatus
+    }
+
+    /// Everything the server printed so far (only once it has exited).
+    public func readOutput() -> String {
+        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+    }
+
+    deinit { stop() }
+}
+
+/// Runs a program to completion; returns (status, stdout+stderr).
+@discardableResult
+public func runProgram(_ path: String, _ arguments: [String], input: String? = nil, timeout: Double = 60) throws -> (
+    status: Int32, output: String
+) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    let stdin = Pipe()
+    process.standardInput = stdin
+    try process.run()
+    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+    try stdin.fileHandleForWriting.close()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The full path of a program on PATH, or nil.
+public func findProgram(_ name: String) -> String? {
+    let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+    for directory in path.split(separator: ":") {
+        let candidate = "\(directory)/\(name)"
+        if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+    }
+    return nil
+}
+
+/// A failure raised by test helpers.
+public struct TestFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
