@@ -66,7 +66,9 @@ extension Engine {
     /// Runs the handler and does the bookkeeping after it.
     func call(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         let errorsBefore = stats.totalErrorReplies
-        let start = clock.wallMicroseconds
+        let start = commandStartMicros
+        // Set before the handler runs: CLIENT INFO shows itself as the current command.
+        session.lastCommand = spec
         if let handler = spec.handler {
             do {
                 try handler(CommandContext(engine: self, session: session, args: args, spec: spec))
@@ -79,7 +81,6 @@ extension Engine {
         spec.microseconds += duration
         if stats.totalErrorReplies != errorsBefore { spec.failedCalls += 1 }
         stats.totalCommandsProcessed += 1
-        session.lastCommandName = spec.fullName
         if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {
             addSlowlogEntry(spec, args, session, duration: duration, start: start)
         }

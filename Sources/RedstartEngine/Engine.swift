@@ -17,58 +17,60 @@ public final class Engine {
     public let config: ConfigStore
     public let clock: any EngineClock
     public weak var host: (any EngineHost)?
-    public private(set) var databases: [Database]
+    @exclusivity(unchecked) public private(set) var databases: [Database]
 
-    public var stats = ServerStats()
+    @exclusivity(unchecked) public var stats = ServerStats()
     /// COMMAND DOCS and key-spec metadata, parsed on first use.
     let catalog = CommandCatalog()
-    public var slowlog = Slowlog()
-    public var latency = LatencyMonitor()
+    @exclusivity(unchecked) public var slowlog = Slowlog()
+    @exclusivity(unchecked) public var latency = LatencyMonitor()
 
     /// Connected sessions by client id.
-    public private(set) var sessions: [Int64: Session] = [:]
+    @exclusivity(unchecked) public private(set) var sessions: [Int64: Session] = [:]
     /// Sessions in MONITOR mode, in the order they started monitoring.
-    var monitors: [Session] = []
-    private var nextClientID: Int64 = 1
+    @exclusivity(unchecked) var monitors: [Session] = []
+    @exclusivity(unchecked) private var nextClientID: Int64 = 1
 
     /// When the server started, in unix milliseconds and monotonic microseconds.
     public let startTime: Int64
     public let startMonotonic: Int64
     /// Unix time (milliseconds) cached at the start of the running command.
-    public private(set) var commandTime: Int64
+    @exclusivity(unchecked) public private(set) var commandTime: Int64
+    /// The same instant in microseconds (the start of the command's duration).
+    @exclusivity(unchecked) var commandStartMicros: Int64 = 0
     /// Unix seconds of the last successful save (LASTSAVE).
-    public var lastSaveTime: Int64
+    @exclusivity(unchecked) public var lastSaveTime: Int64
     /// Counts cron runs (for tasks that run every N cycles).
-    var cronLoops = 0
+    @exclusivity(unchecked) var cronLoops = 0
     /// When the instantaneous metrics were last sampled (unix milliseconds).
-    var lastStatsSample: Int64 = 0
+    @exclusivity(unchecked) var lastStatsSample: Int64 = 0
     /// The replication ID INFO reports (random per start, as Redis's master_replid).
     public let replicationID: String = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
 
     // MARK: Settings mirrored from the config
 
-    public private(set) var requirePass: String?
-    public private(set) var protocolLimits = ProtocolLimits()
-    public private(set) var queryBufferLimit = 1024 * 1024 * 1024
-    public private(set) var maxClients = 10000
+    @exclusivity(unchecked) public private(set) var requirePass: String?
+    @exclusivity(unchecked) public private(set) var protocolLimits = ProtocolLimits()
+    @exclusivity(unchecked) public private(set) var queryBufferLimit = 1024 * 1024 * 1024
+    @exclusivity(unchecked) public private(set) var maxClients = 10000
     /// Idle seconds before a client is closed; 0 = never.
-    public private(set) var idleTimeout = 0
-    public private(set) var outputLimits = OutputBufferLimits.defaults
-    public private(set) var isProtectedMode = true
-    public private(set) var hz = 10
-    var slowlogThreshold: Int64 = 10000
-    var slowlogMaxLength = 128
-    var latencyThreshold: Int64 = 0
-    var debugCommandAccess: ProtectedAccess = .no
-    var protectedConfigAccess: ProtectedAccess = .no
-    public private(set) var logLevel: LogLevel = .notice
+    @exclusivity(unchecked) public private(set) var idleTimeout = 0
+    @exclusivity(unchecked) public private(set) var outputLimits = OutputBufferLimits.defaults
+    @exclusivity(unchecked) public private(set) var isProtectedMode = true
+    @exclusivity(unchecked) public private(set) var hz = 10
+    @exclusivity(unchecked) var slowlogThreshold: Int64 = 10000
+    @exclusivity(unchecked) var slowlogMaxLength = 128
+    @exclusivity(unchecked) var latencyThreshold: Int64 = 0
+    @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
+    @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
+    @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
 
     // MARK: CLIENT PAUSE
 
     /// The active pause, if any.
-    var pause: ClientPause?
+    @exclusivity(unchecked) var pause: ClientPause?
     /// Sessions whose next command waits for the pause to end, in arrival order.
-    var pausedSessions: [Session] = []
+    @exclusivity(unchecked) var pausedSessions: [Session] = []
 
     public init(config: ConfigStore = ConfigStore(), clock: any EngineClock = SystemClock(), table: CommandTable = .standard()) {
         self.config = config
@@ -158,7 +160,9 @@ public final class Engine {
 
     /// Refreshes the cached command time.
     func updateCommandTime() {
-        commandTime = clock.wallMilliseconds
+        let now = clock.wallMicroseconds
+        commandStartMicros = now
+        commandTime = now / 1000
     }
 
     /// Seconds since start.

@@ -70,7 +70,8 @@ public struct RequestParser: Sendable {
                 let arguments = CommandArguments(storage: buffer, base: buffer.readerIndex, spans: spans)
                 buffer.moveReaderIndex(forwardBy: length)
                 cursor = 0
-                spans.removeAll(keepingCapacity: true)
+                // `spans` is cleared when the next command starts, once the caller has dropped
+                // these arguments: clearing it now would copy the array they share.
                 return arguments
             }
         }

@@ -15,21 +15,21 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     private let engine: Engine
     private let log: ServerLog
-    private var session: Session?
-    private var context: ChannelHandlerContext?
-    private var parser = RequestParser()
+    @exclusivity(unchecked) private var session: Session?
+    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var parser = RequestParser()
     /// Bytes received and not yet parsed into commands.
-    private var inbound = ByteBuffer()
+    @exclusivity(unchecked) private var inbound = ByteBuffer()
     /// A command held by CLIENT PAUSE, to run when the pause ends.
-    private var postponed: CommandArguments?
+    @exclusivity(unchecked) private var postponed: CommandArguments?
     /// A read was asked for while the output was backed up.
-    private var isReadHeld = false
-    private var isClosing = false
-    private var isFlushScheduled = false
+    @exclusivity(unchecked) private var isReadHeld = false
+    @exclusivity(unchecked) private var isClosing = false
+    @exclusivity(unchecked) private var isFlushScheduled = false
     /// Bytes of the command being executed (CLIENT LIST counts them in qbuf).
-    private var currentCommandLength = 0
+    @exclusivity(unchecked) private var currentCommandLength = 0
     /// When the output first went over the soft limit (unix ms), or nil.
-    private var softLimitSince: Int64?
+    @exclusivity(unchecked) private var softLimitSince: Int64?
 
     let remoteAddress: String
     let localAddress: String

@@ -156,16 +156,15 @@ import Testing
                 == "argument(s) must be one of the following: default, save, nosave, now, force")
     }
 
-    @Test func enumerationDifferencesFromRedis() {
+    @Test func enumerationFlagsAndSynonymsFoldAsRedisDoes() throws {
         // Redis folds the zero-valued "default" into the other flags, refuses SAVE with NOSAVE,
-        // and shows oom-score-adj "relative" by its first name, "yes". The generic enumeration
-        // parser does not do these yet.
-        withKnownIssue("shutdown flags and enum synonyms are not folded as Redis does") {
-            #expect(try parse("shutdown-on-sigint", "default save") == "save")
-            #expect(try parse("shutdown-on-sigint", "save now default") == "save now")
-            #expect(failure("shutdown-on-sigint", "save nosave") == "shutdown options SAVE and NOSAVE can't be used simultaneously")
-            #expect(try parse("oom-score-adj", "relative") == "yes")
-        }
+        // and shows oom-score-adj "relative" by its first name, "yes".
+        #expect(try parse("shutdown-on-sigint", "default save") == "save")
+        #expect(try parse("shutdown-on-sigint", "save now default") == "save now")
+        #expect(try parse("shutdown-on-sigint", "default") == "default")
+        #expect(failure("shutdown-on-sigint", "save nosave") == "shutdown options SAVE and NOSAVE can't be used simultaneously")
+        #expect(try parse("oom-score-adj", "relative") == "yes")
+        #expect(failure("oom-score-adj", "bad") == "argument(s) must be one of the following: no, yes, relative, absolute")
     }
 
     // MARK: Strings Redis checks

@@ -29,7 +29,11 @@ final class EngineHarness {
     let engine: Engine
     private var transports: [FakeTransport] = []
 
-    init(configure: (ConfigStore) throws -> Void = { _ in }) rethrows {
+    init() {
+        engine = Engine(config: ConfigStore(), clock: clock)
+    }
+
+    init(configure: (ConfigStore) throws -> Void) throws {
         let config = ConfigStore()
         try configure(config)
         engine = Engine(config: config, clock: clock)

@@ -29,7 +29,8 @@ private func infoFields(_ text: String) -> [String: String] {
     #expect(fields["role"] == "master")
     #expect(fields["db0"] == "keys=1,expires=0,avg_ttl=0")
     let everything = harness.run(s, "INFO", "everything").string ?? ""
-    #expect(everything.contains("# Commandstats\r\ncmdstat_set:calls=1,"))
+    #expect(everything.contains("# Commandstats\r\n"))
+    #expect(everything.contains("\r\ncmdstat_set:calls=1,"))
     let two = harness.run(s, "INFO", "server", "CLIENTS").string ?? ""
     #expect(two.hasPrefix("# Server\r\n"))
     #expect(two.contains("\r\n\r\n# Clients\r\n"))
@@ -200,7 +201,7 @@ private func infoFields(_ text: String) -> [String: String] {
 @Test func commandIntrospection() {
     let harness = EngineHarness()
     let s = harness.connect()
-    #expect(harness.run(s, "COMMAND", "COUNT") == .integer(harness.engine.table.commands.count))
+    #expect(harness.run(s, "COMMAND", "COUNT") == .integer(Int64(harness.engine.table.commands.count)))
     let get = harness.run(s, "COMMAND", "INFO", "get", "nosuch").elements ?? []
     #expect(get.count == 2)
     #expect(get[1] == .nullBulkString)

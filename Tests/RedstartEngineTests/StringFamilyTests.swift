@@ -41,10 +41,11 @@ import Testing
     harness.run(s, "SET", "exat", "v", "EXAT", String(now / 1000 + 100))
     harness.run(s, "SET", "pxat", "v", "PXAT", String(now + 2000))
     let db = harness.engine.databases[0]
-    #expect(db.expiry(Key("ex")) == now + 10_000)
-    #expect(db.expiry(Key("px")) == now + 500)
-    #expect(db.expiry(Key("exat")) == (now / 1000 + 100) * 1000)
-    #expect(db.expiry(Key("pxat")) == now + 2000)
+    let expiry = { (key: String) in db.find(key, now: now).flatMap { db.expiry(at: $0) } }
+    #expect(expiry("ex") == now + 10_000)
+    #expect(expiry("px") == now + 500)
+    #expect(expiry("exat") == (now / 1000 + 100) * 1000)
+    #expect(expiry("pxat") == now + 2000)
     harness.clock.advance(milliseconds: 600)
     #expect(harness.run(s, "GET", "px") == .nullBulkString)
     #expect(harness.run(s, "GET", "ex") == .bulk("v"))
@@ -54,11 +55,15 @@ import Testing
 @Test func setKeepTTLAndPlainSetClearsTTL() {
     let harness = EngineHarness()
     let s = harness.connect()
+    let db = harness.engine.databases[0]
+    let now = harness.clock.wallMilliseconds
     harness.run(s, "SET", "k", "v", "EX", "100")
     harness.run(s, "SET", "k", "w", "KEEPTTL")
-    #expect(harness.engine.databases[0].expiry(Key("k")) != nil)
+    #expect(db.expiry(at: db.find("k", now: now)!) != nil)
+    #expect(db.expiresCount == 1)
     harness.run(s, "SET", "k", "x")
-    #expect(harness.engine.databases[0].expiry(Key("k")) == nil)
+    #expect(db.expiry(at: db.find("k", now: now)!) == nil)
+    #expect(db.expiresCount == 0)
 }
 
 @Test func setOptionErrors() {

@@ -23,8 +23,10 @@ public struct CommandContext {
         nonmutating _modify { yield &session.reply }
     }
 
-    /// The argument at `index` as a key.
-    public func key(_ index: Int) -> Key { args.withBytes(at: index) { Key($0) } }
+    /// Calls `body` with the bytes of argument `index` (a key, say); valid only inside `body`.
+    public func withArgument<R>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws(ReplyError) -> R) throws(ReplyError) -> R {
+        try args.withBytes(at: index) { raw in Result { () throws(ReplyError) in try body(raw) } }.get()
+    }
 
     /// Argument `index` as a strict integer, or `-ERR value is not an integer or out of range`.
     public func integer(_ index: Int) throws(ReplyError) -> Int64 {

@@ -5,6 +5,19 @@ import RedstartRESP
 
 /// A lowercase command name of at most 32 bytes, stored inline.
 public struct CommandName: Hashable, Sendable {
+    /// One multiply-fold over the name's words: command lookups are on the hot path and
+    /// the table's keys are fixed, so a keyed hash (SipHash) buys nothing here.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fastHash)
+    }
+
+    /// The hash used by CommandTable's own index.
+    var fastHash: UInt64 {
+        let mixed = (w0 &* 0x9E37_79B9_7F4A_7C15) ^ (w1 &* 0xC2B2_AE3D_27D4_EB4F) ^ (w2 &* 0x1656_67B1_9E37_79F9)
+            ^ (w3 &* 0x85EB_CA77_C2B2_AE63) ^ UInt64(length)
+        return mixed ^ (mixed >> 29)
+    }
+
     public static let capacity = 32
     private var w0: UInt64 = 0, w1: UInt64 = 0, w2: UInt64 = 0, w3: UInt64 = 0
     private var length: UInt8 = 0

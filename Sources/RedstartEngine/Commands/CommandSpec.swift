@@ -41,7 +41,7 @@ public final class CommandSpec: @unchecked Sendable {
     /// Lowercase name; for a subcommand only its own part (`get` of `config|get`).
     public let name: String
     /// `config|get` for subcommands, `name` otherwise: what errors and COMMAND print.
-    public private(set) var fullName: String
+    @exclusivity(unchecked) public private(set) var fullName: String
     /// Redis arity: positive = exactly, negative = at least; counts the command name.
     public let arity: Int
     public let flags: CommandFlags
@@ -55,15 +55,15 @@ public final class CommandSpec: @unchecked Sendable {
     /// Indexes of key arguments when the (first, last, step) form cannot say (movable keys).
     public let keyFinder: (@Sendable (CommandArguments) -> [Int])?
     /// Subcommands by lowercase name, in declaration order.
-    public private(set) var subcommands: [CommandSpec] = []
-    private var subcommandIndex: [CommandName: CommandSpec] = [:]
+    @exclusivity(unchecked) public private(set) var subcommands: [CommandSpec] = []
+    @exclusivity(unchecked) private var subcommandIndex: [CommandName: CommandSpec] = [:]
     public private(set) weak var parent: CommandSpec?
 
     // INFO commandstats counters.
-    public var calls = 0
-    public var microseconds: Int64 = 0
-    public var rejectedCalls = 0
-    public var failedCalls = 0
+    @exclusivity(unchecked) public var calls = 0
+    @exclusivity(unchecked) public var microseconds: Int64 = 0
+    @exclusivity(unchecked) public var rejectedCalls = 0
+    @exclusivity(unchecked) public var failedCalls = 0
 
     public init(
         _ name: String, arity: Int, flags: CommandFlags = [], keys: KeyPositions = .none,

@@ -11,16 +11,26 @@ public protocol CommandFamily {
 public final class CommandTable: @unchecked Sendable {
     /// Top-level commands, in table order.
     public let commands: [CommandSpec]
-    private let index: [CommandName: CommandSpec]
+    /// Open addressing over CommandName.fastHash: (name, spec) slots, a power of two in size.
+    private let slots: [(CommandName, CommandSpec)?]
+    private let mask: Int
 
     public init(_ commands: [CommandSpec]) {
         self.commands = commands
-        var index: [CommandName: CommandSpec] = [:]
+        var size = 64
+        while size < commands.count * 4 { size <<= 1 }
+        var slots = [(CommandName, CommandSpec)?](repeating: nil, count: size)
         for spec in commands {
-            precondition(index[CommandName(spec.name)] == nil, "command \(spec.name) declared twice")
-            index[CommandName(spec.name)] = spec
+            let name = CommandName(spec.name)
+            var slot = Int(truncatingIfNeeded: name.fastHash) & (size - 1)
+            while let (existing, _) = slots[slot] {
+                precondition(existing != name, "command \(spec.name) declared twice")
+                slot = (slot + 1) & (size - 1)
+            }
+            slots[slot] = (name, spec)
         }
-        self.index = index
+        self.slots = slots
+        self.mask = size - 1
     }
 
     /// The table of every built-in family.
@@ -33,12 +43,19 @@ public final class CommandTable: @unchecked Sendable {
     }
 
     /// The top-level command named `name`.
-    public func command(_ name: CommandName) -> CommandSpec? { index[name] }
+    public func command(_ name: CommandName) -> CommandSpec? {
+        var slot = Int(truncatingIfNeeded: name.fastHash) & mask
+        while let (candidate, spec) = slots[slot] {
+            if candidate == name { return spec }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
 
     /// The command named by text (any case), e.g. `get` or `config|get`.
     public func command(named text: String) -> CommandSpec? {
         let parts = text.lowercased().split(separator: "|", maxSplits: 1)
-        guard let first = parts.first, let top = index[CommandName(String(first))] else { return nil }
+        guard let first = parts.first, let top = command(CommandName(String(first))) else { return nil }
         if parts.count == 1 { return top }
         return top.subcommand(CommandName(String(parts[1])))
     }

@@ -27,16 +27,25 @@ extension ConfigParameter {
                 throw ConfigError("argument must be between \(min) and \(max) inclusive")
             }
             return format == .octal ? String(value, radix: 8) : String(value)
-        case .enumeration(let values, let isFlags):
+        case .enumeration(let declared, let isFlags):
+            // A value written "name=shown" is a synonym that CONFIG GET shows as `shown`
+            // (oom-score-adj "relative" reads back as "yes", as in Redis).
+            let names = declared.map { String($0.split(separator: "=")[0]) }
+            let shown = declared.map { String($0.split(separator: "=").last!) }
             let words = arguments.flatMap { $0.split(separator: " ").map { $0.lowercased() } }
-            let enumError = ConfigError("argument(s) must be one of the following: " + values.joined(separator: ", "))
+            let enumError = ConfigError("argument(s) must be one of the following: " + names.joined(separator: ", "))
             if isFlags {
-                guard !words.isEmpty, words.allSatisfy(values.contains) else { throw enumError }
-                // Shown in declaration order, as Redis's configEnumGetName does for bit flags.
-                return values.filter(words.contains).joined(separator: " ")
+                guard !words.isEmpty, words.allSatisfy(names.contains) else { throw enumError }
+                if words.contains("save") && words.contains("nosave") {
+                    throw ConfigError("shutdown options SAVE and NOSAVE can't be used simultaneously")
+                }
+                // Shown in declaration order; the first name is the empty set of flags (Redis's
+                // "default") and only shows when no other flag is set.
+                let set = names.indices.filter { $0 > 0 && words.contains(names[$0]) }.map { shown[$0] }
+                return set.isEmpty ? shown[0] : set.joined(separator: " ")
             }
-            guard words.count == 1, values.contains(words[0]) else { throw enumError }
-            return words[0]
+            guard words.count == 1, let position = names.firstIndex(of: words[0]) else { throw enumError }
+            return shown[position]
         case .string:
             return arguments.joined(separator: " ")
         case .special(let codec):

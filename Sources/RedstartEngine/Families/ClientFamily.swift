@@ -4,43 +4,45 @@
 import RedstartRESP
 
 enum ClientFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init(
-            "client", arity: -2, acl: [], group: "connection",
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "connection", run: help),
-                .init("id", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: id),
-                .init("info", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: info),
-                .init(
-                    "list", arity: -2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: list),
-                .init(
-                    "kill", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: kill),
-                .init(
-                    "setname", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: setname),
-                .init(
-                    "getname", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: getname),
-                .init(
-                    "setinfo", arity: 4, flags: [.noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: setinfo),
-                .init("reply", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: reply),
-                .init(
-                    "no-evict", arity: 3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: noEvict),
-                .init(
-                    "no-touch", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: noTouch),
-                .init(
-                    "pause", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: pause),
-                .init(
-                    "unpause", arity: 2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
-                    group: "connection", run: unpause),
-            ]),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init(
+                "client", arity: -2, acl: [], group: "connection",
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "connection", run: help),
+                    .init("id", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: id),
+                    .init("info", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: info),
+                    .init(
+                        "list", arity: -2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: list),
+                    .init(
+                        "kill", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: kill),
+                    .init(
+                        "setname", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: setname),
+                    .init(
+                        "getname", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: getname),
+                    .init(
+                        "setinfo", arity: 4, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: setinfo),
+                    .init("reply", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection], group: "connection", run: reply),
+                    .init(
+                        "no-evict", arity: 3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: noEvict),
+                    .init(
+                        "no-touch", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: noTouch),
+                    .init(
+                        "pause", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: pause),
+                    .init(
+                        "unpause", arity: 2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: unpause),
+                ]),
+        ]
+    }
 
     /// CLIENT HELP → array of status lines.
     static func help(_ cmd: CommandContext) throws(ReplyError) {

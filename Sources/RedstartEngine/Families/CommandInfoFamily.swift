@@ -4,20 +4,22 @@
 import RedstartRESP
 
 enum CommandInfoFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init(
-            "command", arity: -1, flags: [.loading, .stale], acl: [.connection], group: "server", run: all,
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "server", run: help),
-                .init("count", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "server", run: count),
-                .init("info", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: info),
-                .init("docs", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: docs),
-                .init("list", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: list),
-                .init(
-                    "getkeys", arity: -4, flags: [.loading, .stale], acl: [.connection], group: "server",
-                    run: getkeys),
-            ]),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init(
+                "command", arity: -1, flags: [.loading, .stale], acl: [.connection], group: "server", run: all,
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "server", run: help),
+                    .init("count", arity: 2, flags: [.loading, .stale], acl: [.connection], group: "server", run: count),
+                    .init("info", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: info),
+                    .init("docs", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: docs),
+                    .init("list", arity: -2, flags: [.loading, .stale], acl: [.connection], group: "server", run: list),
+                    .init(
+                        "getkeys", arity: -4, flags: [.loading, .stale], acl: [.connection], group: "server",
+                        run: getkeys),
+                ]),
+        ]
+    }
 
     /// COMMAND HELP → status lines.
     static func help(_ cmd: CommandContext) throws(ReplyError) {

@@ -4,22 +4,24 @@
 import RedstartRESP
 
 enum ConfigFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init(
-            "config", arity: -2, group: "server",
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: help),
-                .init("get", arity: -3, flags: [.admin, .noScript, .loading, .stale], group: "server", run: get),
-                .init(
-                    "set", arity: -4, flags: [.admin, .noScript, .loading, .stale], group: "server", run: set),
-                .init(
-                    "resetstat", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
-                    run: resetstat),
-                .init(
-                    "rewrite", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
-                    run: rewrite),
-            ]),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init(
+                "config", arity: -2, group: "server",
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: help),
+                    .init("get", arity: -3, flags: [.admin, .noScript, .loading, .stale], group: "server", run: get),
+                    .init(
+                        "set", arity: -4, flags: [.admin, .noScript, .loading, .stale], group: "server", run: set),
+                    .init(
+                        "resetstat", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: resetstat),
+                    .init(
+                        "rewrite", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: rewrite),
+                ]),
+        ]
+    }
 
     /// CONFIG HELP → status lines.
     static func help(_ cmd: CommandContext) throws(ReplyError) {

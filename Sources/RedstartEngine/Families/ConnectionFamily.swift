@@ -3,25 +3,27 @@
 import RedstartRESP
 
 enum ConnectionFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection", run: ping),
-        .init("echo", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection", run: echo),
-        .init(
-            "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth],
-            acl: [.connection], group: "connection", run: quit),
-        .init(
-            "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
-            acl: [.connection], group: "connection", run: reset),
-        .init(
-            "hello", arity: -1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
-            acl: [.connection], group: "connection", run: hello),
-        .init(
-            "auth", arity: -2, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
-            acl: [.connection], group: "connection", run: auth),
-        .init(
-            "select", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection",
-            run: select),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection", run: ping),
+            .init("echo", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection", run: echo),
+            .init(
+                "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth],
+                acl: [.connection], group: "connection", run: quit),
+            .init(
+                "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
+                acl: [.connection], group: "connection", run: reset),
+            .init(
+                "hello", arity: -1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
+                acl: [.connection], group: "connection", run: hello),
+            .init(
+                "auth", arity: -2, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
+                acl: [.connection], group: "connection", run: auth),
+            .init(
+                "select", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection",
+                run: select),
+        ]
+    }
 
     /// PING [message] → simple string PONG, or the message as a bulk string.
     static func ping(_ cmd: CommandContext) throws(ReplyError) {

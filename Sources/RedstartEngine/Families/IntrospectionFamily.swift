@@ -2,38 +2,40 @@
 import RedstartRESP
 
 enum IntrospectionFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init(
-            "slowlog", arity: -2, group: "server",
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: slowlogHelp),
-                .init("get", arity: -2, flags: [.admin, .loading, .stale], group: "server", run: slowlogGet),
-                .init("len", arity: 2, flags: [.admin, .loading, .stale], group: "server", run: slowlogLen),
-                .init("reset", arity: 2, flags: [.admin, .loading, .stale], group: "server", run: slowlogReset),
-            ]),
-        .init(
-            "latency", arity: -2, group: "server",
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: latencyHelp),
-                .init(
-                    "latest", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
-                    run: latencyLatest),
-                .init(
-                    "history", arity: 3, flags: [.admin, .noScript, .loading, .stale], group: "server",
-                    run: latencyHistory),
-                .init(
-                    "reset", arity: -2, flags: [.admin, .noScript, .loading, .stale], group: "server",
-                    run: latencyReset),
-            ]),
-        .init(
-            "memory", arity: -2, group: "server",
-            subcommands: [
-                .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: memoryHelp),
-                .init(
-                    "usage", arity: -3, flags: [.readonly], keys: KeyPositions(first: 2, last: 2, step: 1),
-                    group: "server", run: memoryUsage),
-            ]),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init(
+                "slowlog", arity: -2, group: "server",
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: slowlogHelp),
+                    .init("get", arity: -2, flags: [.admin, .loading, .stale], group: "server", run: slowlogGet),
+                    .init("len", arity: 2, flags: [.admin, .loading, .stale], group: "server", run: slowlogLen),
+                    .init("reset", arity: 2, flags: [.admin, .loading, .stale], group: "server", run: slowlogReset),
+                ]),
+            .init(
+                "latency", arity: -2, group: "server",
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: latencyHelp),
+                    .init(
+                        "latest", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyLatest),
+                    .init(
+                        "history", arity: 3, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyHistory),
+                    .init(
+                        "reset", arity: -2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyReset),
+                ]),
+            .init(
+                "memory", arity: -2, group: "server",
+                subcommands: [
+                    .init("help", arity: 2, flags: [.loading, .stale], group: "server", run: memoryHelp),
+                    .init(
+                        "usage", arity: -3, flags: [.readonly], keys: KeyPositions(first: 2, last: 2, step: 1),
+                        group: "server", run: memoryUsage),
+                ]),
+        ]
+    }
 
     // MARK: SLOWLOG
 
@@ -155,13 +157,14 @@ enum IntrospectionFamily: CommandFamily {
             guard samples >= 0 else { throw .syntax }
             index += 2
         }
-        let key = cmd.key(2)
-        guard let value = cmd.db.lookup(key, now: cmd.now) else {
+        let db = cmd.db
+        guard let index = cmd.args.withBytes(at: 2, { db.find($0, now: cmd.now) }) else {
             cmd.reply.null()
             return
         }
-        // Key bytes (with their allocation header) + the table entry + the value.
-        let usage = mallocSize(key.bytes.count + 32) + 24 + value.approximateSize
+        // The table entry and its bucket, the key's heap bytes, and the value's.
+        let entry = db.table.entry(index).pointee
+        let usage = MemoryLayout<KeyEntry>.stride + 8 + entry.key.heapSize + entry.value.approximateSize
         cmd.reply.integer(usage)
     }
 }

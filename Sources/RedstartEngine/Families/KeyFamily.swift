@@ -3,21 +3,27 @@
 import RedstartRESP
 
 enum KeyFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init("del", arity: -2, flags: [.write], keys: .all, acl: [.keyspace], group: "generic", run: del),
-        .init(
-            "exists", arity: -2, flags: [.readonly, .fast], keys: .all, acl: [.keyspace], group: "generic",
-            run: exists),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init("del", arity: -2, flags: [.write], keys: .all, acl: [.keyspace], group: "generic", run: del),
+            .init(
+                "exists", arity: -2, flags: [.readonly, .fast], keys: .all, acl: [.keyspace], group: "generic",
+                run: exists),
+        ]
+    }
 
     /// DEL key [key ...] → integer: keys removed.
     static func del(_ cmd: CommandContext) throws(ReplyError) {
         let db = cmd.db
         var removed = 0
-        for index in 1..<cmd.args.count {
-            let key = cmd.key(index)
-            // An expired key is removed by the lookup and does not count as deleted.
-            if cmd.engine.lookupWrite(db, key) != nil && db.remove(key) { removed += 1 }
+        for argument in 1..<cmd.args.count {
+            cmd.args.withBytes(at: argument) { key in
+                // An expired key is removed by the lookup and does not count as deleted.
+                if let index = cmd.engine.lookupWrite(db, key) {
+                    db.remove(at: index)
+                    removed += 1
+                }
+            }
         }
         cmd.engine.noteChanges(removed)
         cmd.reply.integer(removed)
@@ -27,7 +33,7 @@ enum KeyFamily: CommandFamily {
     static func exists(_ cmd: CommandContext) throws(ReplyError) {
         let db = cmd.db
         var found = 0
-        for index in 1..<cmd.args.count where cmd.engine.lookupRead(db, cmd.key(index)) != nil {
+        for argument in 1..<cmd.args.count where cmd.args.withBytes(at: argument, { cmd.engine.lookupRead(db, $0) }) != nil {
             found += 1
         }
         cmd.reply.integer(found)

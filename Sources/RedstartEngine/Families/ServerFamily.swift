@@ -7,19 +7,21 @@ import Glibc
 import RedstartRESP
 
 enum ServerFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init("info", arity: -1, flags: [.loading, .stale], acl: [.dangerous], group: "server", run: info),
-        .init("dbsize", arity: 1, flags: [.readonly, .fast], acl: [.keyspace], group: "server", run: dbsize),
-        .init("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", run: time),
-        .init("lastsave", arity: 1, flags: [.loading, .stale, .fast], acl: [.admin, .dangerous], group: "server", run: lastsave),
-        .init("monitor", arity: 1, flags: [.admin, .noScript, .loading, .stale], group: "server", run: monitor),
-        .init(
-            "shutdown", arity: -1, flags: [.admin, .noScript, .loading, .stale, .noMulti, .allowBusy],
-            group: "server", run: shutdown),
-        .init(
-            "debug", arity: -2, flags: [.admin, .noScript, .loading, .stale, .protected], group: "server",
-            run: debug),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init("info", arity: -1, flags: [.loading, .stale], acl: [.dangerous], group: "server", run: info),
+            .init("dbsize", arity: 1, flags: [.readonly, .fast], acl: [.keyspace], group: "server", run: dbsize),
+            .init("time", arity: 1, flags: [.loading, .stale, .fast], group: "server", run: time),
+            .init("lastsave", arity: 1, flags: [.loading, .stale, .fast], acl: [.admin, .dangerous], group: "server", run: lastsave),
+            .init("monitor", arity: 1, flags: [.admin, .noScript, .loading, .stale], group: "server", run: monitor),
+            .init(
+                "shutdown", arity: -1, flags: [.admin, .noScript, .loading, .stale, .noMulti, .allowBusy],
+                group: "server", run: shutdown),
+            .init(
+                "debug", arity: -2, flags: [.admin, .noScript, .loading, .stale, .protected], group: "server",
+                run: debug),
+        ]
+    }
 
     /// INFO [section ...] → verbatim string.
     static func info(_ cmd: CommandContext) throws(ReplyError) {

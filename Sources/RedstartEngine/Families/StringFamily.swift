@@ -3,16 +3,28 @@
 import RedstartRESP
 
 enum StringFamily: CommandFamily {
-    static let commands: [CommandSpec] = [
-        .init("get", arity: 2, flags: [.readonly, .fast], keys: .first, acl: [.string], group: "string", run: get),
-        .init("set", arity: -3, flags: [.write, .denyOOM], keys: .first, acl: [.string], group: "string", run: set),
-    ]
+    static var commands: [CommandSpec] {
+        [
+            .init("get", arity: 2, flags: [.readonly, .fast], keys: .first, acl: [.string], group: "string", run: get),
+            .init("set", arity: -3, flags: [.write, .denyOOM], keys: .first, acl: [.string], group: "string", run: set),
+        ]
+    }
 
     /// GET key → bulk string, or null when the key does not exist.
     static func get(_ cmd: CommandContext) throws(ReplyError) {
-        switch cmd.engine.lookupRead(cmd.db, cmd.key(1)) {
-        case nil: cmd.reply.null()
-        case .string(let bytes): cmd.reply.bulk(bytes)
+        let db = cmd.db
+        let engine = cmd.engine
+        guard let index = cmd.args.withBytes(at: 1, { engine.lookupRead(db, $0) }) else {
+            cmd.reply.null()
+            return
+        }
+        writeString(cmd, db.value(at: index).pointee)
+    }
+
+    /// Replies a string value as a bulk string.
+    static func writeString(_ cmd: CommandContext, _ value: Value) {
+        switch value {
+        case .string(let bytes): bytes.withUnsafeBytes { cmd.reply.bulk($0) }
         }
     }
 
@@ -31,33 +43,28 @@ enum StringFamily: CommandFamily {
     static func set(_ cmd: CommandContext) throws(ReplyError) {
         let options = try parseSetOptions(cmd)
         let db = cmd.db
-        let key = cmd.key(1)
-        let old: Value?
-        if options.returnOld {
-            // With GET the old value must be a string (only strings exist so far).
-            old = cmd.engine.lookupRead(db, key)
-        } else {
-            old = cmd.engine.lookupWrite(db, key)
-        }
-        let found = old != nil
-        if (options.condition == .ifMissing && found) || (options.condition == .ifExists && !found) {
+        let value = cmd.args.withBytes(at: 2) { Value.string(ByteString($0)) }
+        cmd.args.withBytes(at: 1) { key in
+            // With GET the old value is read (and counted) like GET does; it must be a string.
+            let existing = options.returnOld ? cmd.engine.lookupRead(db, key) : cmd.engine.lookupWrite(db, key)
             if options.returnOld {
-                writeOld(cmd, old)
-            } else {
-                cmd.reply.null()
+                if let existing { writeString(cmd, db.value(at: existing).pointee) } else { cmd.reply.null() }
             }
-            return
-        }
-        db.set(key, .string(cmd.args.bytes(at: 2)), keepTTL: options.keepTTL)
-        if let when = options.expireAt { db.setExpiry(key, at: when) }
-        cmd.engine.noteChanges()
-        if options.returnOld { writeOld(cmd, old) } else { cmd.reply.ok() }
-    }
-
-    private static func writeOld(_ cmd: CommandContext, _ old: Value?) {
-        switch old {
-        case nil: cmd.reply.null()
-        case .string(let bytes): cmd.reply.bulk(bytes)
+            let found = existing != nil
+            if (options.condition == .ifMissing && found) || (options.condition == .ifExists && !found) {
+                if !options.returnOld { cmd.reply.null() }
+                return
+            }
+            let index: Int32
+            if let existing {
+                db.overwrite(at: existing, with: value, keepTTL: options.keepTTL)
+                index = existing
+            } else {
+                index = db.add(key, value)
+            }
+            if let when = options.expireAt { db.setExpiry(at: index, to: when) }
+            cmd.engine.noteChanges()
+            if !options.returnOld { cmd.reply.ok() }
         }
     }
 

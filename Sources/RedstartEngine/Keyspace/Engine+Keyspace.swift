@@ -3,16 +3,16 @@
 // dirty counter. Handlers use these rather than the Database directly.
 
 extension Engine {
-    /// Looks `key` up for reading (counts a keyspace hit or miss).
-    public func lookupRead(_ db: Database, _ key: Key) -> Value? {
-        let value = db.lookup(key, now: commandTime)
-        if value == nil { stats.keyspaceMisses += 1 } else { stats.keyspaceHits += 1 }
-        return value
+    /// Looks `key` up for reading (counts a keyspace hit or miss); returns its entry.
+    public func lookupRead(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
+        let index = db.find(key, now: commandTime)
+        if index == nil { stats.keyspaceMisses += 1 } else { stats.keyspaceHits += 1 }
+        return index
     }
 
-    /// Looks `key` up before writing it (no hit/miss counting).
-    public func lookupWrite(_ db: Database, _ key: Key) -> Value? {
-        db.lookup(key, now: commandTime)
+    /// Looks `key` up before writing it (no hit/miss counting); returns its entry.
+    public func lookupWrite(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
+        db.find(key, now: commandTime)
     }
 
     /// Records `count` changes to the dataset (rdb_changes_since_last_save).

@@ -3,7 +3,7 @@
 
 /// A value of the keyspace.
 public enum Value {
-    case string([UInt8])
+    case string(ByteString)
 
     /// The name TYPE replies with.
     public var typeName: String {
@@ -12,10 +12,10 @@ public enum Value {
         }
     }
 
-    /// An estimate of the bytes this value occupies (MEMORY USAGE).
+    /// An estimate of the bytes this value occupies beyond its entry (MEMORY USAGE).
     public var approximateSize: Int {
         switch self {
-        case .string(let bytes): return 16 + mallocSize(bytes.count + 32)
+        case .string(let bytes): return bytes.heapSize
         }
     }
 }

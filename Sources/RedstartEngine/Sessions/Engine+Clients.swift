@@ -28,7 +28,7 @@ extension Engine {
         line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=0"
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
-        line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommandName) user=\(session.user)"
+        line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"
         line += " redir=-1 resp=\(session.protocolVersion.rawValue)"
         line += " lib-name=\(session.libraryName ?? "") lib-ver=\(session.libraryVersion ?? "")"
         return line

@@ -25,38 +25,38 @@ public final class Session {
     /// The unique, increasing client id (CLIENT ID).
     public let id: Int64
     /// Replies of the current batch; the server sends and clears it.
-    public var reply: ReplyWriter
+    @exclusivity(unchecked) public var reply: ReplyWriter
     /// The connection, or nil for an internal session.
     public weak var transport: (any SessionTransport)?
 
     /// The selected database.
-    public var databaseIndex = 0
+    @exclusivity(unchecked) public var databaseIndex = 0
     /// CLIENT SETNAME / HELLO SETNAME; nil when never set or set to "".
-    public var name: String?
+    @exclusivity(unchecked) public var name: String?
     /// CLIENT SETINFO LIB-NAME / LIB-VER.
-    public var libraryName: String?
-    public var libraryVersion: String?
+    @exclusivity(unchecked) public var libraryName: String?
+    @exclusivity(unchecked) public var libraryVersion: String?
     /// Passed AUTH (or no password is required).
-    public var isAuthenticated = false
+    @exclusivity(unchecked) public var isAuthenticated = false
     /// The ACL user; only `default` exists until ACLs do.
-    public var user = "default"
-    public var replyMode: ReplyMode = .on
+    @exclusivity(unchecked) public var user = "default"
+    @exclusivity(unchecked) public var replyMode: ReplyMode = .on
     /// In MONITOR mode: receives every command the server runs.
-    public var isMonitor = false
+    @exclusivity(unchecked) public var isMonitor = false
     /// CLIENT NO-EVICT and NO-TOUCH.
-    public var isNoEvict = false
-    public var isNoTouch = false
+    @exclusivity(unchecked) public var isNoEvict = false
+    @exclusivity(unchecked) public var isNoTouch = false
     /// Close the connection once the current replies are sent (QUIT, protocol error).
-    public var closeAfterReply = false
+    @exclusivity(unchecked) public var closeAfterReply = false
     /// Creation time and time of the last command, in unix milliseconds.
     public let createdAt: Int64
-    public var lastInteraction: Int64
-    /// Full name of the last command run (`cmd=` of CLIENT LIST).
-    public var lastCommandName = "NULL"
+    @exclusivity(unchecked) public var lastInteraction: Int64
+    /// The last command run, or running (`cmd=` of CLIENT LIST).
+    @exclusivity(unchecked) public var lastCommand: CommandSpec?
     /// Waiting for a CLIENT PAUSE to end before running its next command.
-    public var isPaused = false
+    @exclusivity(unchecked) public var isPaused = false
     /// Bytes of the arguments of the command being run (`argv-mem=`).
-    public var currentArgumentBytes = 0
+    @exclusivity(unchecked) public var currentArgumentBytes = 0
 
     public init(id: Int64, now: Int64, transport: (any SessionTransport)?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.id = id

@@ -1,0 +1,123 @@
+// Binary-safe bytes stored compactly: up to 23 bytes live inline in the value
+// itself (no allocation; most keys and small values), longer ones in one heap
+// buffer (a single allocation: header, length and bytes). Used for keys and
+// string values of the keyspace.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An immutable string of bytes.
+public struct ByteString {
+    /// Inline capacity in bytes.
+    public static let inlineCapacity = 23
+
+    fileprivate enum Storage {
+        /// 23 bytes of data; the 24th byte (top of `w2`) is the length.
+        case small(UInt64, UInt64, UInt64)
+        case large(HeapBytes)
+    }
+
+    fileprivate var storage: Storage
+
+    /// An empty string.
+    public init() { storage = .small(0, 0, 0) }
+
+    /// A copy of `bytes`.
+    public init(_ bytes: UnsafeRawBufferPointer) {
+        if bytes.count <= Self.inlineCapacity {
+            var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &words) { out in
+                if bytes.count > 0 { out.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+                out[23] = UInt8(bytes.count)
+            }
+            storage = .small(words.0, words.1, words.2)
+        } else {
+            storage = .large(HeapBytes.make(copying: bytes))
+        }
+    }
+
+    /// A copy of `bytes`.
+    public init(_ bytes: [UInt8]) {
+        self = bytes.withUnsafeBytes { ByteString($0) }
+    }
+
+    /// The UTF-8 bytes of `text`.
+    public init(_ text: String) {
+        self.init(Array(text.utf8))
+    }
+
+    /// The number of bytes.
+    public var count: Int {
+        switch storage {
+        case .small(_, _, let w2): return Int(w2 >> 56)
+        case .large(let buffer): return buffer.count
+        }
+    }
+
+    /// Calls `body` with the bytes; valid only inside `body`.
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        switch storage {
+        case .small(let w0, let w1, let w2):
+            var words = (w0, w1, w2)
+            let count = Int(w2 >> 56)
+            return try Swift.withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        case .large(let buffer):
+            return try buffer.withUnsafeBytes(body)
+        }
+    }
+
+    /// The bytes as an array.
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+
+    /// Whether the bytes equal `other`.
+    public func equals(_ other: UnsafeRawBufferPointer) -> Bool {
+        switch storage {
+        case .small(let w0, let w1, let w2):
+            let count = Int(w2 >> 56)
+            guard count == other.count else { return false }
+            var words = (w0, w1, w2)
+            return Swift.withUnsafeBytes(of: &words) { mine in
+                count == 0 || memcmp(mine.baseAddress!, other.baseAddress!, count) == 0
+            }
+        case .large(let buffer):
+            return buffer.withUnsafeBytes { mine in
+                mine.count == other.count && (mine.count == 0 || memcmp(mine.baseAddress!, other.baseAddress!, mine.count) == 0)
+            }
+        }
+    }
+
+    /// Heap bytes held beyond the value itself (MEMORY USAGE).
+    public var heapSize: Int {
+        switch storage {
+        case .small: return 0
+        case .large(let buffer): return mallocSize(buffer.count + 24)
+        }
+    }
+}
+
+extension ByteString: Equatable {
+    public static func == (lhs: ByteString, rhs: ByteString) -> Bool {
+        rhs.withUnsafeBytes { lhs.equals($0) }
+    }
+}
+
+/// A fixed heap buffer of bytes (the storage of long ByteStrings): the count
+/// is the header, the bytes follow it in the same allocation.
+final class HeapBytes: ManagedBuffer<Int, UInt8> {
+    static func make(copying bytes: UnsafeRawBufferPointer) -> HeapBytes {
+        let buffer = unsafeDowncast(
+            HeapBytes.create(minimumCapacity: bytes.count) { _ in bytes.count }, to: HeapBytes.self)
+        buffer.withUnsafeMutablePointerToElements { elements in
+            if bytes.count > 0 { UnsafeMutableRawPointer(elements).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        }
+        return buffer
+    }
+
+    var count: Int { header }
+
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { count, elements in
+            try body(UnsafeRawBufferPointer(start: elements, count: count.pointee))
+        }
+    }
+}

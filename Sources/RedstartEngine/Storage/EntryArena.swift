@@ -1,0 +1,70 @@
+// Stable storage for key table entries: fixed-size chunks that never move, so
+// an entry keeps its index for life and growing the arena copies nothing (no
+// O(n) pause). Freed slots are reused. Live slots are initialized memory,
+// free ones are not; the owner (KeyTable) knows which is which.
+
+/// One key of a database: its bytes, value, expiry and bucket chain link.
+struct KeyEntry {
+    var key: ByteString
+    /// The low 32 bits of the key's hash (bucket index and quick compare).
+    var hash: UInt32
+    var value: Value
+    /// The next entry in the same bucket, or -1.
+    var next: Int32
+    /// Unix milliseconds when the key expires; 0 = never.
+    var expireAt: Int64
+}
+
+/// Chunked storage of KeyEntry values addressed by Int32 index.
+struct EntryArena {
+    static let chunkShift = 12
+    static let chunkSize = 1 << chunkShift
+    static let chunkMask = chunkSize - 1
+
+    private var chunks: [UnsafeMutablePointer<KeyEntry>] = []
+    private var freeSlots: [Int32] = []
+    /// Slots handed out so far in the newest chunk and before.
+    private var highWater = 0
+
+    /// The entry at `index` (must be live).
+    @inline(__always)
+    func pointer(_ index: Int32) -> UnsafeMutablePointer<KeyEntry> {
+        chunks[Int(index) >> Self.chunkShift] + (Int(index) & Self.chunkMask)
+    }
+
+    /// Stores `entry` in a free slot and returns its index.
+    mutating func allocate(_ entry: KeyEntry) -> Int32 {
+        let index: Int32
+        if let reused = freeSlots.popLast() {
+            index = reused
+        } else {
+            if highWater == chunks.count * Self.chunkSize {
+                chunks.append(UnsafeMutablePointer<KeyEntry>.allocate(capacity: Self.chunkSize))
+            }
+            index = Int32(highWater)
+            highWater += 1
+        }
+        pointer(index).initialize(to: entry)
+        return index
+    }
+
+    /// Removes the entry at `index` and returns it.
+    mutating func release(_ index: Int32) -> KeyEntry {
+        let entry = pointer(index).move()
+        freeSlots.append(index)
+        return entry
+    }
+
+    /// Frees the chunks. The caller must have released (or deinitialized) every live entry.
+    mutating func deallocateChunks() {
+        for chunk in chunks { chunk.deallocate() }
+        chunks = []
+        freeSlots = []
+        highWater = 0
+    }
+
+    /// Bytes held by the arena (INFO / MEMORY).
+    var allocatedBytes: Int {
+        chunks.count * Self.chunkSize * MemoryLayout<KeyEntry>.stride + freeSlots.capacity * 4
+    }
+}

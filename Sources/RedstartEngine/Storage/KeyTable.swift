@@ -1,0 +1,226 @@
+// The key table of a database: a chained hash table over an EntryArena, grown
+// and shrunk by incremental rehashing (two bucket arrays while a rehash is in
+// progress, a few buckets moved per operation and more per cron tick), so no
+// single command pays an O(n) resize. Iteration uses Redis's reverse-binary
+// cursor (KeyTable+Scan.swift), which keeps SCAN's guarantee across resizes.
+// Invariants: every live entry is in exactly one bucket chain; while
+// rehashing, buckets of `tables.0` below `rehashIndex` are empty.
+
+/// A bucket array: chain heads (entry indexes, -1 = empty) for a power-of-two size.
+struct BucketArray {
+    var heads: UnsafeMutablePointer<Int32>
+    let size: Int
+    var used = 0
+
+    var mask: Int { size - 1 }
+
+    init(size: Int) {
+        self.size = size
+        heads = .allocate(capacity: size)
+        heads.initialize(repeating: -1, count: size)
+    }
+
+    func deallocate() { heads.deallocate() }
+}
+
+/// Keys and their values, for one database.
+public final class KeyTable {
+    static let initialSize = 4
+    /// Below this fill (percent) the table shrinks, as Redis's HASHTABLE_MIN_FILL.
+    static let minimumFillPercent = 10
+
+    @exclusivity(unchecked) var arena = EntryArena()
+    /// The main bucket array, and the one being rehashed into.
+    @exclusivity(unchecked) var main: BucketArray?
+    @exclusivity(unchecked) var target: BucketArray?
+    /// The next bucket of `main` to move, while rehashing.
+    @exclusivity(unchecked) var rehashIndex = 0
+
+    public init() {}
+
+    deinit { removeAll() }
+
+    /// The number of keys.
+    public var count: Int { (main?.used ?? 0) + (target?.used ?? 0) }
+
+    /// Whether a rehash is in progress.
+    public var isRehashing: Bool { target != nil }
+
+    /// The number of buckets (both arrays while rehashing).
+    public var bucketCount: Int { (main?.size ?? 0) + (target?.size ?? 0) }
+
+    // MARK: - Lookup
+
+    /// The index of the entry for `key`, or nil.
+    public func find(_ key: UnsafeRawBufferPointer) -> Int32? {
+        guard main != nil else { return nil }
+        if target != nil { rehash(steps: 1) }
+        let hash = KeyHash.hash(key)
+        let low = UInt32(truncatingIfNeeded: hash)
+        if let index = search(main!, hash: hash, low: low, key) { return index }
+        if let target, let index = search(target, hash: hash, low: low, key) { return index }
+        return nil
+    }
+
+    @inline(__always)
+    private func search(_ table: BucketArray, hash: UInt64, low: UInt32, _ key: UnsafeRawBufferPointer) -> Int32? {
+        var index = table.heads[Int(truncatingIfNeeded: hash) & table.mask]
+        while index >= 0 {
+            let entry = arena.pointer(index)
+            if entry.pointee.hash == low && entry.pointee.key.equals(key) { return index }
+            index = entry.pointee.next
+        }
+        return nil
+    }
+
+    /// The entry at `index` (from `find` or an insert), for reading and writing in place.
+    @inline(__always)
+    func entry(_ index: Int32) -> UnsafeMutablePointer<KeyEntry> { arena.pointer(index) }
+
+    // MARK: - Insert and remove
+
+    /// Adds a key that is not in the table yet; returns its entry index.
+    @discardableResult
+    public func insert(_ key: UnsafeRawBufferPointer, _ value: Value, expireAt: Int64 = 0) -> Int32 {
+        insert(ByteString(key), hash: KeyHash.hash(key), value, expireAt: expireAt)
+    }
+
+    /// Adds a key (already hashed) that is not in the table yet.
+    func insert(_ key: ByteString, hash: UInt64, _ value: Value, expireAt: Int64) -> Int32 {
+        if main == nil { main = BucketArray(size: Self.initialSize) }
+        if target != nil { rehash(steps: 1) }
+        growIfNeeded()
+        let index = arena.allocate(
+            KeyEntry(key: key, hash: UInt32(truncatingIfNeeded: hash), value: value, next: -1, expireAt: expireAt))
+        // New keys go to the table being rehashed into, so the old one only empties.
+        if target != nil {
+            link(index, into: &target!, bucket: Int(truncatingIfNeeded: hash) & target!.mask)
+        } else {
+            link(index, into: &main!, bucket: Int(truncatingIfNeeded: hash) & main!.mask)
+        }
+        return index
+    }
+
+    @inline(__always)
+    private func link(_ index: Int32, into table: inout BucketArray, bucket: Int) {
+        arena.pointer(index).pointee.next = table.heads[bucket]
+        table.heads[bucket] = index
+        table.used += 1
+    }
+
+    /// Removes the entry at `index` and returns it (its value may be freed elsewhere).
+    @discardableResult
+    func remove(at index: Int32) -> KeyEntry {
+        let low = arena.pointer(index).pointee.hash
+        if !unlink(index, from: &main!, low: low) {
+            let unlinked = unlink(index, from: &target!, low: low)
+            precondition(unlinked, "key table entry \(index) is in no bucket")
+        }
+        return arena.release(index)
+    }
+
+    /// Removes `index` from its chain in `table`; false if it is not there.
+    private func unlink(_ index: Int32, from table: inout BucketArray, low: UInt32) -> Bool {
+        let bucket = Int(low) & table.mask
+        var previous: Int32 = -1
+        var current = table.heads[bucket]
+        while current >= 0 {
+            if current == index {
+                let next = arena.pointer(current).pointee.next
+                if previous < 0 { table.heads[bucket] = next } else { arena.pointer(previous).pointee.next = next }
+                table.used -= 1
+                return true
+            }
+            previous = current
+            current = arena.pointer(current).pointee.next
+        }
+        return false
+    }
+
+    /// Removes every key.
+    public func removeAll() {
+        for table in [main, target].compactMap({ $0 }) {
+            for bucket in 0..<table.size {
+                var index = table.heads[bucket]
+                while index >= 0 {
+                    let next = arena.pointer(index).pointee.next
+                    _ = arena.release(index)
+                    index = next
+                }
+            }
+            table.deallocate()
+        }
+        main = nil
+        target = nil
+        rehashIndex = 0
+        arena.deallocateChunks()
+    }
+
+    // MARK: - Resizing
+
+    /// Starts doubling when there are as many keys as buckets (load factor 1, as Redis).
+    private func growIfNeeded() {
+        guard target == nil, let main, main.used >= main.size else { return }
+        startRehash(to: Self.powerOfTwo(atLeast: main.used + 1))
+    }
+
+    /// Starts shrinking when the table is mostly empty (cron calls this, as Redis's tryResizeHashTables).
+    public func shrinkIfNeeded() {
+        guard target == nil, let main, main.size > Self.initialSize,
+            main.used * 100 / main.size < Self.minimumFillPercent
+        else { return }
+        startRehash(to: Self.powerOfTwo(atLeast: max(main.used, Self.initialSize)))
+    }
+
+    private func startRehash(to size: Int) {
+        guard size != main!.size else { return }
+        target = BucketArray(size: size)
+        rehashIndex = 0
+    }
+
+    /// Moves up to `steps` buckets from the old array to the new one (visiting at most
+    /// 10 empty buckets per step); returns true while buckets remain.
+    @discardableResult
+    public func rehash(steps: Int) -> Bool {
+        guard target != nil else { return false }
+        var remaining = steps
+        var emptyVisits = steps * 10
+        while remaining > 0 && main!.used > 0 {
+            while main!.heads[rehashIndex] < 0 {
+                rehashIndex += 1
+                emptyVisits -= 1
+                if emptyVisits == 0 { return true }
+            }
+            var index = main!.heads[rehashIndex]
+            while index >= 0 {
+                let entry = arena.pointer(index)
+                let next = entry.pointee.next
+                link(index, into: &target!, bucket: Int(entry.pointee.hash) & target!.mask)
+                main!.used -= 1
+                index = next
+            }
+            main!.heads[rehashIndex] = -1
+            rehashIndex += 1
+            remaining -= 1
+        }
+        if main!.used == 0 {
+            main!.deallocate()
+            main = target
+            target = nil
+            rehashIndex = 0
+            return false
+        }
+        return true
+    }
+
+    static func powerOfTwo(atLeast n: Int) -> Int {
+        var size = initialSize
+        while size < n { size <<= 1 }
+        return size
+    }
+
+    /// Bytes used by buckets and entries (excluding what values point to).
+    public var overheadBytes: Int {
+        arena.allocatedBytes + (main?.size ?? 0) * 4 + (target?.size ?? 0) * 4
+    }
+}
