@@ -51,7 +51,13 @@ public final class RedstartConnection: Sendable {
     public func pipeline(_ commands: [[[UInt8]]]) async throws -> [RESPValue] {
         let promises = commands.map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
         let request = ClientRequest(commands: commands, replies: promises)
-        try await channel.writeAndFlush(request)
+        do {
+            try await channel.writeAndFlush(request)
+        } catch {
+            // The write never reached the handler, so nobody else will complete these.
+            for promise in promises { promise.fail(error) }
+            throw error
+        }
         var replies: [RESPValue] = []
         replies.reserveCapacity(promises.count)
         for promise in promises { replies.append(try await promise.futureResult.get()) }
@@ -61,7 +67,12 @@ public final class RedstartConnection: Sendable {
     /// Sends raw bytes as they are and waits for `replies` replies (tests of the server's parser).
     public func sendRaw(_ bytes: [UInt8], replies count: Int) async throws -> [RESPValue] {
         let promises = (0..<count).map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
-        try await channel.writeAndFlush(ClientRequest(raw: bytes, replies: promises))
+        do {
+            try await channel.writeAndFlush(ClientRequest(raw: bytes, replies: promises))
+        } catch {
+            for promise in promises { promise.fail(error) }
+            throw error
+        }
         var replies: [RESPValue] = []
         for promise in promises { replies.append(try await promise.futureResult.get()) }
         return replies

@@ -24,6 +24,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     @exclusivity(unchecked) private var postponed: CommandArguments?
     /// A read was asked for while the output was backed up.
     @exclusivity(unchecked) private var isReadHeld = false
+    /// Parsing stopped because the output was backed up; resume when writable.
+    @exclusivity(unchecked) private var isProcessingHeld = false
     @exclusivity(unchecked) private var isClosing = false
     @exclusivity(unchecked) private var isFlushScheduled = false
     /// Bytes of the command being executed (CLIENT LIST counts them in qbuf).
@@ -157,9 +159,16 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable && isReadHeld {
-            isReadHeld = false
-            context.read()
+        if context.channel.isWritable {
+            if isProcessingHeld {
+                isProcessingHeld = false
+                processInput()
+                flushReplies()
+            }
+            if isReadHeld && !isProcessingHeld {
+                isReadHeld = false
+                context.read()
+            }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -203,6 +212,15 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
                 closeAfterFlush()
                 return
             }
+            // Throttle: once a good amount of output is waiting and the socket cannot take
+            // more, stop running this client's commands until it reads (bounded memory).
+            if session.reply.buffer.readableBytes >= Self.replyFlushThreshold {
+                flushReplies()
+                if let context, !context.channel.isWritable {
+                    isProcessingHeld = true
+                    break
+                }
+            }
         }
         if inbound.readableBytes > engine.queryBufferLimit {
             log.write(.warning, "Closing client that reached max query buffer length: addr=\(remoteAddress)")
@@ -216,11 +234,24 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         }
     }
 
+    /// Replies buffered beyond this many bytes are sent before more commands run.
+    static let replyFlushThreshold = 64 * 1024
+
     /// Sends what the engine wrote for this session.
     private func flushReplies() {
         guard let session, let context, !isClosing else { return }
         let count = session.reply.buffer.readableBytes
         guard count > 0 else { return }
+        if exceedsOutputLimit(session, waiting: count) {
+            log.write(
+                .warning,
+                "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
+            )
+            isClosing = true
+            session.reply.buffer.clear()
+            context.close(promise: nil)
+            return
+        }
         engine.stats.netOutputBytes += count
         engine.stats.totalWritesProcessed += 1
         context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: nil)
@@ -229,31 +260,24 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         if session.reply.buffer.capacity > 1 << 20 {
             session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
         }
-        enforceOutputLimit(session, context)
     }
 
-    /// Closes a client whose unsent output passes client-output-buffer-limit.
-    private func enforceOutputLimit(_ session: Session, _ context: ChannelHandlerContext) {
+    /// Whether the output not yet on the socket (replies about to be written plus what NIO
+    /// still holds) passes client-output-buffer-limit: over the hard limit, or over the soft
+    /// limit for longer than its seconds (Redis counts the reply list the same way).
+    private func exceedsOutputLimit(_ session: Session, waiting: Int) -> Bool {
         let limit = engine.outputLimits.limit(for: session.kind)
-        guard limit.hard > 0 || limit.soft > 0 else { return }
-        let pending = pendingOutputBytes
-        var exceeded = limit.hard > 0 && pending >= limit.hard
-        if limit.soft > 0 && pending >= limit.soft {
+        guard limit.hard > 0 || limit.soft > 0 else { return false }
+        let total = waiting + pendingOutputBytes
+        if limit.hard > 0 && total >= limit.hard { return true }
+        if limit.soft > 0 && total >= limit.soft {
             let now = engine.clock.wallMilliseconds
             let since = softLimitSince ?? now
             softLimitSince = since
-            if now - since >= Int64(limit.softSeconds) * 1000 { exceeded = true }
-        } else {
-            softLimitSince = nil
+            return now - since >= Int64(limit.softSeconds) * 1000
         }
-        if exceeded {
-            log.write(
-                .warning,
-                "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
-            )
-            isClosing = true
-            context.close(promise: nil)
-        }
+        softLimitSince = nil
+        return false
     }
 
     /// Replies the protocol error, then closes once it is sent.

@@ -34,6 +34,13 @@ public final class RedstartServer: @unchecked Sendable {
 
     /// A server configured by `config`; nothing is opened until `start()`.
     public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
+        // A parent may have started us with SIGTERM/SIGINT blocked (the mask is inherited);
+        // unblock them before any thread exists, so every thread inherits the open mask.
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGTERM)
+        sigaddset(&signals, SIGINT)
+        sigprocmask(SIG_UNBLOCK, &signals, nil)
         self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         self.eventLoop = group.next()
         self.configFile = configFile

@@ -2,6 +2,9 @@
 // waits until it answers PING, and stops it afterwards. Also runs other
 // programs (redis-cli, python3) and collects their output.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import RedstartClient
 import RedstartRESP
 
@@ -32,7 +35,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.executableURL = URL(fileURLWithPath: Self.binaryPath)
         var all: [String] = []
         if let configFile { all.append(configFile) }
-        all += ["--port", String(self.port)] + arguments
+        all += ["--port", String(self.port), "--save", "", "--appendonly", "no"] + arguments
         process.arguments = all
         output = Pipe()
         process.standardOutput = output
@@ -48,7 +51,8 @@ public final class ServerProcess: @unchecked Sendable {
             if let connection = try? await RedstartConnection.connect(port: port) {
                 let reply = try? await connection.send("PING")
                 try? await connection.close()
-                if reply == .simpleString("PONG") { return }
+                // A server with requirepass answers NOAUTH: it is up all the same.
+                if reply == .simpleString("PONG") || reply?.string?.hasPrefix("NOAUTH") == true { return }
             }
             try await Task.sleep(nanoseconds: 20_000_000)
         }
@@ -72,7 +76,15 @@ public final class ServerProcess: @unchecked Sendable {
     public func stop() -> Int32 {
         if process.isRunning {
             process.terminate()
-            process.waitUntilExit()
+            // Poll rather than waitUntilExit(), which can hang when called from a
+            // Swift concurrency thread on Linux.
+            var waited = 0
+            while process.isRunning && waited < 10_000 {
+                usleep(10_000)
+                waited += 10
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            while process.isRunning { usleep(10_000) }
         }
         return process.terminationStatus
     }
@@ -87,9 +99,14 @@ public final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
-    /// Everything the server printed so far (only once it has exited).
+    private var collected = ""
+
+    /// Everything the server printed (call once it has exited; later calls return the same text).
     public func readOutput() -> String {
-        String(decoding: output.fileHandleForReading.availableData, as: UTF8.self)
+        if !process.isRunning {
+            collected += String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        }
+        return collected
     }
 
     deinit { stop() }
@@ -112,7 +129,7 @@ public func runProgram(_ path: String, _ arguments: [String], input: String? = n
     if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
     try stdin.fileHandleForWriting.close()
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
+    while process.isRunning { usleep(5_000) }
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
 

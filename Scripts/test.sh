@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite, on a fresh machine: installs what the tests need (Debian's
+# redis-server and redis-tools for the reference server and redis-cli, PyPI's redis and
+# pytest for the redis-py tests), then runs the Swift tests and the redis-py tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ((${#missing[@]})); then
+    sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo=sudo
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+python3 -c 'import redis, pytest' 2>/dev/null || python3 -m pip install -q redis pytest
+
+swift build --build-tests
+swift test
+python3 -m pytest -q Tests/Python
