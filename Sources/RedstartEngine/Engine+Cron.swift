@@ -18,6 +18,7 @@ extension Engine {
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()
+            releaseIdleClientBuffers()
         }
     }
 }

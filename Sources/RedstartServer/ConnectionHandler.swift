@@ -85,6 +85,12 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         context.close(promise: nil)
     }
 
+    func releaseIdleBuffers() {
+        if inbound.readableBytes == 0 && !parser.isInsideCommand && postponed == nil {
+            inbound = ByteBuffer()
+        }
+    }
+
     func resume() {
         guard let context else { return }
         // Run later, never inside the command (CLIENT UNPAUSE) that ended the pause.

@@ -21,6 +21,7 @@ final class FakeTransport: SessionTransport {
     func outputPending() { outputPendingCalls += 1 }
     func close() { isClosed = true }
     func resume() { resumed += 1 }
+    func releaseIdleBuffers() {}
 }
 
 /// An engine plus helpers to run commands and read replies.

@@ -89,7 +89,9 @@ struct ReferenceComparisonTests {
             ["CONFIG", "SET", "maxclients", "x"], ["CONFIG", "SET", "nosuch", "1"], ["CONFIG", "FOO"],
             ["CLIENT", "GETNAME"], ["CLIENT", "SETNAME", "bad name"], ["CLIENT", "NOSUCH"], ["NOSUCH", "a", "b"],
             ["HELLO", "4"], ["HELLO", "x"], ["AUTH", "nopass"], ["COMMAND", "GETKEYS", "GET", "key"],
-            ["COMMAND", "GETKEYS", "PING"], ["SLOWLOG", "GET", "-5"], ["MEMORY", "USAGE", "missing"],
+            ["COMMAND", "GETKEYS", "PING"], ["COMMAND", "GETKEYSANDFLAGS", "SET", "k", "v"],
+            ["COMMAND", "GETKEYSANDFLAGS", "DEL", "a", "b"], ["COMMAND", "GETKEYS", "CONFIG", "NOSUCH"],
+            ["COMMAND", "GETKEYS", "MEMORY", "USAGE", "key"], ["COMMAND", "GETKEYS", "GET"], ["SLOWLOG", "GET", "-5"], ["MEMORY", "USAGE", "missing"],
             ["CLIENT", "PAUSE", "-5"], ["CLIENT", "KILL", "1.2.3.4:5"], ["LATENCY", "HISTORY", "nothing"],
             ["DBSIZE"], ["CLIENT", "REPLY", "FOO"],
         ]

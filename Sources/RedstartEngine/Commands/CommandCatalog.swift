@@ -15,6 +15,16 @@ final class CommandCatalog {
     /// The key specs (a set of maps, as Redis 7.0 sends them) of `fullName`.
     func keySpecs(_ fullName: String) -> RESPValue { entry(fullName).keySpecs }
 
+    /// The parsed key specs of `fullName`.
+    func parsedKeySpecs(_ fullName: String) -> [KeySpec] {
+        if let cached = keySpecCache[fullName] { return cached }
+        let specs = KeySpec.parse(keySpecs(fullName))
+        keySpecCache[fullName] = specs
+        return specs
+    }
+
+    private var keySpecCache: [String: [KeySpec]] = [:]
+
     /// The tips (a set) of `fullName`.
     func tips(_ fullName: String) -> RESPValue { entry(fullName).tips }
 

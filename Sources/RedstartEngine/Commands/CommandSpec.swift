@@ -26,14 +26,6 @@ public struct KeyPositions: Sendable, Equatable {
     public static let first = KeyPositions(first: 1, last: 1, step: 1)
     /// Every argument from the first on is a key.
     public static let all = KeyPositions(first: 1, last: -1, step: 1)
-
-    /// The indexes of the keys in a request of `count` arguments.
-    public func indexes(count: Int) -> [Int] {
-        guard first > 0, step > 0 else { return [] }
-        let lastIndex = last < 0 ? count + last : min(last, count - 1)
-        guard first <= lastIndex else { return [] }
-        return Array(stride(from: first, through: lastIndex, by: step))
-    }
 }
 
 /// A command (or subcommand) of the command table.
@@ -52,8 +44,9 @@ public final class CommandSpec: @unchecked Sendable {
     public let group: String
     /// Nil for containers, which dispatch to a subcommand.
     public let handler: CommandHandler?
-    /// Indexes of key arguments when the (first, last, step) form cannot say (movable keys).
-    public let keyFinder: (@Sendable (CommandArguments) -> [Int])?
+    /// Finds the keys (and their flags) itself, for commands whose key specs cannot say
+    /// (flags that depend on options, as SET ... GET): Redis's getkeys_proc.
+    let findKeys: (@Sendable (CommandArguments) -> [KeyReference]?)?
     /// Subcommands by lowercase name, in declaration order.
     @exclusivity(unchecked) public private(set) var subcommands: [CommandSpec] = []
     @exclusivity(unchecked) private var subcommandIndex: [CommandName: CommandSpec] = [:]
@@ -68,7 +61,7 @@ public final class CommandSpec: @unchecked Sendable {
     public init(
         _ name: String, arity: Int, flags: CommandFlags = [], keys: KeyPositions = .none,
         acl: ACLCategories = [], group: String,
-        keyFinder: (@Sendable (CommandArguments) -> [Int])? = nil,
+        findKeys: (@Sendable (CommandArguments) -> [KeyReference]?)? = nil,
         run handler: CommandHandler? = nil, subcommands: [CommandSpec] = []
     ) {
         self.name = name
@@ -79,7 +72,7 @@ public final class CommandSpec: @unchecked Sendable {
         self.aclCategories = ACLCategories.withImplied(acl, flags: flags)
         self.group = group
         self.handler = handler
-        self.keyFinder = keyFinder
+        self.findKeys = findKeys
         for sub in subcommands { addSubcommand(sub) }
     }
 
@@ -99,12 +92,6 @@ public final class CommandSpec: @unchecked Sendable {
     /// Whether `count` arguments satisfy the arity.
     public func accepts(argumentCount count: Int) -> Bool {
         arity > 0 ? count == arity : count >= -arity
-    }
-
-    /// The indexes of the key arguments of a request.
-    public func keyIndexes(_ arguments: CommandArguments) -> [Int] {
-        if let keyFinder { return keyFinder(arguments) }
-        return keys.indexes(count: arguments.count)
     }
 
     /// Clears the commandstats counters (CONFIG RESETSTAT).

@@ -38,7 +38,7 @@ public final class CommandTable: @unchecked Sendable {
         CommandTable(
             ConnectionFamily.commands + ClientFamily.commands + ServerFamily.commands
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
-                + StringFamily.commands + KeyFamily.commands
+                + StringFamily.commands + KeyFamily.commands + FunctionFamily.commands
         )
     }
 

@@ -17,6 +17,9 @@ enum CommandInfoFamily: CommandFamily {
                     .init(
                         "getkeys", arity: -4, flags: [.loading, .stale], acl: [.connection], group: "server",
                         run: getkeys),
+                    .init(
+                        "getkeysandflags", arity: -4, flags: [.loading, .stale], acl: [.connection], group: "server",
+                        run: getkeysandflags),
                 ]),
         ]
     }
@@ -40,6 +43,10 @@ enum CommandInfoFamily: CommandFamily {
             "    commands are returned.",
             "GETKEYS <full-command>",
             "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
             "LIST [FILTERBY (MODULE <module-name>|ACLCAT <category>|PATTERN <pattern>)]",
             "    Return a list of all commands in this Redis server.",
         ])
@@ -157,19 +164,48 @@ enum CommandInfoFamily: CommandFamily {
 
     /// COMMAND GETKEYS command [arg ...] → array of the key arguments.
     static func getkeys(_ cmd: CommandContext) throws(ReplyError) {
+        try replyKeys(cmd, withFlags: false)
+    }
+
+    /// COMMAND GETKEYSANDFLAGS command [arg ...] → array of [key, flags].
+    static func getkeysandflags(_ cmd: CommandContext) throws(ReplyError) {
+        try replyKeys(cmd, withFlags: true)
+    }
+
+    /// Finds the keys of the request in arguments 2... with the command's key specs, as Redis does.
+    private static func replyKeys(_ cmd: CommandContext, withFlags: Bool) throws(ReplyError) {
         let request = cmd.args.dropping(first: 2)
         guard let name = CommandName(request, at: 0), var spec = cmd.engine.table.command(name) else {
             throw ReplyError("Invalid command specified")
         }
-        if spec.isContainer, request.count >= 2, let sub = CommandName(request, at: 1).flatMap(spec.subcommand) {
+        if spec.isContainer, request.count >= 2 {
+            guard let sub = CommandName(request, at: 1).flatMap(spec.subcommand) else {
+                throw ReplyError("Invalid command specified")
+            }
             spec = sub
         }
+        let specs = cmd.engine.catalog.parsedKeySpecs(spec.fullName)
+        guard specs.contains(where: { !$0.isNotKey }) else { throw ReplyError("The command has no key arguments") }
         guard spec.accepts(argumentCount: request.count) else {
             throw ReplyError("Invalid number of arguments specified for command")
         }
-        let keys = spec.keyIndexes(request)
-        guard !keys.isEmpty else { throw ReplyError("The command has no key arguments") }
+        guard let keys = KeySpec.keys(of: spec, specs: specs, in: request), !keys.isEmpty else {
+            if spec.flags.contains(.noMandatoryKeys) {
+                cmd.reply.arrayHeader(0)
+                return
+            }
+            throw ReplyError("Invalid arguments specified for command")
+        }
         cmd.reply.arrayHeader(keys.count)
-        for index in keys { request.withBytes(at: index) { cmd.reply.bulk($0) } }
+        for key in keys {
+            if withFlags {
+                cmd.reply.arrayHeader(2)
+                request.withBytes(at: key.position) { cmd.reply.bulk($0) }
+                cmd.reply.setHeader(key.flags.count)
+                for flag in key.flags { cmd.reply.simpleString(flag) }
+            } else {
+                request.withBytes(at: key.position) { cmd.reply.bulk($0) }
+            }
+        }
     }
 }

@@ -1,5 +1,5 @@
-// Generic key commands. For now DEL and EXISTS; the rest of the family arrives
-// with the keyspace issue.
+// Generic key commands and the database flushes. For now DEL, EXISTS, FLUSHDB
+// and FLUSHALL; the rest of the family arrives with the keyspace issue.
 import RedstartRESP
 
 enum KeyFamily: CommandFamily {
@@ -9,6 +9,8 @@ enum KeyFamily: CommandFamily {
             .init(
                 "exists", arity: -2, flags: [.readonly, .fast], keys: .all, acl: [.keyspace], group: "generic",
                 run: exists),
+            .init("flushdb", arity: -1, flags: [.write], acl: [.keyspace, .dangerous], group: "server", run: flushdb),
+            .init("flushall", arity: -1, flags: [.write], acl: [.keyspace, .dangerous], group: "server", run: flushall),
         ]
     }
 
@@ -37,5 +39,35 @@ enum KeyFamily: CommandFamily {
             found += 1
         }
         cmd.reply.integer(found)
+    }
+}
+
+extension KeyFamily {
+    /// FLUSHDB [ASYNC|SYNC] → +OK: removes every key of the selected database.
+    static func flushdb(_ cmd: CommandContext) throws(ReplyError) {
+        try parseFlushMode(cmd)
+        let db = cmd.db
+        cmd.engine.noteChanges(db.count)
+        db.removeAll()
+        cmd.reply.ok()
+    }
+
+    /// FLUSHALL [ASYNC|SYNC] → +OK: removes every key of every database.
+    static func flushall(_ cmd: CommandContext) throws(ReplyError) {
+        try parseFlushMode(cmd)
+        for db in cmd.engine.databases {
+            cmd.engine.noteChanges(db.count)
+            db.removeAll()
+        }
+        cmd.reply.ok()
+    }
+
+    /// The optional ASYNC or SYNC argument; anything else is a syntax error.
+    /// TODO(#3): ASYNC (and lazyfree-lazy-user-flush) must free the old data off the command path.
+    private static func parseFlushMode(_ cmd: CommandContext) throws(ReplyError) {
+        guard cmd.args.count <= 2 else { throw .syntax }
+        if cmd.args.count == 2 && !cmd.argument(1, is: "async") && !cmd.argument(1, is: "sync") {
+            throw .syntax
+        }
     }
 }

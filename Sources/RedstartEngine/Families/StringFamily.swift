@@ -6,8 +6,17 @@ enum StringFamily: CommandFamily {
     static var commands: [CommandSpec] {
         [
             .init("get", arity: 2, flags: [.readonly, .fast], keys: .first, acl: [.string], group: "string", run: get),
-            .init("set", arity: -3, flags: [.write, .denyOOM], keys: .first, acl: [.string], group: "string", run: set),
+            .init(
+                "set", arity: -3, flags: [.write, .denyOOM], keys: .first, acl: [.string], group: "string",
+                findKeys: setKeys, run: set),
         ]
+    }
+
+    /// SET's key and its flags: with the GET option SET reads the old value (RW access
+    /// update), without it only overwrites (OW update), as Redis's setGetKeys says.
+    static func setKeys(_ arguments: CommandArguments) -> [KeyReference]? {
+        let reads = (3..<max(3, arguments.count)).contains { arguments.isEqual(at: $0, toLowercase: "get") }
+        return [KeyReference(position: 1, flags: reads ? ["RW", "access", "update"] : ["OW", "update"])]
     }
 
     /// GET key → bulk string, or null when the key does not exist.

@@ -105,7 +105,7 @@ struct InfoReport {
             ("maxclients", "\(engine.maxClients)"),
             ("client_recent_max_input_buffer", "\(engine.stats.clientRecentMaxInputBuffer)"),
             ("client_recent_max_output_buffer", "\(engine.stats.clientRecentMaxOutputBuffer)"),
-            ("blocked_clients", "0"),
+            ("blocked_clients", "\(engine.blockedClientsCount)"),
             ("tracking_clients", "0"),
             ("clients_in_timeout_table", "0"),
         ]

@@ -21,6 +21,9 @@ struct ClientPause {
 }
 
 extension Engine {
+    /// Clients waiting for something: held by CLIENT PAUSE (Redis counts these as blocked).
+    public var blockedClientsCount: Int { pausedSessions.count }
+
     /// Starts a pause or changes it: the new kind replaces the old one, the later deadline wins
     /// (Redis's pauseClients). Held sessions are re-examined, since WRITE may release some.
     func pauseClients(_ kind: ClientPause.Kind, until deadline: Int64) {

@@ -1,5 +1,6 @@
 // Client bookkeeping that spans sessions: the CLIENT LIST / CLIENT INFO line,
-// disconnecting another client, MONITOR membership, idle timeouts.
+// disconnecting another client, MONITOR membership, idle timeouts and buffers.
+import NIOCore
 
 extension Engine {
     /// One CLIENT LIST line (without the newline), fields as Redis 7.0 prints them,
@@ -55,6 +56,18 @@ extension Engine {
         guard session.isMonitor else { return }
         session.isMonitor = false
         monitors.removeAll { $0 === session }
+    }
+
+    /// Gives back the buffers of clients idle for 2 seconds or more (as Redis's
+    /// clientsCronResizeQueryBuffer frees an idle client's query buffer).
+    func releaseIdleClientBuffers() {
+        let now = clock.wallMilliseconds
+        for session in sessions.values where now - session.lastInteraction >= 2000 {
+            if session.reply.buffer.readableBytes == 0 && session.reply.buffer.capacity > 0 {
+                session.reply.buffer = ByteBuffer()
+            }
+            session.transport?.releaseIdleBuffers()
+        }
     }
 
     /// Closes clients idle for longer than `timeout` seconds (never MONITOR

@@ -27,4 +27,6 @@ public protocol SessionTransport: AnyObject {
     func close()
     /// The session may run commands again (a CLIENT PAUSE ended).
     func resume()
+    /// The client has been idle for a while: give back buffer memory it is not using.
+    func releaseIdleBuffers()
 }
