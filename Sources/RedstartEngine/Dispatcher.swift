@@ -79,6 +79,7 @@ extension Engine {
         let duration = clock.wallMicroseconds - start
         spec.calls += 1
         spec.microseconds += duration
+        if latencyTracking { spec.latency.record(nanoseconds: duration * 1000) }
         if stats.totalErrorReplies != errorsBefore { spec.failedCalls += 1 }
         stats.totalCommandsProcessed += 1
         if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {

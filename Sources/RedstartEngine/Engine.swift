@@ -61,6 +61,8 @@ public final class Engine {
     @exclusivity(unchecked) var slowlogThreshold: Int64 = 10000
     @exclusivity(unchecked) var slowlogMaxLength = 128
     @exclusivity(unchecked) var latencyThreshold: Int64 = 0
+    @exclusivity(unchecked) var latencyTracking = true
+    @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
@@ -101,6 +103,8 @@ public final class Engine {
         slowlogMaxLength = Int(config.integer("slowlog-max-len"))
         slowlog.trim(to: slowlogMaxLength)
         latencyThreshold = config.integer("latency-monitor-threshold")
+        latencyTracking = config.bool("latency-tracking")
+        latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice

@@ -124,9 +124,28 @@ public struct ReplyWriter {
     /// `$<len>\r\n<bytes>\r\n`.
     @inlinable
     public mutating func bulk(_ bytes: UnsafeRawBufferPointer) {
-        writeNumberLine(prefix: UInt8(ascii: "$"), Int64(bytes.count))
-        buffer.writeBytes(bytes)
-        buffer.writeStaticString("\r\n")
+        let count = bytes.count
+        guard count <= 4096 else {
+            writeNumberLine(prefix: UInt8(ascii: "$"), Int64(count))
+            buffer.writeBytes(bytes)
+            buffer.writeStaticString("\r\n")
+            return
+        }
+        // Small bulks (the common case) go out in one write: header, bytes and CRLF.
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: count + 26) { out in
+            out[0] = UInt8(ascii: "$")
+            var position = 1 + writeDecimal(Int64(count), into: UnsafeMutableRawBufferPointer(rebasing: out[1...]))
+            out[position] = UInt8(ascii: "\r")
+            out[position + 1] = UInt8(ascii: "\n")
+            position += 2
+            if count > 0 {
+                out.baseAddress!.advanced(by: position).copyMemory(from: bytes.baseAddress!, byteCount: count)
+            }
+            position += count
+            out[position] = UInt8(ascii: "\r")
+            out[position + 1] = UInt8(ascii: "\n")
+            return position + 2
+        }
     }
 
     /// `$<len>\r\n<bytes>\r\n`.

@@ -227,3 +227,28 @@ private func infoFields(_ text: String) -> [String: String] {
     #expect(getDocs.contains("summary"))
     #expect(getDocs.contains("arguments"))
 }
+
+@Test func latencyStatsReportPercentilesPerCommand() {
+    let harness = EngineHarness()
+    let s = harness.connect()
+    harness.run(s, "SET", "k", "v")
+    let text = harness.run(s, "INFO", "latencystats").string ?? ""
+    #expect(text.hasPrefix("# Latencystats\r\n"))
+    #expect(text.contains("latency_percentiles_usec_set:p50="))
+    #expect(text.contains(",p99=") && text.contains(",p99.9="))
+    harness.run(s, "CONFIG", "SET", "latency-tracking", "no")
+    #expect(harness.run(s, "INFO", "latencystats").string == "# Latencystats\r\n")
+}
+
+@Test func latencyHistogramPercentilesAreCloseToTheTruth() {
+    var histogram = LatencyHistogram()
+    for value in 1...10_000 { histogram.record(nanoseconds: Int64(value) * 1000) }
+    let p50 = Double(histogram.value(atPercentile: 50))
+    let p99 = Double(histogram.value(atPercentile: 99))
+    #expect(abs(p50 - 5_000_000) / 5_000_000 < 0.04)
+    #expect(abs(p99 - 9_900_000) / 9_900_000 < 0.04)
+    #expect(histogram.value(atPercentile: 100) >= 10_000_000)
+    for index in 0..<(LatencyHistogram.subBuckets * LatencyHistogram.octaves) {
+        #expect(LatencyHistogram.bucket(LatencyHistogram.upperBound(index)) == index)
+    }
+}

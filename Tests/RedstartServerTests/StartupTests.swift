@@ -142,3 +142,64 @@ struct StartupTests {
         throw TestFailure("server never accepted a connection")
     }
 }
+
+@Suite(.timeLimit(.minutes(2)))
+struct RuntimeConfigTests {
+    @Test func logfileAndPidfileAreWritten() async throws {
+        let directory = NSTemporaryDirectory() + "redstart-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try await ServerProcess.start([
+            "--dir", directory, "--logfile", "server.log", "--pidfile", directory + "/server.pid",
+        ])
+        let pid = try String(contentsOfFile: directory + "/server.pid", encoding: .utf8)
+        #expect(pid == "\(server.process.processIdentifier)\n")
+        let connection = try await server.connect()
+        #expect(try await connection.send("CONFIG", "GET", "dir") == .array([.bulk("dir"), .bulk(directory)]))
+        try await connection.close()
+        #expect(server.stop() == 0)
+        let log = try String(contentsOfFile: directory + "/server.log", encoding: .utf8)
+        #expect(log.contains("Ready to accept connections"))
+        #expect(log.contains("Removing the pid file."))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/server.pid"))
+    }
+
+    @Test func configSetPortMovesTheListener() async throws {
+        let server = try await ServerProcess.start()
+        defer { server.stop() }
+        let connection = try await server.connect()
+        let newPort = freeTCPPort()
+        #expect(try await connection.send("CONFIG", "SET", "port", String(newPort)) == .simpleString("OK"))
+        let moved = try await RedstartConnection.connect(port: newPort)
+        #expect(try await moved.send("CONFIG", "GET", "port") == .array([.bulk("port"), .bulk(String(newPort))]))
+        #expect(try await moved.send("INFO", "server").string?.contains("tcp_port:\(newPort)") == true)
+        await #expect(throws: (any Error).self) { _ = try await RedstartConnection.connect(port: server.port) }
+        // Existing connections stay open.
+        #expect(try await connection.send("PING") == .simpleString("PONG"))
+        try await moved.close()
+        try await connection.close()
+    }
+
+    @Test func queryBufferLimitClosesAnOversizedClient() async throws {
+        let server = try await ServerProcess.start(["--client-query-buffer-limit", "1mb"])
+        defer { server.stop() }
+        let socket = try RawSocket(port: server.port)
+        // A 4 MB bulk that is still arriving: the unparsed input passes the 1 MB limit.
+        try socket.send(Array("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$4000000\r\n".utf8))
+        try socket.send([UInt8](repeating: 65, count: 2_000_000))
+        #expect(socket.isClosedByPeer(within: 5))
+        let connection = try await server.connect()
+        #expect(try await connection.send("PING") == .simpleString("PONG"))
+        try await connection.close()
+    }
+
+    @Test func unixSocketListener() async throws {
+        let path = NSTemporaryDirectory() + "redstart-\(UUID().uuidString.prefix(8)).sock"
+        let server = try await ServerProcess.start(["--unixsocket", path, "--unixsocketperm", "700"])
+        defer { server.stop() }
+        guard let cli = findProgram("redis-cli") else { throw TestFailure("redis-cli is not installed") }
+        #expect(try runProgram(cli, ["-s", path, "PING"]).output == "PONG\n")
+        let list = try runProgram(cli, ["-s", path, "CLIENT", "INFO"]).output
+        #expect(list.contains("flags=U"))
+    }
+}

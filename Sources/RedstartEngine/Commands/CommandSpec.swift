@@ -57,6 +57,8 @@ public final class CommandSpec: @unchecked Sendable {
     @exclusivity(unchecked) public var microseconds: Int64 = 0
     @exclusivity(unchecked) public var rejectedCalls = 0
     @exclusivity(unchecked) public var failedCalls = 0
+    /// Latencies of the calls (INFO latencystats), when latency-tracking is on.
+    @exclusivity(unchecked) public var latency = LatencyHistogram()
 
     public init(
         _ name: String, arity: Int, flags: CommandFlags = [], keys: KeyPositions = .none,
@@ -100,6 +102,7 @@ public final class CommandSpec: @unchecked Sendable {
         microseconds = 0
         rejectedCalls = 0
         failedCalls = 0
+        latency.reset()
         for sub in subcommands { sub.resetStats() }
     }
 }

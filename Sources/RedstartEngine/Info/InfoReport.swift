@@ -55,7 +55,7 @@ struct InfoReport {
         case "module_list": return ("Modules", [])
         case "commandstats": return ("Commandstats", commandStats())
         case "errorstats": return ("Errorstats", errorStats())
-        case "latencystats": return ("Latencystats", [])
+        case "latencystats": return ("Latencystats", latencyStats())
         case "cluster": return ("Cluster", [("cluster_enabled", "0")])
         case "keyspace": return ("Keyspace", keyspace())
         default: return (section, [])
@@ -304,6 +304,17 @@ struct InfoReport {
         return fields
     }
 
+    /// `latency_percentiles_usec_<cmd>:p50=1.003,p99=...` for every command called.
+    private func latencyStats() -> [(String, String)] {
+        guard engine.latencyTracking else { return [] }
+        return engine.table.allSpecs.filter { $0.latency.total > 0 }.map { spec in
+            let values = engine.latencyPercentiles.map { percentile in
+                "p\(trimmedDecimal(percentile))=\(formatFixed(Double(spec.latency.value(atPercentile: percentile)) / 1000, 3))"
+            }
+            return ("latency_percentiles_usec_\(spec.fullName)", values.joined(separator: ","))
+        }
+    }
+
     private func errorStats() -> [(String, String)] {
         engine.stats.errorCounts.sorted { $0.code < $1.code }.map { ("errorstat_\($0.code)", "count=\($0.count)") }
     }
@@ -328,6 +339,14 @@ func humanBytes(_ bytes: Int) -> String {
         return formatFixed(value / unit.0, 2) + unit.1
     }
     return "\(bytes)B"
+}
+
+/// A percentile as Redis prints it: `%f` without trailing zeros (50, 99.9).
+func trimmedDecimal(_ value: Double) -> String {
+    var text = formatFixed(value, 6)
+    while text.hasSuffix("0") { text.removeLast() }
+    if text.hasSuffix(".") { text.removeLast() }
+    return text
 }
 
 /// `value` with `decimals` digits after the point, as printf's %.Nf.
