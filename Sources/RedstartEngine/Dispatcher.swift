@@ -69,6 +69,8 @@ extension Engine {
         let start = commandStartMicros
         // Set before the handler runs: CLIENT INFO shows itself as the current command.
         session.lastCommand = spec
+        // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.
+        isNoTouchCall = session.isNoTouch && spec.name != "touch"
         if let handler = spec.handler {
             do {
                 try handler(CommandContext(engine: self, session: session, args: args, spec: spec))

@@ -1,6 +1,6 @@
 // The engine's periodic work, run `hz` times a second by the server (Redis's
-// serverCron): stats sampling, the end of CLIENT PAUSE, idle client timeouts.
-// Later: active expiry, incremental rehashing.
+// serverCron): stats sampling, the end of CLIENT PAUSE, active expiry,
+// incremental rehashing, idle client timeouts and buffers.
 
 extension Engine {
     /// One cron tick.
@@ -15,6 +15,8 @@ extension Engine {
             stats.outputSamples.sample(count: stats.netOutputBytes, at: now)
         }
         checkPauseDeadline()
+        activeExpireCycle()
+        rehashDatabases()
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()

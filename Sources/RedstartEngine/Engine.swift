@@ -20,6 +20,8 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var databases: [Database]
 
     @exclusivity(unchecked) public var stats = ServerStats()
+    /// Objects handed to the background freeing thread.
+    public let lazyFree = LazyFreeCounters()
     /// COMMAND DOCS and key-spec metadata, parsed on first use.
     let catalog = CommandCatalog()
     @exclusivity(unchecked) public var slowlog = Slowlog()
@@ -38,10 +40,14 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var commandTime: Int64
     /// The same instant in microseconds (the start of the command's duration).
     @exclusivity(unchecked) var commandStartMicros: Int64 = 0
+    /// The running command must not refresh access clocks (CLIENT NO-TOUCH, OBJECT, TYPE ...).
+    @exclusivity(unchecked) var isNoTouchCall = false
     /// Unix seconds of the last successful save (LASTSAVE).
     @exclusivity(unchecked) public var lastSaveTime: Int64
     /// Counts cron runs (for tasks that run every N cycles).
     @exclusivity(unchecked) var cronLoops = 0
+    /// The database the next active expiry cycle starts with.
+    @exclusivity(unchecked) var expireCursorDatabase = 0
     /// When the instantaneous metrics were last sampled (unix milliseconds).
     @exclusivity(unchecked) var lastStatsSample: Int64 = 0
     /// The replication ID INFO reports (random per start, as Redis's master_replid).
@@ -62,6 +68,13 @@ public final class Engine {
     @exclusivity(unchecked) var slowlogMaxLength = 128
     @exclusivity(unchecked) var latencyThreshold: Int64 = 0
     @exclusivity(unchecked) var latencyTracking = true
+    /// maxmemory-policy is an LFU one: keys keep access counters instead of access times.
+    @exclusivity(unchecked) var usesLFU = false
+    @exclusivity(unchecked) var lfuLogFactor = 10
+    @exclusivity(unchecked) var lfuDecayTime = 1
+    @exclusivity(unchecked) public private(set) var lazyFreeUserFlush = false
+    @exclusivity(unchecked) public private(set) var lazyFreeUserDelete = false
+    @exclusivity(unchecked) var activeExpireEffort = 1
     @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
@@ -104,6 +117,12 @@ public final class Engine {
         slowlog.trim(to: slowlogMaxLength)
         latencyThreshold = config.integer("latency-monitor-threshold")
         latencyTracking = config.bool("latency-tracking")
+        usesLFU = config["maxmemory-policy"].hasSuffix("-lfu")
+        lfuLogFactor = Int(config.integer("lfu-log-factor"))
+        lfuDecayTime = Int(config.integer("lfu-decay-time"))
+        lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
+        lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
+        activeExpireEffort = Int(config.integer("active-expire-effort"))
         latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])

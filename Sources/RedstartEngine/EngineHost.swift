@@ -57,6 +57,8 @@ public protocol EngineHost: AnyObject {
     func applyConfig(_ name: String, value: String) throws(ConfigError)
     /// Writes a line to the server log.
     func log(_ level: LogLevel, _ message: String)
+    /// Runs `work` on a background thread (lazy freeing), in submission order.
+    func runInBackground(_ work: @escaping @Sendable () -> Void)
 }
 
 /// Redis's log levels, with the mark each prints.

@@ -43,9 +43,9 @@ public struct DecimalDigits {
         count = withUnsafeMutableBytes(of: &storage) { writeDecimal(value, into: $0) }
     }
 
-    public mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+    public mutating func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let count = self.count
-        return withUnsafeBytes(of: &storage) { body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        return try withUnsafeBytes(of: &storage) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
     }
 }
 

@@ -30,6 +30,8 @@ public final class RedstartServer: @unchecked Sendable {
     private let stopped: EventLoopPromise<Void>
     private var isShuttingDown = false
     private var cronTask: Scheduled<Void>?
+    /// The thread that frees big objects off the event loop (lazyfree).
+    private let backgroundWork = NIOThreadPool(numberOfThreads: 1)
     let facts: ProcessFacts
 
     /// A server configured by `config`; nothing is opened until `start()`.
@@ -48,6 +50,7 @@ public final class RedstartServer: @unchecked Sendable {
         self.log = log
         self.engine = Engine(config: config)
         self.stopped = eventLoop.makePromise(of: Void.self)
+        backgroundWork.start()
         var uts = utsname()
         uname(&uts)
         let os = [uts.sysname, uts.release, uts.machine].map { field in
@@ -338,6 +341,10 @@ extension RedstartServer: EngineHost {
 
     public func log(_ level: LogLevel, _ message: String) {
         log.write(level, message)
+    }
+
+    public func runInBackground(_ work: @escaping @Sendable () -> Void) {
+        backgroundWork.submit { _ in work() }
     }
 }
 

@@ -38,7 +38,8 @@ public final class CommandTable: @unchecked Sendable {
         CommandTable(
             ConnectionFamily.commands + ClientFamily.commands + ServerFamily.commands
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
-                + StringFamily.commands + KeyFamily.commands + FunctionFamily.commands
+                + StringFamily.commands + KeyFamily.commands + ExpireFamily.commands + DatabaseFamily.commands
+                + ObjectFamily.commands + FunctionFamily.commands
         )
     }
 

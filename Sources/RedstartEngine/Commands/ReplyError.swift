@@ -48,7 +48,17 @@ public struct ReplyError: Error, Sendable, Equatable, CustomStringConvertible {
     )
     public static let invalidDBIndex = ReplyError("DB index is out of range")
     public static let selectNotAllowed = ReplyError("SELECT is not allowed in cluster mode")
-    public static let invalidExpireTime = ReplyError("invalid expire time in 'set' command")
+    public static let stringTooLong = ReplyError("string exceeds maximum allowed size (proto-max-bulk-len)")
+    public static let offsetOutOfRange = ReplyError("offset is out of range")
+    public static let incrementNaN = ReplyError("increment would produce NaN or Infinity")
+    public static let bitOffsetOutOfRange = ReplyError("bit offset is not an integer or out of range")
+    public static let bitNotZeroOrOne = ReplyError("bit is not an integer or out of range")
+    public static let sameObject = ReplyError("source and destination objects are the same")
+
+    /// `ERR invalid expire time in '<command>' command`.
+    public static func invalidExpireTime(_ command: String) -> ReplyError {
+        ReplyError("invalid expire time in '\(command)' command")
+    }
     public static let timeoutNegative = ReplyError("timeout is negative")
     public static let noProto = ReplyError(code: "NOPROTO", "unsupported protocol version")
 

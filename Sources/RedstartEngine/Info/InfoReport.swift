@@ -167,8 +167,8 @@ struct InfoReport {
             ("mem_aof_buffer", "0"),
             ("mem_allocator", "libc"),
             ("active_defrag_running", "0"),
-            ("lazyfree_pending_objects", "0"),
-            ("lazyfreed_objects", "0"),
+            ("lazyfree_pending_objects", "\(engine.lazyFree.pendingObjects)"),
+            ("lazyfreed_objects", "\(engine.lazyFree.freedObjects)"),
         ]
     }
 
@@ -225,7 +225,7 @@ struct InfoReport {
             ("sync_full", "0"),
             ("sync_partial_ok", "0"),
             ("sync_partial_err", "0"),
-            ("expired_keys", "\(s.expiredKeys)"),
+            ("expired_keys", "\(engine.expiredKeysTotal)"),
             ("expired_stale_perc", "0.00"),
             ("expired_time_cap_reached_count", "0"),
             ("expire_cycle_cpu_milliseconds", "0"),

@@ -1,14 +1,14 @@
-// One of the numbered databases: its key table, with expiry. A key whose time
-// has passed is never returned: every lookup checks it and removes it (lazy
-// expiry). Values are read and written in place through entry pointers that
-// stay valid until the next insert or removal in this database.
+// One of the numbered databases: its key table and the expiry times of its
+// keys. A key whose time has passed is never returned: every lookup checks it
+// and removes it (lazy expiry); the cron removes the rest (Engine+Expiry.swift).
+// Values are read and changed in place through entry pointers, valid until the
+// next insert or removal in this database.
 
 /// A numbered database (SELECT n).
 public final class Database {
     public let index: Int
-    let table = KeyTable()
-    /// Keys with an expiry time.
-    @exclusivity(unchecked) public private(set) var expiresCount = 0
+    @exclusivity(unchecked) var table = KeyTable()
+    @exclusivity(unchecked) var expiring = ExpiryIndex()
     /// Keys removed because their time had passed (INFO expired_keys).
     @exclusivity(unchecked) public var expiredKeys = 0
 
@@ -16,12 +16,15 @@ public final class Database {
 
     /// The number of keys, counting ones that expired but were not removed yet (as DBSIZE does).
     public var count: Int { table.count }
+    /// Keys with an expiry time.
+    public var expiresCount: Int { expiring.count }
+
+    // MARK: - Lookup
 
     /// The entry of `key` unless it is missing or expired (an expired key is removed).
     public func find(_ key: UnsafeRawBufferPointer, now: Int64) -> Int32? {
         guard let index = table.find(key) else { return nil }
-        let when = table.entry(index).pointee.expireAt
-        if when != 0 && when <= now {
+        if isExpired(index, now: now) {
             remove(at: index)
             expiredKeys += 1
             return nil
@@ -29,66 +32,103 @@ public final class Database {
         return index
     }
 
+    /// Whether entry `index` has an expiry time at or before `now`.
+    func isExpired(_ index: Int32, now: Int64) -> Bool {
+        let slot = table.entry(index).pointee.expirySlot
+        return slot >= 0 && expiring.time(slot) <= now
+    }
+
     /// The value of entry `index`, to read or change in place.
     public func value(at index: Int32) -> UnsafeMutablePointer<Value> {
         withUnsafeMutablePointer(to: &table.entry(index).pointee.value) { $0 }
     }
 
-    /// Replaces the value of an existing entry; its expiry is cleared unless `keepTTL`.
-    public func overwrite(at index: Int32, with value: Value, keepTTL: Bool = false) {
-        let entry = table.entry(index)
-        entry.pointee.value = value
-        if !keepTTL { setExpiry(at: index, to: 0) }
-    }
+    /// The key of entry `index`.
+    public func key(at index: Int32) -> ByteString { table.entry(index).pointee.key }
+
+    /// The access clock of entry `index` (LRU or LFU, see Engine+AccessClock.swift).
+    func clock(at index: Int32) -> UInt32 { table.entry(index).pointee.clock }
+
+    func setClock(at index: Int32, _ clock: UInt32) { table.entry(index).pointee.clock = clock }
+
+    // MARK: - Changes
 
     /// Adds a key that does not exist (callers look it up first).
     @discardableResult
-    public func add(_ key: UnsafeRawBufferPointer, _ value: Value) -> Int32 {
-        table.insert(key, value)
+    public func add(_ key: UnsafeRawBufferPointer, _ value: Value, clock: UInt32 = 0) -> Int32 {
+        table.insert(key, value, clock: clock)
     }
+
+    /// Adds a key given as a ByteString (RENAME, MOVE, COPY).
+    @discardableResult
+    func add(_ key: ByteString, _ value: Value, clock: UInt32) -> Int32 {
+        key.withUnsafeBytes { table.insert(ByteString($0), hash: KeyHash.hash($0), value, clock: clock) }
+    }
+
+    /// Replaces the value of an existing entry; its expiry is cleared unless `keepTTL`.
+    public func overwrite(at index: Int32, with value: Value, keepTTL: Bool = false) {
+        table.entry(index).pointee.value = value
+        if !keepTTL { setExpiry(at: index, to: 0) }
+    }
+
+    /// Removes entry `index` and returns its value (the caller may free it elsewhere).
+    @discardableResult
+    public func remove(at index: Int32) -> Value {
+        let slot = table.entry(index).pointee.expirySlot
+        if slot >= 0 { dropExpiry(slot) }
+        return table.remove(at: index).value
+    }
+
+    /// Removes every key; returns the old table so that it can be freed elsewhere (FLUSH ASYNC).
+    public func removeAll() -> KeyTable {
+        let old = table
+        table = KeyTable()
+        expiring.removeAll()
+        return old
+    }
+
+    /// Exchanges the contents of two databases (SWAPDB).
+    public func swapContents(with other: Database) {
+        swap(&table, &other.table)
+        swap(&expiring, &other.expiring)
+    }
+
+    // MARK: - Expiry
 
     /// The expiry time of entry `index` in unix milliseconds, or nil.
     public func expiry(at index: Int32) -> Int64? {
-        let when = table.entry(index).pointee.expireAt
-        return when == 0 ? nil : when
+        let slot = table.entry(index).pointee.expirySlot
+        return slot < 0 ? nil : expiring.time(slot)
     }
 
     /// Sets (or with 0 clears) the expiry of entry `index`.
     public func setExpiry(at index: Int32, to when: Int64) {
         let entry = table.entry(index)
-        let had = entry.pointee.expireAt != 0
-        entry.pointee.expireAt = when
-        expiresCount += (when != 0 ? 1 : 0) - (had ? 1 : 0)
+        let slot = entry.pointee.expirySlot
+        if when == 0 {
+            if slot >= 0 {
+                dropExpiry(slot)
+                table.entry(index).pointee.expirySlot = -1
+            }
+        } else if slot >= 0 {
+            expiring.update(slot: slot, time: when)
+        } else {
+            entry.pointee.expirySlot = expiring.add(entry: index, time: when)
+        }
     }
 
-    /// Removes entry `index`.
-    public func remove(at index: Int32) {
-        if table.entry(index).pointee.expireAt != 0 { expiresCount -= 1 }
-        table.remove(at: index)
-    }
-
-    /// Removes every key.
-    public func removeAll() {
-        table.removeAll()
-        expiresCount = 0
+    /// Removes an expiry slot and repoints the entry that moved into it.
+    private func dropExpiry(_ slot: Int32) {
+        if let moved = expiring.remove(slot: slot) {
+            table.entry(moved).pointee.expirySlot = slot
+        }
     }
 
     /// The mean time to live of keys with an expiry, in milliseconds (INFO avg_ttl).
     public func averageTTL(now: Int64) -> Int64 {
-        guard expiresCount > 0 else { return 0 }
-        var total: Int64 = 0
-        var counted: Int64 = 0
-        var cursor: UInt64 = 0
-        repeat {
-            cursor = table.scan(cursor) { index in
-                let when = table.entry(index).pointee.expireAt
-                if when > now {
-                    total += when - now
-                    counted += 1
-                }
-            }
-        } while cursor != 0
-        return counted == 0 ? 0 : total / counted
+        guard expiring.count > 0 else { return 0 }
+        let mean = expiring.timeSum / Double(expiring.count) - Double(now)
+        return mean > 0 ? Int64(mean) : 0
     }
 }
 

@@ -1,14 +1,50 @@
-// The value stored under a key: one case per Redis type. Only strings exist so
-// far; each new type adds a case here and its TYPE name.
+// The value stored under a key: one case per Redis type and encoding. A string
+// that is exactly a 64-bit integer's canonical text is kept as the integer
+// (Redis's "int" encoding): no allocation, and INCR needs no parsing.
+import RedstartRESP
 
 /// A value of the keyspace.
 public enum Value {
     case string(ByteString)
+    case integer(Int64)
+
+    /// A string value from bytes, stored as an integer when the bytes are one.
+    public static func string(from bytes: UnsafeRawBufferPointer) -> Value {
+        if bytes.count <= 20, let number = parseRedisInteger(bytes) { return .integer(number) }
+        return .string(ByteString(bytes))
+    }
 
     /// The name TYPE replies with.
     public var typeName: String {
         switch self {
-        case .string: return "string"
+        case .string, .integer: return "string"
+        }
+    }
+
+    /// The encoding OBJECT ENCODING reports, as Redis names it.
+    public var encodingName: String {
+        switch self {
+        case .integer: return "int"
+        case .string(let bytes): return bytes.count <= 44 ? "embstr" : "raw"
+        }
+    }
+
+    /// Calls `body` with the bytes of a string value (an integer as its decimal text).
+    /// Nil for values of other types.
+    public func withStringBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        switch self {
+        case .string(let bytes): return try bytes.withUnsafeBytes(body)
+        case .integer(let number):
+            var digits = DecimalDigits(number)
+            return try digits.withBytes(body)
+        }
+    }
+
+    /// The length of a string value.
+    public var stringLength: Int? {
+        switch self {
+        case .string(let bytes): return bytes.count
+        case .integer(let number): return decimalLength(number)
         }
     }
 
@@ -16,9 +52,16 @@ public enum Value {
     public var approximateSize: Int {
         switch self {
         case .string(let bytes): return bytes.heapSize
+        case .integer: return 0
         }
     }
 }
 
 /// The size malloc hands out for a request of `n` bytes (16-byte steps).
 func mallocSize(_ n: Int) -> Int { (n + 15) & ~15 }
+
+/// Characters in the decimal form of `value`.
+func decimalLength(_ value: Int64) -> Int {
+    var digits = DecimalDigits(value)
+    return digits.withBytes { $0.count }
+}

@@ -86,11 +86,49 @@ public struct ByteString {
         }
     }
 
+    /// Grows the string to at least `minimumCount` bytes (new bytes are zero) and lets
+    /// `body` change it in place. A heap buffer grows by doubling, so repeated APPENDs
+    /// are amortized O(1) as Redis's sds; a shared buffer is copied first.
+    public mutating func withMutableBytes<R>(
+        minimumCount: Int, _ body: (UnsafeMutableRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        let oldCount = count
+        let newCount = max(oldCount, minimumCount)
+        var heap: HeapBytes
+        switch storage {
+        case .small(let w0, let w1, let w2) where newCount <= Self.inlineCapacity:
+            var words = (w0, w1, w2)
+            let result = try Swift.withUnsafeMutableBytes(of: &words) { raw -> R in
+                raw[23] = UInt8(newCount)
+                return try body(UnsafeMutableRawBufferPointer(rebasing: raw[0..<newCount]))
+            }
+            storage = .small(words.0, words.1, words.2)
+            return result
+        case .small:
+            // Leaving the inline form: start with room to grow.
+            heap = HeapBytes.make(capacity: max(newCount, 2 * oldCount, 32))
+            withUnsafeBytes { heap.append($0) }
+        case .large(let existing):
+            heap = existing
+            // Drop this value's reference so that `heap` can be uniquely referenced.
+            storage = .small(0, 0, 0)
+            if !isKnownUniquelyReferenced(&heap) || heap.capacity < newCount {
+                let copy = HeapBytes.make(capacity: newCount > heap.count ? max(newCount, 2 * heap.count) : heap.count)
+                heap.withUnsafeBytes { copy.append($0) }
+                heap = copy
+            }
+        }
+        heap.extend(to: newCount)
+        let result = try heap.withUnsafeMutableBytes(body)
+        storage = .large(heap)
+        return result
+    }
+
     /// Heap bytes held beyond the value itself (MEMORY USAGE).
     public var heapSize: Int {
         switch storage {
         case .small: return 0
-        case .large(let buffer): return mallocSize(buffer.count + 24)
+        case .large(let buffer): return mallocSize(buffer.capacity + 24)
         }
     }
 }
@@ -105,15 +143,45 @@ extension ByteString: Equatable {
 /// is the header, the bytes follow it in the same allocation.
 final class HeapBytes: ManagedBuffer<Int, UInt8> {
     static func make(copying bytes: UnsafeRawBufferPointer) -> HeapBytes {
-        let buffer = unsafeDowncast(
-            HeapBytes.create(minimumCapacity: bytes.count) { _ in bytes.count }, to: HeapBytes.self)
-        buffer.withUnsafeMutablePointerToElements { elements in
-            if bytes.count > 0 { UnsafeMutableRawPointer(elements).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
-        }
+        let buffer = make(capacity: bytes.count)
+        buffer.append(bytes)
         return buffer
     }
 
+    /// An empty buffer with room for at least `capacity` bytes.
+    static func make(capacity: Int) -> HeapBytes {
+        unsafeDowncast(HeapBytes.create(minimumCapacity: capacity) { _ in 0 }, to: HeapBytes.self)
+    }
+
     var count: Int { header }
+
+    /// Appends `bytes` (the capacity must suffice).
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        precondition(header + bytes.count <= capacity, "HeapBytes overflow")
+        withUnsafeMutablePointers { count, elements in
+            if bytes.count > 0 {
+                UnsafeMutableRawPointer(elements + count.pointee).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            }
+            count.pointee += bytes.count
+        }
+    }
+
+    /// Grows the count to `newCount` with zero bytes (the capacity must suffice).
+    func extend(to newCount: Int) {
+        precondition(newCount <= capacity, "HeapBytes overflow")
+        withUnsafeMutablePointers { count, elements in
+            if newCount > count.pointee {
+                (elements + count.pointee).initialize(repeating: 0, count: newCount - count.pointee)
+                count.pointee = newCount
+            }
+        }
+    }
+
+    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try withUnsafeMutablePointers { count, elements in
+            try body(UnsafeMutableRawBufferPointer(start: elements, count: count.pointee))
+        }
+    }
 
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try withUnsafeMutablePointers { count, elements in

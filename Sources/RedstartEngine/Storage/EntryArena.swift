@@ -3,16 +3,41 @@
 // O(n) pause). Freed slots are reused. Live slots are initialized memory,
 // free ones are not; the owner (KeyTable) knows which is which.
 
-/// One key of a database: its bytes, value, expiry and bucket chain link.
+/// One key of a database: its bytes, value, access clock, expiry slot and bucket
+/// chain link. The fields are ordered so that the 24-bit access clock fills the
+/// padding after `key` and `value`: 72 bytes per entry.
 struct KeyEntry {
     var key: ByteString
+    /// Low 16 bits of the access clock (LRU seconds or LFU minutes+counter, as Redis's lru field).
+    var clockLow: UInt16
     /// The low 32 bits of the key's hash (bucket index and quick compare).
     var hash: UInt32
     var value: Value
+    /// High 8 bits of the access clock.
+    var clockHigh: UInt8
     /// The next entry in the same bucket, or -1.
     var next: Int32
-    /// Unix milliseconds when the key expires; 0 = never.
-    var expireAt: Int64
+    /// Where the key's expiry time is in its database's ExpiryIndex, or -1 (no expiry).
+    var expirySlot: Int32
+
+    init(key: ByteString, hash: UInt32, value: Value, clock: UInt32) {
+        self.key = key
+        self.clockLow = UInt16(truncatingIfNeeded: clock)
+        self.hash = hash
+        self.value = value
+        self.clockHigh = UInt8(truncatingIfNeeded: clock >> 16)
+        self.next = -1
+        self.expirySlot = -1
+    }
+
+    /// The 24-bit access clock.
+    var clock: UInt32 {
+        get { UInt32(clockHigh) << 16 | UInt32(clockLow) }
+        set {
+            clockLow = UInt16(truncatingIfNeeded: newValue)
+            clockHigh = UInt8(truncatingIfNeeded: newValue >> 16)
+        }
+    }
 }
 
 /// Chunked storage of KeyEntry values addressed by Int32 index.

@@ -81,17 +81,17 @@ public final class KeyTable {
 
     /// Adds a key that is not in the table yet; returns its entry index.
     @discardableResult
-    public func insert(_ key: UnsafeRawBufferPointer, _ value: Value, expireAt: Int64 = 0) -> Int32 {
-        insert(ByteString(key), hash: KeyHash.hash(key), value, expireAt: expireAt)
+    public func insert(_ key: UnsafeRawBufferPointer, _ value: Value, clock: UInt32 = 0) -> Int32 {
+        insert(ByteString(key), hash: KeyHash.hash(key), value, clock: clock)
     }
 
     /// Adds a key (already hashed) that is not in the table yet.
-    func insert(_ key: ByteString, hash: UInt64, _ value: Value, expireAt: Int64) -> Int32 {
+    func insert(_ key: ByteString, hash: UInt64, _ value: Value, clock: UInt32) -> Int32 {
         if main == nil { main = BucketArray(size: Self.initialSize) }
         if target != nil { rehash(steps: 1) }
         growIfNeeded()
         let index = arena.allocate(
-            KeyEntry(key: key, hash: UInt32(truncatingIfNeeded: hash), value: value, next: -1, expireAt: expireAt))
+            KeyEntry(key: key, hash: UInt32(truncatingIfNeeded: hash), value: value, clock: clock))
         // New keys go to the table being rehashed into, so the old one only empties.
         if target != nil {
             link(index, into: &target!, bucket: Int(truncatingIfNeeded: hash) & target!.mask)
@@ -135,6 +135,33 @@ public final class KeyTable {
             current = arena.pointer(current).pointee.next
         }
         return false
+    }
+
+    /// A random entry (RANDOMKEY): a random non-empty bucket, then a random entry of its
+    /// chain, as Redis's dictGetRandomKey. Nil when empty.
+    public func randomEntry() -> Int32? {
+        guard count > 0 else { return nil }
+        if target != nil { rehash(steps: 1) }
+        var bucketHead: Int32 = -1
+        while bucketHead < 0 {
+            if let target, let main {
+                // Buckets of `main` below rehashIndex are empty: skip them.
+                let candidates = main.size - rehashIndex + target.size
+                let pick = Int.random(in: 0..<candidates)
+                bucketHead = pick < target.size ? target.heads[pick] : main.heads[rehashIndex + pick - target.size]
+            } else if let main {
+                bucketHead = main.heads[Int.random(in: 0..<main.size)]
+            }
+        }
+        var length = 0
+        var index = bucketHead
+        while index >= 0 {
+            length += 1
+            index = arena.pointer(index).pointee.next
+        }
+        var chosen = bucketHead
+        for _ in 0..<Int.random(in: 0..<length) { chosen = arena.pointer(chosen).pointee.next }
+        return chosen
     }
 
     /// Removes every key.

@@ -1,0 +1,66 @@
+// Freeing big things off the command path (Redis's lazyfree): FLUSHALL/FLUSHDB
+// ASYNC hand the old key table to a background thread, UNLINK does the same for
+// values that are expensive to free. Only whole objects that no command can
+// reach any more cross to that thread, so nothing is shared with the engine.
+import Synchronization
+
+/// Counters of INFO lazyfree_pending_objects / lazyfreed_objects, shared with the freeing thread.
+public final class LazyFreeCounters: Sendable {
+    let pending = Atomic<Int>(0)
+    let freed = Atomic<Int>(0)
+
+    public var pendingObjects: Int { pending.load(ordering: .relaxed) }
+    public var freedObjects: Int { freed.load(ordering: .relaxed) }
+}
+
+/// Moves an object the engine no longer references to the freeing thread.
+private final class Handoff<Object>: @unchecked Sendable {
+    var object: Object?
+    init(_ object: Object) { self.object = object }
+}
+
+extension Engine {
+    /// Values costing more than this many steps to free go to the background (Redis's LAZYFREE_THRESHOLD).
+    static let lazyFreeThreshold = 64
+
+    /// Removes entry `index` of `db`; with `lazily`, a value that is expensive to free is
+    /// freed on the background thread (UNLINK, lazyfree-lazy-user-del).
+    func deleteKey(_ db: Database, at index: Int32, lazily: Bool) {
+        // The value goes straight into the handoff so that no other reference to it is left here.
+        let handoff = Handoff(db.remove(at: index))
+        if lazily && (handoff.object?.freeEffort ?? 0) > Self.lazyFreeThreshold {
+            release(handoff, objects: 1)
+        }
+    }
+
+    /// Empties `db`; with `lazily` its old table is freed on the background thread.
+    func emptyDatabase(_ db: Database, lazily: Bool) {
+        let count = db.count
+        let handoff = Handoff(db.removeAll())
+        if lazily && count > 0 {
+            release(handoff, objects: count)
+        }
+    }
+
+    /// Drops the last reference to the handed-off object on the background thread (or here,
+    /// without a host).
+    private func release<Object>(_ handoff: Handoff<Object>, objects: Int) {
+        guard let host else { return }
+        let counters = lazyFree
+        counters.pending.add(objects, ordering: .relaxed)
+        host.runInBackground {
+            handoff.object = nil
+            counters.pending.subtract(objects, ordering: .relaxed)
+            counters.freed.add(objects, ordering: .relaxed)
+        }
+    }
+}
+
+extension Value {
+    /// How many steps freeing this value takes (1 for strings; collections count elements).
+    var freeEffort: Int {
+        switch self {
+        case .string, .integer: return 1
+        }
+    }
+}
