@@ -184,7 +184,7 @@ public final class RedstartServer: @unchecked Sendable {
         return ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 65536))
-            .childChannelOption(.maxMessagesPerRead, value: 4)
+            .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 if keepalive > 0, channel.localAddress?.protocol != .unix {
                     _ = channel.setOption(.socketOption(.so_keepalive), value: 1)

@@ -33,7 +33,7 @@ extension KeyTable {
     }
 
     private func visitBucket(_ table: BucketArray, _ bucket: Int, _ visit: (Int32) -> Void) {
-        var index = table.heads[bucket]
+        var index = table[bucket]
         while index >= 0 {
             let next = arena.pointer(index).pointee.next
             visit(index)
