@@ -38,8 +38,8 @@ public final class CommandTable: @unchecked Sendable {
         CommandTable(
             ConnectionFamily.commands + ClientFamily.commands + ServerFamily.commands
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
-                + StringFamily.commands + KeyFamily.commands + ExpireFamily.commands + DatabaseFamily.commands
-                + ObjectFamily.commands + FunctionFamily.commands
+                + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
+                + DatabaseFamily.commands + ObjectFamily.commands + FunctionFamily.commands
         )
     }
 
