@@ -1,8 +1,12 @@
-"""pytest fixtures: a real redstart-server binary on a free port.
+"""pytest fixtures: a real redstart-server binary on a free port, and a real
+redis-server (the reference) for differential tests.
 
-The binary is .build/debug/redstart-server unless REDSTART_SERVER names another.
+The binary is .build/debug/redstart-server unless REDSTART_SERVER names another; the
+reference is redis-server from PATH unless REDIS_SERVER names another.
 """
 import os
+import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -11,6 +15,7 @@ import pytest
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("REDSTART_SERVER", os.path.join(ROOT, ".build", "debug", "redstart-server"))
+REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")
 
 
 def free_port():
@@ -63,3 +68,41 @@ def server_factory():
     yield start
     for s in started:
         s.stop()
+
+
+class ReferenceServer:
+    """A real redis-server on a free port, no persistence; stopped with SIGKILL."""
+
+    def __init__(self, *args):
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+             "--save", "", "--appendonly", "no", *args],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError("redis-server exited with %s" % self.process.returncode)
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(64).startswith(b"+PONG"):
+                        return
+            except OSError:
+                time.sleep(0.02)
+        self.stop()
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def redis_server():
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server not found (set REDIS_SERVER)")
+    s = ReferenceServer()
+    yield s
+    s.stop()

@@ -134,7 +134,8 @@ enum ExpireFamily: CommandFamily {
             return
         }
         let value = max(0, absolute ? when : when - cmd.now)
-        cmd.reply.integer(milliseconds ? value : (value + 500) / 1000)
+        // Rounded to the nearest second without overflowing near Int64.max.
+        cmd.reply.integer(milliseconds ? value : value / 1000 + (value % 1000 >= 500 ? 1 : 0))
     }
 
     /// PERSIST key → 1 if an expiry was removed, 0 otherwise.

@@ -159,6 +159,8 @@ enum KeyFamily: CommandFamily {
             negative = sign == UInt8(ascii: "-")
             digits = digits.dropFirst()
         }
+        // strtoul reads an empty text as 0.
+        if text.isEmpty { return 0 }
         guard !digits.isEmpty, digits.allSatisfy({ $0 >= 48 && $0 <= 57 }),
             let value = UInt64(String(decoding: digits, as: UTF8.self))
         else { throw ReplyError("invalid cursor") }

@@ -72,16 +72,21 @@ enum StringFamily: CommandFamily {
         var returnOld = false
         var keepTTL = false
         var persist = false
-        /// Absolute expiry in unix milliseconds.
+        /// Absolute expiry in unix milliseconds (set by `resolveExpiry`).
         var expireAt: Int64?
         /// The expiry was given as an absolute time (EXAT/PXAT).
         var isAbsolute = false
+        /// The expiry option as given: whether it counts in seconds, is absolute, and
+        /// the index of its argument. Checked by `resolveExpiry`, which SET calls before
+        /// looking the key up and GETEX after (as Redis does).
+        var expiryArgument: (seconds: Bool, absolute: Bool, index: Int)?
     }
 
     /// SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL] → +OK, null when
     /// NX/XX stopped it, or with GET the old value.
     static func set(_ cmd: CommandContext) throws(ReplyError) {
-        let options = try parseExtendedOptions(cmd, from: 3, forSet: true)
+        var options = try parseExtendedOptions(cmd, from: 3, forSet: true)
+        try resolveExpiry(cmd, &options, command: "set")
         let value = cmd.args.withBytes(at: 2) { Value.string(from: $0) }
         try store(cmd, keyIndex: 1, value: value, options: options)
     }
@@ -151,19 +156,11 @@ enum StringFamily: CommandFamily {
             }
             index += 1
         }
-        guard let (unit, valueIndex) = expiry else { return options }
-        let name = forSet ? "set" : "getex"
-        guard let amount = cmd.args.int64(at: valueIndex) else { throw .notInteger }
-        let inSeconds = unit == .seconds || unit == .unixSeconds
-        if amount <= 0 || (inSeconds && amount > Int64.max / 1000) { throw .invalidExpireTime(name) }
-        var milliseconds = inSeconds ? amount * 1000 : amount
-        if unit == .seconds || unit == .milliseconds {
-            let (sum, overflow) = milliseconds.addingReportingOverflow(cmd.now)
-            guard !overflow else { throw .invalidExpireTime(name) }
-            milliseconds = sum
+        if let (unit, valueIndex) = expiry {
+            options.expiryArgument = (
+                unit == .seconds || unit == .unixSeconds, unit == .unixSeconds || unit == .unixMilliseconds, valueIndex
+            )
         }
-        options.expireAt = milliseconds
-        options.isAbsolute = unit == .unixSeconds || unit == .unixMilliseconds
         return options
 
         func expiryUnit(_ cmd: CommandContext, _ index: Int) -> Unit? {
@@ -173,6 +170,22 @@ enum StringFamily: CommandFamily {
             if cmd.argument(index, is: "pxat") { return .unixMilliseconds }
             return nil
         }
+    }
+
+    /// Turns the expiry argument of `options` into an absolute time: it must be a positive
+    /// integer that does not overflow once converted (`invalid expire time in '<command>'`).
+    static func resolveExpiry(_ cmd: CommandContext, _ options: inout ExtendedOptions, command: String) throws(ReplyError) {
+        guard let argument = options.expiryArgument else { return }
+        guard let amount = cmd.args.int64(at: argument.index) else { throw .notInteger }
+        if amount <= 0 || (argument.seconds && amount > Int64.max / 1000) { throw .invalidExpireTime(command) }
+        var milliseconds = argument.seconds ? amount * 1000 : amount
+        if !argument.absolute {
+            let (sum, overflow) = milliseconds.addingReportingOverflow(cmd.now)
+            guard !overflow else { throw .invalidExpireTime(command) }
+            milliseconds = sum
+        }
+        options.expireAt = milliseconds
+        options.isAbsolute = argument.absolute
     }
 
     /// SETNX key value → 1 if set, 0 if the key existed.
@@ -289,7 +302,7 @@ enum StringFamily: CommandFamily {
 
     /// GETEX key [EX s|PX ms|EXAT t|PXAT t|PERSIST] → the value or null; changes the expiry.
     static func getex(_ cmd: CommandContext) throws(ReplyError) {
-        let options = try parseExtendedOptions(cmd, from: 2, forSet: false)
+        var options = try parseExtendedOptions(cmd, from: 2, forSet: false)
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
@@ -297,7 +310,10 @@ enum StringFamily: CommandFamily {
                 cmd.reply.null()
                 return
             }
-            cmd.replyString(try cmd.stringValue(db, index))
+            let value = try cmd.stringValue(db, index)
+            // GETEX checks the time only once it knows the key exists, as Redis does.
+            try resolveExpiry(cmd, &options, command: "getex")
+            cmd.replyString(value)
             if let when = options.expireAt {
                 // An absolute time already past deletes the key, as Redis does.
                 if options.isAbsolute && when <= cmd.now {
@@ -411,22 +427,24 @@ enum StringFamily: CommandFamily {
 
     /// INCRBYFLOAT key increment → bulk string: the new value, formatted as Redis formats it.
     static func incrbyfloat(_ cmd: CommandContext) throws(ReplyError) {
-        guard let increment = cmd.args.withBytes(at: 2, { parseLongDouble($0) }) else { throw .notFloat }
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
             let index = engine.lookupWrite(db, key)
             var current: Float80 = 0
+            // The stored value is checked before the increment, as Redis does.
             if let index {
                 guard let number = try cmd.stringValue(db, index).withStringBytes({ parseLongDouble($0) }) ?? nil else {
                     throw .notFloat
                 }
                 current = number
             }
+            guard let increment = cmd.args.withBytes(at: 2, { parseLongDouble($0) }) else { throw .notFloat }
             let result = current + increment
             guard result.isFinite else { throw .incrementNaN }
             let text = formatLongDouble(result)
-            let value = Array(text.utf8).withUnsafeBytes { Value.string(from: $0) }
+            // Redis stores the result as a plain string (embstr), even a whole number.
+            let value = Value.string(ByteString(text))
             if let index {
                 db.overwrite(at: index, with: value, keepTTL: true)
             } else {
@@ -519,7 +537,8 @@ func parseLongDouble(_ bytes: UnsafeRawBufferPointer) -> Float80? {
         var end: UnsafeMutablePointer<CChar>?
         errno = 0
         let value = strtold(pointer.baseAddress!, &end)
-        guard let end, end.pointee == 0 else { return nil }
+        // The whole text must be the number (a NUL inside it is not its end).
+        guard let end, end == pointer.baseAddress! + bytes.count else { return nil }
         if errno == ERANGE && (value.isInfinite || value == 0) { return nil }
         if value.isNaN { return nil }
         return value

@@ -25,7 +25,7 @@ public enum Value {
     public var encodingName: String {
         switch self {
         case .integer: return "int"
-        case .string(let bytes): return bytes.count <= 44 ? "embstr" : "raw"
+        case .string(let bytes): return bytes.count <= 44 && !bytes.isRaw ? "embstr" : "raw"
         }
     }
 

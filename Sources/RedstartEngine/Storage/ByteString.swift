@@ -12,7 +12,7 @@ public struct ByteString {
     public static let inlineCapacity = 23
 
     fileprivate enum Storage {
-        /// 23 bytes of data; the 24th byte (top of `w2`) is the length.
+        /// 23 bytes of data; the 24th byte (top of `w2`) is the length, plus 0x80 when raw.
         case small(UInt64, UInt64, UInt64)
         case large(HeapBytes)
     }
@@ -49,8 +49,17 @@ public struct ByteString {
     /// The number of bytes.
     public var count: Int {
         switch storage {
-        case .small(_, _, let w2): return Int(w2 >> 56)
+        case .small(_, _, let w2): return Int((w2 >> 56) & 0x7F)
         case .large(let buffer): return buffer.count
+        }
+    }
+
+    /// Whether the bytes were changed in place since they were stored (APPEND, SETRANGE,
+    /// SETBIT, ...): Redis then reports the "raw" encoding even for short strings.
+    public var isRaw: Bool {
+        switch storage {
+        case .small(_, _, let w2): return w2 >> 63 != 0
+        case .large(let buffer): return buffer.isRaw
         }
     }
 
@@ -59,7 +68,7 @@ public struct ByteString {
         switch storage {
         case .small(let w0, let w1, let w2):
             var words = (w0, w1, w2)
-            let count = Int(w2 >> 56)
+            let count = Int((w2 >> 56) & 0x7F)
             return try Swift.withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         case .large(let buffer):
             return try buffer.withUnsafeBytes(body)
@@ -73,7 +82,7 @@ public struct ByteString {
     public func equals(_ other: UnsafeRawBufferPointer) -> Bool {
         switch storage {
         case .small(let w0, let w1, let w2):
-            let count = Int(w2 >> 56)
+            let count = Int((w2 >> 56) & 0x7F)
             guard count == other.count else { return false }
             var words = (w0, w1, w2)
             return Swift.withUnsafeBytes(of: &words) { mine in
@@ -99,7 +108,7 @@ public struct ByteString {
         case .small(let w0, let w1, let w2) where newCount <= Self.inlineCapacity:
             var words = (w0, w1, w2)
             let result = try Swift.withUnsafeMutableBytes(of: &words) { raw -> R in
-                raw[23] = UInt8(newCount)
+                raw[23] = UInt8(newCount) | 0x80  // changed in place: raw
                 return try body(UnsafeMutableRawBufferPointer(rebasing: raw[0..<newCount]))
             }
             storage = .small(words.0, words.1, words.2)
@@ -119,6 +128,7 @@ public struct ByteString {
             }
         }
         heap.extend(to: newCount)
+        heap.isRaw = true
         let result = try heap.withUnsafeMutableBytes(body)
         storage = .large(heap)
         return result
@@ -139,8 +149,8 @@ extension ByteString: Equatable {
     }
 }
 
-/// A fixed heap buffer of bytes (the storage of long ByteStrings): the count
-/// is the header, the bytes follow it in the same allocation.
+/// A heap buffer of bytes (the storage of long ByteStrings): the header holds the
+/// count (and in its top bit the raw flag), the bytes follow it in the same allocation.
 final class HeapBytes: ManagedBuffer<Int, UInt8> {
     static func make(copying bytes: UnsafeRawBufferPointer) -> HeapBytes {
         let buffer = make(capacity: bytes.count)
@@ -153,39 +163,45 @@ final class HeapBytes: ManagedBuffer<Int, UInt8> {
         unsafeDowncast(HeapBytes.create(minimumCapacity: capacity) { _ in 0 }, to: HeapBytes.self)
     }
 
-    var count: Int { header }
+    private static let rawFlag = 1 << 62
+
+    var count: Int { header & ~Self.rawFlag }
+
+    var isRaw: Bool {
+        get { header & Self.rawFlag != 0 }
+        set { header = newValue ? header | Self.rawFlag : header & ~Self.rawFlag }
+    }
 
     /// Appends `bytes` (the capacity must suffice).
     func append(_ bytes: UnsafeRawBufferPointer) {
-        precondition(header + bytes.count <= capacity, "HeapBytes overflow")
-        withUnsafeMutablePointers { count, elements in
+        let current = count
+        precondition(current + bytes.count <= capacity, "HeapBytes overflow")
+        withUnsafeMutablePointers { _, elements in
             if bytes.count > 0 {
-                UnsafeMutableRawPointer(elements + count.pointee).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+                UnsafeMutableRawPointer(elements + current).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
             }
-            count.pointee += bytes.count
         }
+        header += bytes.count
     }
 
     /// Grows the count to `newCount` with zero bytes (the capacity must suffice).
     func extend(to newCount: Int) {
         precondition(newCount <= capacity, "HeapBytes overflow")
-        withUnsafeMutablePointers { count, elements in
-            if newCount > count.pointee {
-                (elements + count.pointee).initialize(repeating: 0, count: newCount - count.pointee)
-                count.pointee = newCount
-            }
+        let current = count
+        guard newCount > current else { return }
+        withUnsafeMutablePointers { _, elements in
+            (elements + current).initialize(repeating: 0, count: newCount - current)
         }
+        header += newCount - current
     }
 
     func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeMutablePointers { count, elements in
-            try body(UnsafeMutableRawBufferPointer(start: elements, count: count.pointee))
-        }
+        let count = self.count
+        return try withUnsafeMutablePointerToElements { try body(UnsafeMutableRawBufferPointer(start: $0, count: count)) }
     }
 
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try withUnsafeMutablePointers { count, elements in
-            try body(UnsafeRawBufferPointer(start: elements, count: count.pointee))
-        }
+        let count = self.count
+        return try withUnsafeMutablePointerToElements { try body(UnsafeRawBufferPointer(start: $0, count: count)) }
     }
 }
