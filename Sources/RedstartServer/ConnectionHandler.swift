@@ -15,6 +15,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     private let engine: Engine
     private let log: ServerLog
+    private let flusher: ReplyFlusher
+    /// Waiting in the flusher's list for the end of the loop turn.
+    @exclusivity(unchecked) private var isFlushQueued = false
     @exclusivity(unchecked) private var session: Session?
     @exclusivity(unchecked) private var context: ChannelHandlerContext?
     @exclusivity(unchecked) private var parser = RequestParser()
@@ -38,9 +41,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     let isUnixSocket: Bool
     var fileDescriptor: Int { -1 }
 
-    init(engine: Engine, log: ServerLog, remoteAddress: SocketAddress?, localAddress: SocketAddress?) {
+    init(engine: Engine, log: ServerLog, flusher: ReplyFlusher, remoteAddress: SocketAddress?, localAddress: SocketAddress?) {
         self.engine = engine
         self.log = log
+        self.flusher = flusher
         self.remoteAddress = Self.format(remoteAddress)
         self.localAddress = Self.format(localAddress)
         if case .unixDomainSocket = remoteAddress ?? localAddress {
@@ -155,8 +159,17 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        flushReplies()
+        if !isFlushQueued {
+            isFlushQueued = true
+            flusher.schedule(self)
+        }
         context.fireChannelReadComplete()
+    }
+
+    /// Called by the flusher at the end of the loop turn.
+    func flushScheduledReplies() {
+        isFlushQueued = false
+        flushReplies()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

@@ -30,6 +30,8 @@ public final class RedstartServer: @unchecked Sendable {
     private let stopped: EventLoopPromise<Void>
     private var isShuttingDown = false
     private var cronTask: Scheduled<Void>?
+    /// Sends replies once per loop turn.
+    private let flusher: ReplyFlusher
     /// The thread that frees big objects off the event loop (lazyfree).
     private let backgroundWork = NIOThreadPool(numberOfThreads: 1)
     let facts: ProcessFacts
@@ -50,6 +52,7 @@ public final class RedstartServer: @unchecked Sendable {
         self.log = log
         self.engine = Engine(config: config)
         self.stopped = eventLoop.makePromise(of: Void.self)
+        self.flusher = ReplyFlusher(eventLoop: eventLoop)
         backgroundWork.start()
         var uts = utsname()
         uname(&uts)
@@ -180,6 +183,7 @@ public final class RedstartServer: @unchecked Sendable {
     private func bootstrap() -> ServerBootstrap {
         let keepalive = Int(engine.config.integer("tcp-keepalive"))
         let engine = LoopConfined(self.engine)
+        let flusher = LoopConfined(self.flusher)
         let log = self.log
         return ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -195,7 +199,7 @@ public final class RedstartServer: @unchecked Sendable {
                 channel.eventLoop.preconditionInEventLoop()
                 do {
                     let handler = ConnectionHandler(
-                        engine: engine.value, log: log, remoteAddress: channel.remoteAddress,
+                        engine: engine.value, log: log, flusher: flusher.value, remoteAddress: channel.remoteAddress,
                         localAddress: channel.localAddress)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return channel.eventLoop.makeSucceededVoidFuture()
