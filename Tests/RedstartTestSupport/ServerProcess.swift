@@ -59,11 +59,20 @@ public final class ServerProcess: @unchecked Sendable {
         throw TestFailure("server did not answer PING within \(timeout)s")
     }
 
-    /// A started and ready server.
+    /// A started and ready server. A port taken by someone else between choosing it and
+    /// binding it (tests run in parallel) is retried with another port.
     public static func start(_ arguments: [String] = [], configFile: String? = nil) async throws -> ServerProcess {
-        let server = try ServerProcess(arguments: arguments, configFile: configFile)
-        try await server.waitUntilReady()
-        return server
+        var attempt = 0
+        while true {
+            let server = try ServerProcess(arguments: arguments, configFile: configFile)
+            do {
+                try await server.waitUntilReady()
+                return server
+            } catch {
+                attempt += 1
+                guard attempt < 5, server.readOutput().contains("Address already in use") else { throw error }
+            }
+        }
     }
 
     /// Opens a client connection.
