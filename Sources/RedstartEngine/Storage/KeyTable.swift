@@ -149,7 +149,11 @@ public final class KeyTable {
             let unlinked = unlink(index, from: &target!, low: low)
             precondition(unlinked, "key table entry \(index) is in no bucket")
         }
-        return arena.release(index)
+        let entry = arena.release(index)
+        // The last key is gone: give the arena and bucket memory back (all keys of a
+        // big dataset expiring must return their memory).
+        if count == 0 && main != nil && (main!.size > Self.initialSize || target != nil) { removeAll() }
+        return entry
     }
 
     /// Removes `index` from its chain in `table`; false if it is not there.
