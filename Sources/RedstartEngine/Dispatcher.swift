@@ -1,8 +1,10 @@
 // The one gatekeeper every command passes, in Redis's order: existence, arity,
-// protected commands, authentication, CLIENT PAUSE; then the handler runs and
-// the bookkeeping follows (commandstats, errorstats, SLOWLOG, latency monitor,
-// MONITOR feed, CLIENT REPLY). Later checks (MULTI queueing, OOM, pub/sub
-// context) slot in here, before the handler, in Redis's order.
+// protected commands, authentication, MULTI restrictions, CLIENT PAUSE; then
+// the command is queued (inside MULTI) or run, and the bookkeeping follows
+// (commandstats, errorstats, SLOWLOG, latency monitor, MONITOR feed,
+// propagation, CLIENT REPLY). A refusal inside MULTI makes the transaction
+// fail at EXEC; a refused EXEC aborts it. The OOM check slots in here later,
+// before the queueing, as in Redis.
 import RedstartRESP
 
 /// What happened to a request.
@@ -25,52 +27,85 @@ extension Engine {
         guard let spec = resolve(args, for: session) else { return .executed }
 
         if spec.flags.contains(.protected) && !debugCommandAccess.allows(session) {
-            reject(spec, session, ReplyError(
+            reject(spec, args, session, ReplyError(
                 "\(spec.name.uppercased()) command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
             ))
             return .executed
         }
         if !session.isAuthenticated && !spec.flags.contains(.noAuth) {
-            reject(spec, session, .noAuth)
+            reject(spec, args, session, .noAuth)
             return .executed
         }
-        if let pause, pause.holds(spec) {
+        if session.isInTransaction && spec.flags.contains(.noMulti) {
+            reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
+            return .executed
+        }
+        if let pause, pause.holds(flags: effectiveFlags(spec, session)) {
             session.isPaused = true
             pausedSessions.append(session)
             return .postponed
         }
+        if session.isInTransaction && !spec.flags.contains(.skipsQueue) {
+            queue(spec, args, session)
+            return .executed
+        }
+        errorsAttributed = stats.totalErrorReplies
         call(spec, args, session)
+        if !pendingPropagation.isEmpty {
+            // Expired keys that SCAN or RANDOMKEY happened to remove are not one atomic change.
+            flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))
+        }
         return .executed
     }
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
     private func resolve(_ args: CommandArguments, for session: Session) -> CommandSpec? {
         guard args.count > 0, let name = CommandName(args, at: 0), var spec = table.command(name) else {
+            flagTransaction(session)
             replyError(session, unknownCommandError(args))
             return nil
         }
         if spec.isContainer && args.count >= 2 {
             guard let sub = CommandName(args, at: 1).flatMap(spec.subcommand) else {
+                flagTransaction(session)
                 replyError(session, .unknownSubcommand(args.string(at: 1), of: args.string(at: 0)))
                 return nil
             }
             spec = sub
         }
         guard spec.accepts(argumentCount: args.count) else {
-            reject(spec, session, .wrongArity(spec.fullName))
+            reject(spec, args, session, .wrongArity(spec.fullName))
             return nil
         }
         return spec
     }
 
-    /// Runs the handler and does the bookkeeping after it.
+    /// The flags CLIENT PAUSE judges: EXEC counts as the commands it will run.
+    private func effectiveFlags(_ spec: CommandSpec, _ session: Session) -> CommandFlags {
+        guard spec === execSpec, let transaction = session.transaction else { return spec.flags }
+        return spec.flags.union(transaction.flags)
+    }
+
+    /// Queues a command of a session in MULTI and replies +QUEUED (nothing is kept once
+    /// the transaction is bound to fail).
+    private func queue(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
+        if !session.isWatchDirty && session.transaction?.hasQueueingError == false {
+            session.transaction?.append(spec, args)
+        }
+        session.lastCommand = spec
+        session.reply.raw("+QUEUED\r\n")
+    }
+
+    /// Runs the handler and does the bookkeeping after it. EXEC calls this for each
+    /// queued command.
     func call(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
-        let errorsBefore = stats.totalErrorReplies
+        let dirtyBefore = stats.dirty
         let start = commandStartMicros
         // Set before the handler runs: CLIENT INFO shows itself as the current command.
         session.lastCommand = spec
         // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.
         isNoTouchCall = session.isNoTouch && spec.name != "touch"
+        isWriteCall = spec.flags.contains(.write)
         if let handler = spec.handler {
             do {
                 try handler(CommandContext(engine: self, session: session, args: args, spec: spec))
@@ -82,7 +117,9 @@ extension Engine {
         spec.calls += 1
         spec.microseconds += duration
         if latencyTracking { spec.latency.record(nanoseconds: duration * 1000) }
-        if stats.totalErrorReplies != errorsBefore { spec.failedCalls += 1 }
+        // Errors of commands run inside this one (EXEC) were claimed by them.
+        if stats.totalErrorReplies > errorsAttributed { spec.failedCalls += 1 }
+        errorsAttributed = stats.totalErrorReplies
         stats.totalCommandsProcessed += 1
         if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {
             addSlowlogEntry(spec, args, session, duration: duration, start: start)
@@ -95,9 +132,25 @@ extension Engine {
         if !monitors.isEmpty && !spec.flags.contains(.skipMonitor) && !spec.flags.contains(.admin) {
             feedMonitors(args, from: session, spec: spec)
         }
+        // A command that changed the dataset is replayed as called; EXEC's commands record themselves.
+        if stats.dirty != dirtyBefore && propagationSink != nil && spec !== execSpec {
+            propagate(args, database: session.databaseIndex)
+        }
     }
 
-    /// Replies an error that prevented a known command from running.
+    /// Refuses a known command before it runs: inside MULTI the transaction will fail;
+    /// a refused EXEC aborts the transaction.
+    private func reject(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session, _ error: ReplyError) {
+        flagTransaction(session)
+        spec.rejectedCalls += 1
+        if spec === execSpec {
+            abortTransaction(session, because: error, exec: spec, args: args)
+        } else {
+            replyError(session, error)
+        }
+    }
+
+/// Replies an error that prevented a known command from running.
     private func reject(_ spec: CommandSpec, _ session: Session, _ error: ReplyError) {
         spec.rejectedCalls += 1
         replyError(session, error)

@@ -14,6 +14,8 @@ public final class Engine {
     public static let redstartVersion = "0.1.0"
 
     public let table: CommandTable
+    /// EXEC's spec: the gatekeeper treats it apart (refusals abort the transaction).
+    let execSpec: CommandSpec?
     public let config: ConfigStore
     public let clock: any EngineClock
     public weak var host: (any EngineHost)?
@@ -42,6 +44,8 @@ public final class Engine {
     @exclusivity(unchecked) var commandStartMicros: Int64 = 0
     /// The running command must not refresh access clocks (CLIENT NO-TOUCH, OBJECT, TYPE ...).
     @exclusivity(unchecked) var isNoTouchCall = false
+    /// The running command is a write command.
+    @exclusivity(unchecked) var isWriteCall = false
     /// Unix seconds of the last successful save (LASTSAVE).
     @exclusivity(unchecked) public var lastSaveTime: Int64
     /// Counts cron runs (for tasks that run every N cycles).
@@ -74,11 +78,25 @@ public final class Engine {
     @exclusivity(unchecked) var lfuDecayTime = 1
     @exclusivity(unchecked) public private(set) var lazyFreeUserFlush = false
     @exclusivity(unchecked) public private(set) var lazyFreeUserDelete = false
+    @exclusivity(unchecked) public private(set) var lazyFreeExpire = false
     @exclusivity(unchecked) var activeExpireEffort = 1
     @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
+
+    // MARK: Transactions and propagation
+
+    /// EXEC is running its queued commands (they must not block).
+    @exclusivity(unchecked) public internal(set) var isExecutingTransaction = false
+    /// Where propagated write commands go (AOF, replicas, tests); nil = nowhere, and then
+    /// nothing is recorded.
+    public var propagationSink: (any PropagationSink)?
+    /// Commands recorded for propagation by the running command, sent when it ends.
+    @exclusivity(unchecked) var pendingPropagation: [PropagatedCommand] = []
+    /// The error-reply count already attributed to a command (failed_calls): a command
+    /// inside EXEC claims its own errors, so EXEC is not counted failed for them.
+    @exclusivity(unchecked) var errorsAttributed = 0
 
     // MARK: CLIENT PAUSE
 
@@ -91,6 +109,7 @@ public final class Engine {
         self.config = config
         self.clock = clock
         self.table = table
+        self.execSpec = table.command(named: "exec")
         let now = clock.wallMilliseconds
         self.startTime = now
         self.startMonotonic = clock.monotonicMicroseconds
@@ -122,6 +141,7 @@ public final class Engine {
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
+        lazyFreeExpire = config.bool("lazyfree-lazy-expire")
         activeExpireEffort = Int(config.integer("active-expire-effort"))
         latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
@@ -147,6 +167,7 @@ public final class Engine {
     /// Forgets a client whose connection closed.
     public func closeSession(_ session: Session) {
         sessions.removeValue(forKey: session.id)
+        discardTransaction(session)
         if session.isMonitor {
             monitors.removeAll { $0 === session }
         }

@@ -112,10 +112,21 @@ public struct CommandArguments: Sendable {
         CommandArguments(storage: storage, base: base, spans: Array(spans.dropFirst(n)))
     }
 
-    /// A compact copy that shares no storage with the connection's input buffer.
+    /// A compact copy that shares no storage with the connection's input buffer
+    /// (one allocation for all the arguments' bytes).
     public func owned() -> CommandArguments {
-        CommandArguments((0..<count).map { bytes(at: $0) })
+        var buffer = ByteBufferAllocator().buffer(capacity: byteCount)
+        var copied: [ArgumentSpan] = []
+        copied.reserveCapacity(spans.count)
+        for index in spans.indices {
+            copied.append(ArgumentSpan(offset: buffer.writerIndex, length: spans[index].length))
+            withBytes(at: index) { _ = buffer.writeBytes($0) }
+        }
+        return CommandArguments(storage: buffer, base: 0, spans: copied)
     }
+
+    /// The total length of the arguments' bytes.
+    public var byteCount: Int { spans.reduce(0) { $0 + $1.length } }
 }
 
 /// Parses bytes the way Redis's `string2ll` does: optional `-`, no `+`, no

@@ -258,3 +258,21 @@ import Testing
     h.run(s, "TOUCH", "k")
     #expect(h.run(s, "OBJECT", "IDLETIME", "k") == .integer(0))
 }
+
+@Test func expiredKeysStayDuringClientPause() {
+    let h = EngineHarness()
+    let s = h.connect()
+    h.run(s, "SET", "a", "1", "PX", "10")
+    h.run(s, "CLIENT", "PAUSE", "100000", "WRITE")
+    h.clock.advance(milliseconds: 20)
+    // Reported missing, but neither removed nor counted.
+    #expect(h.run(s, "GET", "a") == .nullBulkString)
+    #expect(h.run(s, "RANDOMKEY") == .nullBulkString)
+    h.engine.activeExpireCycle()
+    #expect(h.run(s, "DBSIZE") == .integer(1))
+    #expect(h.engine.expiredKeysTotal == 0)
+    h.run(s, "CLIENT", "UNPAUSE")
+    #expect(h.run(s, "GET", "a") == .nullBulkString)
+    #expect(h.run(s, "DBSIZE") == .integer(0))
+    #expect(h.engine.expiredKeysTotal == 1)
+}

@@ -32,6 +32,15 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     public static let movableKeys = CommandFlags(rawValue: 1 << 22)
     public static let allowBusy = CommandFlags(rawValue: 1 << 23)
 
+    // Flags Redis keeps to itself (COMMAND INFO never shows them).
+
+    /// May remove expired keys it happens to meet (RANDOMKEY, SCAN): the DELs it
+    /// propagates are not wrapped in MULTI/EXEC with it.
+    public static let touchesArbitraryKeys = CommandFlags(rawValue: 1 << 24)
+    /// Runs at once even inside MULTI instead of being queued (MULTI, EXEC,
+    /// DISCARD, WATCH, QUIT, RESET).
+    public static let skipsQueue = CommandFlags(rawValue: 1 << 25)
+
     /// The flags COMMAND INFO reports, in Redis's order.
     public static let reportedNames: [(CommandFlags, String)] = [
         (.write, "write"), (.readonly, "readonly"), (.denyOOM, "denyoom"), (.module, "module"),

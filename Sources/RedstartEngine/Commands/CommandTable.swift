@@ -40,6 +40,7 @@ public final class CommandTable: @unchecked Sendable {
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
                 + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
                 + DatabaseFamily.commands + ObjectFamily.commands + FunctionFamily.commands
+                + TransactionFamily.commands
         )
     }
 

@@ -134,6 +134,5 @@ extension Engine {
     public func resetStats() {
         stats.reset()
         for spec in table.commands { spec.resetStats() }
-        for db in databases { db.expiredKeys = 0 }
     }
 }

@@ -8,10 +8,10 @@ enum ConnectionFamily: CommandFamily {
             .init("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection", run: ping),
             .init("echo", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection", run: echo),
             .init(
-                "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth],
+                "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth, .skipsQueue],
                 acl: [.connection], group: "connection", run: quit),
             .init(
-                "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
+                "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy, .skipsQueue],
                 acl: [.connection], group: "connection", run: reset),
             .init(
                 "hello", arity: -1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
@@ -49,6 +49,7 @@ enum ConnectionFamily: CommandFamily {
     /// RESET → +RESET: the connection returns to its state right after connecting.
     static func reset(_ cmd: CommandContext) throws(ReplyError) {
         let session = cmd.session
+        cmd.engine.discardTransaction(session)
         cmd.engine.stopMonitoring(session)
         session.databaseIndex = 0
         session.protocolVersion = .resp2

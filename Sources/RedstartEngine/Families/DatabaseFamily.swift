@@ -53,7 +53,11 @@ enum DatabaseFamily: CommandFamily {
         let count = Int64(cmd.engine.databases.count)
         guard first >= 0, first < count, second >= 0, second < count else { throw .invalidDBIndex }
         if first != second {
-            cmd.engine.databases[Int(first)].swapContents(with: cmd.engine.databases[Int(second)])
+            let one = cmd.engine.databases[Int(first)]
+            let two = cmd.engine.databases[Int(second)]
+            cmd.engine.touchWatchedKeys(emptying: one, replacedWith: two)
+            cmd.engine.touchWatchedKeys(emptying: two, replacedWith: one)
+            one.swapContents(with: two)
         }
         cmd.engine.noteChanges()
         cmd.reply.ok()
@@ -64,6 +68,7 @@ enum DatabaseFamily: CommandFamily {
         let lazily = try flushIsLazy(cmd)
         let db = cmd.db
         cmd.engine.noteChanges(db.count)
+        cmd.engine.touchWatchedKeys(emptying: db, replacedWith: nil)
         cmd.engine.emptyDatabase(db, lazily: lazily)
         cmd.reply.ok()
     }
@@ -73,6 +78,7 @@ enum DatabaseFamily: CommandFamily {
         let lazily = try flushIsLazy(cmd)
         for db in cmd.engine.databases {
             cmd.engine.noteChanges(db.count)
+            cmd.engine.touchWatchedKeys(emptying: db, replacedWith: nil)
             cmd.engine.emptyDatabase(db, lazily: lazily)
         }
         // Redis counts a FLUSHALL as one more change so that it is saved even on an empty dataset.

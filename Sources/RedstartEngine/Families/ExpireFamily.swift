@@ -97,7 +97,7 @@ enum ExpireFamily: CommandFamily {
                 return
             }
             if when <= cmd.now {
-                engine.deleteKey(db, at: index, lazily: engine.config.bool("lazyfree-lazy-expire"))
+                engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
             } else {
                 db.setExpiry(at: index, to: when)
             }

@@ -158,7 +158,7 @@ enum IntrospectionFamily: CommandFamily {
             index += 2
         }
         let db = cmd.db
-        guard let index = cmd.args.withBytes(at: 2, { db.find($0, now: cmd.now) }) else {
+        guard let index = cmd.args.withBytes(at: 2, { cmd.engine.findLive(db, $0) }) else {
             cmd.reply.null()
             return
         }

@@ -13,8 +13,8 @@ enum KeyFamily: CommandFamily {
                 run: exists),
             .init("type", arity: 2, flags: [.readonly, .fast], keys: .first, acl: [.keyspace], group: "generic", run: type),
             .init("keys", arity: 2, flags: [.readonly], acl: [.keyspace, .dangerous], group: "generic", run: keys),
-            .init("scan", arity: -2, flags: [.readonly], acl: [.keyspace], group: "generic", run: scan),
-            .init("randomkey", arity: 1, flags: [.readonly], acl: [.keyspace], group: "generic", run: randomkey),
+            .init("scan", arity: -2, flags: [.readonly, .touchesArbitraryKeys], acl: [.keyspace], group: "generic", run: scan),
+            .init("randomkey", arity: 1, flags: [.readonly, .touchesArbitraryKeys], acl: [.keyspace], group: "generic", run: randomkey),
             .init(
                 "rename", arity: 3, flags: [.write], keys: KeyPositions(first: 1, last: 2, step: 1), acl: [.keyspace],
                 group: "generic", run: rename),
@@ -138,7 +138,7 @@ enum KeyFamily: CommandFamily {
         for key in found {
             let kept = key.withUnsafeBytes { bytes -> Bool in
                 if let pattern, !pattern.withUnsafeBytes({ globMatch(pattern: $0, string: bytes) }) { return false }
-                guard let entry = db.find(bytes, now: engine.commandTime) else { return false }
+                guard let entry = engine.findLive(db, bytes) else { return false }
                 if let typeName, db.value(at: entry).pointee.typeName != typeName.lowercased() { return false }
                 return true
             }
@@ -171,10 +171,16 @@ enum KeyFamily: CommandFamily {
     /// RANDOMKEY → a random key, or null when the database is empty.
     static func randomkey(_ cmd: CommandContext) throws(ReplyError) {
         let db = cmd.db
+        // While clients are paused expired keys stay; give up after many expired picks.
+        var expiredPicks = 0
         while let index = db.table.randomEntry() {
             if db.isExpired(index, now: cmd.now) {
-                db.remove(at: index)
-                db.expiredKeys += 1
+                if cmd.engine.pause == nil {
+                    cmd.engine.removeExpired(db, at: index)
+                } else {
+                    expiredPicks += 1
+                    if expiredPicks == 100 { break }
+                }
                 continue
             }
             db.key(at: index).withUnsafeBytes { cmd.reply.bulk($0) }

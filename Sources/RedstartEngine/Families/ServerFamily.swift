@@ -49,6 +49,8 @@ enum ServerFamily: CommandFamily {
 
     /// MONITOR → +OK, then one status line per command the server runs.
     static func monitor(_ cmd: CommandContext) throws(ReplyError) {
+        // Inside EXEC the client expects one reply per command.
+        if cmd.engine.isExecutingTransaction { throw ReplyError("MONITOR isn't allowed for DENY BLOCKING client") }
         guard !cmd.session.isMonitor else { return }  // a second MONITOR is ignored, as in Redis
         cmd.engine.startMonitoring(cmd.session)
         cmd.reply.ok()

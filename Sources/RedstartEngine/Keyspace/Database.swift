@@ -1,6 +1,7 @@
-// One of the numbered databases: its key table and the expiry times of its
-// keys. A key whose time has passed is never returned: every lookup checks it
-// and removes it (lazy expiry); the cron removes the rest (Engine+Expiry.swift).
+// One of the numbered databases: its key table, the expiry times of its keys
+// and the sessions watching its keys. A key whose time has passed is never
+// returned: every lookup checks it, and the engine's lookups remove it (lazy
+// expiry); the cron removes the rest (Engine+Expiry.swift).
 // Values are read and changed in place through entry pointers, valid until the
 // next insert or removal in this database.
 
@@ -9,8 +10,8 @@ public final class Database {
     public let index: Int
     @exclusivity(unchecked) var table = KeyTable()
     @exclusivity(unchecked) var expiring = ExpiryIndex()
-    /// Keys removed because their time had passed (INFO expired_keys).
-    @exclusivity(unchecked) public var expiredKeys = 0
+    /// Sessions watching keys of this database (WATCH), by key hash.
+    @exclusivity(unchecked) var watchers: [UInt64: [WatchedKey]] = [:]
 
     public init(index: Int) { self.index = index }
 
@@ -21,16 +22,22 @@ public final class Database {
 
     // MARK: - Lookup
 
-    /// The entry of `key` unless it is missing or expired (an expired key is removed).
+    /// The entry of `key` unless it is missing or expired. An expired key is left in
+    /// place: commands look keys up through the engine (Engine+Keyspace.swift), which
+    /// removes it with all the bookkeeping that goes with an expiry.
     public func find(_ key: UnsafeRawBufferPointer, now: Int64) -> Int32? {
-        guard let index = table.find(key) else { return nil }
-        if isExpired(index, now: now) {
-            remove(at: index)
-            expiredKeys += 1
-            return nil
-        }
+        guard let index = table.find(key), !isExpired(index, now: now) else { return nil }
         return index
     }
+
+    /// Whether `key` is present but its time has passed (it is not removed: Redis's keyIsExpired).
+    func isStale(_ key: UnsafeRawBufferPointer, now: Int64) -> Bool {
+        guard let index = table.find(key) else { return false }
+        return isExpired(index, now: now)
+    }
+
+    /// Whether `key` is in the table, expired or not.
+    func contains(_ key: UnsafeRawBufferPointer) -> Bool { table.find(key) != nil }
 
     /// Whether entry `index` has an expiry time at or before `now`.
     func isExpired(_ index: Int32, now: Int64) -> Bool {

@@ -18,8 +18,11 @@ extension Engine {
         for offset in 0..<databases.count {
             let db = databases[(expireCursorDatabase + offset) % databases.count]
             while db.expiresCount > 0 {
-                let (checked, expired) = db.expireBatch(now: now, limit: keysPerBatch)
-                stats.expiredKeys += expired
+                let (checked, expired) = db.expireBatch(now: now, limit: keysPerBatch) { index in
+                    removeExpired(db, at: index)
+                    // Each expiry is its own unit: a DEL, never wrapped with others.
+                    flushPropagation()
+                }
                 if expired * 100 <= checked * acceptableStale { break }
                 if clock.monotonicMicroseconds - start > budget {
                     expireCursorDatabase = (expireCursorDatabase + offset) % databases.count
@@ -44,9 +47,9 @@ extension Engine {
 }
 
 extension Database {
-    /// Checks up to `limit` keys with an expiry from the rotating cursor and removes the
-    /// expired ones; returns (checked, removed).
-    func expireBatch(now: Int64, limit: Int) -> (Int, Int) {
+    /// Checks up to `limit` keys with an expiry from the rotating cursor and calls `remove`
+    /// for each expired one (which must remove it); returns (checked, removed).
+    func expireBatch(now: Int64, limit: Int, remove: (Int32) -> Void) -> (Int, Int) {
         var checked = 0
         var removed = 0
         while checked < limit && expiring.count > 0 {
@@ -55,7 +58,7 @@ extension Database {
             checked += 1
             if expiring.time(slot) <= now {
                 // The last pair moves into this slot: check the same position again next.
-                remove(at: expiring.entries[Int(slot)])
+                remove(expiring.entries[Int(slot)])
                 removed += 1
             } else {
                 expiring.cursor += 1

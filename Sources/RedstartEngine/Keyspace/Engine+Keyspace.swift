@@ -1,13 +1,14 @@
 // Keyspace access with Redis's bookkeeping: reads count keyspace hits and
 // misses, every access removes a key whose time has passed and refreshes the
 // key's access clock (unless the client asked for NO-TOUCH), and every change
-// goes through keyModified (the dirty counter now; WATCH and keyspace events
-// hook in there later).
+// goes through keyModified (the dirty counter, which decides propagation, and
+// WATCH; keyspace events hook in there later). Expired keys leave through
+// removeExpired, which touches watchers and propagates a DEL.
 
 extension Engine {
     /// Looks `key` up for reading (counts a keyspace hit or miss); returns its entry.
     public func lookupRead(_ db: Database, _ key: UnsafeRawBufferPointer, touch: Bool = true) -> Int32? {
-        guard let index = db.find(key, now: commandTime) else {
+        guard let index = findLive(db, key) else {
             stats.keyspaceMisses += 1
             return nil
         }
@@ -18,9 +19,36 @@ extension Engine {
 
     /// Looks `key` up before writing it (no hit/miss counting); returns its entry.
     public func lookupWrite(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
-        guard let index = db.find(key, now: commandTime) else { return nil }
+        guard let index = findLive(db, key) else { return nil }
         if !isNoTouchCall { touch(db, index) }
         return index
+    }
+
+    /// The entry of `key` unless it is missing or expired; an expired key is removed
+    /// (no hit/miss counting, no access clock update). While clients are paused the
+    /// dataset stays as it is: an expired key is only reported missing, unless the
+    /// running command writes (it may add the key again, so the old entry must go).
+    public func findLive(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
+        guard let index = db.table.find(key) else { return nil }
+        if db.isExpired(index, now: commandTime) {
+            if pause == nil || isWriteCall { removeExpired(db, at: index) }
+            return nil
+        }
+        return index
+    }
+
+    /// Removes a key whose time has passed: counts it, touches its watchers and
+    /// propagates its deletion (DEL, or UNLINK with lazyfree-lazy-expire).
+    func removeExpired(_ db: Database, at index: Int32) {
+        let key = db.key(at: index)
+        deleteKey(db, at: index, lazily: lazyFreeExpire)
+        stats.expiredKeys += 1
+        key.withUnsafeBytes { raw in
+            if !db.watchers.isEmpty { touchWatchedKey(db, raw) }
+            if propagationSink != nil {
+                alsoPropagate(database: db.index, [lazyFreeExpire ? Self.unlinkName : Self.delName, Array(raw)])
+            }
+        }
     }
 
     /// Adds a new key with a fresh access clock.
@@ -29,9 +57,12 @@ extension Engine {
         db.add(key, value, clock: newKeyClock)
     }
 
-    /// Records a change to `key` of `db` (rdb_changes_since_last_save counts `changes`).
+    /// Records a change to `key` of `db`: rdb_changes_since_last_save counts `changes`
+    /// (a change also makes the running command propagate), and the key's watchers
+    /// see it (WATCH).
     public func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer, changes: Int = 1) {
         stats.dirty += changes
+        if !db.watchers.isEmpty { touchWatchedKey(db, key) }
     }
 
     /// Records `count` changes to the dataset that are not about one key (FLUSHALL).
@@ -40,7 +71,7 @@ extension Engine {
     }
 
     /// Keys removed by expiry across all databases.
-    public var expiredKeysTotal: Int { databases.reduce(stats.expiredKeys) { $0 + $1.expiredKeys } }
+    public var expiredKeysTotal: Int { stats.expiredKeys }
 }
 
 extension CommandContext {

@@ -10,12 +10,12 @@ struct ClientPause {
     /// Unix milliseconds when the pause ends.
     var deadline: Int64
 
-    /// Whether this pause holds `spec`.
-    func holds(_ spec: CommandSpec) -> Bool {
+    /// Whether this pause holds a command with `flags`.
+    func holds(flags: CommandFlags) -> Bool {
         switch kind {
         case .all: return true
         // Redis holds "may replicate" commands: writes, and a few like PUBLISH and EVAL.
-        case .write: return spec.flags.contains(.write) || spec.flags.contains(.mayReplicate)
+        case .write: return flags.contains(.write) || flags.contains(.mayReplicate)
         }
     }
 }

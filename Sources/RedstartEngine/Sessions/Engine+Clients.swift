@@ -9,6 +9,8 @@ extension Engine {
         let transport = session.transport
         var flags = ""
         if session.isMonitor { flags += "O" }
+        if session.isInTransaction { flags += "x" }
+        if session.isWatchDirty { flags += "d" }
         if session.closeAfterReply { flags += "c" }
         if transport?.isUnixSocket == true { flags += "U" }
         if session.isNoEvict { flags += "e" }
@@ -21,12 +23,13 @@ extension Engine {
         let queryFree = transport?.queryBufferFree ?? 0
         let outputMemory = pending
         let totalMemory = 1024 + queryLength + queryFree + session.reply.buffer.capacity + pending
+            + session.transactionMemory
         var line = "id=\(session.id)"
         line += " addr=\(transport?.remoteAddress ?? "") laddr=\(transport?.localAddress ?? "")"
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"
         line += " age=\((now - session.createdAt) / 1000) idle=\((now - session.lastInteraction) / 1000)"
-        line += " flags=\(flags) db=\(session.databaseIndex) sub=0 psub=0 ssub=0 multi=-1"
-        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=0"
+        line += " flags=\(flags) db=\(session.databaseIndex) sub=0 psub=0 ssub=0 multi=\(session.queuedCommandCount ?? -1)"
+        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=\(session.queuedArgumentBytes)"
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
         line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"

@@ -1,5 +1,6 @@
 // One client's state inside the engine: selected database, protocol version,
-// authentication, name, reply mode and the reply buffer commands write into.
+// authentication, name, reply mode, MULTI queue and watched keys, and the
+// reply buffer commands write into.
 // Sessions are created and dropped by the server's connection handler through
 // Engine.openSession/closeSession; everything here runs on the engine thread.
 import NIOCore
@@ -22,6 +23,18 @@ public enum ClientKind: String, Sendable {
 
 /// A client session.
 public final class Session {
+    /// In MULTI: commands are queued until EXEC.
+    public var isInTransaction: Bool { transaction != nil }
+    /// Commands queued since MULTI, or nil outside MULTI (CLIENT LIST `multi=`).
+    public var queuedCommandCount: Int? { transaction?.commands.count }
+    /// Bytes of the queued commands' arguments (CLIENT LIST `multi-mem=`).
+    public var queuedArgumentBytes: Int { transaction?.argumentBytes ?? 0 }
+    /// Bytes held by the MULTI queue and the watched keys (part of CLIENT LIST `tot-mem=`).
+    public var transactionMemory: Int {
+        // A watched key: its object (about 64 bytes) and its slots in two lists.
+        (transaction?.memory ?? 0) + watchedKeys.count * 80
+    }
+
     /// The unique, increasing client id (CLIENT ID).
     public let id: Int64
     /// Replies of the current batch; the server sends and clears it.
@@ -57,6 +70,12 @@ public final class Session {
     @exclusivity(unchecked) public var isPaused = false
     /// Bytes of the arguments of the command being run (`argv-mem=`).
     @exclusivity(unchecked) public var currentArgumentBytes = 0
+    /// Between MULTI and EXEC/DISCARD: the queued commands.
+    @exclusivity(unchecked) var transaction: Transaction?
+    /// Keys this session watches (WATCH), in any database.
+    @exclusivity(unchecked) var watchedKeys: [WatchedKey] = []
+    /// A watched key changed: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
+    @exclusivity(unchecked) public internal(set) var isWatchDirty = false
 
     public init(id: Int64, now: Int64, transport: (any SessionTransport)?, allocator: ByteBufferAllocator = ByteBufferAllocator()) {
         self.id = id

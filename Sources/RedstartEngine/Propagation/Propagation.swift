@@ -1,0 +1,61 @@
+// Propagation: the write commands the engine ran, in the order they ran, for
+// whatever replays them (the AOF and replicas plug in as a PropagationSink).
+// A command that changed the dataset is recorded after it runs; an expired key
+// is recorded as DEL (UNLINK with lazyfree-lazy-expire) when it is removed. At
+// the end of the outermost command (a whole EXEC) the records leave as one
+// unit, wrapped in MULTI … EXEC when there are several (Redis's
+// propagatePendingCommands). Read-only commands, writes that changed nothing,
+// and EXEC itself are never recorded. With no sink nothing is recorded at all.
+import RedstartRESP
+
+/// One command to replay, with the database it ran in.
+public struct PropagatedCommand: Sendable, Equatable, CustomStringConvertible {
+    public let database: Int
+    public let arguments: [[UInt8]]
+
+    public init(database: Int, arguments: [[UInt8]]) {
+        self.database = database
+        self.arguments = arguments
+    }
+
+    public var description: String {
+        arguments.map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ")
+    }
+}
+
+/// Receives propagated commands.
+public protocol PropagationSink: AnyObject {
+    /// One unit to apply atomically, in order; the sink emits SELECT where the database changes.
+    func propagate(_ unit: [PropagatedCommand])
+}
+
+extension Engine {
+    static let delName = Array("DEL".utf8)
+    static let unlinkName = Array("UNLINK".utf8)
+    static let multiName = Array("MULTI".utf8)
+    static let execName = Array("EXEC".utf8)
+
+    /// Records `arguments` to propagate when the running command ends.
+    func alsoPropagate(database: Int, _ arguments: [[UInt8]]) {
+        guard propagationSink != nil else { return }
+        pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments))
+    }
+
+    /// Records a command that ran, as it was called.
+    func propagate(_ args: CommandArguments, database: Int) {
+        alsoPropagate(database: database, (0..<args.count).map { args.bytes(at: $0) })
+    }
+
+    /// Sends what the finished command recorded, as one unit (Redis's propagatePendingCommands).
+    /// `wrap`: several records are wrapped in MULTI … EXEC.
+    func flushPropagation(wrap: Bool = true) {
+        guard !pendingPropagation.isEmpty else { return }
+        var unit = pendingPropagation
+        pendingPropagation.removeAll(keepingCapacity: true)
+        if wrap && unit.count > 1 {
+            unit.insert(PropagatedCommand(database: unit[0].database, arguments: [Self.multiName]), at: 0)
+            unit.append(PropagatedCommand(database: unit[unit.count - 1].database, arguments: [Self.execName]))
+        }
+        propagationSink?.propagate(unit)
+    }
+}
