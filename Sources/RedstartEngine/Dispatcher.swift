@@ -62,13 +62,13 @@ extension Engine {
     private func resolve(_ args: CommandArguments, for session: Session) -> CommandSpec? {
         guard args.count > 0, let name = CommandName(args, at: 0), var spec = table.command(name) else {
             flagTransaction(session)
-            replyError(session, unknownCommandError(args))
+            replyRawError(session, unknownCommandError(args))
             return nil
         }
         if spec.isContainer && args.count >= 2 {
             guard let sub = CommandName(args, at: 1).flatMap(spec.subcommand) else {
                 flagTransaction(session)
-                replyError(session, .unknownSubcommand(args.string(at: 1), of: args.string(at: 0)))
+                replyRawError(session, unknownSubcommandError(args))
                 return nil
             }
             spec = sub
@@ -162,17 +162,35 @@ extension Engine {
         stats.countError(code: error.code)
     }
 
-    /// `ERR unknown command '<name>', with args beginning with: '<a1>' ...`, trimmed as Redis trims it.
-    private func unknownCommandError(_ args: CommandArguments) -> ReplyError {
-        guard args.count > 0 else { return ReplyError("unknown command '', with args beginning with: ") }
-        var list = ""
+    /// Writes an `ERR` error given as raw bytes and counts it.
+    private func replyRawError(_ session: Session, _ line: [UInt8]) {
+        session.reply.error(bytes: line)
+        stats.countError(code: "ERR")
+    }
+
+    /// `ERR unknown command '<name>', with args beginning with: '<a1>' ...`: the client's bytes
+    /// as they came, each cut at its first NUL and the whole trimmed as Redis's printf does.
+    private func unknownCommandError(_ args: CommandArguments) -> [UInt8] {
+        var quoted: [UInt8] = []
         var index = 1
-        while index < args.count && list.utf8.count < 128 {
-            let room = 128 - list.utf8.count
-            list += "'" + args.string(at: index).prefixBytes(room) + "' "
+        while index < args.count && quoted.count < 128 {
+            quoted += Array("'".utf8) + cString(args, index, limit: 128 - quoted.count) + Array("' ".utf8)
             index += 1
         }
-        return ReplyError("unknown command '\(args.string(at: 0).prefixBytes(128))', with args beginning with: \(list)")
+        let name = args.count > 0 ? cString(args, 0, limit: 128) : []
+        return Array("ERR unknown command '".utf8) + name + Array("', with args beginning with: ".utf8) + quoted
+    }
+
+    /// `ERR unknown subcommand '<sub>'. Try <COMMAND> HELP.`, quoting the client's bytes.
+    private func unknownSubcommandError(_ args: CommandArguments) -> [UInt8] {
+        let command = args.bytes(at: 0).map { $0 >= 97 && $0 <= 122 ? $0 - 32 : $0 }
+        return Array("ERR unknown subcommand '".utf8) + cString(args, 1, limit: 128) + Array("'. Try ".utf8)
+            + command + Array(" HELP.".utf8)
+    }
+
+    /// Argument `index` as C's `%.*s` prints it: up to the first NUL, at most `limit` bytes.
+    private func cString(_ args: CommandArguments, _ index: Int, limit: Int) -> [UInt8] {
+        args.withBytes(at: index) { raw in Array(raw.prefix { $0 != 0 }.prefix(limit)) }
     }
 
     /// Drops the reply of a command run under CLIENT REPLY OFF/SKIP.

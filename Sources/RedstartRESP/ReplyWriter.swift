@@ -41,11 +41,17 @@ public struct ReplyWriter {
     /// `+<text>`, with CR and LF replaced by spaces as Redis does for status replies.
     public mutating func simpleString(_ text: String) {
         buffer.writeInteger(UInt8(ascii: "+"))
-        writeSanitizedLine(text)
+        writeSanitizedLine(text.utf8)
     }
 
     /// `-<code> <message>`: `line` is the whole error text after `-`, CR/LF become spaces.
     public mutating func error(_ line: String) {
+        buffer.writeInteger(UInt8(ascii: "-"))
+        writeSanitizedLine(line.utf8)
+    }
+
+    /// `-<line>` from raw bytes (errors that quote a client's bytes as they came).
+    public mutating func error(bytes line: [UInt8]) {
         buffer.writeInteger(UInt8(ascii: "-"))
         writeSanitizedLine(line)
     }
@@ -273,8 +279,8 @@ public struct ReplyWriter {
         }
     }
 
-    private mutating func writeSanitizedLine(_ text: String) {
-        for byte in text.utf8 {
+    private mutating func writeSanitizedLine<Bytes: Sequence<UInt8>>(_ text: Bytes) {
+        for byte in text {
             buffer.writeInteger(byte == 0x0D || byte == 0x0A ? UInt8(ascii: " ") : byte)
         }
         buffer.writeStaticString("\r\n")

@@ -23,6 +23,9 @@ What is kept deterministic:
   EXISTS of every pool key (which removes such keys on both servers) is sent before them.
 - The bit family (SETBIT, GETBIT, BITCOUNT, BITPOS, BITOP, BITFIELD) is generated only if
   Redstart's COMMAND INFO knows SETBIT.
+- Transactions (once Redstart knows MULTI): WATCH of some keys, maybe a change by a second
+  client on each server, MULTI, commands whose replies do not depend on timing (including
+  queueing errors and misplaced MULTI/WATCH), then EXEC or DISCARD.
 
 On the first mismatch the test fails with the command's index, both replies and the last
 commands. With REDSTART_DIFF_COLLECT=1 it instead records every mismatch, resets both
@@ -165,7 +168,8 @@ def int_b(n):
 
 
 class Generator:
-    def __init__(self, seed, t0, with_bits):
+    def __init__(self, seed, t0, with_bits, with_transactions=False):
+        self.with_transactions = with_transactions
         self.rng = random.Random(seed)
         self.t0 = t0
         self.with_bits = with_bits
@@ -473,8 +477,53 @@ class Generator:
             return args
         return [self.name("SET"), k, self.rng.choice([b"\x00", b"\xff\xf0\x00", b"foobar", b"\x01\x02\x03\x04"])]
 
+    def gen_transaction_body(self):
+        """One command for inside MULTI: anything whose reply does not depend on timing."""
+        r = self.rng.random()
+        if r < 0.25:
+            return self.gen_set()
+        if r < 0.55:
+            return self.gen_strings()
+        if r < 0.75:
+            args = self.gen_keys()
+            return args if args[0].upper() != b"KEYS" else [self.name("EXISTS"), self.key()]
+        if r < 0.82:
+            args = self.gen_db()
+            return args if args[0].upper() != b"DBSIZE" else [self.name("SELECT"), b"0"]
+        if r < 0.86:
+            return self.gen_arity()  # a queueing error: EXECABORT
+        if r < 0.89:
+            return [self.name(self.rng.choice(["MULTI", "WATCH", "UNWATCH", "NOSUCHCOMMAND"])), self.key()][
+                :self.rng.choice([1, 2])]
+        if self.with_bits:
+            return self.gen_bits()
+        return self.gen_strings()
+
+    def gen_transaction(self):
+        """WATCH (maybe), a change by another client (maybe), MULTI, a body, EXEC or DISCARD."""
+        out = []
+        watched = []
+        if self.chance(0.5):
+            watched = self.keys(1, 3)
+            out.append(("exact", [self.name("WATCH")] + watched))
+            if self.chance(0.5):
+                change = self.rng.choice([self.gen_set(), self.gen_strings(), self.gen_keys()])
+                if change[0].upper() == b"KEYS":
+                    change = [self.name("DEL")] + watched[:1]
+                out.append(("other", change))
+        out.append(("exact", [self.name("MULTI")]))
+        for _ in range(self.rng.randint(0, 6)):
+            out.append(("exact", self.gen_transaction_body()))
+        out.append(("exact", [self.name("DISCARD" if self.chance(0.1) else "EXEC")]))
+        if watched and self.chance(0.3):
+            out.append(("exact", [self.name("UNWATCH")]))
+        return out
+
     def next(self):
         """A list of commands; special commands are tagged tuples."""
+        r = self.rng.random()
+        if self.with_transactions and r < 0.05:
+            return self.gen_transaction()
         r = self.rng.random()
         if r < 0.20:
             return [("exact", self.gen_set())]
@@ -537,6 +586,9 @@ class Differential:
     def __init__(self, redstart_port, redis_port, seed, protocol, redstart_process=None, redis_process=None):
         self.a = RespClient(redstart_port)   # Redstart
         self.b = RespClient(redis_port)      # redis-server
+        # Another client on each server, for changes to keys the first one watches.
+        self.other_a = RespClient(redstart_port)
+        self.other_b = RespClient(redis_port)
         self.redstart_process = redstart_process
         self.redis_process = redis_process
         self.log = collections.deque(maxlen=LOG)
@@ -547,8 +599,8 @@ class Differential:
         self.mismatches = []
 
     def close(self):
-        self.a.close()
-        self.b.close()
+        for client in (self.a, self.b, self.other_a, self.other_b):
+            client.close()
 
     def both(self, args):
         try:
@@ -617,6 +669,13 @@ class Differential:
             time.sleep(0.002)  # never two relative expiry times in the same millisecond
         if mode == "scan":
             return self.run_scan(args)
+        if mode == "other":
+            # The other client stays in database 0; its changes collide with keys watched there.
+            ra, rb = self.other_a.call(*args), self.other_b.call(*args)
+            self.record([b"(other client)"] + args, ra, rb)
+            if ra != rb:
+                self.fail(args, ra, rb, " (other client)")
+            return ra, rb
         if mode == "lcs":
             self.index -= 1
             return self.run_lcs(args)
@@ -684,11 +743,14 @@ def has_command(port, name):
         c.close()
 
 
-def run_differential(server, redis_server, seed, protocol, count=COMMANDS_PER_SEED, with_bits=None):
+def run_differential(server, redis_server, seed, protocol, count=COMMANDS_PER_SEED, with_bits=None,
+                     with_transactions=None):
     t0 = int(time.time())
     if with_bits is None:
         with_bits = has_command(server.port, b"setbit")
-    gen = Generator(seed, t0, with_bits)
+    if with_transactions is None:
+        with_transactions = has_command(server.port, b"multi")
+    gen = Generator(seed, t0, with_bits, with_transactions)
     d = Differential(server.port, redis_server.port, seed, protocol,
                      getattr(server, "process", None), getattr(redis_server, "process", None))
     try:

@@ -67,11 +67,6 @@ public struct ReplyError: Error, Sendable, Equatable, CustomStringConvertible {
         ReplyError("wrong number of arguments for '\(fullName)' command")
     }
 
-    /// `ERR unknown subcommand '<sub>'. Try <CMD> HELP.` (the name truncated to 128 bytes, as Redis does).
-    public static func unknownSubcommand(_ subcommand: String, of command: String) -> ReplyError {
-        ReplyError("unknown subcommand '\(subcommand.prefixBytes(128))'. Try \(command.uppercased()) HELP.")
-    }
-
     /// `ERR <which> is out of range, must be positive` and the like are built by handlers; this is
     /// Redis's common `value is out of range, must be positive`.
     public static let notPositive = ReplyError("value is out of range, must be positive")
