@@ -56,6 +56,15 @@ def server():
     s.stop()
 
 
+@pytest.fixture(params=[2, 3])
+def client(request, server):
+    """A redis-py client of `server`, once over RESP2 and once over RESP3."""
+    import redis
+    c = redis.Redis(port=server.port, protocol=request.param, decode_responses=True)
+    yield c
+    c.close()
+
+
 @pytest.fixture
 def server_factory():
     started = []

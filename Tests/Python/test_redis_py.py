@@ -8,13 +8,6 @@ import redis
 PROTOCOLS = [2, 3]
 
 
-@pytest.fixture(params=PROTOCOLS)
-def client(request, server):
-    c = redis.Redis(port=server.port, protocol=request.param, decode_responses=True)
-    yield c
-    c.close()
-
-
 def test_ping_echo_set_get(client):
     assert client.ping() is True
     assert client.echo("hi") == "hi"

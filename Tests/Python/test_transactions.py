@@ -10,13 +10,6 @@ import redis
 PROTOCOLS = [2, 3]
 
 
-@pytest.fixture(params=PROTOCOLS)
-def client(request, server):
-    c = redis.Redis(port=server.port, protocol=request.param, decode_responses=True)
-    yield c
-    c.close()
-
-
 def test_pipeline_transaction(client):
     pipe = client.pipeline(transaction=True)
     pipe.set("a", 1).incr("a").get("a")
