@@ -13,6 +13,8 @@ public enum ExecutionResult {
     case executed
     /// A CLIENT PAUSE holds it: run it again when the session resumes.
     case postponed
+    /// It blocked (BLPOP ...): the session runs nothing else until the engine resumes it.
+    case blocked
 }
 
 extension Engine {
@@ -55,7 +57,8 @@ extension Engine {
             // Expired keys that SCAN or RANDOMKEY happened to remove are not one atomic change.
             flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))
         }
-        return .executed
+        if !readyKeys.isEmpty { serveReadyKeys() }
+        return session.isBlocked ? .blocked : .executed
     }
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
@@ -116,13 +119,16 @@ extension Engine {
         let duration = clock.wallMicroseconds - start
         spec.calls += 1
         spec.microseconds += duration
-        if latencyTracking { spec.latency.record(nanoseconds: duration * 1000) }
         // Errors of commands run inside this one (EXEC) were claimed by them.
         if stats.totalErrorReplies > errorsAttributed { spec.failedCalls += 1 }
         errorsAttributed = stats.totalErrorReplies
         stats.totalCommandsProcessed += 1
-        if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {
-            addSlowlogEntry(spec, args, session, duration: duration, start: start)
+        // A blocked command is timed when it is served (Redis's updateStatsOnUnblock).
+        if !session.isBlocked {
+            if latencyTracking { spec.latency.record(nanoseconds: duration * 1000) }
+            if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {
+                addSlowlogEntry(spec, args, session, duration: duration, start: start)
+            }
         }
         if latencyThreshold > 0 && duration / 1000 >= latencyThreshold {
             latency.add(
@@ -134,8 +140,13 @@ extension Engine {
         }
         // A command that changed the dataset is replayed as called; EXEC's commands record themselves.
         if stats.dirty != dirtyBefore && propagationSink != nil && spec !== execSpec {
-            propagate(args, database: session.databaseIndex)
+            if let rewritten = rewrittenCommand {
+                alsoPropagate(database: session.databaseIndex, rewritten)
+            } else {
+                propagate(args, database: session.databaseIndex)
+            }
         }
+        rewrittenCommand = nil
     }
 
     /// Refuses a known command before it runs: inside MULTI the transaction will fail;

@@ -84,6 +84,8 @@ public final class Engine {
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
+    /// list-max-listpack-size: the chunk size of new lists.
+    @exclusivity(unchecked) var listFill = -2
 
     // MARK: Transactions and propagation
 
@@ -94,9 +96,20 @@ public final class Engine {
     public var propagationSink: (any PropagationSink)?
     /// Commands recorded for propagation by the running command, sent when it ends.
     @exclusivity(unchecked) var pendingPropagation: [PropagatedCommand] = []
+    /// What the running command propagates as, when not as called.
+    @exclusivity(unchecked) var rewrittenCommand: [[UInt8]]?
     /// The error-reply count already attributed to a command (failed_calls): a command
     /// inside EXEC claims its own errors, so EXEC is not counted failed for them.
     @exclusivity(unchecked) var errorsAttributed = 0
+
+    // MARK: Blocking operations
+
+    /// Sessions blocked on keys (BLPOP ...), by session id.
+    @exclusivity(unchecked) var blockedRequests: [Int64: BlockedRequest] = [:]
+    /// Keys that may serve blocked clients once the running command ends, in signal order.
+    @exclusivity(unchecked) var readyKeys: [ReadyKey] = []
+    /// Timeouts of blocked sessions, earliest first.
+    @exclusivity(unchecked) var blockingDeadlines = DeadlineHeap<BlockedRequest>()
 
     // MARK: CLIENT PAUSE
 
@@ -147,6 +160,7 @@ public final class Engine {
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice
+        listFill = Int(config.integer("list-max-listpack-size"))
     }
 
     // MARK: Sessions
@@ -168,6 +182,7 @@ public final class Engine {
     public func closeSession(_ session: Session) {
         sessions.removeValue(forKey: session.id)
         discardTransaction(session)
+        if session.isBlocked { dropBlockedRequest(of: session) }
         if session.isMonitor {
             monitors.removeAll { $0 === session }
         }

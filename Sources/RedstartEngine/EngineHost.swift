@@ -59,6 +59,9 @@ public protocol EngineHost: AnyObject {
     func log(_ level: LogLevel, _ message: String)
     /// Runs `work` on a background thread (lazy freeing), in submission order.
     func runInBackground(_ work: @escaping @Sendable () -> Void)
+    /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked
+    /// client's timeout), or earlier; a later call with a later deadline may be ignored.
+    func scheduleBlockingTimeout(at deadline: Int64)
 }
 
 /// Redis's log levels, with the mark each prints.

@@ -97,13 +97,21 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     func resume() {
         guard let context else { return }
-        // Run later, never inside the command (CLIENT UNPAUSE) that ended the pause.
+        // Run later, never inside the command (CLIENT UNPAUSE, a push) that ended the wait.
         context.eventLoop.assumeIsolated().execute { [self] in
-            guard let session, let held = postponed, !isClosing else { return }
-            postponed = nil
-            if engine.execute(held, for: session) == .postponed {
-                postponed = held
-                return
+            guard let session, !isClosing, !session.isBlocked else { return }
+            if let held = postponed {
+                postponed = nil
+                switch engine.execute(held, for: session) {
+                case .postponed:
+                    postponed = held
+                    return
+                case .blocked:
+                    flushReplies()
+                    return
+                case .executed:
+                    break
+                }
             }
             if session.closeAfterReply {
                 closeAfterFlush()
@@ -207,7 +215,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     /// Parses and runs every complete command in the input.
     private func processInput() {
-        guard let session, postponed == nil, !isClosing else { return }
+        guard let session, postponed == nil, !isClosing, !session.isBlocked else { return }
         parser.limits = engine.protocolLimits
         while !isClosing {
             parser.isAuthenticationRequired = !session.isAuthenticated
@@ -227,6 +235,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
                 postponed = request
                 break
             }
+            // A blocked client runs nothing else until the engine resumes it.
+            if result == .blocked { break }
             if session.closeAfterReply {
                 closeAfterFlush()
                 return

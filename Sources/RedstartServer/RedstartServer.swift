@@ -30,6 +30,8 @@ public final class RedstartServer: @unchecked Sendable {
     private let stopped: EventLoopPromise<Void>
     private var isShuttingDown = false
     private var cronTask: Scheduled<Void>?
+    /// The timer for the earliest blocked client's timeout, and when it fires.
+    private var blockingTimer: (task: Scheduled<Void>, deadline: Int64)?
     /// Sends replies once per loop turn.
     private let flusher: ReplyFlusher
     /// The thread that frees big objects off the event loop (lazyfree).
@@ -349,6 +351,19 @@ extension RedstartServer: EngineHost {
 
     public func runInBackground(_ work: @escaping @Sendable () -> Void) {
         backgroundWork.submit { _ in work() }
+    }
+
+    public func scheduleBlockingTimeout(at deadline: Int64) {
+        if let blockingTimer {
+            if blockingTimer.deadline <= deadline { return }
+            blockingTimer.task.cancel()
+        }
+        let delay = max(0, deadline - engine.clock.wallMilliseconds)
+        let task = eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(delay)) { [self] in
+            blockingTimer = nil
+            engine.handleBlockingTimeouts()
+        }
+        blockingTimer = (task, deadline)
     }
 }
 

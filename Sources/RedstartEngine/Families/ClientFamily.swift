@@ -38,6 +38,9 @@ enum ClientFamily: CommandFamily {
                         "pause", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
                         group: "connection", run: pause),
                     .init(
+                        "unblock", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: unblock),
+                    .init(
                         "unpause", arity: 2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
                         group: "connection", run: unpause),
                 ]),
@@ -83,6 +86,8 @@ enum ClientFamily: CommandFamily {
             "    Control the replies sent to the current connection.",
             "SETNAME <name>",
             "    Assign the name <name> to the current connection.",
+            "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+            "    Unblock the specified blocked client.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",
@@ -92,6 +97,22 @@ enum ClientFamily: CommandFamily {
             "NO-TOUCH (ON|OFF)",
             "    Will not touch LRU/LFU stats when this mode is on.",
         ])
+    }
+
+    /// CLIENT UNBLOCK id [TIMEOUT|ERROR] → 1 when that client was blocked on keys (it gets a
+    /// timeout's reply, or an -UNBLOCKED error), else 0.
+    static func unblock(_ cmd: CommandContext) throws(ReplyError) {
+        guard cmd.args.count <= 4 else { throw .wrongArity(cmd.spec.fullName) }
+        var withError = false
+        if cmd.args.count == 4 {
+            if cmd.argument(3, is: "error") {
+                withError = true
+            } else if !cmd.argument(3, is: "timeout") {
+                throw ReplyError("CLIENT UNBLOCK reason should be TIMEOUT or ERROR")
+            }
+        }
+        let id = try cmd.integer(2)
+        cmd.reply.integer(cmd.engine.unblockClient(id: id, withError: withError) ? 1 : 0)
     }
 
     /// CLIENT ID → integer.

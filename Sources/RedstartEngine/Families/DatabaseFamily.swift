@@ -36,6 +36,7 @@ enum DatabaseFamily: CommandFamily {
             let value = source.remove(at: from)
             let to = target.add(key, value, clock: clock)
             if let expiry { target.setExpiry(at: to, to: expiry) }
+            engine.keyAdded(target, key, value)
             engine.keyModified(source, key)
             engine.keyModified(target, key)
             cmd.reply.integer(1)
@@ -58,6 +59,8 @@ enum DatabaseFamily: CommandFamily {
             cmd.engine.touchWatchedKeys(emptying: one, replacedWith: two)
             cmd.engine.touchWatchedKeys(emptying: two, replacedWith: one)
             one.swapContents(with: two)
+            cmd.engine.signalReadyKeysAfterSwap(one)
+            cmd.engine.signalReadyKeysAfterSwap(two)
         }
         cmd.engine.noteChanges()
         cmd.reply.ok()

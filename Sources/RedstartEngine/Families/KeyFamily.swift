@@ -223,6 +223,7 @@ enum KeyFamily: CommandFamily {
                 db.remove(at: from)
                 let to = db.add(destination, value, clock: clock)
                 if let expiry { db.setExpiry(at: to, to: expiry) }
+                engine.keyAdded(db, destination, value)
                 engine.keyModified(db, source)
                 engine.keyModified(db, destination)
                 if onlyIfMissing { cmd.reply.integer(1) } else { cmd.reply.ok() }
@@ -290,5 +291,8 @@ enum KeyFamily: CommandFamily {
 extension Value {
     /// A copy that shares no mutable storage with this value (COPY). Strings are
     /// immutable until written through withMutableBytes, which copies a shared buffer.
-    func copied() -> Value { self }
+    func copied() -> Value {
+        if case .list(let list) = self { return .list(list.copy()) }
+        return self
+    }
 }

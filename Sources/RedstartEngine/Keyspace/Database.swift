@@ -4,6 +4,7 @@
 // expiry); the cron removes the rest (Engine+Expiry.swift).
 // Values are read and changed in place through entry pointers, valid until the
 // next insert or removal in this database.
+import DequeModule
 
 /// A numbered database (SELECT n).
 public final class Database {
@@ -12,6 +13,9 @@ public final class Database {
     @exclusivity(unchecked) var expiring = ExpiryIndex()
     /// Sessions watching keys of this database (WATCH), by key hash.
     @exclusivity(unchecked) var watchers: [UInt64: [WatchedKey]] = [:]
+    /// Requests of sessions blocked on keys of this database (BLPOP ...), by key hash,
+    /// in the order they blocked.
+    @exclusivity(unchecked) var blocked: [UInt64: Deque<BlockedRequest>] = [:]
 
     public init(index: Int) { self.index = index }
 

@@ -51,10 +51,18 @@ extension Engine {
         }
     }
 
-    /// Adds a new key with a fresh access clock.
+    /// Adds a new key with a fresh access clock; a new list may serve blocked clients.
     @discardableResult
     public func addKey(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) -> Int32 {
-        db.add(key, value, clock: newKeyClock)
+        let index = db.add(key, value, clock: newKeyClock)
+        if !db.blocked.isEmpty { keyAdded(db, key, value) }
+        return index
+    }
+
+    /// Tells clients blocked on `key` that it now holds `value` (RENAME and MOVE add keys
+    /// without addKey, keeping their access clock).
+    func keyAdded(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) {
+        if value.list != nil { signalKeyAsReady(db, key) }
     }
 
     /// Records a change to `key` of `db`: rdb_changes_since_last_save counts `changes`
@@ -80,6 +88,7 @@ extension CommandContext {
         let value = db.value(at: index).pointee
         switch value {
         case .string, .integer: return value
+        default: throw .wrongType
         }
     }
 

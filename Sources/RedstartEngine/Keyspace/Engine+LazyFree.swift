@@ -61,6 +61,8 @@ extension Value {
     var freeEffort: Int {
         switch self {
         case .string, .integer: return 1
+        // Redis counts a quicklist's nodes.
+        case .list(let list): return list.chunkCount
         }
     }
 }

@@ -7,6 +7,7 @@ import RedstartRESP
 public enum Value {
     case string(ByteString)
     case integer(Int64)
+    case list(ChunkedList)
 
     /// A string value from bytes, stored as an integer when the bytes are one.
     public static func string(from bytes: UnsafeRawBufferPointer) -> Value {
@@ -18,6 +19,7 @@ public enum Value {
     public var typeName: String {
         switch self {
         case .string, .integer: return "string"
+        case .list: return "list"
         }
     }
 
@@ -26,7 +28,15 @@ public enum Value {
         switch self {
         case .integer: return "int"
         case .string(let bytes): return bytes.count <= 44 && !bytes.isRaw ? "embstr" : "raw"
+        // Redis 7.0 keeps every list in a quicklist (a single listpack came in 7.2).
+        case .list: return "quicklist"
         }
+    }
+
+    /// The list of a list value.
+    public var list: ChunkedList? {
+        if case .list(let list) = self { return list }
+        return nil
     }
 
     /// Calls `body` with the bytes of a string value (an integer as its decimal text).
@@ -37,6 +47,7 @@ public enum Value {
         case .integer(let number):
             var digits = DecimalDigits(number)
             return try digits.withBytes(body)
+        case .list: return nil
         }
     }
 
@@ -45,6 +56,7 @@ public enum Value {
         switch self {
         case .string(let bytes): return bytes.count
         case .integer(let number): return decimalLength(number)
+        case .list: return nil
         }
     }
 
@@ -53,6 +65,7 @@ public enum Value {
         switch self {
         case .string(let bytes): return bytes.heapSize
         case .integer: return 0
+        case .list(let list): return list.allocatedBytes
         }
     }
 }

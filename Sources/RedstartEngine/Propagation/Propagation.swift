@@ -41,6 +41,13 @@ extension Engine {
         pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments))
     }
 
+    /// Makes the running command propagate as `arguments` instead of as called (a served
+    /// BLPOP as LPOP, Redis's rewriteClientCommandVector). Free when nothing listens.
+    func propagateRunningCommand(as arguments: @autoclosure () -> [[UInt8]]) {
+        guard propagationSink != nil else { return }
+        rewrittenCommand = arguments()
+    }
+
     /// Records a command that ran, as it was called.
     func propagate(_ args: CommandArguments, database: Int) {
         alsoPropagate(database: database, (0..<args.count).map { args.bytes(at: $0) })

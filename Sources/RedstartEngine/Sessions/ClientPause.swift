@@ -21,8 +21,9 @@ struct ClientPause {
 }
 
 extension Engine {
-    /// Clients waiting for something: held by CLIENT PAUSE (Redis counts these as blocked).
-    public var blockedClientsCount: Int { pausedSessions.count }
+    /// Clients waiting for something: blocked on keys, or held by CLIENT PAUSE (Redis
+    /// counts these as blocked too).
+    public var blockedClientsCount: Int { pausedSessions.count + keyBlockedClientsCount }
 
     /// Starts a pause or changes it: the new kind replaces the old one, the later deadline wins
     /// (Redis's pauseClients). Held sessions are re-examined, since WRITE may release some.

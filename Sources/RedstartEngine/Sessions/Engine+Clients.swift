@@ -9,6 +9,7 @@ extension Engine {
         let transport = session.transport
         var flags = ""
         if session.isMonitor { flags += "O" }
+        if session.isBlocked { flags += "b" }
         if session.isInTransaction { flags += "x" }
         if session.isWatchDirty { flags += "d" }
         if session.closeAfterReply { flags += "c" }
@@ -74,12 +75,12 @@ extension Engine {
     }
 
     /// Closes clients idle for longer than `timeout` seconds (never MONITOR
-    /// clients, nor ones waiting on a CLIENT PAUSE, as Redis's clientsCronHandleTimeout).
+    /// clients, nor ones blocked or waiting on a CLIENT PAUSE, as Redis's clientsCronHandleTimeout).
     func closeIdleClients() {
         guard idleTimeout > 0 else { return }
         let now = clock.wallMilliseconds
         let limit = Int64(idleTimeout) * 1000
-        for session in sessions.values where !session.isMonitor && !session.isPaused {
+        for session in sessions.values where !session.isMonitor && !session.isPaused && !session.isBlocked {
             if now - session.lastInteraction > limit {
                 log(.verbose, "Closing idle client")
                 disconnect(session)

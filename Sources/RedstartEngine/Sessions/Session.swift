@@ -66,6 +66,8 @@ public final class Session {
     @exclusivity(unchecked) public var lastInteraction: Int64
     /// The last command run, or running (`cmd=` of CLIENT LIST).
     @exclusivity(unchecked) public var lastCommand: CommandSpec?
+    /// Waiting in a blocking command (BLPOP ...): runs nothing else until served.
+    @exclusivity(unchecked) public internal(set) var isBlocked = false
     /// Waiting for a CLIENT PAUSE to end before running its next command.
     @exclusivity(unchecked) public var isPaused = false
     /// Bytes of the arguments of the command being run (`argv-mem=`).

@@ -1,0 +1,59 @@
+// What a client blocked on keys waits for: the keys (in its database), the
+// operation to perform on the first key that gets data, and its deadline. The
+// database keeps, per key, the requests waiting on it in the order they came
+// (fairness); the session points at its request while it is blocked.
+import DequeModule
+
+/// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP.
+final class BlockedRequest {
+    enum Operation {
+        /// BLPOP/BRPOP: replies [key, element].
+        case pop(fromFront: Bool)
+        /// BLMPOP: replies [key, [elements]], at most `count`.
+        case popMany(fromFront: Bool, count: Int)
+        /// BLMOVE/BRPOPLPUSH: pops from the key, pushes to `destination`, replies the element.
+        case move(fromFront: Bool, toFront: Bool, destination: ByteString, isRPopLPush: Bool)
+    }
+
+    unowned let session: Session
+    let database: Database
+    /// The keys, each once, in the order given.
+    let keys: [ByteString]
+    let hashes: [UInt64]
+    let operation: Operation
+    /// Unix milliseconds when it times out; 0 = never.
+    let deadline: Int64
+    /// The command that blocked (for commandstats when it is served).
+    let spec: CommandSpec
+    /// How long the command ran before it blocked, in microseconds (counted again when served).
+    let initialMicros: Int64
+    /// Still waiting (the deadline heap skips requests that are not).
+    var isWaiting = true
+
+    init(
+        session: Session, database: Database, keys: [ByteString], operation: Operation, deadline: Int64,
+        spec: CommandSpec, initialMicros: Int64
+    ) {
+        self.session = session
+        self.database = database
+        self.keys = keys
+        self.hashes = keys.map { $0.withUnsafeBytes { KeyHash.hash($0) } }
+        self.operation = operation
+        self.deadline = deadline
+        self.spec = spec
+        self.initialMicros = initialMicros
+    }
+
+    /// Whether this request waits on `key` (with hash `hash`).
+    func waits(on key: UnsafeRawBufferPointer, hash: UInt64) -> Bool {
+        for index in keys.indices where hashes[index] == hash && keys[index].equals(key) { return true }
+        return false
+    }
+}
+
+/// A key that got data while clients wait on it; served after the running command.
+struct ReadyKey {
+    let database: Database
+    let key: ByteString
+    let hash: UInt64
+}

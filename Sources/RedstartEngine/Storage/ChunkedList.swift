@@ -1,0 +1,350 @@
+// The list type's storage (Redis's quicklist): a deque of packed chunks
+// (ListChunk). Pushes and pops at either end touch one chunk; an index is found
+// by skipping whole chunks by their counts, then walking one chunk from its
+// nearer end. Reading never allocates: elements are lent to a closure as bytes
+// inside the chunk. A chunk holds up to `list-max-listpack-size` (negative: a
+// byte budget of 4 KB << (-n - 1); positive: that many elements, at most 8 KB),
+// fixed when the list is created, as Redis does.
+import DequeModule
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A list value.
+public final class ChunkedList {
+    @exclusivity(unchecked) private var chunks = Deque<ListChunk>()
+    @exclusivity(unchecked) public private(set) var count = 0
+    /// list-max-listpack-size when the list was created.
+    let fill: Int
+
+    public init(fill: Int) { self.fill = fill }
+
+    public var isEmpty: Bool { count == 0 }
+    /// Number of chunks (Redis's quicklist nodes; the cost of freeing the list).
+    public var chunkCount: Int { chunks.count }
+
+    /// Bytes of the chunk budget for `fill` (byte budget for negative, a safety cap for positive).
+    private var byteBudget: Int {
+        fill < 0 ? 4096 << min(4, -fill - 1) : 8192
+    }
+
+    /// Whether `chunk` can take one more element of `length` bytes.
+    @inline(__always)
+    private func accepts(_ chunk: ListChunk, length: Int) -> Bool {
+        let size = ListChunk.entrySize(length)
+        if chunk.byteCount + size > byteBudget { return chunk.isEmpty }
+        return fill < 0 || chunk.count < max(fill, 1)
+    }
+
+    /// Capacity of a new chunk for a first element of `length` bytes.
+    private func firstCapacity(_ length: Int) -> Int {
+        min(max(ListChunk.entrySize(length) * 2, 32), max(byteBudget, ListChunk.entrySize(length)))
+    }
+
+    // MARK: - Ends
+
+    public func pushFront(_ bytes: UnsafeRawBufferPointer) {
+        if let first = chunks.first, accepts(first, length: bytes.count) {
+            first.prepend(bytes)
+        } else {
+            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: true)
+            chunk.prepend(bytes)
+            chunks.prepend(chunk)
+        }
+        count += 1
+    }
+
+    public func pushBack(_ bytes: UnsafeRawBufferPointer) {
+        if let last = chunks.last, accepts(last, length: bytes.count) {
+            last.append(bytes)
+        } else {
+            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: false)
+            chunk.append(bytes)
+            chunks.append(chunk)
+        }
+        count += 1
+    }
+
+    public func push(_ bytes: UnsafeRawBufferPointer, atFront: Bool) {
+        if atFront { pushFront(bytes) } else { pushBack(bytes) }
+    }
+
+    /// Removes the first (or last) element after lending its bytes to `body`.
+    @discardableResult
+    public func pop<R>(fromFront: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
+        guard let chunk = fromFront ? chunks.first : chunks.last else { return nil }
+        let offset = fromFront ? chunk.head : chunk.entryStart(endingAt: chunk.tail)
+        let result = try body(chunk.bytes(at: offset))
+        if fromFront { chunk.removeFirst(1) } else { chunk.removeLast(1) }
+        count -= 1
+        if chunk.isEmpty {
+            if fromFront { chunks.removeFirst() } else { chunks.removeLast() }
+        }
+        return result
+    }
+
+    /// Removes the first (or last) element and returns a copy of it.
+    public func pop(fromFront: Bool) -> [UInt8]? {
+        pop(fromFront: fromFront) { Array($0) }
+    }
+
+    // MARK: - Positions
+
+    /// Where element `index` (0-based, in range) is: its chunk and byte offset.
+    private func locate(_ index: Int) -> (chunk: Int, offset: Int) {
+        var chunkIndex: Int
+        var within: Int
+        if index < count / 2 {
+            chunkIndex = 0
+            within = index
+            while within >= chunks[chunkIndex].count {
+                within -= chunks[chunkIndex].count
+                chunkIndex += 1
+            }
+        } else {
+            chunkIndex = chunks.count - 1
+            var fromEnd = count - 1 - index
+            while fromEnd >= chunks[chunkIndex].count {
+                fromEnd -= chunks[chunkIndex].count
+                chunkIndex -= 1
+            }
+            within = chunks[chunkIndex].count - 1 - fromEnd
+        }
+        return (chunkIndex, offset(of: within, in: chunks[chunkIndex]))
+    }
+
+    /// The byte offset of element `within` of `chunk`, walked from the nearer end.
+    private func offset(of within: Int, in chunk: ListChunk) -> Int {
+        if within <= chunk.count / 2 {
+            var offset = chunk.head
+            for _ in 0..<within { offset = chunk.entry(at: offset).next }
+            return offset
+        }
+        var end = chunk.tail
+        for _ in 0..<(chunk.count - within) { end = chunk.entryStart(endingAt: end) }
+        return end
+    }
+
+    /// An index of a command (negative counts from the end) as a position, or nil outside the list.
+    public func normalizedIndex(_ index: Int64) -> Int? {
+        let resolved = index < 0 ? Int64(count) + index : index
+        return resolved >= 0 && resolved < Int64(count) ? Int(resolved) : nil
+    }
+
+    // MARK: - Reading
+
+    /// Lends element `index` (0-based, in range) to `body`.
+    public func withElement<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        let (chunk, offset) = locate(index)
+        return try body(chunks[chunk].bytes(at: offset))
+    }
+
+    /// Lends the elements `range` (in bounds) to `body`, in order.
+    public func forEach(in range: ClosedRange<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        var (chunkIndex, offset) = locate(range.lowerBound)
+        var remaining = range.count
+        while remaining > 0 {
+            let chunk = chunks[chunkIndex]
+            while remaining > 0 && offset < chunk.tail {
+                let (data, length, next) = chunk.entry(at: offset)
+                try body(UnsafeRawBufferPointer(start: chunk.base + data, count: length))
+                offset = next
+                remaining -= 1
+            }
+            chunkIndex += 1
+            if chunkIndex < chunks.count { offset = chunks[chunkIndex].head }
+        }
+    }
+
+    /// Walks the elements from the front (or the back) with their indexes until `body` returns false.
+    public func scan(fromFront: Bool, _ body: (Int, UnsafeRawBufferPointer) throws -> Bool) rethrows {
+        if fromFront {
+            var index = 0
+            for chunk in chunks {
+                var offset = chunk.head
+                while offset < chunk.tail {
+                    let (data, length, next) = chunk.entry(at: offset)
+                    if try !body(index, UnsafeRawBufferPointer(start: chunk.base + data, count: length)) { return }
+                    offset = next
+                    index += 1
+                }
+            }
+        } else {
+            var index = count - 1
+            for chunk in chunks.reversed() {
+                var end = chunk.tail
+                while end > chunk.head {
+                    let start = chunk.entryStart(endingAt: end)
+                    if try !body(index, chunk.bytes(at: start)) { return }
+                    end = start
+                    index -= 1
+                }
+            }
+        }
+    }
+
+    // MARK: - Changes in the middle
+
+    /// Replaces element `index` (in range) with `bytes` (LSET).
+    public func replace(at index: Int, with bytes: UnsafeRawBufferPointer) {
+        let (chunkIndex, offset) = locate(index)
+        let chunk = chunks[chunkIndex]
+        let next = chunk.entry(at: offset).next
+        chunk.replace(offset..<next, removing: 1, with: bytes)
+    }
+
+    /// Inserts `bytes` before or after the first element equal to `pivot` (LINSERT);
+    /// false when there is no such element.
+    public func insert(_ bytes: UnsafeRawBufferPointer, relativeTo pivot: UnsafeRawBufferPointer, after: Bool) -> Bool {
+        var found: (chunk: Int, offset: Int)?
+        search: for (chunkIndex, chunk) in chunks.enumerated() {
+            var offset = chunk.head
+            while offset < chunk.tail {
+                let (data, length, next) = chunk.entry(at: offset)
+                if length == pivot.count && equalBytes(chunk.base + data, pivot) {
+                    found = (chunkIndex, after ? next : offset)
+                    break search
+                }
+                offset = next
+            }
+        }
+        guard let found else { return false }
+        insert(bytes, chunk: found.chunk, offset: found.offset)
+        return true
+    }
+
+    /// Inserts an element at byte `offset` of chunk `chunkIndex`, splitting a full chunk.
+    private func insert(_ bytes: UnsafeRawBufferPointer, chunk chunkIndex: Int, offset: Int) {
+        let chunk = chunks[chunkIndex]
+        count += 1
+        if accepts(chunk, length: bytes.count) {
+            chunk.replace(offset..<offset, removing: 0, with: bytes)
+            return
+        }
+        if offset == chunk.head {
+            // At the front of a full chunk: the end of the previous chunk, or a new chunk.
+            if chunkIndex > 0, accepts(chunks[chunkIndex - 1], length: bytes.count) {
+                chunks[chunkIndex - 1].append(bytes)
+            } else {
+                let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: false)
+                fresh.append(bytes)
+                chunks.insert(fresh, at: chunkIndex)
+            }
+            return
+        }
+        if offset == chunk.tail {
+            if chunkIndex + 1 < chunks.count, accepts(chunks[chunkIndex + 1], length: bytes.count) {
+                chunks[chunkIndex + 1].prepend(bytes)
+            } else {
+                let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: true)
+                fresh.prepend(bytes)
+                chunks.insert(fresh, at: chunkIndex + 1)
+            }
+            return
+        }
+        // In the middle: split the chunk there, then add the element to the end of the first half.
+        var before = 0
+        var walk = chunk.head
+        while walk < offset {
+            walk = chunk.entry(at: walk).next
+            before += 1
+        }
+        let second = chunk.split(at: offset, elementsBefore: before)
+        chunks.insert(second, at: chunkIndex + 1)
+        chunk.append(bytes)
+    }
+
+    /// Removes up to `limit` elements equal to `value` (0: all), from the front or the back (LREM).
+    public func removeAll(equalTo value: UnsafeRawBufferPointer, limit: Int, fromFront: Bool) -> Int {
+        var removed = 0
+        var chunkIndex = fromFront ? 0 : chunks.count - 1
+        while chunkIndex >= 0 && chunkIndex < chunks.count && (limit == 0 || removed < limit) {
+            let chunk = chunks[chunkIndex]
+            if fromFront {
+                var offset = chunk.head
+                while offset < chunk.tail && (limit == 0 || removed < limit) {
+                    let (data, length, next) = chunk.entry(at: offset)
+                    if length == value.count && equalBytes(chunk.base + data, value) {
+                        chunk.replace(offset..<next, removing: 1, with: nil)
+                        removed += 1
+                        // The bytes behind moved forward: the next element now starts at `offset`.
+                    } else {
+                        offset = next
+                    }
+                }
+            } else {
+                var end = chunk.tail
+                while end > chunk.head && (limit == 0 || removed < limit) {
+                    let start = chunk.entryStart(endingAt: end)
+                    let (data, length, _) = chunk.entry(at: start)
+                    if length == value.count && equalBytes(chunk.base + data, value) {
+                        // Only the bytes behind move: the walk goes on from `start`.
+                        chunk.replace(start..<end, removing: 1, with: nil)
+                        removed += 1
+                    }
+                    end = start
+                }
+            }
+            if chunk.isEmpty {
+                chunks.remove(at: chunkIndex)
+                if fromFront { continue }
+            }
+            chunkIndex += fromFront ? 1 : -1
+        }
+        count -= removed
+        return removed
+    }
+
+    /// Removes `front` elements from the front and `back` from the back (LTRIM, LPOP count).
+    public func removeEnds(front: Int, back: Int) {
+        var remaining = min(front, count)
+        count -= remaining
+        while remaining > 0, let first = chunks.first {
+            if first.count <= remaining {
+                remaining -= first.count
+                chunks.removeFirst()
+            } else {
+                first.removeFirst(remaining)
+                remaining = 0
+            }
+        }
+        remaining = min(back, count)
+        count -= remaining
+        while remaining > 0, let last = chunks.last {
+            if last.count <= remaining {
+                remaining -= last.count
+                chunks.removeLast()
+            } else {
+                last.removeLast(remaining)
+                remaining = 0
+            }
+        }
+    }
+
+    // MARK: - Whole list
+
+    /// An independent copy (COPY).
+    public func copy() -> ChunkedList {
+        let other = ChunkedList(fill: fill)
+        scan(fromFront: true) { _, bytes in
+            other.pushBack(bytes)
+            return true
+        }
+        return other
+    }
+
+    /// Bytes held by the list, for MEMORY USAGE.
+    public var allocatedBytes: Int {
+        48 + chunks.reduce(0) { $0 + $1.allocatedBytes } + mallocSize(chunks.count * 8 + 32)
+    }
+}
+
+/// Whether `count` bytes at `pointer` equal `other`.
+@inline(__always)
+private func equalBytes(_ pointer: UnsafeMutableRawPointer, _ other: UnsafeRawBufferPointer) -> Bool {
+    guard let start = other.baseAddress, other.count > 0 else { return true }
+    return memcmp(pointer, start, other.count) == 0
+}

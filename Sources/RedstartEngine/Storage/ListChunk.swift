@@ -1,0 +1,221 @@
+// A run of list elements packed into one buffer, the unit a ChunkedList is made
+// of (Redis's listpack inside a quicklist node). Each element is stored as
+//   [length, LEB128] [bytes] [length, LEB128 written backwards]
+// so the chunk can be walked from either end without an index, and an element
+// of a few bytes costs two bytes of overhead. The live bytes sit between `head`
+// and `tail` with free room on both sides, so pushes at either end are
+// amortized O(1); changes in the middle move bytes within the chunk only.
+
+/// A packed run of list elements.
+final class ListChunk {
+    @exclusivity(unchecked) private(set) var base: UnsafeMutableRawPointer
+    @exclusivity(unchecked) private(set) var capacity: Int
+    /// Offset of the first element's first byte.
+    @exclusivity(unchecked) private(set) var head: Int
+    /// Offset just past the last element.
+    @exclusivity(unchecked) private(set) var tail: Int
+    /// Number of elements.
+    @exclusivity(unchecked) private(set) var count = 0
+
+    /// An empty chunk with room for `capacity` bytes, placed for growth at the front
+    /// (`atFront`) or at the back.
+    init(capacity: Int, growingAtFront atFront: Bool) {
+        self.capacity = max(capacity, 16)
+        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
+        head = atFront ? self.capacity : 0
+        tail = head
+    }
+
+    deinit { base.deallocate() }
+
+    /// Bytes used by the elements.
+    var byteCount: Int { tail - head }
+    var isEmpty: Bool { count == 0 }
+
+    // MARK: - Encoding
+
+    /// Bytes a length takes in LEB128.
+    @inline(__always)
+    static func lengthSize(_ length: Int) -> Int {
+        var size = 1
+        var rest = length >> 7
+        while rest > 0 {
+            size += 1
+            rest >>= 7
+        }
+        return size
+    }
+
+    /// Bytes an element of `length` bytes occupies.
+    @inline(__always)
+    static func entrySize(_ length: Int) -> Int { length + 2 * lengthSize(length) }
+
+    /// Writes the element at `offset`; returns the offset past it.
+    @discardableResult
+    private func writeEntry(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
+        var position = offset
+        var rest = bytes.count
+        while rest >= 0x80 {
+            base.storeBytes(of: UInt8(truncatingIfNeeded: rest) | 0x80, toByteOffset: position, as: UInt8.self)
+            rest >>= 7
+            position += 1
+        }
+        base.storeBytes(of: UInt8(rest), toByteOffset: position, as: UInt8.self)
+        position += 1
+        if let source = bytes.baseAddress, bytes.count > 0 {
+            (base + position).copyMemory(from: source, byteCount: bytes.count)
+        }
+        position += bytes.count
+        // The trailing length, read backwards: the last byte holds the lowest 7 bits.
+        let size = Self.lengthSize(bytes.count)
+        rest = bytes.count
+        for index in 0..<size {
+            let more: UInt8 = index == size - 1 ? 0 : 0x80
+            base.storeBytes(
+                of: UInt8(truncatingIfNeeded: rest & 0x7f) | more, toByteOffset: position + size - 1 - index,
+                as: UInt8.self)
+            rest >>= 7
+        }
+        return position + size
+    }
+
+    /// The element starting at `offset`: where its bytes are, how many, and where the next begins.
+    @inline(__always)
+    func entry(at offset: Int) -> (data: Int, length: Int, next: Int) {
+        var position = offset
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            position += 1
+            length |= Int(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+        }
+        return (position, length, position + length + Self.lengthSize(length))
+    }
+
+    /// The start of the element that ends at `end`.
+    @inline(__always)
+    func entryStart(endingAt end: Int) -> Int {
+        var position = end - 1
+        var length = 0
+        var shift = 0
+        while true {
+            let byte = base.load(fromByteOffset: position, as: UInt8.self)
+            length |= Int(byte & 0x7f) << shift
+            if byte & 0x80 == 0 { break }
+            shift += 7
+            position -= 1
+        }
+        return end - Self.entrySize(length)
+    }
+
+    /// The bytes of the element starting at `offset`.
+    @inline(__always)
+    func bytes(at offset: Int) -> UnsafeRawBufferPointer {
+        let (data, length, _) = entry(at: offset)
+        return UnsafeRawBufferPointer(start: base + data, count: length)
+    }
+
+    // MARK: - Room
+
+    /// Makes room for `needed` more bytes at the front or at the back.
+    private func reserve(_ needed: Int, atFront: Bool) {
+        if atFront ? head >= needed : capacity - tail >= needed { return }
+        let used = byteCount
+        // Grow by doubling; the new room goes to the side that grows.
+        let newCapacity = max(capacity * 2, used + needed + 16)
+        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+        let newHead = atFront ? newCapacity - used : 0
+        (newBase + newHead).copyMemory(from: base + head, byteCount: used)
+        base.deallocate()
+        base = newBase
+        capacity = newCapacity
+        head = newHead
+        tail = newHead + used
+    }
+
+    // MARK: - Changes at the ends
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        reserve(Self.entrySize(bytes.count), atFront: false)
+        tail = writeEntry(bytes, at: tail)
+        count += 1
+    }
+
+    func prepend(_ bytes: UnsafeRawBufferPointer) {
+        let size = Self.entrySize(bytes.count)
+        reserve(size, atFront: true)
+        head -= size
+        writeEntry(bytes, at: head)
+        count += 1
+    }
+
+    /// Removes the first `n` elements (at most `count`).
+    func removeFirst(_ n: Int) {
+        var remaining = min(n, count)
+        count -= remaining
+        while remaining > 0 {
+            head = entry(at: head).next
+            remaining -= 1
+        }
+        if count == 0 { head = tail }
+    }
+
+    /// Removes the last `n` elements (at most `count`).
+    func removeLast(_ n: Int) {
+        var remaining = min(n, count)
+        count -= remaining
+        while remaining > 0 {
+            tail = entryStart(endingAt: tail)
+            remaining -= 1
+        }
+        if count == 0 { tail = head }
+    }
+
+    // MARK: - Changes in the middle
+
+    /// Replaces the bytes in `range` (whole elements, `removed` of them) with the
+    /// element `bytes`, or with nothing. Moves whichever side of the range is shorter.
+    func replace(_ range: Range<Int>, removing removed: Int, with bytes: UnsafeRawBufferPointer?) {
+        let newSize = bytes.map { Self.entrySize($0.count) } ?? 0
+        let delta = newSize - range.count
+        let before = range.lowerBound - head
+        let after = tail - range.upperBound
+        var start = range.lowerBound
+        if delta > 0 && head >= delta && (before < after || capacity - tail < delta) {
+            // Grow towards the front: the elements before the range move back by `delta`.
+            (base + head - delta).copyMemory(from: base + head, byteCount: before)
+            head -= delta
+            start -= delta
+        } else {
+            if delta > 0 && capacity - tail < delta {
+                reserve(delta, atFront: false)
+                start = head + before
+            }
+            if delta != 0 && after > 0 {
+                (base + start + range.count + delta).copyMemory(from: base + start + range.count, byteCount: after)
+            }
+            tail += delta
+        }
+        if let bytes { writeEntry(bytes, at: start) }
+        count += (bytes == nil ? 0 : 1) - removed
+        if count == 0 { tail = head }
+    }
+
+    /// Moves the elements from `offset` to the end into a new chunk (splitting a full chunk).
+    func split(at offset: Int, elementsBefore: Int) -> ListChunk {
+        let moved = tail - offset
+        let other = ListChunk(capacity: moved + 16, growingAtFront: false)
+        (other.base).copyMemory(from: base + offset, byteCount: moved)
+        other.tail = moved
+        other.count = count - elementsBefore
+        tail = offset
+        count = elementsBefore
+        return other
+    }
+
+    /// Bytes held, for MEMORY USAGE.
+    var allocatedBytes: Int { mallocSize(capacity) + 64 }
+}
