@@ -482,8 +482,13 @@ class Generator:
         r = self.rng.random()
         if r < 0.25:
             return self.gen_set()
-        if r < 0.55:
+        if r < 0.45:
             return self.gen_strings()
+        if r < 0.55:
+            if self.chance(0.1):
+                # Inside EXEC blocking pops do not block: they reply as a timeout.
+                return [self.name(self.rng.choice(["BLPOP", "BRPOP"])), self.key(), self.key(), b"0"]
+            return self.gen_lists()
         if r < 0.75:
             args = self.gen_keys()
             return args if args[0].upper() != b"KEYS" else [self.name("EXISTS"), self.key()]
@@ -519,6 +524,51 @@ class Generator:
             out.append(("exact", [self.name("UNWATCH")]))
         return out
 
+    def gen_lists(self):
+        k = self.key()
+        r = self.rng.randrange(16)
+        end = lambda: self.rng.choice([b"LEFT", b"RIGHT", b"left", b"right"]) if self.chance(0.95) else b"UP"
+        count = lambda: self.rng.choice([b"0", b"1", b"2", b"5", b"100"]) if self.chance(0.9) else \
+            self.rng.choice([b"-1", b"x", b""])
+        if r < 4:
+            name = self.rng.choice(["LPUSH", "RPUSH", "LPUSH", "RPUSH", "LPUSHX", "RPUSHX"])
+            return [self.name(name), k] + [self.value() for _ in range(self.rng.randint(1, 4))]
+        if r < 6:
+            args = [self.name(self.rng.choice(["LPOP", "RPOP"])), k]
+            return args + ([count()] if self.chance(0.4) else []) + ([b"1"] if self.chance(0.03) else [])
+        if r == 6:
+            return [self.name(self.rng.choice(["LLEN", "LRANGE", "LINDEX"])), k] + \
+                [self.rng.choice(INDEXES) for _ in range(2)]
+        if r == 7:
+            return [self.name("LRANGE"), k, self.rng.choice(INDEXES), self.rng.choice(INDEXES)]
+        if r == 8:
+            return [self.name("LINDEX"), k, self.rng.choice(INDEXES)]
+        if r == 9:
+            return [self.name("LSET"), k, self.rng.choice(INDEXES), self.value()]
+        if r == 10:
+            where = self.rng.choice([b"BEFORE", b"AFTER", b"after"]) if self.chance(0.95) else b"MIDDLE"
+            return [self.name("LINSERT"), k, where, self.value(), self.value()]
+        if r == 11:
+            return [self.name("LREM"), k, self.rng.choice([b"0", b"1", b"-1", b"2", b"-2", b"x"]), self.value()]
+        if r == 12:
+            return [self.name("LTRIM"), k, self.rng.choice(INDEXES), self.rng.choice(INDEXES)]
+        if r == 13:
+            args = [self.name("LPOS"), k, self.value()]
+            for _ in range(self.rng.randint(0, 2)):
+                args += [self.rng.choice([b"RANK", b"COUNT", b"MAXLEN", b"BOGUS"]),
+                         self.rng.choice([b"1", b"2", b"-1", b"-2", b"0", b"x"])]
+            return args
+        if r == 14:
+            if self.chance(0.5):
+                return [self.name("LMOVE"), k, self.key(), end(), end()]
+            if self.chance(0.1):
+                # Blocks for 10 ms when the source is missing (both servers reply a null array).
+                return [self.name("BLMOVE"), k, self.key(), end(), end(), b"0.01"]
+            return [self.name("RPOPLPUSH"), k, self.key()]
+        keys = self.keys(1, 3)
+        args = [self.name("LMPOP"), int_b(len(keys)) if self.chance(0.95) else b"0"] + keys + [end()]
+        return args + ([b"COUNT", count()] if self.chance(0.4) else [])
+
     def next(self):
         """A list of commands; special commands are tagged tuples."""
         r = self.rng.random()
@@ -527,8 +577,10 @@ class Generator:
         r = self.rng.random()
         if r < 0.20:
             return [("exact", self.gen_set())]
-        if r < 0.48:
+        if r < 0.38:
             return [("exact", self.gen_strings())]
+        if r < 0.48:
+            return [("exact", self.gen_lists())]
         if r < 0.66:
             args = self.gen_keys()
             mode = "sorted" if args[0].upper() == b"KEYS" else "exact"

@@ -137,13 +137,14 @@ enum ListFamily: CommandFamily {
 
     /// LINDEX key index → the element, or null.
     static func lindex(_ cmd: CommandContext) throws(ReplyError) {
-        let position = try cmd.integer(2)
         let db = cmd.db
         guard let index = cmd.args.withBytes(at: 1, { cmd.engine.lookupRead(db, $0) }) else {
             cmd.reply.null()
             return
         }
         let list = try cmd.listValue(db, index)
+        // Redis reads the index only once it has the list.
+        let position = try cmd.integer(2)
         guard let element = list.normalizedIndex(position) else {
             cmd.reply.null()
             return
@@ -435,8 +436,7 @@ extension CommandContext {
 
     /// An integer that must be >= 0, else `error`.
     func nonNegative(_ index: Int, error: String) throws(ReplyError) -> Int64 {
-        let value = try integer(index)
-        guard value >= 0 else { throw ReplyError(error) }
+        guard let value = args.int64(at: index), value >= 0 else { throw ReplyError(error) }
         return value
     }
 }

@@ -1,0 +1,124 @@
+// ChunkedList against a plain array of elements: random pushes, pops, inserts,
+// removals, trims and replacements, with small chunk sizes so that chunks fill,
+// split and empty all the time; every step compares the whole list.
+import Testing
+
+@testable import RedstartEngine
+
+private struct SplitMix {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+    mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+}
+
+private func contents(_ list: ChunkedList) -> [[UInt8]] {
+    var all: [[UInt8]] = []
+    list.scan(fromFront: true) { _, bytes in
+        all.append(Array(bytes))
+        return true
+    }
+    return all
+}
+
+private func element(_ random: inout SplitMix) -> [UInt8] {
+    // Mostly short elements, some longer than a one-byte length, a few empty.
+    let length = [0, 1, 3, 8, 130, 300][random.below(6)]
+    return (0..<length).map { _ in UInt8(97 + random.below(4)) }
+}
+
+@Test(arguments: [-1, -2, 1, 4, 128])
+func chunkedListMatchesAnArray(fill: Int) {
+    var random = SplitMix(state: UInt64(bitPattern: Int64(fill)) &+ 7)
+    let list = ChunkedList(fill: fill)
+    var model: [[UInt8]] = []
+    for step in 0..<4000 {
+        let value = element(&random)
+        switch random.below(10) {
+        case 0, 1:
+            value.withUnsafeBytes { list.pushFront($0) }
+            model.insert(value, at: 0)
+        case 2, 3:
+            value.withUnsafeBytes { list.pushBack($0) }
+            model.append(value)
+        case 4:
+            let front = random.below(2) == 0
+            let popped = list.pop(fromFront: front)
+            let expected = model.isEmpty ? nil : (front ? model.removeFirst() : model.removeLast())
+            #expect(popped == expected, "step \(step)")
+        case 5 where !model.isEmpty:
+            let pivot = model[random.below(model.count)]
+            let after = random.below(2) == 0
+            let inserted = value.withUnsafeBytes { v in pivot.withUnsafeBytes { list.insert(v, relativeTo: $0, after: after) } }
+            #expect(inserted)
+            let at = model.firstIndex(of: pivot)!
+            model.insert(value, at: after ? at + 1 : at)
+        case 6 where !model.isEmpty:
+            let index = random.below(model.count)
+            value.withUnsafeBytes { list.replace(at: index, with: $0) }
+            model[index] = value
+        case 7 where !model.isEmpty:
+            let target = model[random.below(model.count)]
+            let limit = random.below(3)
+            let front = random.below(2) == 0
+            let removed = target.withUnsafeBytes { list.removeAll(equalTo: $0, limit: limit, fromFront: front) }
+            var expected = 0
+            var kept: [[UInt8]] = []
+            let ordered = front ? model : model.reversed()
+            for item in ordered {
+                if item == target && (limit == 0 || expected < limit) {
+                    expected += 1
+                } else {
+                    kept.append(item)
+                }
+            }
+            model = front ? kept : kept.reversed()
+            #expect(removed == expected, "step \(step)")
+        case 8 where model.count > 2 && random.below(4) == 0:
+            let front = random.below(model.count / 2)
+            let back = random.below(model.count / 2)
+            list.removeEnds(front: front, back: back)
+            model.removeFirst(front)
+            model.removeLast(back)
+        default:
+            if !model.isEmpty {
+                let index = random.below(model.count)
+                #expect(list.withElement(at: index) { Array($0) } == model[index])
+                let upper = min(model.count - 1, index + random.below(5))
+                var range: [[UInt8]] = []
+                list.forEach(in: index...upper) { range.append(Array($0)) }
+                #expect(range == Array(model[index...upper]))
+            }
+        }
+        #expect(list.count == model.count)
+        if step % 50 == 0 || list.count < 5 { #expect(contents(list) == model, "step \(step)") }
+    }
+    #expect(contents(list) == model)
+    var backwards: [[UInt8]] = []
+    list.scan(fromFront: false) { index, bytes in
+        #expect(index == model.count - 1 - backwards.count)
+        backwards.append(Array(bytes))
+        return true
+    }
+    #expect(backwards == model.reversed())
+}
+
+@Test func chunksRespectTheSizeLimit() {
+    let list = ChunkedList(fill: 4)
+    for value in 0..<10 { Array("\(value)".utf8).withUnsafeBytes { list.pushBack($0) } }
+    #expect(list.chunkCount == 3)
+    let bytes = ChunkedList(fill: -1)
+    let big = [UInt8](repeating: 120, count: 1000)
+    for _ in 0..<10 { big.withUnsafeBytes { bytes.pushFront($0) } }
+    // 4 KB chunks hold four 1000-byte elements.
+    #expect(bytes.chunkCount == 3)
+    let copy = bytes.copy()
+    #expect(contents(copy) == contents(bytes))
+    _ = copy.pop(fromFront: true)
+    #expect(bytes.count == 10)
+}
