@@ -190,3 +190,14 @@ private func blocked(_ h: EngineHarness, _ s: Session, _ arguments: String...) {
         ["0: LPOP d 1"],
     ])
 }
+
+@Test func flushallLeavesClientsWaiting() {
+    let h = EngineHarness()
+    let (s, other) = (h.connect(), h.connect())
+    blocked(h, s, "BLPOP", "k", "0")
+    h.run(other, "SET", "k", "string")
+    h.run(other, "FLUSHALL")
+    #expect(s.isBlocked)
+    h.run(other, "LPUSH", "k", "after flush")
+    #expect(h.drain(s) == [.array([.bulk("k"), .bulk("after flush")])])
+}

@@ -122,3 +122,23 @@ func chunkedListMatchesAnArray(fill: Int) {
     _ = copy.pop(fromFront: true)
     #expect(bytes.count == 10)
 }
+
+@Test func aQueueFedAtOneEndAndPoppedAtTheOtherStaysSmall() {
+    for pushFront in [true, false] {
+        let list = ChunkedList(fill: -2)
+        let job = Array("job".utf8)
+        for _ in 0..<20_000 {
+            job.withUnsafeBytes { list.push($0, atFront: pushFront) }
+            _ = list.pop(fromFront: pushFront == false)
+        }
+        #expect(list.allocatedBytes < 512)
+    }
+    // Alternating ends on a short list.
+    let list = ChunkedList(fill: -2)
+    for _ in 0..<1000 {
+        Array("x".utf8).withUnsafeBytes { list.pushFront($0) }
+        Array("y".utf8).withUnsafeBytes { list.pushBack($0) }
+    }
+    #expect(list.count == 2000)
+    #expect(list.allocatedBytes < 16 * 1024)
+}

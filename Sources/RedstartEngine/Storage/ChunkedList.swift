@@ -46,31 +46,26 @@ public final class ChunkedList {
 
     // MARK: - Ends
 
-    public func pushFront(_ bytes: UnsafeRawBufferPointer) {
-        if let first = chunks.first, accepts(first, length: bytes.count) {
-            first.prepend(bytes)
-        } else {
-            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: true)
-            chunk.prepend(bytes)
-            chunks.prepend(chunk)
-        }
-        count += 1
-    }
-
-    public func pushBack(_ bytes: UnsafeRawBufferPointer) {
-        if let last = chunks.last, accepts(last, length: bytes.count) {
-            last.append(bytes)
-        } else {
-            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: false)
-            chunk.append(bytes)
-            chunks.append(chunk)
-        }
-        count += 1
-    }
-
+    /// Adds an element at the front or at the back: into the end chunk while it has room,
+    /// else into a new chunk there.
     public func push(_ bytes: UnsafeRawBufferPointer, atFront: Bool) {
-        if atFront { pushFront(bytes) } else { pushBack(bytes) }
+        if let end = atFront ? chunks.first : chunks.last, accepts(end, length: bytes.count) {
+            if atFront { end.prepend(bytes) } else { end.append(bytes) }
+        } else {
+            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: atFront)
+            if atFront {
+                chunk.prepend(bytes)
+                chunks.prepend(chunk)
+            } else {
+                chunk.append(bytes)
+                chunks.append(chunk)
+            }
+        }
+        count += 1
     }
+
+    public func pushFront(_ bytes: UnsafeRawBufferPointer) { push(bytes, atFront: true) }
+    public func pushBack(_ bytes: UnsafeRawBufferPointer) { push(bytes, atFront: false) }
 
     /// Removes the first (or last) element after lending its bytes to `body`.
     @discardableResult

@@ -120,18 +120,27 @@ final class ListChunk {
 
     // MARK: - Room
 
-    /// Makes room for `needed` more bytes at the front or at the back.
+    /// Makes room for `needed` more bytes at the front or at the back. When the buffer is
+    /// at most half full the bytes are moved to its middle instead of growing it (a queue
+    /// pushed at one end and popped at the other walks through its buffer); otherwise it
+    /// doubles. Either way the growing side gets `needed` plus half of the spare room and
+    /// the other side the other half, so alternating ends never starve each other.
     private func reserve(_ needed: Int, atFront: Bool) {
         if atFront ? head >= needed : capacity - tail >= needed { return }
         let used = byteCount
-        // Grow by doubling; the new room goes to the side that grows.
-        let newCapacity = max(capacity * 2, used + needed + 16)
-        let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
-        let newHead = atFront ? newCapacity - used : 0
-        (newBase + newHead).copyMemory(from: base + head, byteCount: used)
-        base.deallocate()
-        base = newBase
-        capacity = newCapacity
+        let recenter = used + needed <= capacity / 2
+        let newCapacity = recenter ? capacity : max(capacity * 2, used + needed + 16)
+        let spare = newCapacity - used - needed
+        let newHead = atFront ? needed + spare / 2 : spare / 2
+        if recenter {
+            (base + newHead).copyMemory(from: base + head, byteCount: used)
+        } else {
+            let newBase = UnsafeMutableRawPointer.allocate(byteCount: newCapacity, alignment: 1)
+            (newBase + newHead).copyMemory(from: base + head, byteCount: used)
+            base.deallocate()
+            base = newBase
+            capacity = newCapacity
+        }
         head = newHead
         tail = newHead + used
     }
