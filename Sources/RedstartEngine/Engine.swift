@@ -86,6 +86,10 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
     /// list-max-listpack-size: the chunk size of new lists.
     @exclusivity(unchecked) var listFill = -2
+    /// hash-max-listpack-entries / -value and set-max-intset-entries: when small encodings end.
+    @exclusivity(unchecked) var hashMaxEntries = 512
+    @exclusivity(unchecked) var hashMaxValue = 64
+    @exclusivity(unchecked) var setMaxIntegers = 512
 
     // MARK: Transactions and propagation
 
@@ -161,6 +165,9 @@ public final class Engine {
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice
         listFill = Int(config.integer("list-max-listpack-size"))
+        hashMaxEntries = Int(clamping: config.integer("hash-max-listpack-entries"))
+        hashMaxValue = Int(clamping: config.integer("hash-max-listpack-value"))
+        setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))
     }
 
     // MARK: Sessions

@@ -292,7 +292,11 @@ extension Value {
     /// A copy that shares no mutable storage with this value (COPY). Strings are
     /// immutable until written through withMutableBytes, which copies a shared buffer.
     func copied() -> Value {
-        if case .list(let list) = self { return .list(list.copy()) }
-        return self
+        switch self {
+        case .list(let list): return .list(list.copy())
+        case .hash(let hash): return .hash(hash.copy())
+        case .set(let set): return .set(set.copy())
+        case .string, .integer: return self
+        }
     }
 }

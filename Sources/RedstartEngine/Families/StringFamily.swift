@@ -365,7 +365,7 @@ enum StringFamily: CommandFamily {
     static func mutableString(_ value: Value) -> ByteString {
         switch value {
         case .string(let bytes): return bytes
-        case .integer, .list: return value.withStringBytes { ByteString($0) } ?? ByteString()
+        default: return value.withStringBytes { ByteString($0) } ?? ByteString()
         }
     }
 
@@ -411,7 +411,7 @@ enum StringFamily: CommandFamily {
                 case .string(let bytes):
                     guard let number = bytes.withUnsafeBytes({ parseRedisInteger($0) }) else { throw .notInteger }
                     current = number
-                case .list: throw .wrongType
+                default: throw .wrongType
                 }
             }
             let (result, overflow) = current.addingReportingOverflow(increment)

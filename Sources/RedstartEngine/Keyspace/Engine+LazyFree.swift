@@ -63,6 +63,9 @@ extension Value {
         case .string, .integer: return 1
         // Redis counts a quicklist's nodes.
         case .list(let list): return list.chunkCount
+        // Redis counts a hashtable's entries; a listpack or intset is one allocation.
+        case .hash(let hash): return hash.encodingName == "hashtable" ? hash.count : 1
+        case .set(let set): return set.encodingName == "hashtable" ? set.count : 1
         }
     }
 }

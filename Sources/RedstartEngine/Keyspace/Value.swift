@@ -8,6 +8,8 @@ public enum Value {
     case string(ByteString)
     case integer(Int64)
     case list(ChunkedList)
+    case hash(HashValue)
+    case set(SetValue)
 
     /// A string value from bytes, stored as an integer when the bytes are one.
     public static func string(from bytes: UnsafeRawBufferPointer) -> Value {
@@ -20,6 +22,8 @@ public enum Value {
         switch self {
         case .string, .integer: return "string"
         case .list: return "list"
+        case .hash: return "hash"
+        case .set: return "set"
         }
     }
 
@@ -30,7 +34,21 @@ public enum Value {
         case .string(let bytes): return bytes.count <= 44 && !bytes.isRaw ? "embstr" : "raw"
         // Redis 7.0 keeps every list in a quicklist (a single listpack came in 7.2).
         case .list: return "quicklist"
+        case .hash(let hash): return hash.encodingName
+        case .set(let set): return set.encodingName
         }
+    }
+
+    /// The hash of a hash value.
+    public var hash: HashValue? {
+        if case .hash(let hash) = self { return hash }
+        return nil
+    }
+
+    /// The set of a set value.
+    public var set: SetValue? {
+        if case .set(let set) = self { return set }
+        return nil
     }
 
     /// The list of a list value.
@@ -47,7 +65,7 @@ public enum Value {
         case .integer(let number):
             var digits = DecimalDigits(number)
             return try digits.withBytes(body)
-        case .list: return nil
+        case .list, .hash, .set: return nil
         }
     }
 
@@ -56,7 +74,7 @@ public enum Value {
         switch self {
         case .string(let bytes): return bytes.count
         case .integer(let number): return decimalLength(number)
-        case .list: return nil
+        case .list, .hash, .set: return nil
         }
     }
 
@@ -66,6 +84,8 @@ public enum Value {
         case .string(let bytes): return bytes.heapSize
         case .integer: return 0
         case .list(let list): return list.allocatedBytes
+        case .hash(let hash): return hash.allocatedBytes
+        case .set(let set): return set.allocatedBytes
         }
     }
 }

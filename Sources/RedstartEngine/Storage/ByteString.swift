@@ -205,3 +205,9 @@ final class HeapBytes: ManagedBuffer<Int, UInt8> {
         return try withUnsafeMutablePointerToElements { try body(UnsafeRawBufferPointer(start: $0, count: count)) }
     }
 }
+
+extension ByteString: Hashable {
+    public func hash(into hasher: inout Hasher) {
+        withUnsafeBytes { hasher.combine(KeyHash.hash($0)) }
+    }
+}

@@ -1,0 +1,56 @@
+// HSCAN, SSCAN (and ZSCAN later): the cursor, the key, MATCH and COUNT, in
+// Redis's order of checks. Every call returns the whole collection and cursor
+// 0, which is what Redis does for its compact encodings and keeps the SCAN
+// guarantee (every element present from start to end is returned) for any
+// size; COUNT is only a hint.
+import RedstartRESP
+
+enum CollectionScan {
+    /// Runs a collection scan on the key at argument 1 with the cursor at argument 2;
+    /// `elements` lists the collection (field, value, field, value ... when `pairs`).
+    static func run(
+        _ cmd: CommandContext, elements: (Database, Int32) throws(ReplyError) -> [ByteString], pairs: Bool
+    ) throws(ReplyError) {
+        _ = try KeyFamily.parseScanCursor(cmd, 2)
+        let db = cmd.db
+        guard let index = cmd.args.withBytes(at: 1, { cmd.engine.lookupRead(db, $0) }) else {
+            replyScan(cmd, [])
+            return
+        }
+        let all = try elements(db, index)
+        var pattern: [UInt8]?
+        var argument = 3
+        while argument < cmd.args.count {
+            let remaining = cmd.args.count - argument
+            if cmd.argument(argument, is: "count") && remaining >= 2 {
+                guard try cmd.integer(argument + 1) >= 1 else { throw .syntax }
+            } else if cmd.argument(argument, is: "match") && remaining >= 2 {
+                let bytes = cmd.args.bytes(at: argument + 1)
+                pattern = bytes == [UInt8(ascii: "*")] ? nil : bytes
+            } else {
+                throw .syntax
+            }
+            argument += 2
+        }
+        guard let pattern else {
+            replyScan(cmd, all)
+            return
+        }
+        let step = pairs ? 2 : 1
+        var kept: [ByteString] = []
+        for position in stride(from: 0, to: all.count, by: step) {
+            let matches = all[position].withUnsafeBytes { name in
+                pattern.withUnsafeBytes { globMatch(pattern: $0, string: name) }
+            }
+            if matches { kept.append(contentsOf: all[position..<(position + step)]) }
+        }
+        replyScan(cmd, kept)
+    }
+
+    private static func replyScan(_ cmd: CommandContext, _ elements: [ByteString]) {
+        cmd.reply.arrayHeader(2)
+        cmd.reply.bulk("0")
+        cmd.reply.arrayHeader(elements.count)
+        for element in elements { element.withUnsafeBytes { cmd.reply.bulk($0) } }
+    }
+}
