@@ -136,6 +136,7 @@ def show_cmd(args, limit=200):
 KEYS = [b"k%d" % i for i in range(16)] + [b"", b"{tag}a", b"\xffbin\x00key", b"key with space"]
 
 LONG = bytes(random.Random(7).choice(b"abcde") for _ in range(300))
+FIELDS = [b"f1", b"f2", b"f3", b"f4", b"", b"\xff\x00f", b"1"]
 VALUES = [
     b"0", b"1", b"-1", b"7", b"42", b"-100", b"9999", b"10000", b"123456789",
     b"9223372036854775807", b"-9223372036854775808", b"9223372036854775808",
@@ -569,6 +570,73 @@ class Generator:
         args = [self.name("LMPOP"), int_b(len(keys)) if self.chance(0.95) else b"0"] + keys + [end()]
         return args + ([b"COUNT", count()] if self.chance(0.4) else [])
 
+    def field(self):
+        return self.rng.choice(FIELDS)
+
+    def gen_hashes(self):
+        """Hash commands; replies whose order is the hash's own are compared sorted."""
+        k = self.key()
+        r = self.rng.randrange(14)
+        if r < 3:
+            name = self.rng.choice(["HSET", "HSET", "HMSET"])
+            args = [self.name(name), k]
+            for _ in range(self.rng.randint(1, 3)):
+                args += [self.field(), self.value()]
+            return "exact", args + ([self.field()] if self.chance(0.03) else [])
+        if r == 3:
+            return "exact", [self.name("HSETNX"), k, self.field(), self.value()]
+        if r == 4:
+            return "exact", [self.name(self.rng.choice(["HGET", "HEXISTS", "HSTRLEN"])), k, self.field()]
+        if r == 5:
+            return "exact", [self.name("HMGET"), k] + [self.field() for _ in range(self.rng.randint(1, 3))]
+        if r == 6:
+            return "exact", [self.name("HDEL"), k] + [self.field() for _ in range(self.rng.randint(1, 3))]
+        if r == 7:
+            return "exact", [self.name("HLEN"), k]
+        if r == 8:
+            return "sorted", [self.name(self.rng.choice(["HKEYS", "HVALS", "HGETALL"])), k]
+        if r == 9:
+            return "exact", [self.name("HINCRBY"), k, self.field(), self.rng.choice(INT_ARGS)]
+        if r == 10:
+            return "exact", [self.name("HINCRBYFLOAT"), k, self.field(), self.rng.choice(FLOAT_ARGS)]
+        if r == 11:
+            # Only the deterministic forms: the whole hash, nothing, or an argument error.
+            count = self.rng.choice([b"0", b"100", b"x", b"-9223372036854775808"])
+            extra = [self.rng.choice([b"WITHVALUES", b"withvalues", b"BOGUS"])] if self.chance(0.5) else []
+            return "sorted", [self.name("HRANDFIELD"), k, count] + extra
+        return "exact", [self.name("HSET"), k, self.field(), self.rng.choice(VALUES)]
+
+    def gen_sets(self):
+        """Set commands; member order is only defined for intsets, so replies are compared sorted."""
+        k = self.key()
+        r = self.rng.randrange(14)
+        if r < 3:
+            return "exact", [self.name("SADD"), k] + [self.value() for _ in range(self.rng.randint(1, 4))]
+        if r == 3:
+            return "exact", [self.name("SREM"), k] + [self.value() for _ in range(self.rng.randint(1, 3))]
+        if r == 4:
+            return "sorted", [self.name("SMEMBERS"), k]
+        if r == 5:
+            return "exact", [self.name(self.rng.choice(["SISMEMBER", "SMISMEMBER"])), k, self.value()]
+        if r == 6:
+            return "exact", [self.name("SCARD"), k]
+        if r == 7:
+            return "sorted", [self.name(self.rng.choice(["SINTER", "SUNION", "SDIFF"]))] + self.keys(1, 3)
+        if r == 8:
+            return "exact", [self.name(self.rng.choice(["SINTERSTORE", "SUNIONSTORE", "SDIFFSTORE"])), k] + \
+                self.keys(1, 3)
+        if r == 9:
+            keys = self.keys(1, 3)
+            args = [self.name("SINTERCARD"), int_b(len(keys)) if self.chance(0.95) else b"0"] + keys
+            return "exact", args + ([b"LIMIT", self.rng.choice([b"0", b"1", b"2", b"-1"])] if self.chance(0.3) else [])
+        if r == 10:
+            return "exact", [self.name("SMOVE"), k, self.key(), self.value()]
+        if r == 11:
+            # The whole set (count >= size), nothing, or an argument error.
+            name = self.rng.choice(["SPOP", "SRANDMEMBER"])
+            return "sorted", [self.name(name), k, self.rng.choice([b"0", b"1000", b"x", b"-1"])]
+        return "exact", [self.name("SADD"), k, self.rng.choice([b"1", b"2", b"3", b"10", b"-5"])]
+
     def next(self):
         """A list of commands; special commands are tagged tuples."""
         r = self.rng.random()
@@ -577,10 +645,14 @@ class Generator:
         r = self.rng.random()
         if r < 0.20:
             return [("exact", self.gen_set())]
-        if r < 0.38:
+        if r < 0.30:
             return [("exact", self.gen_strings())]
-        if r < 0.48:
+        if r < 0.38:
             return [("exact", self.gen_lists())]
+        if r < 0.43:
+            return [self.gen_hashes()]
+        if r < 0.48:
+            return [self.gen_sets()]
         if r < 0.66:
             args = self.gen_keys()
             mode = "sorted" if args[0].upper() == b"KEYS" else "exact"
@@ -739,7 +811,7 @@ class Differential:
             tolerance = 2000 if cmd in (b"PTTL", b"PEXPIRETIME") else 2
             if cmd in (b"TTL", b"PTTL", b"EXPIRETIME", b"PEXPIRETIME") and abs(ra[1] - rb[1]) <= tolerance:
                 return ra, rb
-        if mode == "sorted" and ra[0] == rb[0] and ra[0] in "*~" and ra[1] is not None and rb[1] is not None:
+        if mode == "sorted" and ra[0] == rb[0] and ra[0] in "*~%" and ra[1] is not None and rb[1] is not None:
             if sorted(ra[1]) == sorted(rb[1]):
                 return ra, rb
         self.fail(args, ra, rb)

@@ -159,7 +159,6 @@ enum SetFamily: CommandFamily {
         let sourceIndex = cmd.args.withBytes(at: 1) { engine.lookupWrite(db, $0) }
         let targetIndex = cmd.args.withBytes(at: 2) { engine.lookupWrite(db, $0) }
         guard let sourceIndex else {
-            if let targetIndex { _ = try cmd.setValue(db, targetIndex) }
             cmd.reply.integer(0)
             return
         }
