@@ -120,3 +120,20 @@ import Testing
     #expect(h.run(s, "HGET", "h", "f") == .bulk("v"))
     #expect(h.run(s, "SCARD", "s") == .integer(1))
 }
+
+@Test func smoveTouchesTheDestinationOnlyWhenItAddsTheMember() {
+    let h = EngineHarness()
+    let (s, other) = (h.connect(), h.connect())
+    h.run(s, "SADD", "src", "a", "b")
+    h.run(s, "SADD", "dst", "a")
+    h.run(s, "WATCH", "dst")
+    #expect(h.run(other, "SMOVE", "src", "dst", "a") == .integer(1))
+    h.run(s, "MULTI")
+    h.run(s, "SCARD", "dst")
+    #expect(h.run(s, "EXEC") == .array([.integer(1)]))
+    h.run(s, "WATCH", "dst")
+    h.run(other, "SMOVE", "src", "dst", "b")
+    h.run(s, "MULTI")
+    h.run(s, "SCARD", "dst")
+    #expect(h.run(s, "EXEC") == .nullArray)
+}

@@ -1,6 +1,6 @@
 // Hash commands (Redis 7.0's t_hash.c behaviour). Hashes are HashValue
 // values; a hash left without fields is deleted. HSCAN shares the collection
-// scan of CollectionScan.swift.
+// scan and member removal of CollectionCommands.swift.
 import RedstartRESP
 
 enum HashFamily: CommandFamily {
@@ -74,22 +74,9 @@ enum HashFamily: CommandFamily {
 
     /// HDEL key field [field ...] → integer: fields removed.
     static func hdel(_ cmd: CommandContext) throws(ReplyError) {
-        let db = cmd.db
-        let engine = cmd.engine
-        try cmd.withArgument(1) { (key) throws(ReplyError) in
-            guard let index = engine.lookupWrite(db, key) else {
-                cmd.reply.integer(0)
-                return
-            }
+        try cmd.removeMembers { (db, index) throws(ReplyError) in
             let hash = try cmd.hashValue(db, index)
-            var removed = 0
-            for argument in 2..<cmd.args.count {
-                if cmd.args.withBytes(at: argument, { hash.remove($0) }) { removed += 1 }
-                if hash.isEmpty { break }
-            }
-            if hash.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
-            if removed > 0 { engine.keyModified(db, key, changes: removed) }
-            cmd.reply.integer(removed)
+            return (hash.remove, { hash.isEmpty })
         }
     }
 
@@ -197,11 +184,9 @@ enum HashFamily: CommandFamily {
         let hash = try cmd.hashForRead()
         let count = hash?.count ?? 0
         if fields && values { cmd.reply.mapHeader(count) } else { cmd.reply.arrayHeader(count) }
-        guard let hash else { return }
-        for position in 0..<count {
-            let (field, value) = hash.pair(at: position)
-            if fields { field.withUnsafeBytes { cmd.reply.bulk($0) } }
-            if values { value.withUnsafeBytes { cmd.reply.bulk($0) } }
+        hash?.forEachPair { field, value in
+            if fields { cmd.reply.bulk(field) }
+            if values { cmd.reply.bulk(value) }
         }
     }
 
@@ -213,7 +198,8 @@ enum HashFamily: CommandFamily {
                 cmd.reply.null()
                 return
             }
-            hash.pair(at: Int.random(in: 0..<hash.count)).field.withUnsafeBytes { cmd.reply.bulk($0) }
+            let all = hash.pairs()
+            all[Int.random(in: 0..<all.count)].field.withUnsafeBytes { cmd.reply.bulk($0) }
             return
         }
         guard let count = cmd.args.int64(at: 2) else { throw .notInteger }
@@ -230,11 +216,12 @@ enum HashFamily: CommandFamily {
             cmd.reply.arrayHeader(0)
             return
         }
-        let positions = randomPositions(size: hash.count, count: count)
+        let all = hash.pairs()
+        let positions = randomPositions(size: all.count, count: count)
         let pairs = withValues && cmd.session.protocolVersion == .resp3
         cmd.reply.arrayHeader(withValues && !pairs ? positions.count * 2 : positions.count)
         for position in positions {
-            let (field, value) = hash.pair(at: position)
+            let (field, value) = all[position]
             if pairs { cmd.reply.arrayHeader(2) }
             field.withUnsafeBytes { cmd.reply.bulk($0) }
             if withValues { value.withUnsafeBytes { cmd.reply.bulk($0) } }
@@ -263,10 +250,9 @@ enum HashFamily: CommandFamily {
             elements: { (db, index) throws(ReplyError) -> [ByteString] in
                 let hash = try cmd.hashValue(db, index)
                 var items: [ByteString] = []
-                for position in 0..<hash.count {
-                    let (field, value) = hash.pair(at: position)
-                    items.append(field)
-                    items.append(value)
+                hash.forEachPair { field, value in
+                    items.append(ByteString(field))
+                    items.append(ByteString(value))
                 }
                 return items
             }, pairs: true)

@@ -51,22 +51,9 @@ enum SetFamily: CommandFamily {
 
     /// SREM key member [member ...] → integer: members removed.
     static func srem(_ cmd: CommandContext) throws(ReplyError) {
-        let db = cmd.db
-        let engine = cmd.engine
-        try cmd.withArgument(1) { (key) throws(ReplyError) in
-            guard let index = engine.lookupWrite(db, key) else {
-                cmd.reply.integer(0)
-                return
-            }
+        try cmd.removeMembers { (db, index) throws(ReplyError) in
             let set = try cmd.setValue(db, index)
-            var removed = 0
-            for argument in 2..<cmd.args.count {
-                if cmd.args.withBytes(at: argument, { set.remove($0) }) { removed += 1 }
-                if set.isEmpty { break }
-            }
-            if set.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
-            if removed > 0 { engine.keyModified(db, key, changes: removed) }
-            cmd.reply.integer(removed)
+            return (set.remove, { set.isEmpty })
         }
     }
 
@@ -175,10 +162,11 @@ enum SetFamily: CommandFamily {
         if source.isEmpty { engine.deleteKey(db, at: sourceIndex, lazily: false) }
         cmd.args.withBytes(at: 1) { engine.keyModified(db, $0) }
         let destination = target ?? SetValue()
-        cmd.args.withBytes(at: 3) { _ = destination.add($0, maxIntegers: engine.setMaxIntegers) }
+        let added = cmd.args.withBytes(at: 3) { destination.add($0, maxIntegers: engine.setMaxIntegers) }
         cmd.args.withBytes(at: 2) { key in
             if target == nil { engine.addKey(db, key, .set(destination)) }
-            engine.keyModified(db, key)
+            // A member the destination already had changes nothing there (WATCH stays valid).
+            if added { engine.keyModified(db, key) }
         }
         cmd.reply.integer(1)
     }

@@ -1,103 +1,174 @@
-// The hash type's storage. Small hashes (at most hash-max-listpack-entries
-// fields, none longer than hash-max-listpack-value) keep their fields and
-// values in two arrays in insertion order and are searched linearly, as
-// Redis's listpack; past either limit they gain a dictionary from field to
-// position (Redis's "hashtable" encoding; never converted back). Removal from
-// a small hash keeps the order; from a large one the last pair fills the gap.
+// The hash type's storage. A small hash (at most hash-max-listpack-entries
+// fields, no field or value longer than hash-max-listpack-value) is one packed
+// buffer of field, value, field, value ... entries (a ListChunk, as Redis's
+// listpack), searched linearly and kept in insertion order: a 5-field hash
+// is a few hundred bytes. Past either limit it becomes two arrays plus a
+// dictionary from field to position (Redis's "hashtable" encoding; never
+// converted back), where the last pair fills the gap a removal leaves.
 
 /// A hash value.
 public final class HashValue {
-    @exclusivity(unchecked) private(set) var fields: [ByteString] = []
-    @exclusivity(unchecked) private(set) var values: [ByteString] = []
-    /// Field → position, once the hash is large.
-    @exclusivity(unchecked) private var index: [ByteString: Int]?
+    /// The pairs while the hash is small; nil once it is a hashtable.
+    @exclusivity(unchecked) private var packed: ListChunk? = ListChunk(capacity: 16, growingAtFront: false, twoSided: false)
+    @exclusivity(unchecked) private var fields: [ByteString] = []
+    @exclusivity(unchecked) private var values: [ByteString] = []
+    @exclusivity(unchecked) private var index: [ByteString: Int] = [:]
 
     public init() {}
 
-    public var count: Int { fields.count }
-    public var isEmpty: Bool { fields.isEmpty }
+    public var count: Int { packed.map { $0.count / 2 } ?? fields.count }
+    public var isEmpty: Bool { count == 0 }
     /// OBJECT ENCODING's answer.
-    public var encodingName: String { index == nil ? "listpack" : "hashtable" }
+    public var encodingName: String { packed == nil ? "hashtable" : "listpack" }
 
-    /// The position of `field`, or nil.
-    func position(of field: UnsafeRawBufferPointer) -> Int? {
-        if let index { return index[ByteString(field)] }
-        for position in fields.indices where fields[position].equals(field) { return position }
+    // MARK: - Packed pairs
+
+    /// Where the pair of `field` sits in the packed buffer: its start, the value's start and
+    /// the end of the pair, and its position.
+    private func locate(_ field: UnsafeRawBufferPointer, in chunk: ListChunk) -> (start: Int, value: Int, end: Int, position: Int)? {
+        var offset = chunk.head
+        var position = 0
+        while offset < chunk.tail {
+            let (data, length, valueOffset) = chunk.entry(at: offset)
+            let end = chunk.entry(at: valueOffset).next
+            if length == field.count && (length == 0 || memcmp(chunk.base + data, field.baseAddress!, length) == 0) {
+                return (offset, valueOffset, end, position)
+            }
+            offset = end
+            position += 1
+        }
         return nil
+    }
+
+    // MARK: - Reading
+
+    /// The position of `field` (0..<count), or nil.
+    func position(of field: UnsafeRawBufferPointer) -> Int? {
+        if let packed { return locate(field, in: packed)?.position }
+        return index[ByteString(field)]
     }
 
     /// The value of `field`.
     public func value(of field: UnsafeRawBufferPointer) -> ByteString? {
-        position(of: field).map { values[$0] }
+        if let packed {
+            return locate(field, in: packed).map { ByteString(packed.bytes(at: $0.value)) }
+        }
+        return index[ByteString(field)].map { values[$0] }
     }
 
+    /// Calls `body` with every field and value, in the hash's order.
+    public func forEachPair(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
+        if let packed {
+            var offset = packed.head
+            while offset < packed.tail {
+                let valueOffset = packed.entry(at: offset).next
+                try body(packed.bytes(at: offset), packed.bytes(at: valueOffset))
+                offset = packed.entry(at: valueOffset).next
+            }
+            return
+        }
+        for position in fields.indices {
+            try fields[position].withUnsafeBytes { field in try values[position].withUnsafeBytes { try body(field, $0) } }
+        }
+    }
+
+    /// Every pair, in the hash's order (for random picks by position).
+    public func pairs() -> [(field: ByteString, value: ByteString)] {
+        var all: [(field: ByteString, value: ByteString)] = []
+        all.reserveCapacity(count)
+        forEachPair { all.append((ByteString($0), ByteString($1))) }
+        return all
+    }
+
+    // MARK: - Changes
+
     /// Sets `field` to `value`; true when the field is new. `limits` are the listpack limits
-    /// (entries, value length) that decide the conversion to a hashtable.
+    /// (entries, length) past which the hash becomes a hashtable.
     @discardableResult
     public func set(_ field: UnsafeRawBufferPointer, _ value: ByteString, limits: (entries: Int, length: Int)) -> Bool {
-        if let position = position(of: field) {
+        if let packed {
+            if field.count > limits.length || value.count > limits.length {
+                convertToTable()
+                return set(field, value, limits: limits)
+            }
+            if let found = locate(field, in: packed) {
+                value.withUnsafeBytes { packed.replace(found.value..<found.end, removing: 1, with: $0) }
+                return false
+            }
+            if packed.count / 2 + 1 > limits.entries {
+                convertToTable()
+                return set(field, value, limits: limits)
+            }
+            packed.append(field)
+            value.withUnsafeBytes { packed.append($0) }
+            return true
+        }
+        let key = ByteString(field)
+        if let position = index[key] {
             values[position] = value
-            if index == nil && value.count > limits.length { buildIndex() }
             return false
         }
-        fields.append(ByteString(field))
+        index[key] = fields.count
+        fields.append(key)
         values.append(value)
-        if let _ = index {
-            index![fields[fields.count - 1]] = fields.count - 1
-        } else if fields.count > limits.entries || field.count > limits.length || value.count > limits.length {
-            buildIndex()
-        }
         return true
     }
 
     /// Removes `field`; false when it was not there.
     @discardableResult
     public func remove(_ field: UnsafeRawBufferPointer) -> Bool {
-        guard let position = position(of: field) else { return false }
-        removeAt(position)
-        return true
-    }
-
-    /// Removes the pair at `position`.
-    func removeAt(_ position: Int) {
-        guard index != nil else {
-            fields.remove(at: position)
-            values.remove(at: position)
-            return
+        if let packed {
+            guard let found = locate(field, in: packed) else { return false }
+            packed.replace(found.start..<found.end, removing: 2, with: nil)
+            return true
         }
-        index![fields[position]] = nil
+        guard let position = index.removeValue(forKey: ByteString(field)) else { return false }
         let last = fields.count - 1
         if position != last {
             fields[position] = fields[last]
             values[position] = values[last]
-            index![fields[position]] = position
+            index[fields[position]] = position
         }
         fields.removeLast()
         values.removeLast()
+        return true
     }
 
-    /// The pair at `position` (0..<count).
-    func pair(at position: Int) -> (field: ByteString, value: ByteString) { (fields[position], values[position]) }
-
-    private func buildIndex() {
-        var built: [ByteString: Int] = [:]
-        built.reserveCapacity(fields.count)
-        for (position, field) in fields.enumerated() { built[field] = position }
-        index = built
+    private func convertToTable() {
+        guard packed != nil else { return }
+        let all = pairs()
+        packed = nil
+        fields = all.map(\.field)
+        values = all.map(\.value)
+        index.reserveCapacity(all.count + 1)
+        for (position, field) in fields.enumerated() { index[field] = position }
     }
 
     /// An independent copy (COPY).
     public func copy() -> HashValue {
         let other = HashValue()
-        other.fields = fields
-        other.values = values
-        other.index = index
+        if packed == nil {
+            other.packed = nil
+            other.fields = fields
+            other.values = values
+            other.index = index
+        } else {
+            forEachPair { field, value in
+                other.packed!.append(field)
+                other.packed!.append(value)
+            }
+        }
         return other
     }
 
     /// Bytes held, for MEMORY USAGE.
     public var allocatedBytes: Int {
+        if let packed { return 48 + packed.allocatedBytes }
         let strings = fields.reduce(0) { $0 + $1.heapSize } + values.reduce(0) { $0 + $1.heapSize }
-        return 64 + strings + fields.capacity * 48 + (index.map { $0.capacity * 40 } ?? 0)
+        return 64 + strings + fields.capacity * 48 + index.capacity * 40
     }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

@@ -16,10 +16,14 @@ final class ListChunk {
     @exclusivity(unchecked) private(set) var tail: Int
     /// Number of elements.
     @exclusivity(unchecked) private(set) var count = 0
+    /// Grows at both ends (list chunks) or only at the back (packed hashes): a one-sided
+    /// chunk keeps all its spare room at the back.
+    let isTwoSided: Bool
 
     /// An empty chunk with room for `capacity` bytes, placed for growth at the front
     /// (`atFront`) or at the back.
-    init(capacity: Int, growingAtFront atFront: Bool) {
+    init(capacity: Int, growingAtFront atFront: Bool, twoSided: Bool = true) {
+        self.isTwoSided = twoSided
         self.capacity = max(capacity, 16)
         base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
         head = atFront ? self.capacity : 0
@@ -129,9 +133,11 @@ final class ListChunk {
         if atFront ? head >= needed : capacity - tail >= needed { return }
         let used = byteCount
         let recenter = used + needed <= capacity / 2
-        let newCapacity = recenter ? capacity : max(capacity * 2, used + needed + 16)
+        // A one-sided chunk (a small hash) grows by a quarter: it is small and often many.
+        let grown = isTwoSided ? max(capacity * 2, used + needed + 16) : (used + needed + used / 4 + 15) & ~15
+        let newCapacity = recenter ? capacity : grown
         let spare = newCapacity - used - needed
-        let newHead = atFront ? needed + spare / 2 : spare / 2
+        let newHead = atFront ? needed + spare / 2 : isTwoSided ? spare / 2 : 0
         if recenter {
             (base + newHead).copyMemory(from: base + head, byteCount: used)
         } else {

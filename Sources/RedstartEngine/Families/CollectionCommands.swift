@@ -1,4 +1,6 @@
-// HSCAN, SSCAN (and ZSCAN later): the cursor, the key, MATCH and COUNT, in
+// What the collection families share: HSCAN, SSCAN (and ZSCAN later), and the
+// removal of members (HDEL, SREM).
+// The scan: the cursor, the key, MATCH and COUNT, in
 // Redis's order of checks. Every call returns the whole collection and cursor
 // 0, which is what Redis does for its compact encodings and keeps the SCAN
 // guarantee (every element present from start to end is returned) for any
@@ -52,5 +54,34 @@ enum CollectionScan {
         cmd.reply.bulk("0")
         cmd.reply.arrayHeader(elements.count)
         for element in elements { element.withUnsafeBytes { cmd.reply.bulk($0) } }
+    }
+}
+
+extension CommandContext {
+    /// The body of HDEL and SREM: removes arguments 2... from the collection under argument 1
+    /// (`collection` type-checks it and gives its remove and isEmpty), deletes the key once
+    /// empty, and replies how many were removed.
+    func removeMembers(
+        _ collection: (Database, Int32) throws(ReplyError) -> (
+            remove: (UnsafeRawBufferPointer) -> Bool, isEmpty: () -> Bool
+        )
+    ) throws(ReplyError) {
+        let db = self.db
+        let engine = self.engine
+        try withArgument(1) { (key) throws(ReplyError) in
+            guard let index = engine.lookupWrite(db, key) else {
+                reply.integer(0)
+                return
+            }
+            let (remove, isEmpty) = try collection(db, index)
+            var removed = 0
+            for argument in 2..<args.count {
+                if args.withBytes(at: argument, { remove($0) }) { removed += 1 }
+                if isEmpty() { break }
+            }
+            if isEmpty() { engine.deleteKey(db, at: index, lazily: false) }
+            if removed > 0 { engine.keyModified(db, key, changes: removed) }
+            reply.integer(removed)
+        }
     }
 }
