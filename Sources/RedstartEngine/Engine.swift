@@ -90,6 +90,8 @@ public final class Engine {
     @exclusivity(unchecked) var hashMaxEntries = 512
     @exclusivity(unchecked) var hashMaxValue = 64
     @exclusivity(unchecked) var setMaxIntegers = 512
+    @exclusivity(unchecked) var zsetMaxEntries = 128
+    @exclusivity(unchecked) var zsetMaxValue = 64
 
     // MARK: Transactions and propagation
 
@@ -168,6 +170,8 @@ public final class Engine {
         hashMaxEntries = Int(clamping: config.integer("hash-max-listpack-entries"))
         hashMaxValue = Int(clamping: config.integer("hash-max-listpack-value"))
         setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))
+        zsetMaxEntries = Int(clamping: config.integer("zset-max-listpack-entries"))
+        zsetMaxValue = Int(clamping: config.integer("zset-max-listpack-value"))
     }
 
     // MARK: Sessions

@@ -39,7 +39,7 @@ public final class CommandTable: @unchecked Sendable {
             ConnectionFamily.commands + ClientFamily.commands + ServerFamily.commands
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
                 + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
-                + ListFamily.commands + HashFamily.commands + SetFamily.commands
+                + ListFamily.commands + HashFamily.commands + SetFamily.commands + SortedSetFamily.commands
                 + DatabaseFamily.commands + ObjectFamily.commands + FunctionFamily.commands
                 + TransactionFamily.commands
         )

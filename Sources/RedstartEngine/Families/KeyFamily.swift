@@ -296,6 +296,7 @@ extension Value {
         case .list(let list): return .list(list.copy())
         case .hash(let hash): return .hash(hash.copy())
         case .set(let set): return .set(set.copy())
+        case .sortedSet(let zset): return .sortedSet(zset.copy())
         case .string, .integer: return self
         }
     }

@@ -66,6 +66,7 @@ extension Value {
         // Redis counts a hashtable's entries; a listpack or intset is one allocation.
         case .hash(let hash): return hash.encodingName == "hashtable" ? hash.count : 1
         case .set(let set): return set.encodingName == "hashtable" ? set.count : 1
+        case .sortedSet(let zset): return zset.encodingName == "skiplist" ? zset.count : 1
         }
     }
 }

@@ -10,6 +10,7 @@ public enum Value {
     case list(ChunkedList)
     case hash(HashValue)
     case set(SetValue)
+    case sortedSet(SortedSetValue)
 
     /// A string value from bytes, stored as an integer when the bytes are one.
     public static func string(from bytes: UnsafeRawBufferPointer) -> Value {
@@ -24,6 +25,7 @@ public enum Value {
         case .list: return "list"
         case .hash: return "hash"
         case .set: return "set"
+        case .sortedSet: return "zset"
         }
     }
 
@@ -36,6 +38,7 @@ public enum Value {
         case .list: return "quicklist"
         case .hash(let hash): return hash.encodingName
         case .set(let set): return set.encodingName
+        case .sortedSet(let zset): return zset.encodingName
         }
     }
 
@@ -48,6 +51,12 @@ public enum Value {
     /// The set of a set value.
     public var set: SetValue? {
         if case .set(let set) = self { return set }
+        return nil
+    }
+
+    /// The sorted set of a sorted-set value.
+    public var sortedSet: SortedSetValue? {
+        if case .sortedSet(let zset) = self { return zset }
         return nil
     }
 
@@ -65,7 +74,7 @@ public enum Value {
         case .integer(let number):
             var digits = DecimalDigits(number)
             return try digits.withBytes(body)
-        case .list, .hash, .set: return nil
+        case .list, .hash, .set, .sortedSet: return nil
         }
     }
 
@@ -74,7 +83,7 @@ public enum Value {
         switch self {
         case .string(let bytes): return bytes.count
         case .integer(let number): return decimalLength(number)
-        case .list, .hash, .set: return nil
+        case .list, .hash, .set, .sortedSet: return nil
         }
     }
 
@@ -86,6 +95,7 @@ public enum Value {
         case .list(let list): return list.allocatedBytes
         case .hash(let hash): return hash.allocatedBytes
         case .set(let set): return set.allocatedBytes
+        case .sortedSet(let zset): return zset.allocatedBytes
         }
     }
 }
