@@ -136,6 +136,8 @@ def show_cmd(args, limit=200):
 KEYS = [b"k%d" % i for i in range(16)] + [b"", b"{tag}a", b"\xffbin\x00key", b"key with space"]
 
 LONG = bytes(random.Random(7).choice(b"abcde") for _ in range(300))
+ZMEMBERS = [b"a", b"b", b"m1", b"m2", b"m3", b"z", b"", b"1"]
+ZSCORES = [b"0", b"1", b"-1", b"1.5", b"2", b"3", b"0.1", b"-inf", b"+inf", b"1e3", b"100", b"-0"]
 FIELDS = [b"f1", b"f2", b"f3", b"f4", b"", b"\xff\x00f", b"1"]
 VALUES = [
     b"0", b"1", b"-1", b"7", b"42", b"-100", b"9999", b"10000", b"123456789",
@@ -637,6 +639,107 @@ class Generator:
             return "sorted", [self.name(name), k, self.rng.choice([b"0", b"1000", b"x", b"-1"])]
         return "exact", [self.name("SADD"), k, self.rng.choice([b"1", b"2", b"3", b"10", b"-5"])]
 
+    def zscore_arg(self):
+        return self.rng.choice(ZSCORES) if self.chance(0.95) else self.rng.choice([b"x", b"nan", b"", b" 1", b"1e500"])
+
+    def zbound(self):
+        if self.chance(0.9):
+            b = self.rng.choice(ZSCORES + [b"-inf", b"+inf", b"inf"])
+            return (b"(" + b) if self.chance(0.3) else b
+        return self.rng.choice([b"x", b"(", b"", b"nan", b"((1"])
+
+    def lexbound(self):
+        if self.chance(0.9):
+            return self.rng.choice([b"-", b"+", b"[a", b"(a", b"[m1", b"(m3", b"[", b"(z"])
+        return self.rng.choice([b"a", b"", b"+x", b"-y"])
+
+    def gen_zsets(self):
+        """Sorted-set commands (all deterministic apart from ZRANDMEMBER's picks)."""
+        k = self.key()
+        r = self.rng.randrange(20)
+        member = lambda: self.rng.choice(ZMEMBERS)
+        if r < 4:
+            args = [self.name("ZADD"), k]
+            for _ in range(self.rng.randint(0, 2)):
+                args.append(self.rng.choice([b"NX", b"XX", b"GT", b"LT", b"CH", b"INCR", b"ch"]))
+            for _ in range(self.rng.randint(1, 3)):
+                args += [self.zscore_arg(), member()]
+            return "exact", args
+        if r == 4:
+            return "exact", [self.name("ZINCRBY"), k, self.zscore_arg(), member()]
+        if r == 5:
+            return "exact", [self.name(self.rng.choice(["ZREM", "ZMSCORE"])), k] + [member() for _ in range(self.rng.randint(1, 3))]
+        if r == 6:
+            return "exact", [self.name(self.rng.choice(["ZSCORE", "ZRANK", "ZREVRANK"])), k, member()]
+        if r == 7:
+            return "exact", [self.name("ZCARD"), k]
+        if r == 8:
+            return "exact", [self.name("ZCOUNT"), k, self.zbound(), self.zbound()]
+        if r == 9:
+            return "exact", [self.name("ZLEXCOUNT"), k, self.lexbound(), self.lexbound()]
+        if r in (10, 11):
+            kind = self.rng.choice([None, b"BYSCORE", b"BYLEX"])
+            if kind == b"BYSCORE":
+                lo, hi = self.zbound(), self.zbound()
+            elif kind == b"BYLEX":
+                lo, hi = self.lexbound(), self.lexbound()
+            else:
+                lo, hi = self.rng.choice(INDEXES), self.rng.choice(INDEXES)
+            args = [self.name("ZRANGE"), k, lo, hi] + ([kind] if kind else [])
+            if self.chance(0.3):
+                args.append(b"REV")
+            if self.chance(0.3):
+                args += [b"LIMIT", self.rng.choice([b"0", b"1", b"-1"]), self.rng.choice([b"1", b"2", b"-1", b"0"])]
+            if self.chance(0.4):
+                args.append(b"WITHSCORES")
+            if self.chance(0.2):
+                args = [self.name("ZRANGESTORE"), self.key()] + args[1:]
+            return "exact", args
+        if r == 12:
+            name = self.rng.choice(["ZRANGEBYSCORE", "ZREVRANGEBYSCORE", "ZRANGEBYLEX", "ZREVRANGEBYLEX", "ZREVRANGE"])
+            if "LEX" in name:
+                args = [self.name(name), k, self.lexbound(), self.lexbound()]
+            elif name == "ZREVRANGE":
+                args = [self.name(name), k, self.rng.choice(INDEXES), self.rng.choice(INDEXES)]
+            else:
+                args = [self.name(name), k, self.zbound(), self.zbound()]
+            if self.chance(0.3) and "LEX" not in name:
+                args.append(b"WITHSCORES")
+            if self.chance(0.3) and name != "ZREVRANGE":
+                args += [b"LIMIT", self.rng.choice([b"0", b"1"]), self.rng.choice([b"1", b"-1"])]
+            return "exact", args
+        if r == 13:
+            name = self.rng.choice(["ZREMRANGEBYRANK", "ZREMRANGEBYSCORE", "ZREMRANGEBYLEX"])
+            if name == "ZREMRANGEBYRANK":
+                return "exact", [self.name(name), k, self.rng.choice(INDEXES), self.rng.choice(INDEXES)]
+            if name == "ZREMRANGEBYLEX":
+                return "exact", [self.name(name), k, self.lexbound(), self.lexbound()]
+            return "exact", [self.name(name), k, self.zbound(), self.zbound()]
+        if r == 14:
+            args = [self.name(self.rng.choice(["ZPOPMIN", "ZPOPMAX"])), k]
+            return "exact", args + ([self.rng.choice([b"0", b"1", b"2", b"10", b"-1", b"x"])] if self.chance(0.5) else [])
+        if r == 15:
+            keys = self.keys(1, 3)
+            args = [self.name("ZMPOP"), int_b(len(keys))] + keys + [self.rng.choice([b"MIN", b"MAX", b"min", b"BOGUS"])]
+            return "exact", args + ([b"COUNT", self.rng.choice([b"1", b"3", b"0"])] if self.chance(0.4) else [])
+        if r in (16, 17):
+            keys = self.keys(1, 3)
+            name = self.rng.choice(["ZUNION", "ZINTER", "ZDIFF", "ZUNIONSTORE", "ZINTERSTORE", "ZDIFFSTORE", "ZINTERCARD"])
+            store = name.endswith("STORE")
+            args = [self.name(name)] + ([self.key()] if store else []) + [int_b(len(keys))] + keys
+            if name not in ("ZDIFF", "ZDIFFSTORE", "ZINTERCARD") and self.chance(0.4):
+                args += [b"WEIGHTS"] + [self.rng.choice([b"1", b"2", b"-1", b"0.5", b"inf"]) for _ in keys]
+            if name not in ("ZDIFF", "ZDIFFSTORE", "ZINTERCARD") and self.chance(0.3):
+                args += [b"AGGREGATE", self.rng.choice([b"SUM", b"MIN", b"MAX", b"BOGUS"])]
+            if not store and name != "ZINTERCARD" and self.chance(0.4):
+                args.append(b"WITHSCORES")
+            if name == "ZINTERCARD" and self.chance(0.3):
+                args += [b"LIMIT", self.rng.choice([b"0", b"1", b"-1"])]
+            return "exact", args
+        if r == 18:
+            return "sorted", [self.name("ZRANDMEMBER"), k, self.rng.choice([b"0", b"100", b"x"])]
+        return "exact", [self.name("ZADD"), k, self.rng.choice([b"1", b"2", b"1.5"]), member()]
+
     def next(self):
         """A list of commands; special commands are tagged tuples."""
         r = self.rng.random()
@@ -645,14 +748,16 @@ class Generator:
         r = self.rng.random()
         if r < 0.20:
             return [("exact", self.gen_set())]
-        if r < 0.30:
+        if r < 0.26:
             return [("exact", self.gen_strings())]
-        if r < 0.38:
+        if r < 0.33:
             return [("exact", self.gen_lists())]
-        if r < 0.43:
+        if r < 0.37:
             return [self.gen_hashes()]
-        if r < 0.48:
+        if r < 0.41:
             return [self.gen_sets()]
+        if r < 0.48:
+            return [self.gen_zsets()]
         if r < 0.66:
             args = self.gen_keys()
             mode = "sorted" if args[0].upper() == b"KEYS" else "exact"

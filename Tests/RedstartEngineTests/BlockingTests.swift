@@ -201,3 +201,25 @@ private func blocked(_ h: EngineHarness, _ s: Session, _ arguments: String...) {
     h.run(other, "LPUSH", "k", "after flush")
     #expect(h.drain(s) == [.array([.bulk("k"), .bulk("after flush")])])
 }
+
+@Test func sortedSetBlockingPopsAreServedLikeLists() {
+    let h = EngineHarness()
+    let (a, b, pusher) = (h.connect(), h.connect(), h.connect())
+    blocked(h, a, "BZPOPMIN", "z", "0")
+    blocked(h, b, "BZMPOP", "0", "1", "z", "MAX", "COUNT", "5")
+    // A list-waiter on the same key is passed over by a sorted set.
+    let listWaiter = h.connect()
+    blocked(h, listWaiter, "BLPOP", "z", "0")
+    h.run(pusher, "ZADD", "z", "1", "one", "2", "two", "3", "three")
+    #expect(h.drain(a) == [.array([.bulk("z"), .bulk("one"), .bulk("1")])])
+    #expect(h.drain(b) == [.array([.bulk("z"), .array([.array([.bulk("three"), .bulk("3")]), .array([.bulk("two"), .bulk("2")])])])])
+    #expect(listWaiter.isBlocked)
+    #expect(h.run(pusher, "EXISTS", "z") == .integer(0))
+    h.run(pusher, "RPUSH", "z", "item")
+    #expect(h.drain(listWaiter) == [.array([.bulk("z"), .bulk("item")])])
+    h.run(pusher, "ZADD", "y", "5", "m")
+    #expect(h.run(a, "BZPOPMAX", "missing", "y", "0") == .array([.bulk("y"), .bulk("m"), .bulk("5")]))
+    h.run(a, "MULTI")
+    h.run(a, "BZPOPMIN", "y", "0")
+    #expect(h.run(a, "EXEC") == .array([.nullArray]))
+}

@@ -4,7 +4,7 @@
 // (fairness); the session points at its request while it is blocked.
 import DequeModule
 
-/// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP.
+/// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP.
 final class BlockedRequest {
     enum Operation {
         /// BLPOP/BRPOP: replies [key, element].
@@ -13,6 +13,18 @@ final class BlockedRequest {
         case popMany(fromFront: Bool, count: Int)
         /// BLMOVE/BRPOPLPUSH: pops from the key, pushes to `destination`, replies the element.
         case move(fromFront: Bool, toFront: Bool, destination: ByteString, isRPopLPush: Bool)
+        /// BZPOPMIN/BZPOPMAX: replies [key, member, score].
+        case zpop(max: Bool)
+        /// BZMPOP: replies [key, [[member, score], ...]], at most `count`.
+        case zpopMany(max: Bool, count: Int)
+
+        /// Whether a key holding `value` can serve this operation (others keep waiting).
+        func accepts(_ value: Value) -> Bool {
+            switch self {
+            case .pop, .popMany, .move: return value.list != nil
+            case .zpop, .zpopMany: return value.sortedSet != nil
+            }
+        }
     }
 
     unowned let session: Session

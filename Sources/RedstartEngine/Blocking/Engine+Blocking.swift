@@ -122,7 +122,9 @@ extension Engine {
                 for key in request.keys where !seen.contains(key) {
                     seen.append(key)
                     key.withUnsafeBytes { raw in
-                        if let index = db.find(raw, now: commandTime), db.value(at: index).pointee.list != nil {
+                        if let index = db.find(raw, now: commandTime),
+                            db.value(at: index).pointee.list != nil || db.value(at: index).pointee.sortedSet != nil
+                        {
                             signalKeyAsReady(db, raw)
                         }
                     }
@@ -141,21 +143,61 @@ extension Engine {
         }
     }
 
-    /// Serves the waiters of one key in the order they blocked, while it holds a list.
+    /// Serves the waiters of one key in the order they blocked, while it holds data of the
+    /// kind they wait for (clients waiting for another type are passed over).
     private func serve(_ ready: ReadyKey) {
         let db = ready.database
         ready.key.withUnsafeBytes { key in
-            while let queue = db.blocked[ready.hash],
-                let request = queue.first(where: { $0.waits(on: key, hash: ready.hash) }),
-                let index = findLive(db, key), let list = db.value(at: index).pointee.list
-            {
-                serve(request, from: list, at: index, key: key)
+            while let queue = db.blocked[ready.hash], let index = findLive(db, key) {
+                let value = db.value(at: index).pointee
+                guard let request = queue.first(where: { $0.waits(on: key, hash: ready.hash) && $0.operation.accepts(value) })
+                else { return }
+                if let list = value.list {
+                    serve(request, from: list, at: index, key: key)
+                } else if let zset = value.sortedSet {
+                    serve(request, from: zset, at: index, key: key)
+                }
                 if !pendingPropagation.isEmpty { flushPropagation(wrap: true) }
             }
         }
     }
 
-    /// Performs a waiting request on `list` (the value of `key`), replies, and ends the wait.
+    /// Performs a waiting BZPOP*/BZMPOP on `zset` (the value of `key`), replies, ends the wait.
+    private func serve(_ request: BlockedRequest, from zset: SortedSetValue, at index: Int32, key: UnsafeRawBufferPointer) {
+        let session = request.session
+        let db = request.database
+        let start = clock.wallMicroseconds
+        switch request.operation {
+        case .zpop(let max):
+            let popped = SortedSetFamily.popElements(zset, count: 1, max: max)
+            session.reply.arrayHeader(3)
+            session.reply.bulk(key)
+            if let (member, score) = popped.first {
+                member.withUnsafeBytes { session.reply.bulk($0) }
+                session.reply.double(score)
+            }
+            alsoPropagate(database: db.index, [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
+        case .zpopMany(let max, let count):
+            let popped = SortedSetFamily.popElements(zset, count: count, max: max)
+            session.reply.arrayHeader(2)
+            session.reply.bulk(key)
+            session.reply.arrayHeader(popped.count)
+            for (member, score) in popped {
+                session.reply.arrayHeader(2)
+                member.withUnsafeBytes { session.reply.bulk($0) }
+                session.reply.double(score)
+            }
+            alsoPropagate(
+                database: db.index,
+                [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key), Array(String(popped.count).utf8)])
+        case .pop, .popMany, .move:
+            return
+        }
+        if zset.isEmpty { deleteKey(db, at: index, lazily: false) }
+        finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
+    }
+
+    /// Performs a waiting list request on `list` (the value of `key`), replies, and ends the wait.
     private func serve(_ request: BlockedRequest, from list: ChunkedList, at index: Int32, key: UnsafeRawBufferPointer) {
         let session = request.session
         let db = request.database
@@ -195,6 +237,8 @@ extension Engine {
                     ? [Self.rpoplpushName, Array(key), destination.bytes]
                     : [Self.lmoveName, Array(key), destination.bytes, Self.sideName(fromFront), Self.sideName(toFront)])
             finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
+            return
+        case .zpop, .zpopMany:
             return
         }
         if list.isEmpty { deleteKey(db, at: index, lazily: false) }

@@ -101,7 +101,7 @@ extension ListFamily {
 
     /// Blocks the session on the keys at `keys`, or replies a null array where blocking is
     /// not allowed (inside EXEC).
-    private static func waitForData(
+    static func waitForData(
         _ cmd: CommandContext, keys: Range<Int>, operation: BlockedRequest.Operation, deadline: Int64
     ) throws(ReplyError) {
         guard !cmd.engine.isExecutingTransaction else {

@@ -114,7 +114,6 @@ extension SortedSetFamily {
             source = firstKey
             var kind = fixedKind
             var reverse = fixedReverse
-            var hasLimit = false
             var index = firstKey + 3
             while index < cmd.args.count {
                 let left = cmd.args.count - index - 1
@@ -123,7 +122,6 @@ extension SortedSetFamily {
                 } else if cmd.argument(index, is: "limit") && left >= 2 {
                     offset = try cmd.integer(index + 1)
                     limit = try cmd.integer(index + 2)
-                    hasLimit = true
                     index += 2
                 } else if reverse == nil && cmd.argument(index, is: "rev") {
                     reverse = true
@@ -138,7 +136,8 @@ extension SortedSetFamily {
             }
             self.kind = kind ?? .rank
             self.reverse = reverse ?? false
-            if hasLimit && self.kind == .rank {
+            // Redis checks the count, not the option: LIMIT x -1 passes with a rank range.
+            if limit != -1 && self.kind == .rank {
                 throw ReplyError("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX")
             }
             if withScores && self.kind == .lex {

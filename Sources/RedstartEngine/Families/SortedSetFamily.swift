@@ -39,7 +39,7 @@ enum SortedSetFamily: CommandFamily {
             .init("zremrangebyrank", arity: 4, flags: [.write], keys: .first, acl: z, group: "sorted_set", run: zremrangebyrank),
             .init("zremrangebyscore", arity: 4, flags: [.write], keys: .first, acl: z, group: "sorted_set", run: zremrangebyscore),
             .init("zremrangebylex", arity: 4, flags: [.write], keys: .first, acl: z, group: "sorted_set", run: zremrangebylex),
-        ] + popCommands + algebraCommands
+        ] + popCommands + algebraCommands + blockingCommands
     }
 
     // MARK: - ZADD

@@ -62,7 +62,7 @@ extension Engine {
     /// Tells clients blocked on `key` that it now holds `value` (RENAME and MOVE add keys
     /// without addKey, keeping their access clock).
     func keyAdded(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) {
-        if value.list != nil { signalKeyAsReady(db, key) }
+        if value.list != nil || value.sortedSet != nil { signalKeyAsReady(db, key) }
     }
 
     /// Records a change to `key` of `db`: rdb_changes_since_last_save counts `changes`

@@ -1,0 +1,55 @@
+// BZPOPMIN, BZPOPMAX and BZMPOP: with data they pop at once (and propagate as
+// ZPOPMIN/ZPOPMAX); without, they block like the list commands
+// (Engine+Blocking.swift), with the same timeouts, fairness and MULTI rules.
+import RedstartRESP
+
+extension SortedSetFamily {
+    static var blockingCommands: [CommandSpec] {
+        let z: ACLCategories = [.sortedSet]
+        return [
+            .init(
+                "bzpopmin", arity: -3, flags: [.write, .noScript, .fast, .blocking],
+                keys: KeyPositions(first: 1, last: -2, step: 1), acl: z, group: "sorted_set", run: bzpopmin),
+            .init(
+                "bzpopmax", arity: -3, flags: [.write, .noScript, .fast, .blocking],
+                keys: KeyPositions(first: 1, last: -2, step: 1), acl: z, group: "sorted_set", run: bzpopmax),
+            .init("bzmpop", arity: -5, flags: [.write, .blocking, .movableKeys], acl: z, group: "sorted_set", run: bzmpop),
+        ]
+    }
+
+    static func bzpopmin(_ cmd: CommandContext) throws(ReplyError) { try blockingPop(cmd, max: false) }
+    static func bzpopmax(_ cmd: CommandContext) throws(ReplyError) { try blockingPop(cmd, max: true) }
+
+    /// BZPOP(MIN|MAX) key [key ...] timeout → [key, member, score], or a null array at the timeout.
+    private static func blockingPop(_ cmd: CommandContext, max: Bool) throws(ReplyError) {
+        let deadline = try cmd.blockingDeadline(cmd.args.count - 1)
+        let db = cmd.db
+        let engine = cmd.engine
+        for keyIndex in 1..<(cmd.args.count - 1) {
+            let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
+                guard let index = engine.lookupWrite(db, key) else { return false }
+                let zset = try cmd.sortedSetValue(db, index)
+                guard let (member, score) = popElements(zset, count: 1, max: max).first else { return false }
+                cmd.reply.arrayHeader(3)
+                cmd.reply.bulk(key)
+                member.withUnsafeBytes { cmd.reply.bulk($0) }
+                cmd.reply.double(score)
+                if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+                engine.keyModified(db, key)
+                engine.propagateRunningCommand(as: [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
+                return true
+            }
+            if popped { return }
+        }
+        try ListFamily.waitForData(cmd, keys: 1..<(cmd.args.count - 1), operation: .zpop(max: max), deadline: deadline)
+    }
+
+    /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] → [key, [[member, score], ...]].
+    static func bzmpop(_ cmd: CommandContext) throws(ReplyError) {
+        let request = try MultiPopRequest(cmd, numkeysIndex: 2)
+        let deadline = try cmd.blockingDeadline(1)
+        if try popFirstNonEmpty(cmd, request) { return }
+        try ListFamily.waitForData(
+            cmd, keys: request.keyIndexes, operation: .zpopMany(max: request.max, count: request.count), deadline: deadline)
+    }
+}

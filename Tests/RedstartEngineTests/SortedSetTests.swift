@@ -1,0 +1,79 @@
+// Sorted sets: the skip list and the listpack arrays against a simple model
+// (random inserts, score changes, deletes, rank and range queries), the
+// switch-over between encodings, and reply shapes per protocol.
+import Testing
+
+@testable import RedstartEngine
+
+private struct Model {
+    var scores: [String: Double] = [:]
+    var ordered: [(String, Double)] {
+        scores.sorted { $0.value != $1.value ? $0.value < $1.value : Array($0.key.utf8).lexicographicallyPrecedes(Array($1.key.utf8)) }
+            .map { ($0.key, $0.value) }
+    }
+}
+
+@Test(arguments: [(4, 1000), (128, 64)])
+func sortedSetMatchesAModel(limit: Int, operations: Int) {
+    var state: UInt64 = 12345
+    func next(_ n: Int) -> Int {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Int((state >> 33) % UInt64(n))
+    }
+    let limits = (entries: limit, length: 64)
+    let zset = SortedSetValue()
+    var model = Model()
+    for step in 0..<(operations * 3) {
+        let member = "m\(next(operations))"
+        switch next(4) {
+        case 0, 1:
+            let score = Double(next(50)) / 2
+            let isNew = zset.set(ByteString(member), score: score, limits: limits)
+            #expect(isNew == (model.scores[member] == nil))
+            model.scores[member] = score
+        case 2:
+            #expect(zset.remove(ByteString(member)) == (model.scores.removeValue(forKey: member) != nil))
+        default:
+            let ordered = model.ordered
+            #expect(zset.count == ordered.count, "step \(step)")
+            if let rank = ordered.firstIndex(where: { $0.0 == member }) {
+                #expect(zset.rank(of: ByteString(member)) == rank)
+                #expect(zset.element(at: rank).member == ByteString(member))
+            } else {
+                #expect(zset.rank(of: ByteString(member)) == nil)
+            }
+            let bound = Double(next(50)) / 2
+            #expect(zset.countLeading { _, score in score < bound } == ordered.filter { $0.1 < bound }.count)
+        }
+    }
+    let ordered = model.ordered
+    guard !ordered.isEmpty else { return }
+    var walked: [(String, Double)] = []
+    zset.forEach(in: 0...(zset.count - 1), reverse: false) { walked.append((String(decoding: $0.bytes, as: UTF8.self), $1)) }
+    #expect(walked.map(\.0) == ordered.map(\.0))
+    #expect(walked.map(\.1) == ordered.map(\.1))
+    let middle = zset.count / 2
+    zset.removeRanks(0...middle)
+    #expect(zset.count == ordered.count - middle - 1)
+    if zset.count > 0 { #expect(zset.element(at: 0).member == ByteString(ordered[middle + 1].0)) }
+}
+
+@Test func sortedSetEncodingsAndShapes() throws {
+    let h = try EngineHarness { _ = try $0.set("zset-max-listpack-entries", arguments: ["2"]) }
+    let (two, three) = (h.connect(), h.connect())
+    h.run(three, "HELLO", "3")
+    h.run(two, "ZADD", "z", "1.5", "a", "2", "b")
+    #expect(h.run(two, "OBJECT", "ENCODING", "z") == .bulk("listpack"))
+    #expect(h.raw(two, "ZRANGE", "z", "0", "0", "WITHSCORES") == "*2\r\n$1\r\na\r\n$3\r\n1.5\r\n")
+    #expect(h.raw(three, "ZRANGE", "z", "0", "0", "WITHSCORES") == "*1\r\n*2\r\n$1\r\na\r\n,1.5\r\n")
+    #expect(h.raw(three, "ZSCORE", "z", "b") == ",2\r\n")
+    h.run(two, "ZADD", "z", "0.1", "c")
+    #expect(h.run(two, "OBJECT", "ENCODING", "z") == .bulk("skiplist"))
+    #expect(h.run(two, "ZSCORE", "z", "c") == .bulk("0.10000000000000001"))
+    // A STORE result small enough goes back to the compact encoding.
+    h.run(two, "ZRANGESTORE", "small", "z", "0", "0")
+    #expect(h.run(two, "OBJECT", "ENCODING", "small") == .bulk("listpack"))
+    #expect(h.run(two, "ZADD", "z", "nan", "x") == .err("ERR value is not a valid float"))
+    #expect(h.run(two, "ZINCRBY", "z", "inf", "a") == .bulk("inf"))
+    #expect(h.run(two, "ZINCRBY", "z", "-inf", "a") == .err("ERR resulting score is not a number (NaN)"))
+}
