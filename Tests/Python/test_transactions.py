@@ -114,29 +114,26 @@ def test_concurrent_optimistic_increments(server, protocol):
 
 @pytest.mark.parametrize("protocol", PROTOCOLS)
 def test_concurrent_pops_take_every_member_once(server, protocol):
-    # A set of 1,000 members as the bits of a bitmap: pop = WATCH, find the first set
-    # bit, MULTI, clear it, EXEC; retry when another client got there first.
+    # A sorted set of 1,000 members; pop = WATCH, ZRANGE key 0 0, MULTI, ZREM, EXEC;
+    # retry when another client got there first.
     members = 1000
     setup = redis.Redis(port=server.port)
-    pipe = setup.pipeline(transaction=False)
-    for member in range(members):
-        pipe.setbit("members", member, 1)
-    pipe.execute()
+    setup.zadd("members", {str(member): member for member in range(members)})
     popped = [[] for _ in range(10)]
 
     def worker(index):
-        r = redis.Redis(port=server.port, protocol=protocol)
+        r = redis.Redis(port=server.port, protocol=protocol, decode_responses=True)
         while True:
             with r.pipeline() as pipe:
                 try:
                     pipe.watch("members")
-                    member = pipe.bitpos("members", 1)
-                    if member == -1:
+                    first = pipe.zrange("members", 0, 0)
+                    if not first:
                         break
                     pipe.multi()
-                    pipe.setbit("members", member, 0)
+                    pipe.zrem("members", first[0])
                     pipe.execute()
-                    popped[index].append(member)
+                    popped[index].append(int(first[0]))
                 except redis.WatchError:
                     continue
         r.close()
@@ -144,7 +141,7 @@ def test_concurrent_pops_take_every_member_once(server, protocol):
     run_threads(10, worker)
     everything = sorted(member for mine in popped for member in mine)
     assert everything == list(range(members))
-    assert setup.bitcount("members") == 0
+    assert setup.exists("members") == 0
     setup.close()
 
 
