@@ -3,7 +3,9 @@
 // expected. Pairs are ordered by score, then by member bytes (shorter first on
 // a common prefix, as Redis's sdscmp). Each level's link carries a span: how
 // many elements it skips, so ranks are sums of spans along the search path.
-// There are no backward links: a reverse walk asks for each rank.
+// Nodes and their links live in two flat arrays addressed by index (freed
+// slots are reused), so walking the list costs no reference counting. There
+// are no backward links: a reverse walk asks for each rank.
 
 /// Orders member bytes as Redis does (memcmp, then length).
 @inline(__always)
@@ -23,137 +25,231 @@ func pairPrecedes(_ scoreA: Double, _ memberA: ByteString, _ scoreB: Double, _ m
     return memberA.withUnsafeBytes { a in memberB.withUnsafeBytes { compareMembers(a, $0) < 0 } }
 }
 
-final class ScoreSkipNode {
-    let member: ByteString
-    var score: Double
-    var next: [ScoreSkipNode?]
-    var span: [Int]
-
-    init(member: ByteString, score: Double, level: Int) {
-        self.member = member
-        self.score = score
-        next = Array(repeating: nil, count: level)
-        span = Array(repeating: 0, count: level)
-    }
-}
-
 /// A skip list of (score, member) with ranks.
 final class ScoreSkipList {
     static let maxLevel = 32
-    private let head = ScoreSkipNode(member: ByteString(), score: 0, level: ScoreSkipList.maxLevel)
-    private var level = 1
-    private(set) var count = 0
+
+    private struct Node {
+        var member: ByteString
+        var score: Double
+        /// Index of this node's first link in `links`; its links are consecutive.
+        var firstLink: Int32
+        var level: Int32
+    }
+
+    /// A link also holds where the next node's links start and its score, so a search reads
+    /// only links (one cache line per step) until two scores tie.
+    private struct Link {
+        var next: Int32
+        var nextBase: Int32
+        var span: Int
+        var nextScore: Double
+    }
+
+    @exclusivity(unchecked) private var nodes: [Node] = []
+    @exclusivity(unchecked) private var links: [Link] = []
+    @exclusivity(unchecked) private var freeNodes: [Int32] = []
+    /// Freed link blocks by level (index = level - 1).
+    @exclusivity(unchecked) private var freeLinks = [[Int32]](repeating: [], count: ScoreSkipList.maxLevel)
+    @exclusivity(unchecked) private var level = 1
+    @exclusivity(unchecked) private(set) var count = 0
+    /// xorshift state for node levels (the system generator costs a system call).
+    @exclusivity(unchecked) private var seed = UInt64.random(in: 1...UInt64.max)
+    /// Per level during a search: the links base of the last node before the target.
+    @exclusivity(unchecked) private var update = [Int32](repeating: 0, count: ScoreSkipList.maxLevel)
+    @exclusivity(unchecked) private var rankAt = [Int](repeating: 0, count: ScoreSkipList.maxLevel)
+
+    private static let emptyLink = Link(next: -1, nextBase: 0, span: 0, nextScore: 0)
+
+    /// Node 0 is the head, with a link on every level, its links starting at 0.
+    init() {
+        nodes.append(Node(member: ByteString(), score: 0, firstLink: 0, level: Int32(Self.maxLevel)))
+        links = Array(repeating: Self.emptyLink, count: Self.maxLevel)
+    }
+
+    /// Whether the node a link points to comes before (score, member) (`orEqual`: or is it).
+    @inline(__always)
+    private func targetPrecedes(_ link: Link, _ score: Double, _ member: ByteString, orEqual: Bool = false) -> Bool {
+        if link.nextScore != score { return link.nextScore < score }
+        let order = nodes[Int(link.next)].member.withUnsafeBytes { a in member.withUnsafeBytes { compareMembers(a, $0) } }
+        return order < 0 || (orEqual && order == 0)
+    }
 
     private func randomLevel() -> Int {
+        seed ^= seed << 13
+        seed ^= seed >> 7
+        seed ^= seed << 17
+        // Each further level with probability 1/4: count pairs of zero bits.
+        var bits = seed
         var level = 1
-        while level < Self.maxLevel && UInt32.random(in: 0..<4) == 0 { level += 1 }
+        while level < Self.maxLevel && bits & 3 == 0 {
+            level += 1
+            bits >>= 2
+        }
         return level
+    }
+
+    private func allocateNode(_ member: ByteString, _ score: Double, level: Int) -> (node: Int32, base: Int32) {
+        let firstLink: Int32
+        if let reused = freeLinks[level - 1].popLast() {
+            firstLink = reused
+        } else {
+            firstLink = Int32(links.count)
+            links.append(contentsOf: repeatElement(Self.emptyLink, count: level))
+        }
+        let node = Node(member: member, score: score, firstLink: firstLink, level: Int32(level))
+        if let slot = freeNodes.popLast() {
+            nodes[Int(slot)] = node
+            return (slot, firstLink)
+        }
+        nodes.append(node)
+        return (Int32(nodes.count - 1), firstLink)
     }
 
     /// Inserts a pair that is not in the list.
     func insert(_ member: ByteString, score: Double) {
-        var update = [ScoreSkipNode](repeating: head, count: Self.maxLevel)
-        var rank = [Int](repeating: 0, count: Self.maxLevel)
-        var node = head
+        var base: Int32 = 0
         for index in stride(from: level - 1, through: 0, by: -1) {
-            rank[index] = index == level - 1 ? 0 : rank[index + 1]
-            while let next = node.next[index], pairPrecedes(next.score, next.member, score, member) {
-                rank[index] += node.span[index]
-                node = next
+            rankAt[index] = index == level - 1 ? 0 : rankAt[index + 1]
+            while true {
+                let current = links[Int(base) + index]
+                guard current.next >= 0, targetPrecedes(current, score, member) else { break }
+                rankAt[index] += current.span
+                base = current.nextBase
             }
-            update[index] = node
+            update[index] = base
         }
         let newLevel = randomLevel()
         if newLevel > level {
             for index in level..<newLevel {
-                rank[index] = 0
-                update[index] = head
-                head.span[index] = count
+                rankAt[index] = 0
+                update[index] = 0
+                links[index].span = count
             }
             level = newLevel
         }
-        let inserted = ScoreSkipNode(member: member, score: score, level: newLevel)
+        let (inserted, mine) = allocateNode(member, score, level: newLevel)
         for index in 0..<newLevel {
-            inserted.next[index] = update[index].next[index]
-            update[index].next[index] = inserted
-            inserted.span[index] = update[index].span[index] - (rank[0] - rank[index])
-            update[index].span[index] = rank[0] - rank[index] + 1
+            let before = Int(update[index]) + index
+            let own = Int(mine) + index
+            links[own].next = links[before].next
+            links[own].nextBase = links[before].nextBase
+            links[own].nextScore = links[before].nextScore
+            links[own].span = links[before].span - (rankAt[0] - rankAt[index])
+            links[before].next = inserted
+            links[before].nextBase = mine
+            links[before].nextScore = score
+            links[before].span = rankAt[0] - rankAt[index] + 1
         }
-        for index in newLevel..<level { update[index].span[index] += 1 }
+        for index in newLevel..<level { links[Int(update[index]) + index].span += 1 }
         count += 1
     }
 
     /// Removes the pair; false when it is not there.
     @discardableResult
     func remove(_ member: ByteString, score: Double) -> Bool {
-        var update = [ScoreSkipNode](repeating: head, count: Self.maxLevel)
-        var node = head
+        var base: Int32 = 0
         for index in stride(from: level - 1, through: 0, by: -1) {
-            while let next = node.next[index], pairPrecedes(next.score, next.member, score, member) { node = next }
-            update[index] = node
+            while true {
+                let current = links[Int(base) + index]
+                guard current.next >= 0, targetPrecedes(current, score, member) else { break }
+                base = current.nextBase
+            }
+            update[index] = base
         }
-        guard let target = node.next[0], target.score == score, target.member == member else { return false }
+        let first = links[Int(update[0])]
+        let target = first.next
+        guard target >= 0, first.nextScore == score, nodes[Int(target)].member == member else { return false }
+        let targetBase = first.nextBase
         for index in 0..<level {
-            if update[index].next[index] === target {
-                update[index].span[index] += target.span[index] - 1
-                update[index].next[index] = target.next[index]
+            let before = Int(update[index]) + index
+            if links[before].next == target {
+                let own = Int(targetBase) + index
+                links[before].span += links[own].span - 1
+                links[before].next = links[own].next
+                links[before].nextBase = links[own].nextBase
+                links[before].nextScore = links[own].nextScore
             } else {
-                update[index].span[index] -= 1
+                links[before].span -= 1
             }
         }
-        while level > 1 && head.next[level - 1] == nil { level -= 1 }
+        while level > 1 && links[level - 1].next < 0 { level -= 1 }
+        freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
+        nodes[Int(target)].member = ByteString()
+        freeNodes.append(target)
         count -= 1
         return true
     }
 
     /// The 0-based rank of the pair, or nil.
     func rank(of member: ByteString, score: Double) -> Int? {
-        var node = head
+        var base: Int32 = 0
+        var node: Int32 = 0
         var traversed = 0
         for index in stride(from: level - 1, through: 0, by: -1) {
-            while let next = node.next[index], !pairPrecedes(score, member, next.score, next.member) {
-                traversed += node.span[index]
-                node = next
-                if next.score == score && next.member == member { return traversed - 1 }
+            while true {
+                let current = links[Int(base) + index]
+                guard current.next >= 0, targetPrecedes(current, score, member, orEqual: true) else { break }
+                traversed += current.span
+                base = current.nextBase
+                node = current.next
             }
+            if node != 0 && nodes[Int(node)].score == score && nodes[Int(node)].member == member { return traversed - 1 }
         }
         return nil
     }
 
-    /// The node at 0-based `rank` (in range).
-    func node(at rank: Int) -> ScoreSkipNode {
-        var node = head
+    /// The index of the node at 0-based `rank` (in range).
+    private func nodeIndex(at rank: Int) -> Int32 {
+        var base: Int32 = 0
+        var node: Int32 = 0
         var traversed = 0
         let target = rank + 1
         for index in stride(from: level - 1, through: 0, by: -1) {
-            while let next = node.next[index], traversed + node.span[index] <= target {
-                traversed += node.span[index]
-                node = next
+            while true {
+                let current = links[Int(base) + index]
+                guard current.next >= 0, traversed + current.span <= target else { break }
+                traversed += current.span
+                base = current.nextBase
+                node = current.next
             }
             if traversed == target { return node }
         }
         return node
     }
 
+    /// The pair at 0-based `rank` (in range).
+    func element(at rank: Int) -> (member: ByteString, score: Double) {
+        let node = nodes[Int(nodeIndex(at: rank))]
+        return (node.member, node.score)
+    }
+
     /// How many leading pairs satisfy `isBefore` (which must hold for a prefix of the order).
-    func countLeading(where isBefore: (ScoreSkipNode) -> Bool) -> Int {
-        var node = head
+    func countLeading(where isBefore: (ByteString, Double) -> Bool) -> Int {
+        var base: Int32 = 0
         var traversed = 0
         for index in stride(from: level - 1, through: 0, by: -1) {
-            while let next = node.next[index], isBefore(next) {
-                traversed += node.span[index]
-                node = next
+            while true {
+                let current = links[Int(base) + index]
+                guard current.next >= 0, isBefore(nodes[Int(current.next)].member, current.nextScore) else { break }
+                traversed += current.span
+                base = current.nextBase
             }
         }
         return traversed
     }
 
-    /// Calls `body` with the nodes from `rank` on, in order, until it returns false.
-    func walk(from rank: Int, _ body: (ScoreSkipNode) -> Bool) {
+    /// Calls `body` with the pairs from `rank` on, in order, until it returns false.
+    func walk(from rank: Int, _ body: (ByteString, Double) -> Bool) {
         guard rank < count else { return }
-        var node: ScoreSkipNode? = self.node(at: rank)
-        while let current = node, body(current) { node = current.next[0] }
+        var node = nodeIndex(at: rank)
+        while node >= 0, body(nodes[Int(node)].member, nodes[Int(node)].score) {
+            node = links[Int(nodes[Int(node)].firstLink)].next
+        }
     }
+
+    /// Bytes held by the nodes and links (MEMORY USAGE).
+    var allocatedBytes: Int { nodes.capacity * MemoryLayout<Node>.stride + links.capacity * MemoryLayout<Link>.stride }
 }
 
 #if canImport(Glibc)

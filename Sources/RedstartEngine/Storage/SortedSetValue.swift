@@ -82,10 +82,7 @@ public final class SortedSetValue {
 
     /// The member and score at ascending `rank` (in range).
     public func element(at rank: Int) -> (member: ByteString, score: Double) {
-        if let list {
-            let node = list.node(at: rank)
-            return (node.member, node.score)
-        }
+        if let list { return list.element(at: rank) }
         return (members[rank], scores[rank])
     }
 
@@ -94,13 +91,13 @@ public final class SortedSetValue {
         if let list {
             if reverse {
                 for rank in range.reversed() {
-                    let node = list.node(at: rank)
-                    body(node.member, node.score)
+                    let (member, score) = list.element(at: rank)
+                    body(member, score)
                 }
             } else {
                 var remaining = range.count
-                list.walk(from: range.lowerBound) { node in
-                    body(node.member, node.score)
+                list.walk(from: range.lowerBound) { member, score in
+                    body(member, score)
                     remaining -= 1
                     return remaining > 0
                 }
@@ -116,7 +113,7 @@ public final class SortedSetValue {
 
     /// The number of leading elements for which `isBefore` holds (it must hold for a prefix).
     public func countLeading(where isBefore: (ByteString, Double) -> Bool) -> Int {
-        if let list { return list.countLeading { isBefore($0.member, $0.score) } }
+        if let list { return list.countLeading(where: isBefore) }
         var count = 0
         while count < members.count && isBefore(members[count], scores[count]) { count += 1 }
         return count
@@ -141,8 +138,8 @@ public final class SortedSetValue {
     public func shrinkIfFitting(limits: (entries: Int, length: Int)) {
         guard let list, list.count <= limits.entries else { return }
         var all: [(ByteString, Double)] = []
-        list.walk(from: 0) { node in
-            all.append((node.member, node.score))
+        list.walk(from: 0) { member, score in
+            all.append((member, score))
             return true
         }
         guard all.allSatisfy({ $0.0.count <= limits.length }) else { return }
@@ -198,6 +195,7 @@ public final class SortedSetValue {
     /// Bytes held, for MEMORY USAGE.
     public var allocatedBytes: Int {
         if list == nil { return 64 + members.reduce(0) { $0 + $1.heapSize } + members.capacity * 32 }
-        return 64 + count * 200 + scoreOf.capacity * 40
+        return 64 + (list?.allocatedBytes ?? 0) + scoreOf.capacity * 40
+            + scoreOf.keys.reduce(0) { $0 + $1.heapSize }
     }
 }
