@@ -51,9 +51,12 @@ public final class SortedSetValue {
             convertToSkipList()
             return set(member, score: score, limits: limits)
         }
-        let position = insertionPoint(member, score)
+        // Redis's listpack keeps a score as text that it reads back as an integer when it can:
+        // -0 comes back as 0 (the skip list keeps -0).
+        let stored = score == 0 ? 0 : score
+        let position = insertionPoint(member, stored)
         members.insert(member, at: position)
-        scores.insert(score, at: position)
+        scores.insert(stored, at: position)
         return existing == nil
     }
 
@@ -144,7 +147,7 @@ public final class SortedSetValue {
         }
         guard all.allSatisfy({ $0.0.count <= limits.length }) else { return }
         members = all.map(\.0)
-        scores = all.map(\.1)
+        scores = all.map { $0.1 == 0 ? 0 : $0.1 }
         self.list = nil
         scoreOf = [:]
     }
