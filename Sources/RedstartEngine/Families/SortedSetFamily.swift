@@ -104,12 +104,12 @@ enum SortedSetFamily: CommandFamily {
                     processed += 1
                     lastScore = newScore
                     if newScore != old {
-                        zset.set(member, score: newScore, limits: engine.zsetLimits)
+                        zset.changeScore(member, from: old, to: newScore, limits: engine.zsetLimits)
                         updated += 1
                     }
                 } else {
                     if xx { continue }
-                    zset.set(member, score: newScore, limits: engine.zsetLimits)
+                    zset.insertNew(member, score: newScore, limits: engine.zsetLimits)
                     added += 1
                     processed += 1
                     lastScore = newScore

@@ -60,6 +60,27 @@ public final class SortedSetValue {
         return existing == nil
     }
 
+    /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
+    public func changeScore(_ member: ByteString, from old: Double, to new: Double, limits: (entries: Int, length: Int)) {
+        guard let list else {
+            set(member, score: new, limits: limits)
+            return
+        }
+        list.remove(member, score: old)
+        list.insert(member, score: new)
+        scoreOf[member] = new
+    }
+
+    /// Adds a member that is not in the set (the caller looked it up).
+    public func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
+        guard let list else {
+            set(member, score: score, limits: limits)
+            return
+        }
+        list.insert(member, score: score)
+        scoreOf[member] = score
+    }
+
     /// Removes `member`; false when it was not there.
     @discardableResult
     public func remove(_ member: ByteString) -> Bool {
