@@ -107,18 +107,32 @@ final class ScoreSkipList {
     }
 
     /// Inserts a pair that is not in the list.
-    func insert(_ member: ByteString, score: Double) {
-        var base: Int32 = 0
-        for index in stride(from: level - 1, through: 0, by: -1) {
-            rankAt[index] = index == level - 1 ? 0 : rankAt[index + 1]
-            while true {
-                let current = links[Int(base) + index]
-                guard current.next >= 0, targetPrecedes(current, score, member) else { break }
-                rankAt[index] += current.span
-                base = current.nextBase
+    /// Fills `update` (and with `ranks`, `rankAt`) with the last node before (score, member)
+    /// on every level: the search both insert and remove start with, on raw buffers.
+    private func descend(to score: Double, _ member: ByteString, ranks: Bool) {
+        let top = level
+        links.withUnsafeBufferPointer { links in
+            update.withUnsafeMutableBufferPointer { update in
+                rankAt.withUnsafeMutableBufferPointer { rankAt in
+                    var base = 0
+                    var rank = 0
+                    for index in stride(from: top - 1, through: 0, by: -1) {
+                        while true {
+                            let current = links[base + index]
+                            guard current.next >= 0, targetPrecedes(current, score, member) else { break }
+                            rank += current.span
+                            base = Int(current.nextBase)
+                        }
+                        update[index] = Int32(base)
+                        if ranks { rankAt[index] = rank }
+                    }
+                }
             }
-            update[index] = base
         }
+    }
+
+    func insert(_ member: ByteString, score: Double) {
+        descend(to: score, member, ranks: true)
         let newLevel = randomLevel()
         if newLevel > level {
             for index in level..<newLevel {
@@ -148,15 +162,7 @@ final class ScoreSkipList {
     /// Removes the pair; false when it is not there.
     @discardableResult
     func remove(_ member: ByteString, score: Double) -> Bool {
-        var base: Int32 = 0
-        for index in stride(from: level - 1, through: 0, by: -1) {
-            while true {
-                let current = links[Int(base) + index]
-                guard current.next >= 0, targetPrecedes(current, score, member) else { break }
-                base = current.nextBase
-            }
-            update[index] = base
-        }
+        descend(to: score, member, ranks: false)
         let first = links[Int(update[0])]
         let target = first.next
         guard target >= 0, first.nextScore == score, nodes[Int(target)].member == member else { return false }
