@@ -1,5 +1,6 @@
-// What the collection families share: HSCAN, SSCAN (and ZSCAN later), and the
-// removal of members (HDEL, SREM).
+// What the collection families share: HSCAN, SSCAN and ZSCAN, the removal of
+// members (HDEL, SREM, ZREM), and the arguments of LMPOP/ZMPOP and their
+// blocking forms.
 // The scan: the cursor, the key, MATCH and COUNT, in
 // Redis's order of checks. Every call returns the whole collection and cursor
 // 0, which is what Redis does for its compact encodings and keeps the SCAN
@@ -83,5 +84,41 @@ extension CommandContext {
             if removed > 0 { engine.keyModified(db, key, changes: removed) }
             reply.integer(removed)
         }
+    }
+}
+
+/// The arguments of LMPOP/BLMPOP (LEFT|RIGHT) and ZMPOP/BZMPOP (MIN|MAX): numkeys, the
+/// keys, which end, and COUNT (default 1), with Redis's errors.
+struct MultiPopArguments {
+    var keyIndexes: Range<Int>
+    /// The first of the two end words was given (LEFT, MIN).
+    var firstEnd: Bool
+    var count: Int
+
+    init(_ cmd: CommandContext, numkeysIndex: Int, ends: (first: StaticString, second: StaticString)) throws(ReplyError) {
+        guard let numkeys = cmd.args.int64(at: numkeysIndex), numkeys > 0 else {
+            throw ReplyError("numkeys should be greater than 0")
+        }
+        let endIndex = Int64(numkeysIndex) + numkeys + 1
+        guard endIndex < Int64(cmd.args.count) else { throw .syntax }
+        keyIndexes = (numkeysIndex + 1)..<Int(endIndex)
+        if cmd.argument(Int(endIndex), is: ends.first) {
+            firstEnd = true
+        } else if cmd.argument(Int(endIndex), is: ends.second) {
+            firstEnd = false
+        } else {
+            throw .syntax
+        }
+        var count: Int?
+        var index = Int(endIndex) + 1
+        while index < cmd.args.count {
+            guard count == nil, index + 1 < cmd.args.count, cmd.argument(index, is: "count") else { throw .syntax }
+            guard let value = cmd.args.int64(at: index + 1), value > 0 else {
+                throw ReplyError("count should be greater than 0")
+            }
+            count = Int(value)
+            index += 2
+        }
+        self.count = count ?? 1
     }
 }

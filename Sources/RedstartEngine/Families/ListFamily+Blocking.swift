@@ -91,11 +91,11 @@ extension ListFamily {
     /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count] → [key, [elements]], or a
     /// null array at the timeout.
     static func blmpop(_ cmd: CommandContext) throws(ReplyError) {
-        let request = try MultiPopRequest(cmd, numkeysIndex: 2)
+        let request = try MultiPopArguments(cmd, numkeysIndex: 2, ends: ("left", "right"))
         let deadline = try cmd.blockingDeadline(1)
         if try popFirstNonEmpty(cmd, request) { return }
         try waitForData(
-            cmd, keys: request.keyIndexes, operation: .popMany(fromFront: request.fromFront, count: request.count),
+            cmd, keys: request.keyIndexes, operation: .popMany(fromFront: request.firstEnd, count: request.count),
             deadline: deadline)
     }
 

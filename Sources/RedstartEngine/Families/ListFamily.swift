@@ -349,40 +349,13 @@ enum ListFamily: CommandFamily {
     /// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] → [key, [elements]] from the first
     /// non-empty list, or a null array.
     static func lmpop(_ cmd: CommandContext) throws(ReplyError) {
-        let request = try MultiPopRequest(cmd, numkeysIndex: 1)
+        let request = try MultiPopArguments(cmd, numkeysIndex: 1, ends: ("left", "right"))
         if try !popFirstNonEmpty(cmd, request) { cmd.reply.nullArray() }
-    }
-
-    /// LMPOP's and BLMPOP's arguments.
-    struct MultiPopRequest {
-        var keyIndexes: Range<Int>
-        var fromFront: Bool
-        var count: Int
-
-        init(_ cmd: CommandContext, numkeysIndex: Int) throws(ReplyError) {
-            let numkeysError = ReplyError("numkeys should be greater than 0")
-            guard let numkeys = cmd.args.int64(at: numkeysIndex), numkeys > 0 else { throw numkeysError }
-            let endIndex = Int64(numkeysIndex) + numkeys + 1
-            guard endIndex < Int64(cmd.args.count) else { throw .syntax }
-            keyIndexes = (numkeysIndex + 1)..<Int(endIndex)
-            fromFront = try cmd.listEnd(Int(endIndex))
-            var count: Int?
-            var index = Int(endIndex) + 1
-            while index < cmd.args.count {
-                guard count == nil, index + 1 < cmd.args.count, cmd.argument(index, is: "count") else { throw .syntax }
-                guard let value = cmd.args.int64(at: index + 1), value > 0 else {
-                    throw ReplyError("count should be greater than 0")
-                }
-                count = Int(value)
-                index += 2
-            }
-            self.count = count ?? 1
-        }
     }
 
     /// Pops from the first of the request's keys that holds elements, replying
     /// [key, [elements]]; false when every key is missing.
-    static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopRequest) throws(ReplyError) -> Bool {
+    static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopArguments) throws(ReplyError) -> Bool {
         let db = cmd.db
         let engine = cmd.engine
         for keyIndex in request.keyIndexes {
@@ -393,10 +366,10 @@ enum ListFamily: CommandFamily {
                 cmd.reply.arrayHeader(2)
                 cmd.reply.bulk(key)
                 cmd.reply.arrayHeader(taken)
-                for _ in 0..<taken { list.pop(fromFront: request.fromFront) { cmd.reply.bulk($0) } }
+                for _ in 0..<taken { list.pop(fromFront: request.firstEnd) { cmd.reply.bulk($0) } }
                 engine.listElementsRemoved(db, key, at: index, list, count: taken)
                 engine.propagateRunningCommand(
-                    as: [request.fromFront ? Engine.lpopName : Engine.rpopName, Array(key), Array(String(taken).utf8)])
+                    as: [request.firstEnd ? Engine.lpopName : Engine.rpopName, Array(key), Array(String(taken).utf8)])
                 return true
             }
             if popped { return true }

@@ -46,10 +46,10 @@ extension SortedSetFamily {
 
     /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count] → [key, [[member, score], ...]].
     static func bzmpop(_ cmd: CommandContext) throws(ReplyError) {
-        let request = try MultiPopRequest(cmd, numkeysIndex: 2)
+        let request = try MultiPopArguments(cmd, numkeysIndex: 2, ends: ("min", "max"))
         let deadline = try cmd.blockingDeadline(1)
         if try popFirstNonEmpty(cmd, request) { return }
         try ListFamily.waitForData(
-            cmd, keys: request.keyIndexes, operation: .zpopMany(max: request.max, count: request.count), deadline: deadline)
+            cmd, keys: request.keyIndexes, operation: .zpopMany(max: !request.firstEnd, count: request.count), deadline: deadline)
     }
 }

@@ -56,53 +56,19 @@ extension SortedSetFamily {
     /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] → [key, [[member, score], ...]], or a
     /// null array when every key is missing.
     static func zmpop(_ cmd: CommandContext) throws(ReplyError) {
-        let request = try MultiPopRequest(cmd, numkeysIndex: 1)
+        let request = try MultiPopArguments(cmd, numkeysIndex: 1, ends: ("min", "max"))
         if try !popFirstNonEmpty(cmd, request) { cmd.reply.nullArray() }
     }
 
-    /// ZMPOP's and BZMPOP's arguments.
-    struct MultiPopRequest {
-        var keyIndexes: Range<Int>
-        var max: Bool
-        var count: Int
-
-        init(_ cmd: CommandContext, numkeysIndex: Int) throws(ReplyError) {
-            guard let numkeys = cmd.args.int64(at: numkeysIndex), numkeys > 0 else {
-                throw ReplyError("numkeys should be greater than 0")
-            }
-            let whereIndex = Int64(numkeysIndex) + numkeys + 1
-            guard whereIndex < Int64(cmd.args.count) else { throw .syntax }
-            keyIndexes = (numkeysIndex + 1)..<Int(whereIndex)
-            if cmd.argument(Int(whereIndex), is: "min") {
-                max = false
-            } else if cmd.argument(Int(whereIndex), is: "max") {
-                max = true
-            } else {
-                throw .syntax
-            }
-            var count: Int?
-            var index = Int(whereIndex) + 1
-            while index < cmd.args.count {
-                guard count == nil, index + 1 < cmd.args.count, cmd.argument(index, is: "count") else { throw .syntax }
-                guard let value = cmd.args.int64(at: index + 1), value > 0 else {
-                    throw ReplyError("count should be greater than 0")
-                }
-                count = Int(value)
-                index += 2
-            }
-            self.count = count ?? 1
-        }
-    }
-
     /// Pops from the first key of the request that holds a sorted set; false when none does.
-    static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopRequest) throws(ReplyError) -> Bool {
+    static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopArguments) throws(ReplyError) -> Bool {
         let db = cmd.db
         let engine = cmd.engine
         for keyIndex in request.keyIndexes {
             let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
                 guard let index = engine.lookupWrite(db, key) else { return false }
                 let zset = try cmd.sortedSetValue(db, index)
-                let elements = popElements(zset, count: request.count, max: request.max)
+                let elements = popElements(zset, count: request.count, max: !request.firstEnd)
                 cmd.reply.arrayHeader(2)
                 cmd.reply.bulk(key)
                 cmd.reply.arrayHeader(elements.count)
@@ -110,7 +76,7 @@ extension SortedSetFamily {
                 if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
                 engine.keyModified(db, key, changes: elements.count)
                 engine.propagateRunningCommand(
-                    as: [Array((request.max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key), Array(String(elements.count).utf8)])
+                    as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])
                 return true
             }
             if popped { return true }
