@@ -42,6 +42,12 @@ extension Engine {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
             return .executed
         }
+        if session.isSubscribed && session.protocolVersion == .resp2 && !spec.flags.contains(.allowedWhileSubscribed) {
+            reject(spec, args, session, ReplyError(
+                "Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+            ))
+            return .executed
+        }
         if let pause, pause.holds(flags: effectiveFlags(spec, session)) {
             session.isPaused = true
             pausedSessions.append(session)

@@ -117,6 +117,13 @@ public final class Engine {
     /// Timeouts of blocked sessions, earliest first.
     @exclusivity(unchecked) var blockingDeadlines = DeadlineHeap<BlockedRequest>()
 
+    // MARK: Pub/Sub
+
+    /// Subscribers by channel, pattern and shard channel, in subscription order.
+    @exclusivity(unchecked) var channelSubscribers: [ByteString: [Session]] = [:]
+    @exclusivity(unchecked) var patternSubscribers: [ByteString: [Session]] = [:]
+    @exclusivity(unchecked) var shardSubscribers: [ByteString: [Session]] = [:]
+
     // MARK: CLIENT PAUSE
 
     /// The active pause, if any.
@@ -194,6 +201,7 @@ public final class Engine {
         sessions.removeValue(forKey: session.id)
         discardTransaction(session)
         if session.isBlocked { dropBlockedRequest(of: session) }
+        dropSubscriptions(session)
         if session.isMonitor {
             monitors.removeAll { $0 === session }
         }

@@ -565,6 +565,24 @@ def test_zunion_zinter_zdiff(client):
         client.execute_command("ZUNION", 0, "a")
 
 
+def test_zinter_weight_times_infinity_is_nan(client):
+    # A weight of 0 times an infinite score is NaN. ZINTER walks the smallest set and
+    # counts a NaN there as 0; a NaN from another set makes a SUM 0 and is skipped by
+    # MIN and MAX (Redis's zunionInterAggregate). ZUNION counts every NaN as 0.
+    client.zadd("small", {"top": "inf"})
+    client.zadd("large", {"top": "inf", "one": 1, "two": 2})
+    inf = float("inf")
+    assert pairs(client.zinter({"small": 1, "large": 0}, aggregate="MIN", withscores=True)) == [("top", inf)]
+    assert pairs(client.zinter({"large": 0, "small": 1}, aggregate="MIN", withscores=True)) == [("top", inf)]
+    assert pairs(client.zinter({"small": 1, "large": 0}, aggregate="MAX", withscores=True)) == [("top", inf)]
+    assert pairs(client.zinter({"small": 1, "large": 0}, withscores=True)) == [("top", 0.0)]
+    assert pairs(client.zinter({"small": 0, "large": 1}, withscores=True)) == [("top", inf)]
+    assert client.zinterstore("dst", {"small": 1, "large": 0}, aggregate="MIN") == 1
+    assert client.zscore("dst", "top") == inf
+    assert pairs(client.zunion({"small": 1, "large": 0}, aggregate="MIN", withscores=True)) == [
+        ("one", 0.0), ("top", 0.0), ("two", 0.0)]
+
+
 def test_store_forms_and_zintercard(client):
     client.zadd("a", {"x": 1, "y": 2, "z": 3})
     client.zadd("b", {"y": 10, "z": 20, "w": 30})

@@ -40,6 +40,9 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     /// Runs at once even inside MULTI instead of being queued (MULTI, EXEC,
     /// DISCARD, WATCH, QUIT, RESET).
     public static let skipsQueue = CommandFlags(rawValue: 1 << 25)
+    /// Internal: accepted from a RESP2 client in subscribed mode ((P|S)(UN)SUBSCRIBE, PING,
+    /// QUIT, RESET).
+    public static let allowedWhileSubscribed = CommandFlags(rawValue: 1 << 26)
 
     /// The flags COMMAND INFO reports, in Redis's order.
     public static let reportedNames: [(CommandFlags, String)] = [

@@ -5,13 +5,13 @@ import RedstartRESP
 enum ConnectionFamily: CommandFamily {
     static var commands: [CommandSpec] {
         [
-            .init("ping", arity: -1, flags: [.fast], acl: [.connection], group: "connection", run: ping),
+            .init("ping", arity: -1, flags: [.fast, .allowedWhileSubscribed], acl: [.connection], group: "connection", run: ping),
             .init("echo", arity: 2, flags: [.loading, .stale, .fast], acl: [.connection], group: "connection", run: echo),
             .init(
-                "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth, .skipsQueue],
+                "quit", arity: -1, flags: [.allowBusy, .noScript, .loading, .stale, .fast, .noAuth, .skipsQueue, .allowedWhileSubscribed],
                 acl: [.connection], group: "connection", run: quit),
             .init(
-                "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy, .skipsQueue],
+                "reset", arity: 1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy, .skipsQueue, .allowedWhileSubscribed],
                 acl: [.connection], group: "connection", run: reset),
             .init(
                 "hello", arity: -1, flags: [.noScript, .loading, .stale, .fast, .noAuth, .allowBusy],
@@ -28,7 +28,12 @@ enum ConnectionFamily: CommandFamily {
     /// PING [message] → simple string PONG, or the message as a bulk string.
     static func ping(_ cmd: CommandContext) throws(ReplyError) {
         guard cmd.args.count <= 2 else { throw .wrongArity("ping") }
-        if cmd.args.count == 1 {
+        // A subscribed RESP2 client gets a pong message, not a status reply.
+        if cmd.session.isSubscribed && cmd.session.protocolVersion == .resp2 {
+            cmd.reply.arrayHeader(2)
+            cmd.reply.bulk("pong")
+            if cmd.args.count == 1 { cmd.reply.bulk("") } else { cmd.args.withBytes(at: 1) { cmd.reply.bulk($0) } }
+        } else if cmd.args.count == 1 {
             cmd.reply.raw("+PONG\r\n")
         } else {
             cmd.args.withBytes(at: 1) { cmd.reply.bulk($0) }
@@ -51,6 +56,7 @@ enum ConnectionFamily: CommandFamily {
         let session = cmd.session
         cmd.engine.discardTransaction(session)
         cmd.engine.stopMonitoring(session)
+        cmd.engine.dropSubscriptions(session)
         session.databaseIndex = 0
         session.protocolVersion = .resp2
         session.user = "default"

@@ -9,8 +9,9 @@ extension Engine {
         let transport = session.transport
         var flags = ""
         if session.isMonitor { flags += "O" }
-        if session.isBlocked { flags += "b" }
+        if session.isSubscribed { flags += "P" }
         if session.isInTransaction { flags += "x" }
+        if session.isBlocked { flags += "b" }
         if session.isWatchDirty { flags += "d" }
         if session.closeAfterReply { flags += "c" }
         if transport?.isUnixSocket == true { flags += "U" }
@@ -29,7 +30,7 @@ extension Engine {
         line += " addr=\(transport?.remoteAddress ?? "") laddr=\(transport?.localAddress ?? "")"
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"
         line += " age=\((now - session.createdAt) / 1000) idle=\((now - session.lastInteraction) / 1000)"
-        line += " flags=\(flags) db=\(session.databaseIndex) sub=0 psub=0 ssub=0 multi=\(session.queuedCommandCount ?? -1)"
+        line += " flags=\(flags) db=\(session.databaseIndex) sub=\(session.subscribedChannels.count) psub=\(session.subscribedPatterns.count) ssub=\(session.subscribedShardChannels.count) multi=\(session.queuedCommandCount ?? -1)"
         line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=\(session.queuedArgumentBytes)"
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
@@ -75,12 +76,12 @@ extension Engine {
     }
 
     /// Closes clients idle for longer than `timeout` seconds (never MONITOR
-    /// clients, nor ones blocked or waiting on a CLIENT PAUSE, as Redis's clientsCronHandleTimeout).
+    /// clients, nor subscribed, blocked or paused ones, as Redis's clientsCronHandleTimeout).
     func closeIdleClients() {
         guard idleTimeout > 0 else { return }
         let now = clock.wallMilliseconds
         let limit = Int64(idleTimeout) * 1000
-        for session in sessions.values where !session.isMonitor && !session.isPaused && !session.isBlocked {
+        for session in sessions.values where !session.isMonitor && !session.isPaused && !session.isBlocked && !session.isSubscribed {
             if now - session.lastInteraction > limit {
                 log(.verbose, "Closing idle client")
                 disconnect(session)

@@ -74,6 +74,10 @@ public final class Session {
     @exclusivity(unchecked) public var currentArgumentBytes = 0
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     @exclusivity(unchecked) var transaction: Transaction?
+    /// Pub/Sub subscriptions, in subscription order.
+    @exclusivity(unchecked) var subscribedChannels: [ByteString] = []
+    @exclusivity(unchecked) var subscribedPatterns: [ByteString] = []
+    @exclusivity(unchecked) var subscribedShardChannels: [ByteString] = []
     /// Keys this session watches (WATCH), in any database.
     @exclusivity(unchecked) var watchedKeys: [WatchedKey] = []
     /// A watched key changed: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
@@ -94,7 +98,7 @@ public final class Session {
     }
 
     /// The kind of client for CLIENT LIST and output limits.
-    public var kind: ClientKind { .normal }
+    public var kind: ClientKind { isSubscribed ? .pubsub : .normal }
 
     /// Takes the replies written so far, leaving the buffer empty.
     public func takeReplies() -> ByteBuffer {
