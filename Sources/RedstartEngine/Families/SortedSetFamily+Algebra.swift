@@ -129,9 +129,8 @@ extension SortedSetFamily {
             cmd.reply.integer(result.count)
             return
         }
-        let zset = SortedSetValue()
-        let unlimited = (entries: Int.max, length: Int.max)
-        for (member, score) in result { zset.set(member, score: score, limits: store ? cmd.engine.zsetLimits : unlimited) }
+        let zset = SortedSetValue(startingLarge: true)
+        for (member, score) in result { zset.insertNew(member, score: score, limits: cmd.engine.zsetLimits) }
         if store {
             cmd.storeSortedSet(zset, at: 1)
             cmd.reply.integer(zset.count)
@@ -181,10 +180,12 @@ extension SortedSetFamily {
             var result: [(ByteString, Double)] = []
             sources[ordered[0]].forEach { member, score in
                 if limit > 0 && result.count >= limit { return }
+                // Only the walked set's product turns NaN into 0; the others' go to the aggregate
+                // as they are (SUM then gives 0, MIN and MAX keep what they had), as in Redis.
                 var value = weighted(score, weights[ordered[0]])
                 for other in ordered.dropFirst() {
                     guard let otherScore = sources[other].score(of: member) else { return }
-                    value = combined(value, weighted(otherScore, weights[other]))
+                    value = combined(value, otherScore * weights[other])
                 }
                 result.append((member, value))
             }

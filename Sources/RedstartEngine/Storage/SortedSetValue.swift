@@ -16,6 +16,12 @@ public final class SortedSetValue {
 
     public init() {}
 
+    /// An empty set that starts in the skip-list encoding (results of ZUNION and friends,
+    /// which Redis builds as a skip list and shrinks afterwards: scores such as -0 survive).
+    public init(startingLarge: Bool) {
+        if startingLarge { list = ScoreSkipList() }
+    }
+
     public var count: Int { list?.count ?? members.count }
     public var isEmpty: Bool { count == 0 }
     public var encodingName: String { list == nil ? "listpack" : "skiplist" }
