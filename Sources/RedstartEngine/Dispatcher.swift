@@ -64,6 +64,7 @@ extension Engine {
             flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))
         }
         if !readyKeys.isEmpty { serveReadyKeys() }
+        if !sessionsWithOutput.isEmpty { flushNotedOutput() }
         return session.isBlocked ? .blocked : .executed
     }
 

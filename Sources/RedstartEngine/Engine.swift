@@ -123,6 +123,8 @@ public final class Engine {
     @exclusivity(unchecked) var channelSubscribers: [ByteString: [Session]] = [:]
     @exclusivity(unchecked) var patternSubscribers: [ByteString: [Session]] = [:]
     @exclusivity(unchecked) var shardSubscribers: [ByteString: [Session]] = [:]
+    /// Sessions that received messages during the running command.
+    @exclusivity(unchecked) var sessionsWithOutput: [Session] = []
 
     // MARK: CLIENT PAUSE
 

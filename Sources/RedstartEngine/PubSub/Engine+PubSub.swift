@@ -89,28 +89,49 @@ extension Engine {
         var receivers = 0
         let name = ByteString(channel)
         for session in (shard ? shardSubscribers[name] : channelSubscribers[name]) ?? [] {
-            deliver(to: session, [shard ? "smessage" : "message"], channel, message)
+            if session.protocolVersion == .resp3 {
+                session.reply.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
+            } else {
+                session.reply.raw(shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n")
+            }
+            session.reply.bulk(channel)
+            session.reply.bulk(message)
+            noteOutput(session)
             receivers += 1
         }
-        guard !shard else { return receivers }
+        guard !shard, !patternSubscribers.isEmpty else { return receivers }
         for (pattern, sessions) in patternSubscribers {
             let matches = pattern.withUnsafeBytes { globMatch(pattern: $0, string: channel) }
             guard matches else { continue }
             for session in sessions {
-                pattern.withUnsafeBytes { deliver(to: session, ["pmessage"], $0, channel, message) }
+                session.reply.raw(session.protocolVersion == .resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
+                pattern.withUnsafeBytes { session.reply.bulk($0) }
+                session.reply.bulk(channel)
+                session.reply.bulk(message)
+                noteOutput(session)
                 receivers += 1
             }
         }
         return receivers
     }
 
-    /// Writes one message ([kind, fields...]) to a subscriber and asks for it to be sent.
-    private func deliver(to session: Session, _ kind: [String], _ fields: UnsafeRawBufferPointer...) {
-        let count = kind.count + fields.count
-        if session.protocolVersion == .resp3 { session.reply.pushHeader(count) } else { session.reply.arrayHeader(count) }
-        for word in kind { session.reply.bulk(word) }
-        for field in fields { session.reply.bulk(field) }
-        session.transport?.outputPending()
+    /// Remembers that `session` got output outside its own command; its connection is told
+    /// once, when the running command ends (a pipeline of PUBLISHes wakes each subscriber once).
+    @inline(__always)
+    private func noteOutput(_ session: Session) {
+        if !session.hasNotedOutput {
+            session.hasNotedOutput = true
+            sessionsWithOutput.append(session)
+        }
+    }
+
+    /// Tells the connections of sessions that got messages that they have output to send.
+    func flushNotedOutput() {
+        for session in sessionsWithOutput {
+            session.hasNotedOutput = false
+            session.transport?.outputPending()
+        }
+        sessionsWithOutput.removeAll(keepingCapacity: true)
     }
 
     /// Channels with subscribers (shard channels with `shard`), filtered by a glob pattern.

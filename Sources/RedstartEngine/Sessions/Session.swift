@@ -78,6 +78,8 @@ public final class Session {
     @exclusivity(unchecked) var subscribedChannels: [ByteString] = []
     @exclusivity(unchecked) var subscribedPatterns: [ByteString] = []
     @exclusivity(unchecked) var subscribedShardChannels: [ByteString] = []
+    /// Messages were written for it during the running command; its connection is told after.
+    @exclusivity(unchecked) var hasNotedOutput = false
     /// Keys this session watches (WATCH), in any database.
     @exclusivity(unchecked) var watchedKeys: [WatchedKey] = []
     /// A watched key changed: the next EXEC fails (Redis's CLIENT_DIRTY_CAS).
