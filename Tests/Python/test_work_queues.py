@@ -18,57 +18,16 @@ import time
 
 import pytest
 import redis
+from blocking_helpers import Background, blocked_clients, wait_blocked, wait_until
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "Examples"))
 import reliable_queue  # noqa: E402  (the reaper and its transactions are shared with the example)
 
 
-def wait_until(condition, what, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail("timed out after %.0f s waiting for %s" % (timeout, what))
-        time.sleep(0.005)
-
-
-def blocked_clients(r):
-    return int(r.info("clients")["blocked_clients"])
-
-
-def wait_blocked(r, count):
-    wait_until(lambda: blocked_clients(r) == count, "%d blocked client(s)" % count)
-
-
 def pair(reply):
     """BLPOP's [key, value]: a tuple in RESP2, a list in RESP3."""
     return None if reply is None else list(reply)
-
-
-class Background(threading.Thread):
-    """Runs call(*args) in a thread; outcome() joins it and returns or re-raises."""
-
-    def __init__(self, call, *args):
-        super().__init__(daemon=True)
-        self.call, self.args = call, args
-        self.result = self.error = None
-        self.start()
-
-    def run(self):
-        try:
-            self.result = self.call(*self.args)
-        except Exception as error:  # re-raised by outcome()
-            self.error = error
-
-    def outcome(self, timeout=10.0):
-        self.join(timeout)
-        assert not self.is_alive(), "still blocked after %.0f s" % timeout
-        if self.error is not None:
-            raise self.error
-        return self.result
 
 
 def run_threads(targets):
