@@ -263,6 +263,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         }
     }
 
+    /// NIO's default write-buffer high watermark: while a channel is writable it holds less.
+    static let channelHighWatermark = 64 * 1024
+
     /// Replies buffered beyond this many bytes are sent before more commands run.
     static let replyFlushThreshold = 64 * 1024
 
@@ -297,6 +300,13 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     private func exceedsOutputLimit(_ session: Session, waiting: Int) -> Bool {
         let limit = engine.outputLimits.limit(for: session.kind)
         guard limit.hard > 0 || limit.soft > 0 else { return false }
+        // While the socket takes writes NIO holds less than its high watermark, so a batch
+        // far below the limits cannot pass them: skip asking the channel for its backlog.
+        let lowest = limit.hard > 0 && limit.soft > 0 ? min(limit.hard, limit.soft) : max(limit.hard, limit.soft)
+        if waiting + Self.channelHighWatermark < lowest, context?.channel.isWritable == true {
+            softLimitSince = nil
+            return false
+        }
         let total = waiting + pendingOutputBytes
         if limit.hard > 0 && total >= limit.hard { return true }
         if limit.soft > 0 && total >= limit.soft {
