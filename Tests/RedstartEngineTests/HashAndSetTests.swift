@@ -137,3 +137,20 @@ import Testing
     h.run(s, "SCARD", "dst")
     #expect(h.run(s, "EXEC") == .nullArray)
 }
+
+@Test func collectionScansReturnEverythingWithCursorZero() {
+    // A documented shortcut: Redis returns cursor 0 at once only for its compact encodings;
+    // Redstart does so at any size (the SCAN guarantee holds, COUNT is a hint).
+    let h = EngineHarness()
+    let s = h.connect()
+    for index in 0..<600 { h.run(s, "HSET", "h", "f\(index)", "v") }
+    #expect(h.run(s, "OBJECT", "ENCODING", "h") == .bulk("hashtable"))
+    guard case .array(let reply) = h.run(s, "HSCAN", "h", "0", "COUNT", "10"), reply.count == 2,
+        case .array(let items) = reply[1]
+    else {
+        Issue.record("not a scan reply")
+        return
+    }
+    #expect(reply[0] == .bulk("0"))
+    #expect(items.count == 1200)
+}

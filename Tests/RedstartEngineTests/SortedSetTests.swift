@@ -76,4 +76,7 @@ func sortedSetMatchesAModel(limit: Int, operations: Int) {
     #expect(h.run(two, "ZADD", "z", "nan", "x") == .err("ERR value is not a valid float"))
     #expect(h.run(two, "ZINCRBY", "z", "inf", "a") == .bulk("inf"))
     #expect(h.run(two, "ZINCRBY", "z", "-inf", "a") == .err("ERR resulting score is not a number (NaN)"))
+    // The whole set comes highest first, as Redis walks it from the tail.
+    #expect(h.run(two, "ZRANDMEMBER", "small", "5") == .array([.bulk("c")]))
+    #expect(h.run(two, "ZRANDMEMBER", "z", "10") == .array([.bulk("a"), .bulk("b"), .bulk("c")]))
 }

@@ -218,18 +218,19 @@ extension Engine {
             alsoPropagate(
                 database: db.index, [fromFront ? Self.lpopName : Self.rpopName, Array(key), Array(String(taken).utf8)])
         case .move(let fromFront, let toFront, let destination, let isRPopLPush):
-            let target = destination.withUnsafeBytes { lookupWrite(db, $0) }
-            if let target, db.value(at: target).pointee.list == nil {
+            let targetEntry = destination.withUnsafeBytes { lookupWrite(db, $0) }
+            let target = targetEntry.flatMap { db.value(at: $0).pointee.list }
+            if targetEntry != nil && target == nil {
                 replyError(session, .wrongType)
                 failed = true
                 break
             }
             guard let element = list.pop(fromFront: fromFront) else { break }
-            // The source may be the destination: remove an emptied source before pushing.
-            if list.isEmpty { deleteKey(db, at: index, lazily: false) }
             destination.withUnsafeBytes { raw in
-                pushMoved(element, to: raw, in: db, atFront: toFront)
+                pushMoved(element, to: raw, in: db, atFront: toFront, into: target)
             }
+            // The source may be the destination: only an emptied source is removed, after the push.
+            if list.isEmpty { deleteKey(db, at: index, lazily: false) }
             element.withUnsafeBytes { session.reply.bulk($0) }
             alsoPropagate(
                 database: db.index,
@@ -245,11 +246,14 @@ extension Engine {
         finish(request, replyMicros: clock.wallMicroseconds - start, failed: failed)
     }
 
-    /// Pushes an element LMOVE took to `key`, creating the list (which signals waiters).
-    func pushMoved(_ element: [UInt8], to key: UnsafeRawBufferPointer, in db: Database, atFront: Bool) {
+    /// Pushes an element LMOVE took to `key`: into `target`, the list the caller found there,
+    /// or into a new list (whose creation signals waiters).
+    func pushMoved(
+        _ element: [UInt8], to key: UnsafeRawBufferPointer, in db: Database, atFront: Bool, into target: ChunkedList?
+    ) {
         element.withUnsafeBytes { bytes in
-            if let index = lookupWrite(db, key), let list = db.value(at: index).pointee.list {
-                list.push(bytes, atFront: atFront)
+            if let target {
+                target.push(bytes, atFront: atFront)
             } else {
                 let list = ChunkedList(fill: listFill)
                 list.push(bytes, atFront: atFront)

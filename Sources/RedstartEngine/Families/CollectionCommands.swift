@@ -87,6 +87,48 @@ extension CommandContext {
     }
 }
 
+extension CommandContext {
+    /// Runs `body` on the first of the keys at `arguments` that exists (looked up for
+    /// writing, in argument order); false when none does. The loop of LMPOP, ZMPOP and the
+    /// blocking pops, which act on the first key with data.
+    func withFirstExistingKey(
+        _ arguments: Range<Int>, _ body: (UnsafeRawBufferPointer, Int32) throws(ReplyError) -> Void
+    ) throws(ReplyError) -> Bool {
+        let db = self.db
+        for argument in arguments {
+            let found = try withArgument(argument) { (key) throws(ReplyError) -> Bool in
+                guard let index = engine.lookupWrite(db, key) else { return false }
+                try body(key, index)
+                return true
+            }
+            if found { return true }
+        }
+        return false
+    }
+}
+
+extension CommandContext {
+    /// The STORE forms (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE ...): replaces the key at
+    /// argument `argument` with `result` (clearing its TTL), or deletes it when the result is
+    /// empty.
+    func storeResult(_ result: Value, isEmpty: Bool, at argument: Int) {
+        let db = self.db
+        let engine = self.engine
+        args.withBytes(at: argument) { key in
+            let existing = engine.lookupWrite(db, key)
+            if isEmpty {
+                guard let existing else { return }
+                engine.deleteKey(db, at: existing, lazily: false)
+            } else if let existing {
+                db.overwrite(at: existing, with: result)
+            } else {
+                engine.addKey(db, key, result)
+            }
+            engine.keyModified(db, key)
+        }
+    }
+}
+
 /// The arguments of LMPOP/BLMPOP (LEFT|RIGHT) and ZMPOP/BZMPOP (MIN|MAX): numkeys, the
 /// keys, which end, and COUNT (default 1), with Redis's errors.
 struct MultiPopArguments {

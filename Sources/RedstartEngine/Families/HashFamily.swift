@@ -138,11 +138,8 @@ enum HashFamily: CommandFamily {
             cmd.reply.null()
             return
         }
-        if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
-            value.withUnsafeBytes { cmd.reply.bulk($0) }
-        } else {
-            cmd.reply.null()
-        }
+        let found = cmd.args.withBytes(at: 2) { field in hash.withValue(of: field) { cmd.reply.bulk($0) } }
+        if found == nil { cmd.reply.null() }
     }
 
     /// HMGET key field [field ...] → an array of values and nulls.
@@ -150,11 +147,8 @@ enum HashFamily: CommandFamily {
         let hash = try cmd.hashForRead()
         cmd.reply.arrayHeader(cmd.args.count - 2)
         for argument in 2..<cmd.args.count {
-            if let value = cmd.args.withBytes(at: argument, { hash?.value(of: $0) }) {
-                value.withUnsafeBytes { cmd.reply.bulk($0) }
-            } else {
-                cmd.reply.null()
-            }
+            let found = cmd.args.withBytes(at: argument) { field in hash?.withValue(of: field) { cmd.reply.bulk($0) } }
+            if found == nil { cmd.reply.null() }
         }
     }
 
@@ -166,7 +160,7 @@ enum HashFamily: CommandFamily {
     /// HSTRLEN key field → integer: the value's length, 0 when missing.
     static func hstrlen(_ cmd: CommandContext) throws(ReplyError) {
         let hash = try cmd.hashForRead()
-        cmd.reply.integer(cmd.args.withBytes(at: 2) { hash?.value(of: $0)?.count } ?? 0)
+        cmd.reply.integer(cmd.args.withBytes(at: 2) { field in hash?.withValue(of: field) { $0.count } } ?? 0)
     }
 
     /// HEXISTS key field → 1 or 0.

@@ -34,19 +34,15 @@ extension ListFamily {
         let deadline = try cmd.blockingDeadline(cmd.args.count - 1)
         let db = cmd.db
         let engine = cmd.engine
-        for keyIndex in 1..<(cmd.args.count - 1) {
-            let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
-                guard let index = engine.lookupWrite(db, key) else { return false }
-                let list = try cmd.listValue(db, index)
-                cmd.reply.arrayHeader(2)
-                cmd.reply.bulk(key)
-                list.pop(fromFront: fromFront) { cmd.reply.bulk($0) }
-                engine.listElementsRemoved(db, key, at: index, list, count: 1)
-                engine.propagateRunningCommand(as: [fromFront ? Engine.lpopName : Engine.rpopName, Array(key)])
-                return true
-            }
-            if popped { return }
+        let popped = try cmd.withFirstExistingKey(1..<(cmd.args.count - 1)) { (key, index) throws(ReplyError) in
+            let list = try cmd.listValue(db, index)
+            cmd.reply.arrayHeader(2)
+            cmd.reply.bulk(key)
+            list.pop(fromFront: fromFront) { cmd.reply.bulk($0) }
+            engine.listElementsRemoved(db, key, at: index, list, count: 1)
+            engine.propagateRunningCommand(as: [fromFront ? Engine.lpopName : Engine.rpopName, Array(key)])
         }
+        if popped { return }
         try waitForData(cmd, keys: 1..<(cmd.args.count - 1), operation: .pop(fromFront: fromFront), deadline: deadline)
     }
 

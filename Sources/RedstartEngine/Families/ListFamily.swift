@@ -331,13 +331,16 @@ enum ListFamily: CommandFamily {
             }
             let list = try cmd.listValue(db, index)
             try cmd.withArgument(2) { (destination) throws(ReplyError) in
-                if let target = engine.lookupWrite(db, destination) { _ = try cmd.listValue(db, target) }
+                let target = try engine.lookupWrite(db, destination).map { (entry) throws(ReplyError) in
+                    try cmd.listValue(db, entry)
+                }
                 guard let element = list.pop(fromFront: fromFront) else { return }
-                engine.pushMoved(element, to: destination, in: db, atFront: toFront)
+                engine.pushMoved(element, to: destination, in: db, atFront: toFront, into: target)
                 element.withUnsafeBytes { cmd.reply.bulk($0) }
             }
-            // The source may also have been the destination: it is only removed when still empty.
-            if list.isEmpty, let emptied = engine.lookupWrite(db, source) { engine.deleteKey(db, at: emptied, lazily: false) }
+            // The source may also have been the destination: it is only removed when still empty
+            // (entries never move, so `index` is still the source's).
+            if list.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
             // One change in all: pushMoved counted it for the destination.
             engine.keyModified(db, source, changes: 0)
             return true
@@ -358,23 +361,17 @@ enum ListFamily: CommandFamily {
     static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopArguments) throws(ReplyError) -> Bool {
         let db = cmd.db
         let engine = cmd.engine
-        for keyIndex in request.keyIndexes {
-            let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
-                guard let index = engine.lookupWrite(db, key) else { return false }
-                let list = try cmd.listValue(db, index)
-                let taken = min(request.count, list.count)
-                cmd.reply.arrayHeader(2)
-                cmd.reply.bulk(key)
-                cmd.reply.arrayHeader(taken)
-                for _ in 0..<taken { list.pop(fromFront: request.firstEnd) { cmd.reply.bulk($0) } }
-                engine.listElementsRemoved(db, key, at: index, list, count: taken)
-                engine.propagateRunningCommand(
-                    as: [request.firstEnd ? Engine.lpopName : Engine.rpopName, Array(key), Array(String(taken).utf8)])
-                return true
-            }
-            if popped { return true }
+        return try cmd.withFirstExistingKey(request.keyIndexes) { (key, index) throws(ReplyError) in
+            let list = try cmd.listValue(db, index)
+            let taken = min(request.count, list.count)
+            cmd.reply.arrayHeader(2)
+            cmd.reply.bulk(key)
+            cmd.reply.arrayHeader(taken)
+            for _ in 0..<taken { list.pop(fromFront: request.firstEnd) { cmd.reply.bulk($0) } }
+            engine.listElementsRemoved(db, key, at: index, list, count: taken)
+            engine.propagateRunningCommand(
+                as: [request.firstEnd ? Engine.lpopName : Engine.rpopName, Array(key), Array(String(taken).utf8)])
         }
-        return false
     }
 }
 

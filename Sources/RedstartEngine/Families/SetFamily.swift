@@ -299,24 +299,7 @@ enum SetFamily: CommandFamily {
     /// Replaces the destination (argument 1) with `result`, or deletes it when empty;
     /// replies the result's size.
     private static func store(_ cmd: CommandContext, _ result: SetValue) {
-        let db = cmd.db
-        let engine = cmd.engine
-        cmd.args.withBytes(at: 1) { key in
-            let existing = engine.lookupWrite(db, key)
-            if result.isEmpty {
-                if let existing {
-                    engine.deleteKey(db, at: existing, lazily: false)
-                    engine.keyModified(db, key)
-                }
-            } else {
-                if let existing {
-                    db.overwrite(at: existing, with: .set(result))
-                } else {
-                    engine.addKey(db, key, .set(result))
-                }
-                engine.keyModified(db, key)
-            }
-        }
+        cmd.storeResult(.set(result), isEmpty: result.isEmpty, at: 1)
         cmd.reply.integer(result.count)
     }
 

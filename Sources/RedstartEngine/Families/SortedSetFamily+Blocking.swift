@@ -25,22 +25,19 @@ extension SortedSetFamily {
         let deadline = try cmd.blockingDeadline(cmd.args.count - 1)
         let db = cmd.db
         let engine = cmd.engine
-        for keyIndex in 1..<(cmd.args.count - 1) {
-            let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
-                guard let index = engine.lookupWrite(db, key) else { return false }
-                let zset = try cmd.sortedSetValue(db, index)
-                guard let (member, score) = popElements(zset, count: 1, max: max).first else { return false }
-                cmd.reply.arrayHeader(3)
-                cmd.reply.bulk(key)
-                member.withUnsafeBytes { cmd.reply.bulk($0) }
-                cmd.reply.double(score)
-                if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
-                engine.keyModified(db, key)
-                engine.propagateRunningCommand(as: [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
-                return true
-            }
-            if popped { return }
+        let popped = try cmd.withFirstExistingKey(1..<(cmd.args.count - 1)) { (key, index) throws(ReplyError) in
+            let zset = try cmd.sortedSetValue(db, index)
+            // A stored sorted set is never empty.
+            let (member, score) = popElements(zset, count: 1, max: max)[0]
+            cmd.reply.arrayHeader(3)
+            cmd.reply.bulk(key)
+            member.withUnsafeBytes { cmd.reply.bulk($0) }
+            cmd.reply.double(score)
+            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.keyModified(db, key)
+            engine.propagateRunningCommand(as: [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
         }
+        if popped { return }
         try ListFamily.waitForData(cmd, keys: 1..<(cmd.args.count - 1), operation: .zpop(max: max), deadline: deadline)
     }
 

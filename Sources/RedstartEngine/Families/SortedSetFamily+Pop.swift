@@ -64,24 +64,18 @@ extension SortedSetFamily {
     static func popFirstNonEmpty(_ cmd: CommandContext, _ request: MultiPopArguments) throws(ReplyError) -> Bool {
         let db = cmd.db
         let engine = cmd.engine
-        for keyIndex in request.keyIndexes {
-            let popped = try cmd.withArgument(keyIndex) { (key) throws(ReplyError) -> Bool in
-                guard let index = engine.lookupWrite(db, key) else { return false }
-                let zset = try cmd.sortedSetValue(db, index)
-                let elements = popElements(zset, count: request.count, max: !request.firstEnd)
-                cmd.reply.arrayHeader(2)
-                cmd.reply.bulk(key)
-                cmd.reply.arrayHeader(elements.count)
-                for (member, score) in elements { cmd.replyScored(member, score, withScore: true, asPair: true) }
-                if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
-                engine.keyModified(db, key, changes: elements.count)
-                engine.propagateRunningCommand(
-                    as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])
-                return true
-            }
-            if popped { return true }
+        return try cmd.withFirstExistingKey(request.keyIndexes) { (key, index) throws(ReplyError) in
+            let zset = try cmd.sortedSetValue(db, index)
+            let elements = popElements(zset, count: request.count, max: !request.firstEnd)
+            cmd.reply.arrayHeader(2)
+            cmd.reply.bulk(key)
+            cmd.reply.arrayHeader(elements.count)
+            for (member, score) in elements { cmd.replyScored(member, score, withScore: true, asPair: true) }
+            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.keyModified(db, key, changes: elements.count)
+            engine.propagateRunningCommand(
+                as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])
         }
-        return false
     }
 
     /// ZRANDMEMBER key [count [WITHSCORES]] → like HRANDFIELD.

@@ -193,24 +193,7 @@ extension CommandContext {
     /// Replaces the key at argument `argument` with `result`, or deletes it when empty
     /// (the STORE forms).
     func storeSortedSet(_ result: SortedSetValue, at argument: Int) {
-        let db = self.db
-        let engine = self.engine
         result.shrinkIfFitting(limits: engine.zsetLimits)
-        args.withBytes(at: argument) { key in
-            let existing = engine.lookupWrite(db, key)
-            if result.isEmpty {
-                if let existing {
-                    engine.deleteKey(db, at: existing, lazily: false)
-                    engine.keyModified(db, key)
-                }
-                return
-            }
-            if let existing {
-                db.overwrite(at: existing, with: .sortedSet(result))
-            } else {
-                engine.addKey(db, key, .sortedSet(result))
-            }
-            engine.keyModified(db, key)
-        }
+        storeResult(.sortedSet(result), isEmpty: result.isEmpty, at: argument)
     }
 }

@@ -79,13 +79,14 @@ enum SortedSetFamily: CommandFamily {
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let existing = engine.lookupWrite(db, key)
-            if let existing { _ = try cmd.sortedSetValue(db, existing) }
+            let existing = try engine.lookupWrite(db, key).map { (entry) throws(ReplyError) in
+                try cmd.sortedSetValue(db, entry)
+            }
             if existing == nil && xx {
                 if incr { cmd.reply.null() } else { cmd.reply.integer(0) }
                 return
             }
-            let zset = try existing.map { (entry) throws(ReplyError) in try cmd.sortedSetValue(db, entry) } ?? SortedSetValue()
+            let zset = existing ?? SortedSetValue()
             var added = 0, updated = 0, processed = 0
             var lastScore = 0.0
             for (offset, score) in scores.enumerated() {
@@ -95,10 +96,7 @@ enum SortedSetFamily: CommandFamily {
                     if nx { continue }
                     if incr {
                         newScore = old + score
-                        if newScore.isNaN {
-                            if existing == nil && zset.isEmpty { break }
-                            throw ReplyError("resulting score is not a number (NaN)")
-                        }
+                        if newScore.isNaN { throw ReplyError("resulting score is not a number (NaN)") }
                     }
                     if (gt && newScore <= old) || (lt && newScore >= old) { continue }
                     processed += 1

@@ -48,12 +48,19 @@ public final class HashValue {
         return index[ByteString(field)]
     }
 
-    /// The value of `field`.
-    public func value(of field: UnsafeRawBufferPointer) -> ByteString? {
+    /// Lends the value of `field` to `body` (no copy); nil when the field is missing.
+    public func withValue<R>(of field: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         if let packed {
-            return locate(field, in: packed).map { ByteString(packed.bytes(at: $0.value)) }
+            guard let found = locate(field, in: packed) else { return nil }
+            return try body(packed.bytes(at: found.value))
         }
-        return index[ByteString(field)].map { values[$0] }
+        guard let position = index[ByteString(field)] else { return nil }
+        return try values[position].withUnsafeBytes(body)
+    }
+
+    /// A copy of the value of `field`.
+    public func value(of field: UnsafeRawBufferPointer) -> ByteString? {
+        withValue(of: field) { ByteString($0) }
     }
 
     /// Calls `body` with every field and value, in the hash's order.
