@@ -212,14 +212,18 @@ extension Engine {
     }
 
     /// Drops the reply of a command run under CLIENT REPLY OFF/SKIP.
+    /// Pushes (Pub/Sub confirmations) are kept: CLIENT REPLY does not silence them (Redis's
+    /// CLIENT_PUSHING).
     private func applyReplyMode(_ session: Session, mark: Int) {
+        let keep = session.repliesArePushes
+        session.repliesArePushes = false
         switch session.replyMode {
         case .on, .skipNext:
             return
         case .off:
-            session.reply.buffer.moveWriterIndex(to: mark)
+            if !keep { session.reply.buffer.moveWriterIndex(to: mark) }
         case .skipping:
-            session.reply.buffer.moveWriterIndex(to: mark)
+            if !keep { session.reply.buffer.moveWriterIndex(to: mark) }
             session.replyMode = .on
         }
     }

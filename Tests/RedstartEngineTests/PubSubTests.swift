@@ -65,3 +65,15 @@ import Testing
     #expect(h.run(publisher, "PUBSUB", "CHANNELS") == .array([]))
     #expect(h.run(publisher, "PUBSUB", "NUMPAT") == .integer(0))
 }
+
+@Test func subscriptionConfirmationsAndMessagesIgnoreClientReplyOff() {
+    let h = EngineHarness()
+    let (s, publisher) = (h.connect(), h.connect())
+    h.run(s, "HELLO", "3")
+    h.run(s, "CLIENT", "REPLY", "OFF")
+    #expect(h.run(s, "SUBSCRIBE", "c") == .push([.bulk("subscribe"), .bulk("c"), .integer(1)]))
+    #expect(h.runAll(s, ["GET", "k"]) == [])
+    h.run(publisher, "PUBLISH", "c", "m")
+    #expect(h.drain(s) == [.push([.bulk("message"), .bulk("c"), .bulk("m")])])
+    #expect(h.run(s, "UNSUBSCRIBE", "c") == .push([.bulk("unsubscribe"), .bulk("c"), .integer(0)]))
+}

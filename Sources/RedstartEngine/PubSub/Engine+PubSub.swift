@@ -77,6 +77,7 @@ extension Engine {
 
     /// A [un]subscribe confirmation: a push in RESP3, an array in RESP2.
     private func replySubscription(_ session: Session, _ word: String, _ name: ByteString?, count: Int) {
+        session.repliesArePushes = true
         if session.protocolVersion == .resp3 { session.reply.pushHeader(3) } else { session.reply.arrayHeader(3) }
         session.reply.bulk(word)
         if let name { name.withUnsafeBytes { session.reply.bulk($0) } } else { session.reply.null() }

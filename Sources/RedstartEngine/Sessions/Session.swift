@@ -78,6 +78,9 @@ public final class Session {
     @exclusivity(unchecked) var subscribedChannels: [ByteString] = []
     @exclusivity(unchecked) var subscribedPatterns: [ByteString] = []
     @exclusivity(unchecked) var subscribedShardChannels: [ByteString] = []
+    /// The running command's output is pushes ((un)subscribe confirmations), which CLIENT
+    /// REPLY OFF/SKIP does not drop.
+    @exclusivity(unchecked) var repliesArePushes = false
     /// Messages were written for it during the running command; its connection is told after.
     @exclusivity(unchecked) var hasNotedOutput = false
     /// Keys this session watches (WATCH), in any database.
