@@ -24,7 +24,16 @@ extension Engine {
         session.lastInteraction = commandTime
         let replyMark = session.reply.buffer.writerIndex
         if session.replyMode == .skipNext { session.replyMode = .skipping }
-        defer { applyReplyMode(session, mark: replyMark) }
+        runningSession = session
+        defer {
+            applyReplyMode(session, mark: replyMark)
+            runningSession = nil
+            // Pushes are not replies: CLIENT REPLY OFF/SKIP keeps them.
+            if selfPushes.readableBytes > 0 {
+                session.reply.raw(selfPushes)
+                selfPushes.clear()
+            }
+        }
 
         guard let spec = resolve(args, for: session) else { return .executed }
 

@@ -16,6 +16,8 @@ extension Engine {
         }
         checkPauseDeadline()
         activeExpireCycle()
+        // Keyspace events of expired keys go out now.
+        if !sessionsWithOutput.isEmpty { flushNotedOutput() }
         rehashDatabases()
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {

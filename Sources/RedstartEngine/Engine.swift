@@ -92,6 +92,8 @@ public final class Engine {
     @exclusivity(unchecked) var setMaxIntegers = 512
     @exclusivity(unchecked) var zsetMaxEntries = 128
     @exclusivity(unchecked) var zsetMaxValue = 64
+    /// notify-keyspace-events: the classes published; empty unless K or E is on.
+    @exclusivity(unchecked) var keyspaceEvents: KeyspaceEvents = []
 
     // MARK: Transactions and propagation
 
@@ -125,6 +127,10 @@ public final class Engine {
     @exclusivity(unchecked) var shardSubscribers: [ByteString: [Session]] = [:]
     /// Sessions that received messages during the running command.
     @exclusivity(unchecked) var sessionsWithOutput: [Session] = []
+    /// The session whose command is running (top level), and the messages it published or
+    /// caused to itself: they follow its reply, never land inside it (as Redis 7.2 does).
+    @exclusivity(unchecked) var runningSession: Session?
+    @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
 
     // MARK: CLIENT PAUSE
 
@@ -181,6 +187,8 @@ public final class Engine {
         setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))
         zsetMaxEntries = Int(clamping: config.integer("zset-max-listpack-entries"))
         zsetMaxValue = Int(clamping: config.integer("zset-max-listpack-value"))
+        let events = KeyspaceEvents(configText: config["notify-keyspace-events"])
+        keyspaceEvents = events.isDisjoint(with: [.keyspace, .keyevent]) ? [] : events
     }
 
     // MARK: Sessions

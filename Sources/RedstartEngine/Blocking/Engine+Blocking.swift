@@ -177,6 +177,7 @@ extension Engine {
                 session.reply.double(score)
             }
             alsoPropagate(database: db.index, [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
+            notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
         case .zpopMany(let max, let count):
             let popped = SortedSetFamily.popElements(zset, count: count, max: max)
             session.reply.arrayHeader(2)
@@ -190,10 +191,11 @@ extension Engine {
             alsoPropagate(
                 database: db.index,
                 [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key), Array(String(popped.count).utf8)])
+            notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
         case .pop, .popMany, .move:
             return
         }
-        if zset.isEmpty { deleteKey(db, at: index, lazily: false) }
+        if zset.isEmpty { removeEmptied(db, at: index, key) }
         finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
     }
 
@@ -209,6 +211,7 @@ extension Engine {
             session.reply.bulk(key)
             list.pop(fromFront: fromFront) { session.reply.bulk($0) }
             alsoPropagate(database: db.index, [fromFront ? Self.lpopName : Self.rpopName, Array(key)])
+            notify(.list, fromFront ? "lpop" : "rpop", key, db: db.index)
         case .popMany(let fromFront, let count):
             let taken = min(count, list.count)
             session.reply.arrayHeader(2)
@@ -217,6 +220,7 @@ extension Engine {
             for _ in 0..<taken { list.pop(fromFront: fromFront) { session.reply.bulk($0) } }
             alsoPropagate(
                 database: db.index, [fromFront ? Self.lpopName : Self.rpopName, Array(key), Array(String(taken).utf8)])
+            notify(.list, fromFront ? "lpop" : "rpop", key, db: db.index)
         case .move(let fromFront, let toFront, let destination, let isRPopLPush):
             let targetEntry = destination.withUnsafeBytes { lookupWrite(db, $0) }
             let target = targetEntry.flatMap { db.value(at: $0).pointee.list }
@@ -229,8 +233,9 @@ extension Engine {
             destination.withUnsafeBytes { raw in
                 pushMoved(element, to: raw, in: db, atFront: toFront, into: target)
             }
+            notify(.list, fromFront ? "lpop" : "rpop", key, db: db.index)
             // The source may be the destination: only an emptied source is removed, after the push.
-            if list.isEmpty { deleteKey(db, at: index, lazily: false) }
+            if list.isEmpty { removeEmptied(db, at: index, key) }
             element.withUnsafeBytes { session.reply.bulk($0) }
             alsoPropagate(
                 database: db.index,
@@ -242,7 +247,7 @@ extension Engine {
         case .zpop, .zpopMany:
             return
         }
-        if list.isEmpty { deleteKey(db, at: index, lazily: false) }
+        if list.isEmpty { removeEmptied(db, at: index, key) }
         finish(request, replyMicros: clock.wallMicroseconds - start, failed: failed)
     }
 
@@ -261,6 +266,7 @@ extension Engine {
             }
         }
         keyModified(db, key)
+        notify(.list, atFront ? "lpush" : "rpush", key, db: db.index)
     }
 
     static let lpopName = Array("LPOP".utf8)

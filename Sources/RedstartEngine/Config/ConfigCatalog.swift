@@ -185,7 +185,7 @@ public enum ConfigCatalog {
         .init("save", .special(saveCodec), default: "", flags: [.multiArgument], unsupported: notYet("", "RDB persistence (save points)")),
         .init("client-output-buffer-limit", .special(clientOutputBufferLimitCodec), default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: [.multiArgument]),
         .init("oom-score-adj-values", .special(oomScoreAdjValuesCodec), default: "0 200 800", flags: [.multiArgument]),
-        .init("notify-keyspace-events", .special(keyspaceEventsCodec), default: "", unsupported: notYet("", "keyspace event notification")),
+        .init("notify-keyspace-events", .special(keyspaceEventsCodec), default: ""),
         .init("bind", .special(bindCodec), default: "* -::*", flags: [.multiArgument]),
         .init("replicaof", aliases: ["slaveof"], .special(replicaOfCodec), default: "", flags: [.immutable, .multiArgument], unsupported: notYet("", "replication")),
         .init("latency-tracking-info-percentiles", .special(latencyPercentilesCodec), default: "50 99 99.9", flags: [.multiArgument]),
@@ -267,9 +267,12 @@ public enum ConfigCatalog {
         return values.joined(separator: " ")
     }
 
-    /// `notify-keyspace-events`: class characters, shown in Redis's order ("KEA" is shown "AKE";
-    /// "A" stands for g$lshzxetd, and hides an `n` given with it, as in Redis).
-    static let keyspaceEventsCodec = SpecialConfigCodec {
+    /// `notify-keyspace-events`: class characters, stored in Redis's order ("KEA" is stored
+    /// "AKE"). "A" stands for g$lshzxetd; an `n` given with it stays on ("AnKE") but CONFIG GET
+    /// hides it ("AKE"), as Redis shows it.
+    static let keyspaceEventsCodec = SpecialConfigCodec(shown: { stored in
+        stored.hasPrefix("An") ? "A" + stored.dropFirst(2) : stored
+    }) {
         (arguments: [String], _: String) throws(ConfigError) -> String in
         guard arguments.count == 1 else { throw ConfigError("wrong number of arguments") }
         let allTypes = Array("g$lshzxetd".utf8)  // what "A" means
@@ -287,7 +290,8 @@ public enum ConfigCatalog {
         }
         let picked = chosen
         let isChosen = { (byte: UInt8) -> Bool in picked.contains(byte) }
-        var shown: [UInt8] = allTypes.allSatisfy(isChosen) ? [UInt8(ascii: "A")] : typeClasses.filter(isChosen)
+        var shown: [UInt8] = typeClasses.filter(isChosen)
+        if allTypes.allSatisfy(isChosen) { shown = Array((isChosen(UInt8(ascii: "n")) ? "An" : "A").utf8) }
         shown += trailing.filter(isChosen)
         return String(decoding: shown, as: UTF8.self)
     }

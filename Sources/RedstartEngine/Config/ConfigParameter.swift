@@ -38,13 +38,17 @@ public struct SpecialConfigCodec: Sendable {
     /// Whether the config file may give the directive several times, each adding to the value
     /// (`save 900 1` then `save 300 10`).
     public let accumulatesInFile: Bool
+    /// What CONFIG GET shows for a stored text, when it hides part of it (nil: the text itself).
+    public let shown: (@Sendable (_ stored: String) -> String)?
 
     public init(
         accumulatesInFile: Bool = false,
+        shown: (@Sendable (_ stored: String) -> String)? = nil,
         parse: @escaping @Sendable (_ arguments: [String], _ current: String) throws(ConfigError) -> String
     ) {
         self.parse = parse
         self.accumulatesInFile = accumulatesInFile
+        self.shown = shown
     }
 }
 

@@ -64,17 +64,23 @@ public final class ConfigStore {
         let lowered = pattern.lowercased()
         if !pattern.contains(where: { "*?[".contains($0) }) {
             guard let index = byName[lowered] else { return [] }
-            return [(lowered, values[index])]
+            return [(lowered, shownValue(index))]
         }
         var result: [(String, String)] = []
         let patternBytes = Array(lowered.utf8)
         for (index, parameter) in parameters.enumerated() where !parameter.flags.contains(.hidden) {
             for name in [parameter.name] + parameter.aliases
             where globMatch(pattern: patternBytes, string: Array(name.utf8), ignoreCase: true) {
-                result.append((name, values[index]))
+                result.append((name, shownValue(index)))
             }
         }
         return result
+    }
+
+    /// What CONFIG GET shows for parameter `index`.
+    private func shownValue(_ index: Int) -> String {
+        guard case .special(let codec) = parameters[index].type, let shown = codec.shown else { return values[index] }
+        return shown(values[index])
     }
 
     /// Parameters whose value differs from the default, for CONFIG REWRITE.

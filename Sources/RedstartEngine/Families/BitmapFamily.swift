@@ -176,7 +176,10 @@ enum BitmapFamily: CommandFamily {
                 if on == 1 { bytes[byte] |= mask } else { bytes[byte] &= ~mask }
                 return (previous, grew || previous != (on == 1))
             }
-            if changed { engine.keyModified(db, key) }
+            if changed {
+                engine.keyModified(db, key)
+                engine.notify(.string, "setbit", key, db: db.index)
+            }
             cmd.reply.integer(previous ? 1 : 0)
         }
     }
@@ -356,9 +359,11 @@ enum BitmapFamily: CommandFamily {
                     engine.addKey(db, key, .string(result))
                 }
                 engine.keyModified(db, key)
+                engine.notify(.string, "set", key, db: db.index)
             } else if let existing {
                 engine.deleteKey(db, at: existing, lazily: false)
                 engine.keyModified(db, key)
+                engine.notify(.generic, "del", key, db: db.index)
             }
         }
         cmd.reply.integer(maxLength)
@@ -477,7 +482,10 @@ enum BitmapFamily: CommandFamily {
                 }
                 return changes
             }
-            if changes > 0 { engine.keyModified(db, key, changes: changes) }
+            if changes > 0 {
+                engine.keyModified(db, key, changes: changes)
+                engine.notify(.string, "setbit", key, db: db.index)
+            }
         }
     }
 

@@ -59,10 +59,12 @@ enum CollectionScan {
 }
 
 extension CommandContext {
-    /// The body of HDEL and SREM: removes arguments 2... from the collection under argument 1
-    /// (`collection` type-checks it and gives its remove and isEmpty), deletes the key once
-    /// empty, and replies how many were removed.
+    /// The body of HDEL, SREM and ZREM: removes arguments 2... from the collection under
+    /// argument 1 (`collection` type-checks it and gives its remove and isEmpty), reports
+    /// `event` of class `type` when something went, deletes the key once empty, and replies
+    /// how many were removed.
     func removeMembers(
+        event type: KeyspaceEvents, _ event: StaticString,
         _ collection: (Database, Int32) throws(ReplyError) -> (
             remove: (UnsafeRawBufferPointer) -> Bool, isEmpty: () -> Bool
         )
@@ -80,8 +82,11 @@ extension CommandContext {
                 if args.withBytes(at: argument, { remove($0) }) { removed += 1 }
                 if isEmpty() { break }
             }
-            if isEmpty() { engine.deleteKey(db, at: index, lazily: false) }
-            if removed > 0 { engine.keyModified(db, key, changes: removed) }
+            if removed > 0 {
+                engine.keyModified(db, key, changes: removed)
+                engine.notify(type, event, key, db: db.index)
+            }
+            if isEmpty() { engine.removeEmptied(db, at: index, key) }
             reply.integer(removed)
         }
     }
@@ -109,9 +114,9 @@ extension CommandContext {
 
 extension CommandContext {
     /// The STORE forms (SINTERSTORE, ZUNIONSTORE, ZRANGESTORE ...): replaces the key at
-    /// argument `argument` with `result` (clearing its TTL), or deletes it when the result is
-    /// empty.
-    func storeResult(_ result: Value, isEmpty: Bool, at argument: Int) {
+    /// argument `argument` with `result` (clearing its TTL) and reports `event` of class
+    /// `type`, or deletes it when the result is empty (reporting `del`).
+    func storeResult(_ result: Value, isEmpty: Bool, at argument: Int, event type: KeyspaceEvents, _ event: StaticString) {
         let db = self.db
         let engine = self.engine
         args.withBytes(at: argument) { key in
@@ -119,10 +124,14 @@ extension CommandContext {
             if isEmpty {
                 guard let existing else { return }
                 engine.deleteKey(db, at: existing, lazily: false)
-            } else if let existing {
-                db.overwrite(at: existing, with: result)
+                engine.notify(.generic, "del", key, db: db.index)
             } else {
-                engine.addKey(db, key, result)
+                if let existing {
+                    db.overwrite(at: existing, with: result)
+                } else {
+                    engine.addKey(db, key, result)
+                }
+                engine.notify(type, event, key, db: db.index)
             }
             engine.keyModified(db, key)
         }

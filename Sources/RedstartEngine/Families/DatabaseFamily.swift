@@ -39,6 +39,8 @@ enum DatabaseFamily: CommandFamily {
             engine.keyAdded(target, key, value)
             engine.keyModified(source, key)
             engine.keyModified(target, key)
+            engine.notify(.generic, "move_from", key, db: source.index)
+            engine.notify(.generic, "move_to", key, db: target.index)
             cmd.reply.integer(1)
         }
     }

@@ -98,10 +98,13 @@ enum ExpireFamily: CommandFamily {
             }
             if when <= cmd.now {
                 engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
+                engine.keyModified(db, key)
+                engine.notify(.generic, "del", key, db: db.index)
             } else {
                 db.setExpiry(at: index, to: when)
+                engine.keyModified(db, key)
+                engine.notify(.generic, "expire", key, db: db.index)
             }
-            engine.keyModified(db, key)
             cmd.reply.integer(1)
         }
     }
@@ -149,6 +152,7 @@ enum ExpireFamily: CommandFamily {
             }
             db.setExpiry(at: index, to: 0)
             engine.keyModified(db, key)
+            engine.notify(.generic, "persist", key, db: db.index)
             cmd.reply.integer(1)
         }
     }

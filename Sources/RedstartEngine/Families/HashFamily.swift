@@ -52,6 +52,7 @@ enum HashFamily: CommandFamily {
                 if cmd.args.withBytes(at: index, { hash.set($0, value, limits: engine.hashLimits) }) { added += 1 }
             }
             engine.keyModified(cmd.db, key, changes: (cmd.args.count - 2) / 2)
+            engine.notify(.hash, "hset", key, db: cmd.db.index)
             return added
         }
     }
@@ -68,13 +69,14 @@ enum HashFamily: CommandFamily {
             let value = cmd.args.withBytes(at: 3) { ByteString($0) }
             cmd.args.withBytes(at: 2) { _ = hash.set($0, value, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
+            engine.notify(.hash, "hset", key, db: cmd.db.index)
             cmd.reply.integer(1)
         }
     }
 
     /// HDEL key field [field ...] → integer: fields removed.
     static func hdel(_ cmd: CommandContext) throws(ReplyError) {
-        try cmd.removeMembers { (db, index) throws(ReplyError) in
+        try cmd.removeMembers(event: .hash, "hdel") { (db, index) throws(ReplyError) in
             let hash = try cmd.hashValue(db, index)
             return (hash.remove, { hash.isEmpty })
         }
@@ -101,6 +103,7 @@ enum HashFamily: CommandFamily {
             let text = digits.withBytes { ByteString($0) }
             cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
+            engine.notify(.hash, "hincrby", key, db: cmd.db.index)
             cmd.reply.integer(result)
         }
     }
@@ -124,6 +127,7 @@ enum HashFamily: CommandFamily {
             let text = ByteString(formatLongDouble(result))
             cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
+            engine.notify(.hash, "hincrbyfloat", key, db: cmd.db.index)
             text.withUnsafeBytes { cmd.reply.bulk($0) }
             // Replicas must not compute the float again: Redis propagates HSET with the result.
             engine.propagateRunningCommand(as: [Array("HSET".utf8), Array(key), cmd.args.bytes(at: 2), text.bytes])

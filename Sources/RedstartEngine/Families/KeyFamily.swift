@@ -48,6 +48,7 @@ enum KeyFamily: CommandFamily {
                 if let index = engine.lookupWrite(db, key) {
                     engine.deleteKey(db, at: index, lazily: lazily)
                     engine.keyModified(db, key)
+                    engine.notify(.generic, "del", key, db: db.index)
                     removed += 1
                 }
             }
@@ -226,6 +227,8 @@ enum KeyFamily: CommandFamily {
                 engine.keyAdded(db, destination, value)
                 engine.keyModified(db, source)
                 engine.keyModified(db, destination)
+                engine.notify(.generic, "rename_from", source, db: db.index)
+                engine.notify(.generic, "rename_to", destination, db: db.index)
                 if onlyIfMissing { cmd.reply.integer(1) } else { cmd.reply.ok() }
             }
         }
@@ -271,6 +274,7 @@ enum KeyFamily: CommandFamily {
                 let to = engine.addKey(target, destination, value.copied())
                 if let expiry { target.setExpiry(at: to, to: expiry) }
                 engine.keyModified(target, destination)
+                engine.notify(.generic, "copy_to", destination, db: target.index)
                 cmd.reply.integer(1)
             }
         }

@@ -39,7 +39,7 @@ extension ListFamily {
             cmd.reply.arrayHeader(2)
             cmd.reply.bulk(key)
             list.pop(fromFront: fromFront) { cmd.reply.bulk($0) }
-            engine.listElementsRemoved(db, key, at: index, list, count: 1)
+            engine.listElementsRemoved(db, key, at: index, list, count: 1, fromFront: fromFront)
             engine.propagateRunningCommand(as: [fromFront ? Engine.lpopName : Engine.rpopName, Array(key)])
         }
         if popped { return }

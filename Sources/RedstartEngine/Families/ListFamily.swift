@@ -59,6 +59,7 @@ enum ListFamily: CommandFamily {
             // Added after the pushes: a new list signals blocked clients, who need its elements.
             if existing == nil { engine.addKey(db, key, .list(list)) }
             engine.keyModified(db, key, changes: cmd.args.count - 2)
+            engine.notify(.list, atFront ? "lpush" : "rpush", key, db: db.index)
             cmd.reply.integer(list.count)
         }
     }
@@ -83,14 +84,14 @@ enum ListFamily: CommandFamily {
             let list = try cmd.listValue(db, index)
             guard let count else {
                 list.pop(fromFront: fromFront) { cmd.reply.bulk($0) }
-                engine.listElementsRemoved(db, key, at: index, list, count: 1)
+                engine.listElementsRemoved(db, key, at: index, list, count: 1, fromFront: fromFront)
                 return
             }
             let taken = min(count, list.count)
             cmd.reply.arrayHeader(taken)
             guard taken > 0 else { return }
             for _ in 0..<taken { list.pop(fromFront: fromFront) { cmd.reply.bulk($0) } }
-            engine.listElementsRemoved(db, key, at: index, list, count: taken)
+            engine.listElementsRemoved(db, key, at: index, list, count: taken, fromFront: fromFront)
         }
     }
 
@@ -223,6 +224,7 @@ enum ListFamily: CommandFamily {
             guard let element = list.normalizedIndex(position) else { throw .indexOutOfRange }
             cmd.args.withBytes(at: 3) { list.replace(at: element, with: $0) }
             engine.keyModified(db, key)
+            engine.notify(.list, "lset", key, db: db.index)
             cmd.reply.ok()
         }
     }
@@ -253,6 +255,7 @@ enum ListFamily: CommandFamily {
                 return
             }
             engine.keyModified(db, key)
+            engine.notify(.list, "linsert", key, db: db.index)
             cmd.reply.integer(list.count)
         }
     }
@@ -273,8 +276,11 @@ enum ListFamily: CommandFamily {
             let removed = cmd.args.withBytes(at: 3) {
                 list.removeAll(equalTo: $0, limit: limit, fromFront: count >= 0)
             }
-            if list.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
-            if removed > 0 { engine.keyModified(db, key, changes: removed) }
+            if removed > 0 {
+                engine.keyModified(db, key, changes: removed)
+                engine.notify(.list, "lrem", key, db: db.index)
+            }
+            if list.isEmpty { engine.removeEmptied(db, at: index, key) }
             cmd.reply.integer(removed)
         }
     }
@@ -296,7 +302,8 @@ enum ListFamily: CommandFamily {
                 ($0.lowerBound, length - 1 - $0.upperBound)
             } ?? (length, 0)
             list.removeEnds(front: front, back: back)
-            if list.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.list, "ltrim", key, db: db.index)
+            if list.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: front + back)
             cmd.reply.ok()
         }
@@ -337,10 +344,11 @@ enum ListFamily: CommandFamily {
                 guard let element = list.pop(fromFront: fromFront) else { return }
                 engine.pushMoved(element, to: destination, in: db, atFront: toFront, into: target)
                 element.withUnsafeBytes { cmd.reply.bulk($0) }
+                engine.notify(.list, fromFront ? "lpop" : "rpop", source, db: db.index)
             }
             // The source may also have been the destination: it is only removed when still empty
             // (entries never move, so `index` is still the source's).
-            if list.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            if list.isEmpty { engine.removeEmptied(db, at: index, source) }
             // One change in all: pushMoved counted it for the destination.
             engine.keyModified(db, source, changes: 0)
             return true
@@ -368,7 +376,7 @@ enum ListFamily: CommandFamily {
             cmd.reply.bulk(key)
             cmd.reply.arrayHeader(taken)
             for _ in 0..<taken { list.pop(fromFront: request.firstEnd) { cmd.reply.bulk($0) } }
-            engine.listElementsRemoved(db, key, at: index, list, count: taken)
+            engine.listElementsRemoved(db, key, at: index, list, count: taken, fromFront: request.firstEnd)
             engine.propagateRunningCommand(
                 as: [request.firstEnd ? Engine.lpopName : Engine.rpopName, Array(key), Array(String(taken).utf8)])
         }
@@ -376,10 +384,13 @@ enum ListFamily: CommandFamily {
 }
 
 extension Engine {
-    /// After elements were popped from `list` (entry `index` of `key`): removes an emptied
-    /// list and records the change (Redis's listElementsRemoved).
-    func listElementsRemoved(_ db: Database, _ key: UnsafeRawBufferPointer, at index: Int32, _ list: ChunkedList, count: Int) {
-        if list.isEmpty { deleteKey(db, at: index, lazily: false) }
+    /// After elements were popped from `list` (entry `index` of `key`): reports the pop,
+    /// removes an emptied list and records the change (Redis's listElementsRemoved).
+    func listElementsRemoved(
+        _ db: Database, _ key: UnsafeRawBufferPointer, at index: Int32, _ list: ChunkedList, count: Int, fromFront: Bool
+    ) {
+        notify(.list, fromFront ? "lpop" : "rpop", key, db: db.index)
+        if list.isEmpty { removeEmptied(db, at: index, key) }
         keyModified(db, key, changes: count)
     }
 }

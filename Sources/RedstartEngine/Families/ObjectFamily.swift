@@ -47,7 +47,7 @@ enum ObjectFamily: CommandFamily {
     private static func entry(_ cmd: CommandContext) -> Int32? {
         let db = cmd.db
         let engine = cmd.engine
-        guard let index = cmd.args.withBytes(at: 2, { engine.lookupRead(db, $0, touch: false) }) else {
+        guard let index = cmd.args.withBytes(at: 2, { engine.lookupRead(db, $0, touch: false, notifyMiss: false) }) else {
             cmd.reply.null()
             return nil
         }

@@ -44,14 +44,17 @@ enum SetFamily: CommandFamily {
                 if cmd.args.withBytes(at: argument, { set.add($0, maxIntegers: engine.setMaxIntegers) }) { added += 1 }
             }
             if existing == nil { engine.addKey(db, key, .set(set)) }
-            if added > 0 { engine.keyModified(db, key, changes: added) }
+            if added > 0 {
+                engine.keyModified(db, key, changes: added)
+                engine.notify(.set, "sadd", key, db: db.index)
+            }
             cmd.reply.integer(added)
         }
     }
 
     /// SREM key member [member ...] → integer: members removed.
     static func srem(_ cmd: CommandContext) throws(ReplyError) {
-        try cmd.removeMembers { (db, index) throws(ReplyError) in
+        try cmd.removeMembers(event: .set, "srem") { (db, index) throws(ReplyError) in
             let set = try cmd.setValue(db, index)
             return (set.remove, { set.isEmpty })
         }
@@ -108,7 +111,8 @@ enum SetFamily: CommandFamily {
                 }
                 set.removeAt(position)
             }
-            if set.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.set, "spop", key, db: db.index)
+            if set.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: taken)
             engine.propagateRunningCommand(as: [Array("SREM".utf8), Array(key)] + popped)
         }
@@ -159,14 +163,20 @@ enum SetFamily: CommandFamily {
             cmd.reply.integer(0)
             return
         }
-        if source.isEmpty { engine.deleteKey(db, at: sourceIndex, lazily: false) }
-        cmd.args.withBytes(at: 1) { engine.keyModified(db, $0) }
+        cmd.args.withBytes(at: 1) { key in
+            engine.notify(.set, "srem", key, db: db.index)
+            if source.isEmpty { engine.removeEmptied(db, at: sourceIndex, key) }
+            engine.keyModified(db, key)
+        }
         let destination = target ?? SetValue()
         let added = cmd.args.withBytes(at: 3) { destination.add($0, maxIntegers: engine.setMaxIntegers) }
         cmd.args.withBytes(at: 2) { key in
             if target == nil { engine.addKey(db, key, .set(destination)) }
             // A member the destination already had changes nothing there (WATCH stays valid).
-            if added { engine.keyModified(db, key) }
+            if added {
+                engine.keyModified(db, key)
+                engine.notify(.set, "sadd", key, db: db.index)
+            }
         }
         cmd.reply.integer(1)
     }
@@ -214,7 +224,7 @@ enum SetFamily: CommandFamily {
             let maxIntegers = cmd.engine.setMaxIntegers
             intersect(sets, limit: 0) { _ = result.add($0, maxIntegers: maxIntegers) }
         }
-        store(cmd, result)
+        store(cmd, result, event: "sinterstore")
     }
 
     static func sunion(_ cmd: CommandContext) throws(ReplyError) {
@@ -222,7 +232,7 @@ enum SetFamily: CommandFamily {
     }
 
     static func sunionstore(_ cmd: CommandContext) throws(ReplyError) {
-        store(cmd, try combine(cmd, 2..<cmd.args.count, difference: false))
+        store(cmd, try combine(cmd, 2..<cmd.args.count, difference: false), event: "sunionstore")
     }
 
     static func sdiff(_ cmd: CommandContext) throws(ReplyError) {
@@ -230,7 +240,7 @@ enum SetFamily: CommandFamily {
     }
 
     static func sdiffstore(_ cmd: CommandContext) throws(ReplyError) {
-        store(cmd, try combine(cmd, 2..<cmd.args.count, difference: true))
+        store(cmd, try combine(cmd, 2..<cmd.args.count, difference: true), event: "sdiffstore")
     }
 
     /// SSCAN key cursor [MATCH pattern] [COUNT count] → [cursor, [members]].
@@ -296,10 +306,10 @@ enum SetFamily: CommandFamily {
         return result
     }
 
-    /// Replaces the destination (argument 1) with `result`, or deletes it when empty;
-    /// replies the result's size.
-    private static func store(_ cmd: CommandContext, _ result: SetValue) {
-        cmd.storeResult(.set(result), isEmpty: result.isEmpty, at: 1)
+    /// Replaces the destination (argument 1) with `result` (reporting `event`), or deletes it
+    /// when empty; replies the result's size.
+    private static func store(_ cmd: CommandContext, _ result: SetValue, event: StaticString) {
+        cmd.storeResult(.set(result), isEmpty: result.isEmpty, at: 1, event: .set, event)
         cmd.reply.integer(result.count)
     }
 

@@ -132,7 +132,13 @@ extension SortedSetFamily {
         let zset = SortedSetValue(startingLarge: true)
         for (member, score) in result { zset.insertNew(member, score: score, limits: cmd.engine.zsetLimits) }
         if store {
-            cmd.storeSortedSet(zset, at: 1)
+            let event: StaticString
+            switch operation {
+            case .union: event = "zunionstore"
+            case .inter: event = "zinterstore"
+            case .diff: event = "zdiffstore"
+            }
+            cmd.storeSortedSet(zset, at: 1, event: event)
             cmd.reply.integer(zset.count)
             return
         }

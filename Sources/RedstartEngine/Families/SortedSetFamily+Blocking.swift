@@ -33,7 +33,8 @@ extension SortedSetFamily {
             cmd.reply.bulk(key)
             member.withUnsafeBytes { cmd.reply.bulk($0) }
             cmd.reply.double(score)
-            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
+            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key)
             engine.propagateRunningCommand(as: [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
         }

@@ -37,7 +37,8 @@ extension SortedSetFamily {
             let pairs = count != nil && cmd.session.protocolVersion == .resp3
             cmd.reply.arrayHeader(pairs ? popped.count : popped.count * 2)
             for (member, score) in popped { cmd.replyScored(member, score, withScore: true, asPair: pairs) }
-            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
+            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: popped.count)
         }
     }
@@ -71,7 +72,8 @@ extension SortedSetFamily {
             cmd.reply.bulk(key)
             cmd.reply.arrayHeader(elements.count)
             for (member, score) in elements { cmd.replyScored(member, score, withScore: true, asPair: true) }
-            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.zset, request.firstEnd ? "zpopmin" : "zpopmax", key, db: db.index)
+            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: elements.count)
             engine.propagateRunningCommand(
                 as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])

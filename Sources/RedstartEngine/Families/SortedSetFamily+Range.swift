@@ -179,7 +179,7 @@ extension SortedSetFamily {
             if store {
                 let result = SortedSetValue()
                 for (member, score) in selected { result.set(member, score: score, limits: cmd.engine.zsetLimits) }
-                cmd.storeSortedSet(result, at: 1)
+                cmd.storeSortedSet(result, at: 1, event: "zrangestore")
                 cmd.reply.integer(result.count)
                 return
             }
@@ -190,10 +190,10 @@ extension SortedSetFamily {
 }
 
 extension CommandContext {
-    /// Replaces the key at argument `argument` with `result`, or deletes it when empty
-    /// (the STORE forms).
-    func storeSortedSet(_ result: SortedSetValue, at argument: Int) {
+    /// Replaces the key at argument `argument` with `result` (reporting `event`), or deletes
+    /// it when empty (the STORE forms).
+    func storeSortedSet(_ result: SortedSetValue, at argument: Int, event: StaticString) {
         result.shrinkIfFitting(limits: engine.zsetLimits)
-        storeResult(.sortedSet(result), isEmpty: result.isEmpty, at: argument)
+        storeResult(.sortedSet(result), isEmpty: result.isEmpty, at: argument, event: .zset, event)
     }
 }

@@ -114,7 +114,10 @@ enum SortedSetFamily: CommandFamily {
                 }
             }
             if existing == nil && !zset.isEmpty { engine.addKey(db, key, .sortedSet(zset)) }
-            if added + updated > 0 { engine.keyModified(db, key, changes: added + updated) }
+            if added + updated > 0 {
+                engine.keyModified(db, key, changes: added + updated)
+                engine.notify(.zset, incr ? "zincr" : "zadd", key, db: db.index)
+            }
             if incr {
                 if processed > 0 { cmd.reply.double(lastScore) } else { cmd.reply.null() }
             } else {
@@ -127,7 +130,7 @@ enum SortedSetFamily: CommandFamily {
 
     /// ZREM key member [member ...] → integer: members removed.
     static func zrem(_ cmd: CommandContext) throws(ReplyError) {
-        try cmd.removeMembers { (db, index) throws(ReplyError) in
+        try cmd.removeMembers(event: .zset, "zrem") { (db, index) throws(ReplyError) in
             let zset = try cmd.sortedSetValue(db, index)
             return ({ zset.remove(ByteString($0)) }, { zset.isEmpty })
         }
@@ -222,21 +225,23 @@ enum SortedSetFamily: CommandFamily {
     static func zremrangebyrank(_ cmd: CommandContext) throws(ReplyError) {
         let start = try cmd.integer(2)
         let stop = try cmd.integer(3)
-        try removeRange(cmd) { ListFamily.clampedRange(start, stop, count: $0.count) }
+        try removeRange(cmd, event: "zremrangebyrank") { ListFamily.clampedRange(start, stop, count: $0.count) }
     }
 
     static func zremrangebyscore(_ cmd: CommandContext) throws(ReplyError) {
         let range = try ScoreRange(cmd, 2, 3)
-        try removeRange(cmd) { range.ranks(in: $0) }
+        try removeRange(cmd, event: "zremrangebyscore") { range.ranks(in: $0) }
     }
 
     static func zremrangebylex(_ cmd: CommandContext) throws(ReplyError) {
         let range = try LexRange(cmd, 2, 3)
-        try removeRange(cmd) { range.ranks(in: $0) }
+        try removeRange(cmd, event: "zremrangebylex") { range.ranks(in: $0) }
     }
 
-    /// ZREMRANGEBY*: removes the ranks `ranks` finds; replies how many.
-    private static func removeRange(_ cmd: CommandContext, _ ranks: (SortedSetValue) -> ClosedRange<Int>?) throws(ReplyError) {
+    /// ZREMRANGEBY*: removes the ranks `ranks` finds (reporting `event`); replies how many.
+    private static func removeRange(
+        _ cmd: CommandContext, event: StaticString, _ ranks: (SortedSetValue) -> ClosedRange<Int>?
+    ) throws(ReplyError) {
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
@@ -250,7 +255,8 @@ enum SortedSetFamily: CommandFamily {
                 return
             }
             zset.removeRanks(range)
-            if zset.isEmpty { engine.deleteKey(db, at: index, lazily: false) }
+            engine.notify(.zset, event, key, db: db.index)
+            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: range.count)
             cmd.reply.integer(range.count)
         }

@@ -118,7 +118,11 @@ enum StringFamily: CommandFamily {
             } else {
                 index = engine.addKey(db, key, value)
             }
-            if let when = options.expireAt { db.setExpiry(at: index, to: when) }
+            engine.notify(.string, "set", key, db: db.index)
+            if let when = options.expireAt {
+                db.setExpiry(at: index, to: when)
+                engine.notify(.generic, "expire", key, db: db.index)
+            }
             engine.keyModified(db, key)
             if !options.returnOld { cmd.reply.ok() }
         }
@@ -199,6 +203,7 @@ enum StringFamily: CommandFamily {
             } else {
                 engine.addKey(db, key, value)
                 engine.keyModified(db, key)
+                engine.notify(.string, "set", key, db: db.index)
                 cmd.reply.integer(1)
             }
         }
@@ -273,6 +278,7 @@ enum StringFamily: CommandFamily {
                     engine.addKey(db, key, value)
                 }
                 engine.keyModified(db, key)
+                engine.notify(.string, "set", key, db: db.index)
             }
         }
     }
@@ -297,6 +303,7 @@ enum StringFamily: CommandFamily {
             cmd.replyString(try cmd.stringValue(db, index))
             engine.deleteKey(db, at: index, lazily: engine.lazyFreeUserDelete)
             engine.keyModified(db, key)
+            engine.notify(.generic, "del", key, db: db.index)
         }
     }
 
@@ -317,14 +324,18 @@ enum StringFamily: CommandFamily {
             if let when = options.expireAt {
                 // An absolute time already past deletes the key, as Redis does.
                 if options.isAbsolute && when <= cmd.now {
-                    engine.deleteKey(db, at: index, lazily: false)
+                    engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
+                    engine.keyModified(db, key)
+                    engine.notify(.generic, "del", key, db: db.index)
                 } else {
                     db.setExpiry(at: index, to: when)
+                    engine.keyModified(db, key)
+                    engine.notify(.generic, "expire", key, db: db.index)
                 }
-                engine.keyModified(db, key)
             } else if options.persist && db.expiry(at: index) != nil {
                 db.setExpiry(at: index, to: 0)
                 engine.keyModified(db, key)
+                engine.notify(.generic, "persist", key, db: db.index)
             }
         }
     }
@@ -341,6 +352,7 @@ enum StringFamily: CommandFamily {
                 guard let index = engine.lookupWrite(db, key) else {
                     engine.addKey(db, key, .string(from: addition))
                     engine.keyModified(db, key)
+                    engine.notify(.string, "append", key, db: db.index)
                     cmd.reply.integer(addition.count)
                     return
                 }
@@ -355,6 +367,7 @@ enum StringFamily: CommandFamily {
                 }
                 db.value(at: index).pointee = .string(bytes)
                 engine.keyModified(db, key)
+                engine.notify(.string, "append", key, db: db.index)
                 cmd.reply.integer(oldLength + addition.count)
             }
         }
@@ -422,6 +435,7 @@ enum StringFamily: CommandFamily {
                 engine.addKey(db, key, .integer(result))
             }
             engine.keyModified(db, key)
+            engine.notify(.string, "incrby", key, db: db.index)
             cmd.reply.integer(result)
         }
     }
@@ -452,6 +466,7 @@ enum StringFamily: CommandFamily {
                 engine.addKey(db, key, value)
             }
             engine.keyModified(db, key)
+            engine.notify(.string, "incrbyfloat", key, db: db.index)
             cmd.reply.bulk(text)
         }
     }
@@ -521,6 +536,7 @@ enum StringFamily: CommandFamily {
                     engine.addKey(db, key, .string(bytes))
                 }
                 engine.keyModified(db, key)
+                engine.notify(.string, "setrange", key, db: db.index)
                 cmd.reply.integer(bytes.count)
             }
         }

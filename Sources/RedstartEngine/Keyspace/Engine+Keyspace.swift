@@ -2,14 +2,19 @@
 // misses, every access removes a key whose time has passed and refreshes the
 // key's access clock (unless the client asked for NO-TOUCH), and every change
 // goes through keyModified (the dirty counter, which decides propagation, and
-// WATCH; keyspace events hook in there later). Expired keys leave through
-// removeExpired, which touches watchers and propagates a DEL.
+// WATCH); commands report their keyspace events themselves (KeyspaceEvents.swift),
+// while `new`, `expired` and `keymiss` are reported here. Expired keys leave
+// through removeExpired, which touches watchers and propagates a DEL.
 
 extension Engine {
-    /// Looks `key` up for reading (counts a keyspace hit or miss); returns its entry.
-    public func lookupRead(_ db: Database, _ key: UnsafeRawBufferPointer, touch: Bool = true) -> Int32? {
+    /// Looks `key` up for reading (counts a keyspace hit or miss, and a miss is a `keymiss`
+    /// event unless `notifyMiss` is false); returns its entry.
+    public func lookupRead(
+        _ db: Database, _ key: UnsafeRawBufferPointer, touch: Bool = true, notifyMiss: Bool = true
+    ) -> Int32? {
         guard let index = findLive(db, key) else {
             stats.keyspaceMisses += 1
+            if notifyMiss { notify(.keyMiss, "keymiss", key, db: db.index) }
             return nil
         }
         stats.keyspaceHits += 1
@@ -37,8 +42,8 @@ extension Engine {
         return index
     }
 
-    /// Removes a key whose time has passed: counts it, touches its watchers and
-    /// propagates its deletion (DEL, or UNLINK with lazyfree-lazy-expire).
+    /// Removes a key whose time has passed: counts it, touches its watchers, propagates
+    /// its deletion (DEL, or UNLINK with lazyfree-lazy-expire) and reports `expired`.
     func removeExpired(_ db: Database, at index: Int32) {
         let key = db.key(at: index)
         deleteKey(db, at: index, lazily: lazyFreeExpire)
@@ -48,21 +53,30 @@ extension Engine {
             if propagationSink != nil {
                 alsoPropagate(database: db.index, [lazyFreeExpire ? Self.unlinkName : Self.delName, Array(raw)])
             }
+            notify(.expired, "expired", raw, db: db.index)
         }
+    }
+
+    /// Removes a collection a command emptied (Redis keeps no empty lists, hashes, sets or
+    /// sorted sets) and reports its `del` event.
+    func removeEmptied(_ db: Database, at index: Int32, _ key: UnsafeRawBufferPointer) {
+        deleteKey(db, at: index, lazily: false)
+        notify(.generic, "del", key, db: db.index)
     }
 
     /// Adds a new key with a fresh access clock; a new list may serve blocked clients.
     @discardableResult
     public func addKey(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) -> Int32 {
         let index = db.add(key, value, clock: newKeyClock)
-        if !db.blocked.isEmpty { keyAdded(db, key, value) }
+        keyAdded(db, key, value)
         return index
     }
 
-    /// Tells clients blocked on `key` that it now holds `value` (RENAME and MOVE add keys
-    /// without addKey, keeping their access clock).
+    /// What follows the creation of `key`: clients blocked on it may be served, and a `new`
+    /// event (RENAME and MOVE add keys without addKey, keeping their access clock).
     func keyAdded(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) {
-        if value.list != nil || value.sortedSet != nil { signalKeyAsReady(db, key) }
+        if !db.blocked.isEmpty && (value.list != nil || value.sortedSet != nil) { signalKeyAsReady(db, key) }
+        notify(.newKey, "new", key, db: db.index)
     }
 
     /// Records a change to `key` of `db`: rdb_changes_since_last_save counts `changes`

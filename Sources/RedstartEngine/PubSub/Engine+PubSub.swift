@@ -90,6 +90,8 @@ extension Engine {
         var receivers = 0
         let name = ByteString(channel)
         for session in (shard ? shardSubscribers[name] : channelSubscribers[name]) ?? [] {
+            let toSelf = session === runningSession
+            if toSelf { swap(&session.reply.buffer, &selfPushes) }
             if session.protocolVersion == .resp3 {
                 session.reply.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
             } else {
@@ -97,7 +99,7 @@ extension Engine {
             }
             session.reply.bulk(channel)
             session.reply.bulk(message)
-            noteOutput(session)
+            if toSelf { swap(&session.reply.buffer, &selfPushes) } else { noteOutput(session) }
             receivers += 1
         }
         guard !shard, !patternSubscribers.isEmpty else { return receivers }
@@ -105,11 +107,13 @@ extension Engine {
             let matches = pattern.withUnsafeBytes { globMatch(pattern: $0, string: channel) }
             guard matches else { continue }
             for session in sessions {
+                let toSelf = session === runningSession
+                if toSelf { swap(&session.reply.buffer, &selfPushes) }
                 session.reply.raw(session.protocolVersion == .resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
                 pattern.withUnsafeBytes { session.reply.bulk($0) }
                 session.reply.bulk(channel)
                 session.reply.bulk(message)
-                noteOutput(session)
+                if toSelf { swap(&session.reply.buffer, &selfPushes) } else { noteOutput(session) }
                 receivers += 1
             }
         }
