@@ -7,11 +7,14 @@ Each run opens --subscribers raw connections that SUBSCRIBE to one channel, read
 of them from one selector thread, and has redis-benchmark send --messages PUBLISH
 commands (pipeline --pipeline, 16-byte payload); the clock stops when every
 subscriber has received every message.
-Usage: Benchmarks/pubsub_fanout.py PORT [PORT ...] [--subscribers 50] [--messages 200000]
+Usage: Benchmarks/pubsub_fanout.py PORT [PORT ...] [--subscribers 50] [--messages 200000] [--rounds N]
+With --rounds, the ports take turns going first, and the medians (and, for two ports, the
+ratio of the second to the first) are printed.
 """
 import argparse
 import selectors
 import socket
+import statistics
 import subprocess
 import threading
 import time
@@ -66,10 +69,23 @@ def main():
     parser.add_argument("--subscribers", type=int, default=50)
     parser.add_argument("--messages", type=int, default=200000)
     parser.add_argument("--pipeline", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs per port; the order of the ports alternates between rounds")
     args = parser.parse_args()
-    for port in args.ports:
-        rate = run(port, args.subscribers, args.messages, args.pipeline)
-        print("port %d: %s messages delivered/s" % (port, format(int(rate), ",")))
+    rates = {port: [] for port in args.ports}
+    for round_number in range(args.rounds):
+        order = args.ports if round_number % 2 == 0 else list(reversed(args.ports))
+        for port in order:
+            rate = run(port, args.subscribers, args.messages, args.pipeline)
+            rates[port].append(rate)
+            print("port %d: %s messages delivered/s" % (port, format(int(rate), ",")))
+    if args.rounds > 1:
+        medians = {port: statistics.median(values) for port, values in rates.items()}
+        for port in args.ports:
+            print("port %d median: %s messages delivered/s" % (port, format(int(medians[port]), ",")))
+        if len(args.ports) == 2:
+            first, second = args.ports
+            print("ratio port %d / port %d: %.2f" % (second, first, medians[second] / medians[first]))
 
 
 if __name__ == "__main__":

@@ -209,6 +209,7 @@ public final class Engine {
     /// Forgets a client whose connection closed.
     public func closeSession(_ session: Session) {
         sessions.removeValue(forKey: session.id)
+        session.transport = nil
         discardTransaction(session)
         if session.isBlocked { dropBlockedRequest(of: session) }
         dropSubscriptions(session)

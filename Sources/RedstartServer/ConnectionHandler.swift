@@ -30,7 +30,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     /// Parsing stopped because the output was backed up; resume when writable.
     @exclusivity(unchecked) private var isProcessingHeld = false
     @exclusivity(unchecked) private var isClosing = false
-    @exclusivity(unchecked) private var isFlushScheduled = false
     /// Bytes of the command being executed (CLIENT LIST counts them in qbuf).
     @exclusivity(unchecked) private var currentCommandLength = 0
     /// When the output first went over the soft limit (unix ms), or nil.
@@ -74,12 +73,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     }
 
     func outputPending() {
-        guard !isFlushScheduled, let context else { return }
-        isFlushScheduled = true
-        context.eventLoop.assumeIsolated().execute { [self] in
-            isFlushScheduled = false
-            flushReplies()
-        }
+        // Sent with the replies of this loop turn, in the flusher's one task.
+        guard !isFlushQueued, context != nil else { return }
+        isFlushQueued = true
+        flusher.schedule(self)
     }
 
     func close() {
@@ -272,6 +269,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     /// Sends what the engine wrote for this session.
     private func flushReplies() {
         guard let session, let context, !isClosing else { return }
+        session.outputSent()
         let count = session.reply.buffer.readableBytes
         guard count > 0 else { return }
         if exceedsOutputLimit(session, waiting: count) {

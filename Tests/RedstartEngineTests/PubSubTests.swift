@@ -77,3 +77,19 @@ import Testing
     #expect(h.drain(s) == [.push([.bulk("message"), .bulk("c"), .bulk("m")])])
     #expect(h.run(s, "UNSUBSCRIBE", "c") == .push([.bulk("unsubscribe"), .bulk("c"), .integer(0)]))
 }
+
+@Test func aSubscribersConnectionIsToldOnceUntilItSends() throws {
+    let h = EngineHarness()
+    let (s, publisher) = (h.connect(), h.connect())
+    let transport = try #require(s.transport as? FakeTransport)
+    h.run(s, "SUBSCRIBE", "c")
+    for _ in 0..<3 { h.run(publisher, "PUBLISH", "c", "m") }
+    #expect(transport.outputPendingCalls == 1)
+    #expect(h.drain(s).count == 3)
+    s.outputSent()
+    h.run(publisher, "PUBLISH", "c", "m")
+    #expect(transport.outputPendingCalls == 2)
+    // A closed session lets go of its connection.
+    h.engine.closeSession(s)
+    #expect(s.transport == nil)
+}

@@ -5,7 +5,30 @@
 // writes the message into every receiver's reply buffer and asks its
 // connection to send it; nothing is stored. A session with any subscription
 // is a "pubsub" client for client-output-buffer-limit and CLIENT LIST.
+import NIOCore
 import RedstartRESP
+
+/// One message encoded for RESP2 receivers and for RESP3 receivers, each on first need.
+private struct EncodedMessage {
+    private var resp2: [UInt8] = []
+    private var resp3: [UInt8] = []
+
+    /// Runs `body` on the message's bytes in the receiver's protocol, encoding them with
+    /// `encode` the first time.
+    mutating func withBytes(
+        resp3 isResp3: Bool, _ encode: (inout ReplyWriter) -> Void, _ body: (UnsafeRawBufferPointer) -> Void
+    ) {
+        if isResp3 ? resp3.isEmpty : resp2.isEmpty {
+            var writer = ReplyWriter(buffer: EncodedMessage.allocator.buffer(capacity: 64))
+            encode(&writer)
+            let bytes = writer.buffer.readBytes(length: writer.buffer.readableBytes) ?? []
+            if isResp3 { resp3 = bytes } else { resp2 = bytes }
+        }
+        if isResp3 { resp3.withUnsafeBytes(body) } else { resp2.withUnsafeBytes(body) }
+    }
+
+    static let allocator = ByteBufferAllocator()
+}
 
 /// The three kinds of subscription, with the words Redis's replies use.
 enum SubscriptionKind {
@@ -85,43 +108,62 @@ extension Engine {
     }
 
     /// PUBLISH/SPUBLISH: delivers `message` on `channel` to its subscribers (and, for global
-    /// channels, to matching pattern subscribers); returns how many received it.
+    /// channels, to matching pattern subscribers); returns how many received it. Each
+    /// message is encoded once per protocol and copied into every receiver's buffer.
     func publish(_ channel: UnsafeRawBufferPointer, _ message: UnsafeRawBufferPointer, shard: Bool) -> Int {
         var receivers = 0
         let name = ByteString(channel)
-        for session in (shard ? shardSubscribers[name] : channelSubscribers[name]) ?? [] {
-            let toSelf = session === runningSession
-            if toSelf { swap(&session.reply.buffer, &selfPushes) }
-            if session.protocolVersion == .resp3 {
-                session.reply.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
-            } else {
-                session.reply.raw(shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n")
+        let running = runningSession.map(ObjectIdentifier.init)
+        if let sessions = shard ? shardSubscribers[name] : channelSubscribers[name] {
+            var encoded = EncodedMessage()
+            for session in sessions {
+                let resp3 = session.protocolVersion == .resp3
+                encoded.withBytes(resp3: resp3) { writer in
+                    if resp3 {
+                        writer.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
+                    } else {
+                        writer.raw(shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n")
+                    }
+                    writer.bulk(channel)
+                    writer.bulk(message)
+                } _: { deliver($0, to: session, running: running) }
+                receivers += 1
             }
-            session.reply.bulk(channel)
-            session.reply.bulk(message)
-            if toSelf { swap(&session.reply.buffer, &selfPushes) } else { noteOutput(session) }
-            receivers += 1
         }
         guard !shard, !patternSubscribers.isEmpty else { return receivers }
         for (pattern, sessions) in patternSubscribers {
             let matches = pattern.withUnsafeBytes { globMatch(pattern: $0, string: channel) }
             guard matches else { continue }
+            var encoded = EncodedMessage()
             for session in sessions {
-                let toSelf = session === runningSession
-                if toSelf { swap(&session.reply.buffer, &selfPushes) }
-                session.reply.raw(session.protocolVersion == .resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
-                pattern.withUnsafeBytes { session.reply.bulk($0) }
-                session.reply.bulk(channel)
-                session.reply.bulk(message)
-                if toSelf { swap(&session.reply.buffer, &selfPushes) } else { noteOutput(session) }
+                let resp3 = session.protocolVersion == .resp3
+                encoded.withBytes(resp3: resp3) { writer in
+                    writer.raw(resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
+                    pattern.withUnsafeBytes { writer.bulk($0) }
+                    writer.bulk(channel)
+                    writer.bulk(message)
+                } _: { deliver($0, to: session, running: running) }
                 receivers += 1
             }
         }
         return receivers
     }
 
+    /// Appends an encoded message to `session`'s output: after its reply when it is the
+    /// running session (`selfPushes`), else in its buffer, to be sent soon.
+    @inline(__always)
+    private func deliver(_ bytes: UnsafeRawBufferPointer, to session: Session, running: ObjectIdentifier?) {
+        if ObjectIdentifier(session) == running {
+            selfPushes.writeBytes(bytes)
+        } else {
+            session.reply.buffer.writeBytes(bytes)
+            noteOutput(session)
+        }
+    }
+
     /// Remembers that `session` got output outside its own command; its connection is told
-    /// once, when the running command ends (a pipeline of PUBLISHes wakes each subscriber once).
+    /// when the running command ends, unless it was told already and has not sent since
+    /// (a pipeline of PUBLISHes tells each subscriber's connection once).
     @inline(__always)
     private func noteOutput(_ session: Session) {
         if !session.hasNotedOutput {
@@ -130,10 +172,10 @@ extension Engine {
         }
     }
 
-    /// Tells the connections of sessions that got messages that they have output to send.
+    /// Tells the connections of sessions that got messages that they have output to send
+    /// (they call `outputSent()` once they have sent it).
     func flushNotedOutput() {
         for session in sessionsWithOutput {
-            session.hasNotedOutput = false
             session.transport?.outputPending()
         }
         sessionsWithOutput.removeAll(keepingCapacity: true)

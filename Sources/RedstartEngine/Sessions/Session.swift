@@ -39,8 +39,10 @@ public final class Session {
     public let id: Int64
     /// Replies of the current batch; the server sends and clears it.
     @exclusivity(unchecked) public var reply: ReplyWriter
-    /// The connection, or nil for an internal session.
-    public weak var transport: (any SessionTransport)?
+    /// The connection, or nil for an internal session. Held strongly (the connection holds
+    /// the session too) and dropped by Engine.closeSession: a weak reference would make
+    /// every retain of the connection take the runtime's slow path.
+    @exclusivity(unchecked) public var transport: (any SessionTransport)?
 
     /// The selected database.
     @exclusivity(unchecked) public var databaseIndex = 0
@@ -81,7 +83,9 @@ public final class Session {
     /// The running command's output is pushes ((un)subscribe confirmations), which CLIENT
     /// REPLY OFF/SKIP does not drop.
     @exclusivity(unchecked) var repliesArePushes = false
-    /// Messages were written for it during the running command; its connection is told after.
+    /// Messages were written for it and its connection was (or will be, when the running
+    /// command ends) told so; cleared by `outputSent()` once the connection sends them, so a
+    /// pipeline of PUBLISHes tells each subscriber's connection once.
     @exclusivity(unchecked) var hasNotedOutput = false
     /// Keys this session watches (WATCH), in any database.
     @exclusivity(unchecked) var watchedKeys: [WatchedKey] = []
@@ -101,6 +105,10 @@ public final class Session {
         get { reply.version }
         set { reply.version = newValue }
     }
+
+    /// The connection sent this session's output: the next message must tell it again.
+    @inline(__always)
+    public func outputSent() { hasNotedOutput = false }
 
     /// The kind of client for CLIENT LIST and output limits.
     public var kind: ClientKind { isSubscribed ? .pubsub : .normal }
