@@ -20,7 +20,7 @@ enum SortFamily: CommandFamily {
     static var commands: [CommandSpec] {
         [
             .init(
-                "sort", arity: -2, flags: [.write, .denyOOM, .movableKeys], acl: [.set, .sortedSet, .list, .dangerous],
+                "sort", arity: -2, flags: [.write, .denyOOM, .movableKeys], keys: .first, acl: [.set, .sortedSet, .list, .dangerous],
                 group: "generic", findKeys: sortKeys, run: sort),
             .init(
                 "sort_ro", arity: -2, flags: [.readonly, .movableKeys], keys: .first,
