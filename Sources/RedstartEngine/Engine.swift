@@ -78,6 +78,7 @@ public final class Engine {
     @exclusivity(unchecked) var lfuDecayTime = 1
     @exclusivity(unchecked) public private(set) var lazyFreeUserFlush = false
     @exclusivity(unchecked) public private(set) var lazyFreeUserDelete = false
+    @exclusivity(unchecked) public private(set) var lazyFreeServerDelete = false
     @exclusivity(unchecked) public private(set) var lazyFreeExpire = false
     @exclusivity(unchecked) var activeExpireEffort = 1
     @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
@@ -175,6 +176,7 @@ public final class Engine {
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
+        lazyFreeServerDelete = config.bool("lazyfree-lazy-server-del")
         lazyFreeExpire = config.bool("lazyfree-lazy-expire")
         activeExpireEffort = Int(config.integer("active-expire-effort"))
         latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }

@@ -99,7 +99,7 @@ private func harnessWithSink() -> (EngineHarness, RecordingSink, Session) {
     h.run(s, "SET", "a", "1", "PX", "10")
     h.clock.advance(milliseconds: 20)
     h.run(s, "EXISTS", "a")
-    #expect(sink.units == [["0: SET a 1 PX 10"], ["0: UNLINK a"]])
+    #expect(sink.units == [["0: SET a 1 PXAT 1700000000010"], ["0: UNLINK a"]])
 }
 
 @Test func keysExpiredBySCANAreNotWrappedTogether() {
@@ -110,4 +110,38 @@ private func harnessWithSink() -> (EngineHarness, RecordingSink, Session) {
     h.run(s, "SCAN", "0", "COUNT", "100")
     #expect(sink.units.count == 1)
     #expect(sink.units.first?.sorted() == ["0: DEL a", "0: DEL b", "0: DEL c"])
+}
+
+@Test func commandsPropagateInTheirDeterministicEffectForm() {
+    let (h, sink, s) = harnessWithSink()
+    let now: Int64 = 1_700_000_000_000
+    let steps: [([String], [String])] = [
+        (["SET", "a", "1", "NX", "EX", "10"], ["0: SET a 1 PXAT \(now + 10_000)"]),
+        (["SETEX", "b", "5", "v"], ["0: SET b v PXAT \(now + 5000)"]),
+        (["PSETEX", "c", "5", "v"], ["0: SET c v PXAT \(now + 5)"]),
+        (["SET", "d", "1", "GET"], ["0: SET d 1 GET"]),
+        (["GETSET", "d", "2"], ["0: SET d 2"]),
+        (["EXPIRE", "d", "100", "NX"], ["0: PEXPIREAT d \(now + 100_000) NX"]),
+        (["PEXPIREAT", "d", "\(now + 7)"], ["0: PEXPIREAT d \(now + 7)"]),
+        (["GETEX", "d", "PERSIST"], ["0: PERSIST d"]),
+        (["GETEX", "d", "EX", "3"], ["0: PEXPIREAT d \(now + 3000)"]),
+        (["GETEX", "d"], []),
+        (["INCRBYFLOAT", "f", "1.5"], ["0: SET f 1.5 KEEPTTL"]),
+        (["EXPIREAT", "f", "1"], ["0: DEL f"]),
+        (["GETEX", "d", "PXAT", "1"], ["0: DEL d"]),
+        (["GETDEL", "a"], ["0: DEL a"]),
+        (["SADD", "s", "1", "2"], ["0: SADD s 1 2"]),
+        (["SPOP", "s", "5"], ["0: DEL s"]),
+    ]
+    for (command, expected) in steps {
+        sink.units = []
+        _ = h.runAll(s, command)
+        #expect(sink.units == (expected.isEmpty ? [] : [expected]), "\(command)")
+    }
+    // Lazy freeing shows in the deletion's name.
+    h.run(s, "CONFIG", "SET", "lazyfree-lazy-user-del", "yes")
+    h.run(s, "SET", "g", "1")
+    sink.units = []
+    h.run(s, "GETDEL", "g")
+    #expect(sink.units == [["0: UNLINK g"]])
 }

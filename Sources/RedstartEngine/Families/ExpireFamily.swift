@@ -100,10 +100,15 @@ enum ExpireFamily: CommandFamily {
                 engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
                 engine.keyModified(db, key)
                 engine.notify(.generic, "del", key, db: db.index)
+                engine.propagateRunningCommand(as: [Engine.deletion(lazily: engine.lazyFreeExpire), Array(key)])
             } else {
                 db.setExpiry(at: index, to: when)
                 engine.keyModified(db, key)
                 engine.notify(.generic, "expire", key, db: db.index)
+                // Replicas must not count from their own clock: PEXPIREAT with the same options.
+                engine.propagateRunningCommand(
+                    as: [Engine.pexpireatName, Array(key), Array(String(when).utf8)]
+                        + (3..<cmd.args.count).map { cmd.args.bytes(at: $0) })
             }
             cmd.reply.integer(1)
         }

@@ -86,7 +86,7 @@ enum SetFamily: CommandFamily {
     }
 
     /// SPOP key [count] → a random member (null when missing), or with a count a set of
-    /// up to count members. Propagated as SREM of what was taken.
+    /// up to count members. Propagated as SREM of what was taken (DEL when it took all).
     static func spop(_ cmd: CommandContext) throws(ReplyError) {
         guard cmd.args.count <= 3 else { throw .syntax }
         let count: Int? = cmd.args.count == 3 ? try cmd.positiveCount(2) : nil
@@ -102,6 +102,15 @@ enum SetFamily: CommandFamily {
             let taken = min(wanted, set.count)
             if count != nil { cmd.reply.setHeader(taken) }
             guard taken > 0 else { return }
+            if count != nil && taken == set.count {
+                // The whole set, in its own order, as Redis replies it; propagated as DEL.
+                set.forEach { cmd.reply.bulk($0) }
+                engine.notify(.set, "spop", key, db: db.index)
+                engine.removeEmptied(db, at: index, key)
+                engine.keyModified(db, key, changes: taken)
+                engine.propagateRunningCommand(as: [Engine.delName, Array(key)])
+                return
+            }
             var popped: [[UInt8]] = []
             for _ in 0..<taken {
                 let position = Int.random(in: 0..<set.count)

@@ -122,6 +122,10 @@ enum StringFamily: CommandFamily {
             if let when = options.expireAt {
                 db.setExpiry(at: index, to: when)
                 engine.notify(.generic, "expire", key, db: db.index)
+                // SET/SETEX/PSETEX with a relative time propagate the absolute one.
+                engine.propagateRunningCommand(
+                    as: [Engine.setName, Array(key), value.withStringBytes { Array($0) } ?? [], Engine.pxatName,
+                         Array(String(when).utf8)])
             }
             engine.keyModified(db, key)
             if !options.returnOld { cmd.reply.ok() }
@@ -289,6 +293,7 @@ enum StringFamily: CommandFamily {
         options.returnOld = true
         let value = cmd.args.withBytes(at: 2) { Value.string(from: $0) }
         try store(cmd, keyIndex: 1, value: value, options: options)
+        cmd.engine.propagateRunningCommand(as: [Engine.setName, cmd.args.bytes(at: 1), cmd.args.bytes(at: 2)])
     }
 
     /// GETDEL key → the value (then deleted) or null.
@@ -304,6 +309,7 @@ enum StringFamily: CommandFamily {
             engine.deleteKey(db, at: index, lazily: engine.lazyFreeUserDelete)
             engine.keyModified(db, key)
             engine.notify(.generic, "del", key, db: db.index)
+            engine.propagateRunningCommand(as: [Engine.deletion(lazily: engine.lazyFreeUserDelete), Array(key)])
         }
     }
 
@@ -327,15 +333,18 @@ enum StringFamily: CommandFamily {
                     engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
                     engine.keyModified(db, key)
                     engine.notify(.generic, "del", key, db: db.index)
+                    engine.propagateRunningCommand(as: [Engine.deletion(lazily: engine.lazyFreeExpire), Array(key)])
                 } else {
                     db.setExpiry(at: index, to: when)
                     engine.keyModified(db, key)
                     engine.notify(.generic, "expire", key, db: db.index)
+                    engine.propagateRunningCommand(as: [Engine.pexpireatName, Array(key), Array(String(when).utf8)])
                 }
             } else if options.persist && db.expiry(at: index) != nil {
                 db.setExpiry(at: index, to: 0)
                 engine.keyModified(db, key)
                 engine.notify(.generic, "persist", key, db: db.index)
+                engine.propagateRunningCommand(as: [Engine.persistName, Array(key)])
             }
         }
     }
@@ -467,6 +476,8 @@ enum StringFamily: CommandFamily {
             }
             engine.keyModified(db, key)
             engine.notify(.string, "incrbyfloat", key, db: db.index)
+            // Replicas must not compute the float again: SET with the result, keeping the TTL.
+            engine.propagateRunningCommand(as: [Engine.setName, Array(key), Array(text.utf8), Engine.keepTTLName])
             cmd.reply.bulk(text)
         }
     }

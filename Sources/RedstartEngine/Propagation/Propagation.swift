@@ -34,6 +34,14 @@ extension Engine {
     static let unlinkName = Array("UNLINK".utf8)
     static let multiName = Array("MULTI".utf8)
     static let execName = Array("EXEC".utf8)
+    static let setName = Array("SET".utf8)
+    static let pxatName = Array("PXAT".utf8)
+    static let keepTTLName = Array("KEEPTTL".utf8)
+    static let pexpireatName = Array("PEXPIREAT".utf8)
+    static let persistName = Array("PERSIST".utf8)
+
+    /// DEL, or UNLINK when the deletion was lazy: how a removal propagates.
+    static func deletion(lazily: Bool) -> [UInt8] { lazily ? unlinkName : delName }
 
     /// Records `arguments` to propagate when the running command ends.
     func alsoPropagate(database: Int, _ arguments: [[UInt8]]) {
