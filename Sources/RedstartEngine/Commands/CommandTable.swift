@@ -41,7 +41,7 @@ public final class CommandTable: @unchecked Sendable {
                 + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
                 + ListFamily.commands + HashFamily.commands + SetFamily.commands + SortedSetFamily.commands
                 + DatabaseFamily.commands + ObjectFamily.commands + FunctionFamily.commands
-                + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands
+                + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
         )
     }
 

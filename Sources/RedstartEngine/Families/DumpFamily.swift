@@ -1,0 +1,145 @@
+// DUMP and RESTORE: a key's value serialized in Redis's RDB format, followed by
+// the RDB version (2 bytes) and a CRC-64 of everything before it (8 bytes),
+// both little-endian. Payloads move both ways between Redis and Redstart:
+// RESTORE reads every encoding Redis writes (RDBValueCodec); DUMP writes plain
+// encodings any Redis loads.
+import RedstartRESP
+
+enum DumpFamily: CommandFamily {
+    static var commands: [CommandSpec] {
+        [
+            .init("dump", arity: 2, flags: [.readonly], keys: .first, acl: [.keyspace], group: "generic", run: dump),
+            .init(
+                "restore", arity: -4, flags: [.write, .denyOOM], keys: .first, acl: [.keyspace, .dangerous],
+                group: "generic", run: restore),
+        ]
+    }
+
+    /// DUMP key → the serialized value, or null for a missing key.
+    static func dump(_ cmd: CommandContext) throws(ReplyError) {
+        let db = cmd.db
+        guard let index = cmd.args.withBytes(at: 1, { cmd.engine.lookupRead(db, $0) }) else {
+            cmd.reply.null()
+            return
+        }
+        cmd.reply.bulk(payload(of: db.value(at: index).pointee))
+    }
+
+    /// The DUMP payload of `value`: type, serialization, RDB version, CRC-64.
+    static func payload(of value: Value) -> [UInt8] {
+        var out: [UInt8] = []
+        RDBValueCodec.write(value, into: &out)
+        withUnsafeBytes(of: RDBValueCodec.version.littleEndian) { out.append(contentsOf: $0) }
+        let crc = out.withUnsafeBytes { CRC64.checksum($0) }
+        withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
+        return out
+    }
+
+    /// The value in a DUMP payload: nil when its version is newer than ours or its
+    /// checksum is wrong (`.failure(version)`), or when it does not parse (`.failure(format)`).
+    enum PayloadError: Error { case versionOrChecksum, format }
+
+    static func value(from payload: UnsafeRawBufferPointer, limits: CollectionLimits) -> Result<Value, PayloadError> {
+        guard payload.count >= 10 else { return .failure(.versionOrChecksum) }
+        let footer = payload.count - 10
+        let version = UInt16(payload[footer]) | UInt16(payload[footer + 1]) << 8
+        let stored = CompactEncodings.readLittleEndian(payload, at: footer + 2, size: 8)
+        guard version <= RDBValueCodec.version,
+            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
+        else { return .failure(.versionOrChecksum) }
+        var reader = RDBReader(UnsafeRawBufferPointer(rebasing: payload[..<footer]))
+        guard let value = RDBValueCodec.read(&reader, limits: limits) else { return .failure(.format) }
+        return .success(value)
+    }
+
+    /// RESTORE key ttl payload [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency] → +OK.
+    static func restore(_ cmd: CommandContext) throws(ReplyError) {
+        var replace = false
+        var absoluteTTL = false
+        var idleSeconds: Int64?
+        var frequency: Int64?
+        var index = 4
+        while index < cmd.args.count {
+            let more = index + 1 < cmd.args.count
+            if cmd.argument(index, is: "replace") {
+                replace = true
+            } else if cmd.argument(index, is: "absttl") {
+                absoluteTTL = true
+            } else if cmd.argument(index, is: "idletime") && more && frequency == nil {
+                let seconds = try cmd.integer(index + 1)
+                guard seconds >= 0 else { throw ReplyError("Invalid IDLETIME value, must be >= 0") }
+                idleSeconds = seconds
+                index += 1
+            } else if cmd.argument(index, is: "freq") && more && idleSeconds == nil {
+                let value = try cmd.integer(index + 1)
+                guard value >= 0 && value <= 255 else { throw ReplyError("Invalid FREQ value, must be >= 0 and <= 255") }
+                frequency = value
+                index += 1
+            } else {
+                throw .syntax
+            }
+            index += 1
+        }
+        let db = cmd.db
+        let engine = cmd.engine
+        if !replace && cmd.args.withBytes(at: 1, { engine.lookupWrite(db, $0) }) != nil {
+            throw ReplyError(code: "BUSYKEY", "Target key name already exists.")
+        }
+        var ttl = try cmd.integer(2)
+        guard ttl >= 0 else { throw ReplyError("Invalid TTL value, must be >= 0") }
+        let limits = CollectionLimits(
+            listFill: engine.listFill, hash: engine.hashLimits, setIntegers: engine.setMaxIntegers, zset: engine.zsetLimits)
+        let loaded = cmd.args.withBytes(at: 3) { value(from: $0, limits: limits) }
+        let restored: Value
+        switch loaded {
+        case .success(let value): restored = value
+        case .failure(.versionOrChecksum): throw ReplyError("DUMP payload version or checksum are wrong")
+        case .failure(.format): throw ReplyError("Bad data format")
+        }
+        cmd.args.withBytes(at: 1) { key in
+            var deleted = false
+            if replace, let existing = engine.lookupWrite(db, key) {
+                engine.deleteKey(db, at: existing, lazily: engine.lazyFreeServerDelete)
+                deleted = true
+            }
+            if ttl > 0 && !absoluteTTL { ttl += cmd.now }
+            if ttl > 0 && ttl <= cmd.now {
+                // Already expired: nothing is stored, but a replaced key is gone.
+                if deleted {
+                    engine.keyModified(db, key)
+                    engine.notify(.generic, "del", key, db: db.index)
+                    engine.propagateRunningCommand(as: [Engine.delName, Array(key)])
+                }
+                cmd.reply.ok()
+                return
+            }
+            let entry = engine.addKey(db, key, restored)
+            if ttl > 0 {
+                db.setExpiry(at: entry, to: ttl)
+                if !absoluteTTL {
+                    // Replicas get the absolute time.
+                    var arguments = (0..<cmd.args.count).map { cmd.args.bytes(at: $0) }
+                    arguments[2] = Array(String(ttl).utf8)
+                    engine.propagateRunningCommand(as: arguments + [Array("ABSTTL".utf8)])
+                }
+            }
+            engine.setAccessClock(db, entry, frequency: frequency, idleSeconds: idleSeconds)
+            engine.keyModified(db, key)
+            engine.notify(.generic, "restore", key, db: db.index)
+            cmd.reply.ok()
+        }
+    }
+}
+
+extension Engine {
+    /// RESTORE's FREQ (under an LFU policy) or IDLETIME (otherwise) for a new key.
+    func setAccessClock(_ db: Database, _ index: Int32, frequency: Int64?, idleSeconds: Int64?) {
+        if usesLFU {
+            if let frequency { db.setClock(at: index, (lfuMinutes << 8) | UInt32(frequency)) }
+        } else if let idleSeconds {
+            let idle = UInt32(truncatingIfNeeded: idleSeconds) & Self.lruClockMax
+            let now = lruClock
+            db.setClock(at: index, now >= idle ? now - idle : Self.lruClockMax - (idle - now))
+        }
+    }
+}

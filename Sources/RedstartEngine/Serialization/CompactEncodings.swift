@@ -1,0 +1,149 @@
+// Readers for the packed blobs Redis writes inside RDB values: listpack (7.0's
+// small lists, hashes and sorted sets, and quicklist nodes), ziplist (the same
+// before 7.0) and intset (small integer sets). Each yields its entries as
+// bytes, integers in their decimal text, as Redis reads them back. Every
+// length and offset is checked against the blob: a malformed one gives nil.
+
+enum CompactEncodings {
+    /// The entries of a listpack: total bytes (u32), count (u16), entries (encoding, data,
+    /// back-length), 0xFF.
+    static func listpackEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        guard blob.count >= 7, readLittleEndian(blob, at: 0, size: 4) == UInt64(blob.count) else { return nil }
+        let declared = Int(readLittleEndian(blob, at: 4, size: 2))
+        var entries: [[UInt8]] = []
+        var position = 6
+        while true {
+            guard position < blob.count else { return nil }
+            let first = blob[position]
+            if first == 0xFF { break }
+            // `size`: the encoding bytes plus the data, which the back-length repeats.
+            let size: Int
+            let text: [UInt8]
+            if first & 0x80 == 0 {
+                size = 1
+                text = decimal(Int64(first & 0x7F))
+            } else if first & 0xC0 == 0x80 {
+                let length = Int(first & 0x3F)
+                guard let bytes = slice(blob, position + 1, length) else { return nil }
+                (size, text) = (1 + length, bytes)
+            } else if first & 0xE0 == 0xC0 {
+                guard position + 1 < blob.count else { return nil }
+                let raw = (Int(first & 0x1F) << 8) | Int(blob[position + 1])
+                (size, text) = (2, decimal(Int64(raw >= 1 << 12 ? raw - (1 << 13) : raw)))
+            } else if first & 0xF0 == 0xE0 {
+                guard position + 1 < blob.count else { return nil }
+                let length = (Int(first & 0x0F) << 8) | Int(blob[position + 1])
+                guard let bytes = slice(blob, position + 2, length) else { return nil }
+                (size, text) = (2 + length, bytes)
+            } else if first == 0xF0 {
+                guard position + 5 <= blob.count else { return nil }
+                let length = Int(readLittleEndian(blob, at: position + 1, size: 4))
+                guard let bytes = slice(blob, position + 5, length) else { return nil }
+                (size, text) = (5 + length, bytes)
+            } else if first >= 0xF1 && first <= 0xF4 {
+                let width = [2, 3, 4, 8][Int(first - 0xF1)]
+                guard position + 1 + width <= blob.count else { return nil }
+                (size, text) = (1 + width, decimal(signExtend(readLittleEndian(blob, at: position + 1, size: width), bytes: width)))
+            } else {
+                return nil
+            }
+            position += size + backLengthSize(size)
+            entries.append(text)
+        }
+        guard position == blob.count - 1, declared == 65535 || declared == entries.count else { return nil }
+        return entries
+    }
+
+    /// The entries of a ziplist: total bytes (u32), tail offset (u32), count (u16), entries
+    /// (previous length, encoding, data), 0xFF.
+    static func ziplistEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        guard blob.count >= 11, readLittleEndian(blob, at: 0, size: 4) == UInt64(blob.count) else { return nil }
+        let declared = Int(readLittleEndian(blob, at: 8, size: 2))
+        var entries: [[UInt8]] = []
+        var position = 10
+        while true {
+            guard position < blob.count else { return nil }
+            if blob[position] == 0xFF { break }
+            position += blob[position] == 0xFE ? 5 : 1  // previous entry's length
+            guard position < blob.count else { return nil }
+            let encoding = blob[position]
+            switch encoding >> 6 {
+            case 0, 1, 2:
+                let length: Int
+                if encoding >> 6 == 0 {
+                    length = Int(encoding & 0x3F)
+                    position += 1
+                } else if encoding >> 6 == 1 {
+                    guard position + 1 < blob.count else { return nil }
+                    length = (Int(encoding & 0x3F) << 8) | Int(blob[position + 1])
+                    position += 2
+                } else {
+                    guard encoding == 0x80, position + 5 <= blob.count else { return nil }
+                    length = (1...4).reduce(0) { ($0 << 8) | Int(blob[position + $1]) }
+                    position += 5
+                }
+                guard let bytes = slice(blob, position, length) else { return nil }
+                entries.append(bytes)
+                position += length
+            default:
+                let size: Int
+                switch encoding {
+                case 0xC0: size = 2
+                case 0xD0: size = 4
+                case 0xE0: size = 8
+                case 0xF0: size = 3
+                case 0xFE: size = 1
+                case 0xF1...0xFD:
+                    entries.append(decimal(Int64(encoding & 0x0F) - 1))
+                    position += 1
+                    continue
+                default: return nil
+                }
+                guard position + 1 + size <= blob.count else { return nil }
+                entries.append(decimal(signExtend(readLittleEndian(blob, at: position + 1, size: size), bytes: size)))
+                position += 1 + size
+            }
+        }
+        guard position == blob.count - 1, declared == 65535 || declared == entries.count else { return nil }
+        return entries
+    }
+
+    /// The members of an intset: width (u32: 2, 4 or 8), count (u32), sorted integers.
+    static func intsetMembers(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        guard blob.count >= 8 else { return nil }
+        let width = Int(readLittleEndian(blob, at: 0, size: 4))
+        let count = Int(readLittleEndian(blob, at: 4, size: 4))
+        guard [2, 4, 8].contains(width), blob.count == 8 + width * count else { return nil }
+        return (0..<count).map { index in
+            decimal(signExtend(readLittleEndian(blob, at: 8 + index * width, size: width), bytes: width))
+        }
+    }
+
+    // MARK: - Helpers
+
+    static func readLittleEndian(_ blob: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
+        var value: UInt64 = 0
+        for index in (0..<size).reversed() { value = (value << 8) | UInt64(blob[offset + index]) }
+        return value
+    }
+
+    private static func signExtend(_ value: UInt64, bytes: Int) -> Int64 {
+        let shift = UInt64(64 - bytes * 8)
+        return Int64(bitPattern: value << shift) >> Int64(shift)
+    }
+
+    private static func slice(_ blob: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> [UInt8]? {
+        guard length >= 0, start >= 0, start + length <= blob.count else { return nil }
+        return Array(UnsafeRawBufferPointer(rebasing: blob[start..<(start + length)]))
+    }
+
+    private static func backLengthSize(_ length: Int) -> Int {
+        if length < 128 { return 1 }
+        if length < 16384 { return 2 }
+        if length < 2_097_152 { return 3 }
+        if length < 268_435_456 { return 4 }
+        return 5
+    }
+
+    static func decimal(_ value: Int64) -> [UInt8] { Array(String(value).utf8) }
+}

@@ -1,0 +1,351 @@
+// One value in Redis's RDB format: a type byte and the serialized value, as
+// DUMP/RESTORE carry them (and, later, RDB files). Reading accepts every
+// encoding Redis 7.0 and its predecessors write for strings, lists, sets,
+// sorted sets and hashes (plain, ziplist, listpack, intset, quicklist); writing
+// uses the plain forms (the intset form for integer sets), which every Redis
+// since 2.x loads and re-encodes compactly itself. Bad input (short, malformed,
+// empty, duplicate members) is refused with nil, never trusted.
+import RedstartRESP
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// RDB object types (rdb.h).
+enum RDBType: UInt8 {
+    case string = 0, list = 1, set = 2, zset = 3, hash = 4, zset2 = 5
+    case listZiplist = 10, setIntset = 11, zsetZiplist = 12, hashZiplist = 13, listQuicklist = 14
+    case hashListpack = 16, zsetListpack = 17, listQuicklist2 = 18
+}
+
+/// The limits that decide the encodings of loaded collections.
+struct CollectionLimits {
+    var listFill: Int
+    var hash: (entries: Int, length: Int)
+    var setIntegers: Int
+    var zset: (entries: Int, length: Int)
+}
+
+enum RDBValueCodec {
+    /// The RDB version DUMP writes and the newest RESTORE accepts (Redis 7.0's).
+    static let version: UInt16 = 10
+
+    // MARK: - Writing
+
+    /// Appends `value` as a type byte and its serialization.
+    static func write(_ value: Value, into out: inout [UInt8]) {
+        switch value {
+        case .string, .integer:
+            out.append(RDBType.string.rawValue)
+            value.withStringBytes { writeString($0, into: &out) }
+        case .list(let list):
+            out.append(RDBType.list.rawValue)
+            writeLength(list.count, into: &out)
+            if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { writeString($0, into: &out) } }
+        case .set(let set):
+            if set.encodingName == "intset" {
+                out.append(RDBType.setIntset.rawValue)
+                var numbers: [Int64] = []
+                set.forEach { numbers.append(parseRedisInteger($0) ?? 0) }
+                writeIntset(numbers, into: &out)
+            } else {
+                out.append(RDBType.set.rawValue)
+                writeLength(set.count, into: &out)
+                set.forEach { writeString($0, into: &out) }
+            }
+        case .sortedSet(let zset):
+            out.append(RDBType.zset2.rawValue)
+            writeLength(zset.count, into: &out)
+            if zset.count > 0 {
+                zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
+                    member.withUnsafeBytes { writeString($0, into: &out) }
+                    withUnsafeBytes(of: score.bitPattern.littleEndian) { out.append(contentsOf: $0) }
+                }
+            }
+        case .hash(let hash):
+            out.append(RDBType.hash.rawValue)
+            writeLength(hash.count, into: &out)
+            hash.forEachPair { field, value in
+                writeString(field, into: &out)
+                writeString(value, into: &out)
+            }
+        }
+    }
+
+    /// A length: 6 bits, 14 bits, or 0x80 + 32 bits / 0x81 + 64 bits big-endian.
+    static func writeLength(_ length: Int, into out: inout [UInt8]) {
+        if length < 1 << 6 {
+            out.append(UInt8(length))
+        } else if length < 1 << 14 {
+            out.append(0x40 | UInt8(length >> 8))
+            out.append(UInt8(truncatingIfNeeded: length))
+        } else if length <= Int(UInt32.max) {
+            out.append(0x80)
+            withUnsafeBytes(of: UInt32(length).bigEndian) { out.append(contentsOf: $0) }
+        } else {
+            out.append(0x81)
+            withUnsafeBytes(of: UInt64(length).bigEndian) { out.append(contentsOf: $0) }
+        }
+    }
+
+    /// A string: a small canonical integer as an 8/16/32-bit integer encoding (as Redis
+    /// writes it), anything else as length + bytes.
+    static func writeString(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        if bytes.count <= 11, let number = parseRedisInteger(bytes), number >= Int64(Int32.min),
+            number <= Int64(Int32.max), Array(String(number).utf8).elementsEqual(bytes)
+        {
+            if number >= Int64(Int8.min) && number <= Int64(Int8.max) {
+                out.append(0xC0)
+                out.append(UInt8(bitPattern: Int8(number)))
+            } else if number >= Int64(Int16.min) && number <= Int64(Int16.max) {
+                out.append(0xC1)
+                withUnsafeBytes(of: Int16(number).littleEndian) { out.append(contentsOf: $0) }
+            } else {
+                out.append(0xC2)
+                withUnsafeBytes(of: Int32(number).littleEndian) { out.append(contentsOf: $0) }
+            }
+            return
+        }
+        writeLength(bytes.count, into: &out)
+        out.append(contentsOf: bytes)
+    }
+
+    private static func writeIntset(_ numbers: [Int64], into out: inout [UInt8]) {
+        let width = numbers.contains { $0 < Int64(Int32.min) || $0 > Int64(Int32.max) }
+            ? 8 : numbers.contains { $0 < Int64(Int16.min) || $0 > Int64(Int16.max) } ? 4 : 2
+        var blob: [UInt8] = []
+        withUnsafeBytes(of: UInt32(width).littleEndian) { blob.append(contentsOf: $0) }
+        withUnsafeBytes(of: UInt32(numbers.count).littleEndian) { blob.append(contentsOf: $0) }
+        for number in numbers.sorted() {
+            withUnsafeBytes(of: number.littleEndian) { blob.append(contentsOf: $0.prefix(width)) }
+        }
+        blob.withUnsafeBytes { writeString($0, into: &out) }
+    }
+
+    // MARK: - Reading
+
+    /// Reads one value (type byte and serialization) from `reader`; nil when malformed,
+    /// empty, or of a type Redstart does not hold (modules, streams).
+    static func read(_ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
+        guard let typeByte = reader.byte(), let type = RDBType(rawValue: typeByte) else { return nil }
+        switch type {
+        case .string:
+            return reader.string().map { bytes in bytes.withUnsafeBytes { Value.string(from: $0) } }
+        case .list:
+            guard let count = reader.count(), count > 0 else { return nil }
+            var elements: [[UInt8]] = []
+            for _ in 0..<count {
+                guard let element = reader.string() else { return nil }
+                elements.append(element)
+            }
+            return makeList(elements, limits)
+        case .listZiplist:
+            guard let blob = reader.string(), let elements = blob.withUnsafeBytes(CompactEncodings.ziplistEntries) else { return nil }
+            return makeList(elements, limits)
+        case .listQuicklist, .listQuicklist2:
+            guard let nodes = reader.count(), nodes > 0 else { return nil }
+            var elements: [[UInt8]] = []
+            for _ in 0..<nodes {
+                var container = 2
+                if type == .listQuicklist2 {
+                    guard let kind = reader.count(), kind == 1 || kind == 2 else { return nil }
+                    container = kind
+                }
+                guard let blob = reader.string() else { return nil }
+                if container == 1 {
+                    elements.append(blob)
+                    continue
+                }
+                let parse = type == .listQuicklist ? CompactEncodings.ziplistEntries : CompactEncodings.listpackEntries
+                guard let entries = blob.withUnsafeBytes(parse) else { return nil }
+                elements += entries  // an empty node is skipped, as Redis does
+            }
+            return makeList(elements, limits)
+        case .set:
+            guard let count = reader.count(), count > 0 else { return nil }
+            var members: [[UInt8]] = []
+            for _ in 0..<count {
+                guard let member = reader.string() else { return nil }
+                members.append(member)
+            }
+            return makeSet(members, limits)
+        case .setIntset:
+            guard let blob = reader.string(), let members = blob.withUnsafeBytes(CompactEncodings.intsetMembers) else { return nil }
+            return makeSet(members, limits)
+        case .zset, .zset2:
+            guard let count = reader.count(), count > 0 else { return nil }
+            var pairs: [([UInt8], Double)] = []
+            for _ in 0..<count {
+                guard let member = reader.string() else { return nil }
+                guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return nil }
+                pairs.append((member, score))
+            }
+            return makeSortedSet(pairs, limits)
+        case .zsetZiplist, .zsetListpack:
+            guard let entries = packedEntries(&reader, ziplist: type == .zsetZiplist), entries.count % 2 == 0 else { return nil }
+            var pairs: [([UInt8], Double)] = []
+            for index in stride(from: 0, to: entries.count, by: 2) {
+                guard let score = parseDouble(entries[index + 1]) else { return nil }
+                pairs.append((entries[index], score))
+            }
+            return makeSortedSet(pairs, limits)
+        case .hash:
+            guard let count = reader.count(), count > 0 else { return nil }
+            var pairs: [([UInt8], [UInt8])] = []
+            for _ in 0..<count {
+                guard let field = reader.string(), let value = reader.string() else { return nil }
+                pairs.append((field, value))
+            }
+            return makeHash(pairs, limits)
+        case .hashZiplist, .hashListpack:
+            guard let entries = packedEntries(&reader, ziplist: type == .hashZiplist), entries.count % 2 == 0 else { return nil }
+            return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
+        }
+    }
+
+    private static func packedEntries(_ reader: inout RDBReader, ziplist: Bool) -> [[UInt8]]? {
+        guard let blob = reader.string() else { return nil }
+        return blob.withUnsafeBytes(ziplist ? CompactEncodings.ziplistEntries : CompactEncodings.listpackEntries)
+    }
+
+    private static func makeList(_ elements: [[UInt8]], _ limits: CollectionLimits) -> Value? {
+        guard !elements.isEmpty else { return nil }
+        let list = ChunkedList(fill: limits.listFill)
+        for element in elements { element.withUnsafeBytes { list.pushBack($0) } }
+        return .list(list)
+    }
+
+    private static func makeSet(_ members: [[UInt8]], _ limits: CollectionLimits) -> Value? {
+        guard !members.isEmpty else { return nil }
+        let set = SetValue()
+        for member in members {
+            guard member.withUnsafeBytes({ set.add($0, maxIntegers: limits.setIntegers) }) else { return nil }
+        }
+        return .set(set)
+    }
+
+    private static func makeSortedSet(_ pairs: [([UInt8], Double)], _ limits: CollectionLimits) -> Value? {
+        guard !pairs.isEmpty else { return nil }
+        let zset = SortedSetValue()
+        for (member, score) in pairs {
+            let name = ByteString(member)
+            guard zset.score(of: name) == nil else { return nil }
+            _ = zset.set(name, score: score, limits: limits.zset)
+        }
+        return .sortedSet(zset)
+    }
+
+    private static func makeHash(_ pairs: [([UInt8], [UInt8])], _ limits: CollectionLimits) -> Value? {
+        guard !pairs.isEmpty else { return nil }
+        let hash = HashValue()
+        for (field, value) in pairs {
+            guard field.withUnsafeBytes({ hash.set($0, ByteString(value), limits: limits.hash) }) else { return nil }
+        }
+        return .hash(hash)
+    }
+
+    /// A score written as text (listpack/ziplist entries, the old ZSET type).
+    static func parseDouble(_ text: [UInt8]) -> Double? {
+        guard !text.isEmpty, text.count < 256 else { return nil }
+        var chars = text.map { CChar(bitPattern: $0) }
+        chars.append(0)
+        return chars.withUnsafeBufferPointer { buffer -> Double? in
+            var end: UnsafeMutablePointer<CChar>?
+            let value = strtod(buffer.baseAddress!, &end)
+            guard let end, end == UnsafeMutablePointer(mutating: buffer.baseAddress! + text.count), !value.isNaN else { return nil }
+            return value
+        }
+    }
+}
+
+/// A cursor over serialized RDB bytes; every read is bounds-checked (nil past the end).
+struct RDBReader {
+    private let bytes: UnsafeRawBufferPointer
+    private(set) var position = 0
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    var isAtEnd: Bool { position >= bytes.count }
+
+    mutating func byte() -> UInt8? {
+        guard position < bytes.count else { return nil }
+        defer { position += 1 }
+        return bytes[position]
+    }
+
+    mutating func take(_ count: Int) -> UnsafeRawBufferPointer? {
+        guard count >= 0, count <= bytes.count - position else { return nil }
+        defer { position += count }
+        return UnsafeRawBufferPointer(rebasing: bytes[position..<(position + count)])
+    }
+
+    /// A length, or (with `encoded`) the number of a special string encoding.
+    mutating func length() -> (value: UInt64, encoded: Bool)? {
+        guard let first = byte() else { return nil }
+        switch first >> 6 {
+        case 0: return (UInt64(first & 0x3F), false)
+        case 1:
+            guard let next = byte() else { return nil }
+            return ((UInt64(first & 0x3F) << 8) | UInt64(next), false)
+        case 2:
+            let size: Int
+            switch first {
+            case 0x80: size = 4
+            case 0x81: size = 8
+            default: return nil
+            }
+            guard let raw = take(size) else { return nil }
+            return (raw.reduce(0) { ($0 << 8) | UInt64($1) }, false)
+        default:
+            return (UInt64(first & 0x3F), true)
+        }
+    }
+
+    /// A plain length that fits an Int (an element count).
+    mutating func count() -> Int? {
+        guard let (value, encoded) = length(), !encoded, value <= UInt64(Int32.max) else { return nil }
+        return Int(value)
+    }
+
+    /// A string in any of its encodings (integer, LZF-compressed, raw).
+    mutating func string() -> [UInt8]? {
+        guard let (value, encoded) = length() else { return nil }
+        guard encoded else {
+            guard value <= UInt64(Int.max), let raw = take(Int(value)) else { return nil }
+            return Array(raw)
+        }
+        switch value {
+        case 0, 1, 2:
+            let size = 1 << Int(value)
+            guard let raw = take(size) else { return nil }
+            let number = Int64(bitPattern: CompactEncodings.readLittleEndian(raw, at: 0, size: size) << UInt64(64 - size * 8))
+                >> Int64(64 - size * 8)
+            return CompactEncodings.decimal(number)
+        case 3:
+            guard let compressed = count(), let length = count(), let raw = take(compressed) else { return nil }
+            return LZF.decompress(raw, length: length)
+        default:
+            return nil
+        }
+    }
+
+    mutating func binaryDouble() -> Double? {
+        guard let raw = take(8) else { return nil }
+        return Double(bitPattern: CompactEncodings.readLittleEndian(raw, at: 0, size: 8))
+    }
+
+    /// The old text form of a score: a length byte (253 NaN, 254 +inf, 255 -inf) and text.
+    mutating func textDouble() -> Double? {
+        guard let length = byte() else { return nil }
+        switch length {
+        case 253: return .nan
+        case 254: return .infinity
+        case 255: return -.infinity
+        default:
+            guard let raw = take(Int(length)) else { return nil }
+            return RDBValueCodec.parseDouble(Array(raw))
+        }
+    }
+}
