@@ -79,6 +79,8 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var lazyFreeUserFlush = false
     @exclusivity(unchecked) public private(set) var lazyFreeUserDelete = false
     @exclusivity(unchecked) public private(set) var lazyFreeServerDelete = false
+    /// rdbcompression: strings in DUMP payloads (and RDB files) are LZF-compressed.
+    @exclusivity(unchecked) public private(set) var rdbCompression = true
     @exclusivity(unchecked) public private(set) var lazyFreeExpire = false
     @exclusivity(unchecked) var activeExpireEffort = 1
     @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
@@ -87,6 +89,8 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
     /// list-max-listpack-size: the chunk size of new lists.
     @exclusivity(unchecked) var listFill = -2
+    /// list-compress-depth: chunks kept uncompressed at each end of new lists (0: none compressed).
+    @exclusivity(unchecked) var listCompressDepth = 0
     /// hash-max-listpack-entries / -value and set-max-intset-entries: when small encodings end.
     @exclusivity(unchecked) var hashMaxEntries = 512
     @exclusivity(unchecked) var hashMaxValue = 64
@@ -177,6 +181,7 @@ public final class Engine {
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
         lazyFreeServerDelete = config.bool("lazyfree-lazy-server-del")
+        rdbCompression = config.bool("rdbcompression")
         lazyFreeExpire = config.bool("lazyfree-lazy-expire")
         activeExpireEffort = Int(config.integer("active-expire-effort"))
         latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }
@@ -184,6 +189,7 @@ public final class Engine {
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice
         listFill = Int(config.integer("list-max-listpack-size"))
+        listCompressDepth = Int(config.integer("list-compress-depth"))
         hashMaxEntries = Int(clamping: config.integer("hash-max-listpack-entries"))
         hashMaxValue = Int(clamping: config.integer("hash-max-listpack-value"))
         setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))

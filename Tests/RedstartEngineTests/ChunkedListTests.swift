@@ -32,10 +32,12 @@ private func element(_ random: inout SplitMix) -> [UInt8] {
     return (0..<length).map { _ in UInt8(97 + random.below(4)) }
 }
 
-@Test(arguments: [-1, -2, 1, 4, 128])
-func chunkedListMatchesAnArray(fill: Int) {
-    var random = SplitMix(state: UInt64(bitPattern: Int64(fill)) &+ 7)
-    let list = ChunkedList(fill: fill)
+/// (fill, compress depth): chunk sizes from one element to 8 KB, without compression and
+/// with inside chunks compressed (list-compress-depth 1 and 2).
+@Test(arguments: [(-1, 0), (-2, 0), (1, 0), (4, 0), (128, 0), (4, 1), (-1, 2), (1, 1), (16, 2)])
+func chunkedListMatchesAnArray(fill: Int, depth: Int) {
+    var random = SplitMix(state: UInt64(bitPattern: Int64(fill &* 31 &+ depth)) &+ 7)
+    let list = ChunkedList(fill: fill, compressDepth: depth)
     var model: [[UInt8]] = []
     for step in 0..<4000 {
         let value = element(&random)
@@ -99,6 +101,17 @@ func chunkedListMatchesAnArray(fill: Int) {
         if step % 50 == 0 || list.count < 5 { #expect(contents(list) == model, "step \(step)") }
     }
     #expect(contents(list) == model)
+    if depth > 0 {
+        // Grown long, the list keeps its inside chunks compressed, and the contents hold.
+        for index in 0..<600 {
+            let value = Array(repeating: UInt8(97 + index % 3), count: 60)
+            value.withUnsafeBytes { list.pushBack($0) }
+            model.append(value)
+        }
+        #expect(list.chunkCount > 2 * depth)
+        #expect(list.compressedChunkCount > 0)
+        #expect(contents(list) == model)
+    }
     var backwards: [[UInt8]] = []
     list.scan(fromFront: false) { index, bytes in
         #expect(index == model.count - 1 - backwards.count)
@@ -141,4 +154,23 @@ func chunkedListMatchesAnArray(fill: Int) {
     }
     #expect(list.count == 2000)
     #expect(list.allocatedBytes < 16 * 1024)
+}
+
+@Test func compressionKeepsTheEndsPlainAndShrinksTheMiddle() {
+    let element = Array(repeating: UInt8(ascii: "x"), count: 200)
+    let plain = ChunkedList(fill: -2)
+    let compressed = ChunkedList(fill: -2, compressDepth: 1)
+    for _ in 0..<2000 {
+        element.withUnsafeBytes { plain.pushBack($0) }
+        element.withUnsafeBytes { compressed.pushBack($0) }
+    }
+    #expect(compressed.allocatedBytes * 4 < plain.allocatedBytes)
+    // Reading the middle and the ends gives the same elements, and the middle is compressed again after.
+    let before = compressed.allocatedBytes
+    #expect(compressed.withElement(at: 1000) { Array($0) } == element)
+    var all = 0
+    compressed.forEach(in: 0...1999) { bytes in if bytes.elementsEqual(element) { all += 1 } }
+    #expect(all == 2000)
+    #expect(compressed.allocatedBytes == before)
+    #expect(compressed.pop(fromFront: true) == element && compressed.pop(fromFront: false) == element)
 }

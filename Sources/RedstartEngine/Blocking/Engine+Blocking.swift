@@ -260,7 +260,7 @@ extension Engine {
             if let target {
                 target.push(bytes, atFront: atFront)
             } else {
-                let list = ChunkedList(fill: listFill)
+                let list = ChunkedList(fill: listFill, compressDepth: listCompressDepth)
                 list.push(bytes, atFront: atFront)
                 addKey(db, key, .list(list))
             }

@@ -135,8 +135,7 @@ public enum ConfigCatalog {
         .init("repl-timeout", .integer(min: 1, max: intMax, format: .plain), default: "60"),
         .init("repl-ping-replica-period", aliases: ["repl-ping-slave-period"], .integer(min: 1, max: intMax, format: .plain), default: "10"),
         .init(
-            "list-compress-depth", .integer(min: 0, max: intMax, format: .plain), default: "0",
-            unsupported: notYet("0", "list compression")),
+            "list-compress-depth", .integer(min: 0, max: intMax, format: .plain), default: "0"),
         .init("rdb-key-save-delay", .integer(min: intMin, max: intMax, format: .plain), default: "0", flags: [.hidden]),
         .init("key-load-delay", .integer(min: intMin, max: intMax, format: .plain), default: "0", flags: [.hidden]),
         .init("active-expire-effort", .integer(min: 1, max: 10, format: .plain), default: "1"),

@@ -22,13 +22,13 @@ enum DumpFamily: CommandFamily {
             cmd.reply.null()
             return
         }
-        cmd.reply.bulk(payload(of: db.value(at: index).pointee))
+        cmd.reply.bulk(payload(of: db.value(at: index).pointee, compressing: cmd.engine.rdbCompression))
     }
 
     /// The DUMP payload of `value`: type, serialization, RDB version, CRC-64.
-    static func payload(of value: Value) -> [UInt8] {
+    static func payload(of value: Value, compressing: Bool) -> [UInt8] {
         var out: [UInt8] = []
-        RDBValueCodec.write(value, into: &out)
+        RDBValueCodec.write(value, compressing: compressing, into: &out)
         withUnsafeBytes(of: RDBValueCodec.version.littleEndian) { out.append(contentsOf: $0) }
         let crc = out.withUnsafeBytes { CRC64.checksum($0) }
         withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
@@ -88,7 +88,7 @@ enum DumpFamily: CommandFamily {
         var ttl = try cmd.integer(2)
         guard ttl >= 0 else { throw ReplyError("Invalid TTL value, must be >= 0") }
         let limits = CollectionLimits(
-            listFill: engine.listFill, hash: engine.hashLimits, setIntegers: engine.setMaxIntegers, zset: engine.zsetLimits)
+            listFill: engine.listFill, listCompressDepth: engine.listCompressDepth, hash: engine.hashLimits, setIntegers: engine.setMaxIntegers, zset: engine.zsetLimits)
         let loaded = cmd.args.withBytes(at: 3) { value(from: $0, limits: limits) }
         let restored: Value
         switch loaded {

@@ -51,7 +51,7 @@ enum ListFamily: CommandFamily {
                 cmd.reply.integer(0)
                 return
             } else {
-                list = ChunkedList(fill: engine.listFill)
+                list = ChunkedList(fill: engine.listFill, compressDepth: engine.listCompressDepth)
             }
             for index in 2..<cmd.args.count {
                 cmd.args.withBytes(at: index) { list.push($0, atFront: atFront) }

@@ -1,9 +1,11 @@
-// LZF decompression, for strings Redis stores compressed in RDB files and DUMP
-// payloads (rdbcompression). The format: a control byte below 32 is a run of
-// that many plus one literal bytes; otherwise its top three bits are a length
-// (7 means a further length byte follows) and the rest, with the next byte, a
-// distance back into the output; length + 2 bytes are copied from there.
-// Every read and copy is bounds-checked: bad input gives nil, never a crash.
+// LZF, the compression Redis uses for strings in RDB files and DUMP payloads
+// (rdbcompression) and for list chunks (list-compress-depth). The format: a
+// control byte below 32 is a run of that many plus one literal bytes; otherwise
+// its top three bits are a length (7 means a further length byte follows) and
+// the rest, with the next byte, a distance back into the output; length + 2
+// bytes are copied from there. Decompression bounds-checks every read and copy:
+// bad input gives nil, never a crash. Compression finds earlier occurrences of
+// the next three bytes through a small hash table of last positions.
 
 enum LZF {
     /// `input` decompressed, which must give exactly `length` bytes; nil when it does not.
@@ -41,5 +43,62 @@ enum LZF {
             }
         }
         return output.count == length ? output : nil
+    }
+
+    /// `input` compressed, or nil when that would not be smaller than `input` itself.
+    static func compress(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
+        let count = input.count
+        guard count >= 4 else { return nil }
+        let maxDistance = 1 << 13
+        let maxLength = 264  // 2 + 7 + 255
+        var table = [Int](repeating: -1, count: 1 << 14)
+        var output = [UInt8]()
+        output.reserveCapacity(count)
+        var literalStart = 0
+        var position = 0
+
+        func flushLiterals(upTo end: Int) {
+            var start = literalStart
+            while start < end {
+                let run = min(32, end - start)
+                output.append(UInt8(run - 1))
+                output.append(contentsOf: UnsafeRawBufferPointer(rebasing: input[start..<(start + run)]))
+                start += run
+            }
+            literalStart = end
+        }
+
+        while position + 2 < count {
+            let key = (Int(input[position]) << 16) | (Int(input[position + 1]) << 8) | Int(input[position + 2])
+            let slot = ((key &* 2_654_435_761) >> 18) & ((1 << 14) - 1)
+            let candidate = table[slot]
+            table[slot] = position
+            let distance = position - candidate
+            if candidate >= 0, distance <= maxDistance, input[candidate] == input[position],
+                input[candidate + 1] == input[position + 1], input[candidate + 2] == input[position + 2]
+            {
+                var length = 3
+                while position + length < count && length < maxLength && input[candidate + length] == input[position + length] {
+                    length += 1
+                }
+                flushLiterals(upTo: position)
+                let encodedLength = length - 2
+                let back = distance - 1
+                if encodedLength < 7 {
+                    output.append(UInt8(encodedLength << 5 | back >> 8))
+                } else {
+                    output.append(UInt8(7 << 5 | back >> 8))
+                    output.append(UInt8(encodedLength - 7))
+                }
+                output.append(UInt8(back & 0xFF))
+                position += length
+                literalStart = position
+                if output.count >= count { return nil }
+            } else {
+                position += 1
+            }
+        }
+        flushLiterals(upTo: count)
+        return output.count < count ? output : nil
     }
 }

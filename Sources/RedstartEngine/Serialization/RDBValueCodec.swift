@@ -23,6 +23,7 @@ enum RDBType: UInt8 {
 /// The limits that decide the encodings of loaded collections.
 struct CollectionLimits {
     var listFill: Int
+    var listCompressDepth: Int
     var hash: (entries: Int, length: Int)
     var setIntegers: Int
     var zset: (entries: Int, length: Int)
@@ -35,15 +36,15 @@ enum RDBValueCodec {
     // MARK: - Writing
 
     /// Appends `value` as a type byte and its serialization.
-    static func write(_ value: Value, into out: inout [UInt8]) {
+    static func write(_ value: Value, compressing: Bool, into out: inout [UInt8]) {
         switch value {
         case .string, .integer:
             out.append(RDBType.string.rawValue)
-            value.withStringBytes { writeString($0, into: &out) }
+            value.withStringBytes { writeString($0, compressing: compressing, into: &out) }
         case .list(let list):
             out.append(RDBType.list.rawValue)
             writeLength(list.count, into: &out)
-            if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { writeString($0, into: &out) } }
+            if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { writeString($0, compressing: compressing, into: &out) } }
         case .set(let set):
             if set.encodingName == "intset" {
                 out.append(RDBType.setIntset.rawValue)
@@ -53,14 +54,14 @@ enum RDBValueCodec {
             } else {
                 out.append(RDBType.set.rawValue)
                 writeLength(set.count, into: &out)
-                set.forEach { writeString($0, into: &out) }
+                set.forEach { writeString($0, compressing: compressing, into: &out) }
             }
         case .sortedSet(let zset):
             out.append(RDBType.zset2.rawValue)
             writeLength(zset.count, into: &out)
             if zset.count > 0 {
                 zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
-                    member.withUnsafeBytes { writeString($0, into: &out) }
+                    member.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
                     withUnsafeBytes(of: score.bitPattern.littleEndian) { out.append(contentsOf: $0) }
                 }
             }
@@ -68,8 +69,8 @@ enum RDBValueCodec {
             out.append(RDBType.hash.rawValue)
             writeLength(hash.count, into: &out)
             hash.forEachPair { field, value in
-                writeString(field, into: &out)
-                writeString(value, into: &out)
+                writeString(field, compressing: compressing, into: &out)
+                writeString(value, compressing: compressing, into: &out)
             }
         }
     }
@@ -91,8 +92,9 @@ enum RDBValueCodec {
     }
 
     /// A string: a small canonical integer as an 8/16/32-bit integer encoding (as Redis
-    /// writes it), anything else as length + bytes.
-    static func writeString(_ bytes: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+    /// writes it); with `compressing` (rdbcompression) a string over 20 bytes that LZF
+    /// shrinks by at least 4 bytes compressed; anything else as length + bytes.
+    static func writeString(_ bytes: UnsafeRawBufferPointer, compressing: Bool = false, into out: inout [UInt8]) {
         if bytes.count <= 11, let number = parseRedisInteger(bytes), number >= Int64(Int32.min),
             number <= Int64(Int32.max), Array(String(number).utf8).elementsEqual(bytes)
         {
@@ -106,6 +108,13 @@ enum RDBValueCodec {
                 out.append(0xC2)
                 withUnsafeBytes(of: Int32(number).littleEndian) { out.append(contentsOf: $0) }
             }
+            return
+        }
+        if compressing && bytes.count > 20, let packed = LZF.compress(bytes), packed.count <= bytes.count - 4 {
+            out.append(0xC3)
+            writeLength(packed.count, into: &out)
+            writeLength(bytes.count, into: &out)
+            out.append(contentsOf: packed)
             return
         }
         writeLength(bytes.count, into: &out)
@@ -212,7 +221,7 @@ enum RDBValueCodec {
 
     private static func makeList(_ elements: [[UInt8]], _ limits: CollectionLimits) -> Value? {
         guard !elements.isEmpty else { return nil }
-        let list = ChunkedList(fill: limits.listFill)
+        let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
         for element in elements { element.withUnsafeBytes { list.pushBack($0) } }
         return .list(list)
     }

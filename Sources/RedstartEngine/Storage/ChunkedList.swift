@@ -4,7 +4,10 @@
 // nearer end. Reading never allocates: elements are lent to a closure as bytes
 // inside the chunk. A chunk holds up to `list-max-listpack-size` (negative: a
 // byte budget of 4 KB << (-n - 1); positive: that many elements, at most 8 KB),
-// fixed when the list is created, as Redis does.
+// fixed when the list is created, as Redis does. With `list-compress-depth` n > 0
+// every chunk more than n chunks away from both ends is kept LZF-compressed:
+// an operation opens (decompresses) the chunks it needs, and `settle` compresses
+// again the inside ones it opened, as Redis's quicklist does with its nodes.
 import DequeModule
 
 #if canImport(Glibc)
@@ -19,12 +22,21 @@ public final class ChunkedList {
     @exclusivity(unchecked) public private(set) var count = 0
     /// list-max-listpack-size when the list was created.
     let fill: Int
+    /// list-compress-depth when the list was created: chunks kept plain at each end (0: all).
+    let compressDepth: Int
+    /// Inside chunks the running operation decompressed or created.
+    @exclusivity(unchecked) private var opened: [ListChunk] = []
 
-    public init(fill: Int) { self.fill = fill }
+    public init(fill: Int, compressDepth: Int = 0) {
+        self.fill = fill
+        self.compressDepth = max(0, compressDepth)
+    }
 
     public var isEmpty: Bool { count == 0 }
     /// Number of chunks (Redis's quicklist nodes; the cost of freeing the list).
     public var chunkCount: Int { chunks.count }
+    /// Chunks held compressed (list-compress-depth).
+    var compressedChunkCount: Int { chunks.reduce(0) { $0 + ($1.isCompressed ? 1 : 0) } }
 
     /// Bytes of the chunk budget for `fill` (byte budget for negative, a safety cap for positive).
     private var byteBudget: Int {
@@ -44,12 +56,65 @@ public final class ChunkedList {
         min(max(ListChunk.entrySize(length) * 2, 32), max(byteBudget, ListChunk.entrySize(length)))
     }
 
+    // MARK: - Compression
+
+    /// Chunk `index`, decompressed for use (an operation's every access to a chunk's bytes
+    /// goes through here).
+    @inline(__always)
+    private func open(_ index: Int) -> ListChunk {
+        let chunk = chunks[index]
+        if chunk.isCompressed {
+            chunk.decompress()
+            opened.append(chunk)
+        }
+        return chunk
+    }
+
+    /// Whether chunk `index` lies deeper than `compressDepth` from both ends.
+    @inline(__always)
+    private func isInside(_ index: Int) -> Bool {
+        compressDepth > 0 && index >= compressDepth && index < chunks.count - compressDepth
+    }
+
+    /// A walk is done with chunk `index`: compressed again if it lies inside.
+    @inline(__always)
+    private func close(_ index: Int) {
+        if isInside(index) { chunks[index].compress() }
+    }
+
+    /// A chunk the operation created in the middle of the list: `settle` judges it.
+    private func created(_ chunk: ListChunk) {
+        if compressDepth > 0 { opened.append(chunk) }
+    }
+
+    /// Ends an operation: the chunks near the ends are plain, the first inside ones and
+    /// every inside chunk the operation opened or created are compressed.
+    private func settle() {
+        guard compressDepth > 0 else { return }
+        let total = chunks.count
+        let depth = min(compressDepth, total)
+        for index in 0..<depth {
+            chunks[index].decompress()
+            chunks[total - 1 - index].decompress()
+        }
+        if total > 2 * compressDepth {
+            chunks[compressDepth].compress()
+            chunks[total - 1 - compressDepth].compress()
+            for chunk in opened where !chunk.isCompressed {
+                let nearEnd = (0..<compressDepth).contains { chunks[$0] === chunk || chunks[total - 1 - $0] === chunk }
+                if !nearEnd { chunk.compress() }
+            }
+        }
+        opened.removeAll(keepingCapacity: true)
+    }
+
     // MARK: - Ends
 
     /// Adds an element at the front or at the back: into the end chunk while it has room,
     /// else into a new chunk there.
     public func push(_ bytes: UnsafeRawBufferPointer, atFront: Bool) {
-        if let end = atFront ? chunks.first : chunks.last, accepts(end, length: bytes.count) {
+        defer { settle() }
+        if !chunks.isEmpty, case let end = open(atFront ? 0 : chunks.count - 1), accepts(end, length: bytes.count) {
             if atFront { end.prepend(bytes) } else { end.append(bytes) }
         } else {
             let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: atFront)
@@ -70,7 +135,9 @@ public final class ChunkedList {
     /// Removes the first (or last) element after lending its bytes to `body`.
     @discardableResult
     public func pop<R>(fromFront: Bool, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
-        guard let chunk = fromFront ? chunks.first : chunks.last else { return nil }
+        guard !chunks.isEmpty else { return nil }
+        defer { settle() }
+        let chunk = open(fromFront ? 0 : chunks.count - 1)
         let offset = fromFront ? chunk.head : chunk.entryStart(endingAt: chunk.tail)
         let result = try body(chunk.bytes(at: offset))
         if fromFront { chunk.removeFirst(1) } else { chunk.removeLast(1) }
@@ -108,7 +175,7 @@ public final class ChunkedList {
             }
             within = chunks[chunkIndex].count - 1 - fromEnd
         }
-        return (chunkIndex, offset(of: within, in: chunks[chunkIndex]))
+        return (chunkIndex, offset(of: within, in: open(chunkIndex)))
     }
 
     /// The byte offset of element `within` of `chunk`, walked from the nearer end.
@@ -133,22 +200,25 @@ public final class ChunkedList {
 
     /// Lends element `index` (0-based, in range) to `body`.
     public func withElement<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        defer { settle() }
         let (chunk, offset) = locate(index)
         return try body(chunks[chunk].bytes(at: offset))
     }
 
     /// Lends the elements `range` (in bounds) to `body`, in order.
     public func forEach(in range: ClosedRange<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
+        defer { settle() }
         var (chunkIndex, offset) = locate(range.lowerBound)
         var remaining = range.count
         while remaining > 0 {
-            let chunk = chunks[chunkIndex]
+            let chunk = open(chunkIndex)
             while remaining > 0 && offset < chunk.tail {
                 let (data, length, next) = chunk.entry(at: offset)
                 try body(UnsafeRawBufferPointer(start: chunk.base + data, count: length))
                 offset = next
                 remaining -= 1
             }
+            close(chunkIndex)
             chunkIndex += 1
             if chunkIndex < chunks.count { offset = chunks[chunkIndex].head }
         }
@@ -156,9 +226,12 @@ public final class ChunkedList {
 
     /// Walks the elements from the front (or the back) with their indexes until `body` returns false.
     public func scan(fromFront: Bool, _ body: (Int, UnsafeRawBufferPointer) throws -> Bool) rethrows {
+        defer { settle() }
         if fromFront {
             var index = 0
-            for chunk in chunks {
+            for chunkIndex in chunks.indices {
+                let chunk = open(chunkIndex)
+                defer { close(chunkIndex) }
                 var offset = chunk.head
                 while offset < chunk.tail {
                     let (data, length, next) = chunk.entry(at: offset)
@@ -169,7 +242,9 @@ public final class ChunkedList {
             }
         } else {
             var index = count - 1
-            for chunk in chunks.reversed() {
+            for chunkIndex in chunks.indices.reversed() {
+                let chunk = open(chunkIndex)
+                defer { close(chunkIndex) }
                 var end = chunk.tail
                 while end > chunk.head {
                     let start = chunk.entryStart(endingAt: end)
@@ -185,6 +260,7 @@ public final class ChunkedList {
 
     /// Replaces element `index` (in range) with `bytes` (LSET).
     public func replace(at index: Int, with bytes: UnsafeRawBufferPointer) {
+        defer { settle() }
         let (chunkIndex, offset) = locate(index)
         let chunk = chunks[chunkIndex]
         let next = chunk.entry(at: offset).next
@@ -194,8 +270,10 @@ public final class ChunkedList {
     /// Inserts `bytes` before or after the first element equal to `pivot` (LINSERT);
     /// false when there is no such element.
     public func insert(_ bytes: UnsafeRawBufferPointer, relativeTo pivot: UnsafeRawBufferPointer, after: Bool) -> Bool {
+        defer { settle() }
         var found: (chunk: Int, offset: Int)?
-        search: for (chunkIndex, chunk) in chunks.enumerated() {
+        search: for chunkIndex in chunks.indices {
+            let chunk = open(chunkIndex)
             var offset = chunk.head
             while offset < chunk.tail {
                 let (data, length, next) = chunk.entry(at: offset)
@@ -205,6 +283,7 @@ public final class ChunkedList {
                 }
                 offset = next
             }
+            close(chunkIndex)
         }
         guard let found else { return false }
         insert(bytes, chunk: found.chunk, offset: found.offset)
@@ -213,7 +292,7 @@ public final class ChunkedList {
 
     /// Inserts an element at byte `offset` of chunk `chunkIndex`, splitting a full chunk.
     private func insert(_ bytes: UnsafeRawBufferPointer, chunk chunkIndex: Int, offset: Int) {
-        let chunk = chunks[chunkIndex]
+        let chunk = open(chunkIndex)
         count += 1
         if accepts(chunk, length: bytes.count) {
             chunk.replace(offset..<offset, removing: 0, with: bytes)
@@ -222,21 +301,23 @@ public final class ChunkedList {
         if offset == chunk.head {
             // At the front of a full chunk: the end of the previous chunk, or a new chunk.
             if chunkIndex > 0, accepts(chunks[chunkIndex - 1], length: bytes.count) {
-                chunks[chunkIndex - 1].append(bytes)
+                open(chunkIndex - 1).append(bytes)
             } else {
                 let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: false)
                 fresh.append(bytes)
                 chunks.insert(fresh, at: chunkIndex)
+                created(fresh)
             }
             return
         }
         if offset == chunk.tail {
             if chunkIndex + 1 < chunks.count, accepts(chunks[chunkIndex + 1], length: bytes.count) {
-                chunks[chunkIndex + 1].prepend(bytes)
+                open(chunkIndex + 1).prepend(bytes)
             } else {
                 let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: true)
                 fresh.prepend(bytes)
                 chunks.insert(fresh, at: chunkIndex + 1)
+                created(fresh)
             }
             return
         }
@@ -249,15 +330,17 @@ public final class ChunkedList {
         }
         let second = chunk.split(at: offset, elementsBefore: before)
         chunks.insert(second, at: chunkIndex + 1)
+        created(second)
         chunk.append(bytes)
     }
 
     /// Removes up to `limit` elements equal to `value` (0: all), from the front or the back (LREM).
     public func removeAll(equalTo value: UnsafeRawBufferPointer, limit: Int, fromFront: Bool) -> Int {
+        defer { settle() }
         var removed = 0
         var chunkIndex = fromFront ? 0 : chunks.count - 1
         while chunkIndex >= 0 && chunkIndex < chunks.count && (limit == 0 || removed < limit) {
-            let chunk = chunks[chunkIndex]
+            let chunk = open(chunkIndex)
             if fromFront {
                 var offset = chunk.head
                 while offset < chunk.tail && (limit == 0 || removed < limit) {
@@ -286,6 +369,8 @@ public final class ChunkedList {
             if chunk.isEmpty {
                 chunks.remove(at: chunkIndex)
                 if fromFront { continue }
+            } else {
+                close(chunkIndex)
             }
             chunkIndex += fromFront ? 1 : -1
         }
@@ -295,25 +380,28 @@ public final class ChunkedList {
 
     /// Removes `front` elements from the front and `back` from the back (LTRIM, LPOP count).
     public func removeEnds(front: Int, back: Int) {
+        defer { settle() }
         var remaining = min(front, count)
         count -= remaining
-        while remaining > 0, let first = chunks.first {
+        while remaining > 0, !chunks.isEmpty {
+            let first = chunks[0]
             if first.count <= remaining {
                 remaining -= first.count
                 chunks.removeFirst()
             } else {
-                first.removeFirst(remaining)
+                open(0).removeFirst(remaining)
                 remaining = 0
             }
         }
         remaining = min(back, count)
         count -= remaining
-        while remaining > 0, let last = chunks.last {
+        while remaining > 0, !chunks.isEmpty {
+            let last = chunks[chunks.count - 1]
             if last.count <= remaining {
                 remaining -= last.count
                 chunks.removeLast()
             } else {
-                last.removeLast(remaining)
+                open(chunks.count - 1).removeLast(remaining)
                 remaining = 0
             }
         }
@@ -323,7 +411,7 @@ public final class ChunkedList {
 
     /// An independent copy (COPY).
     public func copy() -> ChunkedList {
-        let other = ChunkedList(fill: fill)
+        let other = ChunkedList(fill: fill, compressDepth: compressDepth)
         scan(fromFront: true) { _, bytes in
             other.pushBack(bytes)
             return true

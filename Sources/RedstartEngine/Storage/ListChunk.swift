@@ -32,6 +32,52 @@ final class ListChunk {
 
     deinit { base.deallocate() }
 
+    // MARK: - Compression (list-compress-depth)
+
+    /// The elements' bytes LZF-compressed while the chunk lies deep inside its list; the
+    /// buffer is then released (a 1-byte stand-in) and `head`, `tail` and `capacity` keep
+    /// their values for when it comes back.
+    @exclusivity(unchecked) private var packed: [UInt8]?
+    /// Compression was tried on the present contents and did not pay.
+    @exclusivity(unchecked) private var resistsCompression = false
+
+    var isCompressed: Bool { packed != nil }
+
+    /// Compresses the elements when that saves at least 8 bytes; a chunk under 48 bytes,
+    /// or one that did not shrink since it last changed, is left as it is (Redis's rules).
+    func compress() {
+        guard packed == nil, !resistsCompression, byteCount >= 48 else { return }
+        guard let result = LZF.compress(UnsafeRawBufferPointer(start: base + head, count: byteCount)),
+            result.count + 8 <= byteCount
+        else {
+            resistsCompression = true
+            return
+        }
+        packed = result
+        base.deallocate()
+        base = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+    }
+
+    /// Brings the elements back into a buffer of the chunk's capacity, where they were.
+    func decompress() {
+        guard let data = packed else { return }
+        packed = nil
+        let restored = data.withUnsafeBytes { LZF.decompress($0, length: byteCount) }
+        precondition(restored != nil, "a list chunk's own compressed bytes did not decompress")
+        base.deallocate()
+        base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
+        restored!.withUnsafeBytes { (base + head).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        // Unchanged contents: compressing them again pays as it did before.
+        resistsCompression = false
+    }
+
+    /// The contents are about to change: compression must be judged again.
+    @inline(__always)
+    private func willChange() {
+        assert(packed == nil, "a compressed list chunk was changed")
+        resistsCompression = false
+    }
+
     /// Bytes used by the elements.
     var byteCount: Int { tail - head }
     var isEmpty: Bool { count == 0 }
@@ -154,12 +200,14 @@ final class ListChunk {
     // MARK: - Changes at the ends
 
     func append(_ bytes: UnsafeRawBufferPointer) {
+        willChange()
         reserve(Self.entrySize(bytes.count), atFront: false)
         tail = writeEntry(bytes, at: tail)
         count += 1
     }
 
     func prepend(_ bytes: UnsafeRawBufferPointer) {
+        willChange()
         let size = Self.entrySize(bytes.count)
         reserve(size, atFront: true)
         head -= size
@@ -169,6 +217,7 @@ final class ListChunk {
 
     /// Removes the first `n` elements (at most `count`).
     func removeFirst(_ n: Int) {
+        willChange()
         var remaining = min(n, count)
         count -= remaining
         while remaining > 0 {
@@ -180,6 +229,7 @@ final class ListChunk {
 
     /// Removes the last `n` elements (at most `count`).
     func removeLast(_ n: Int) {
+        willChange()
         var remaining = min(n, count)
         count -= remaining
         while remaining > 0 {
@@ -194,6 +244,7 @@ final class ListChunk {
     /// Replaces the bytes in `range` (whole elements, `removed` of them) with the
     /// element `bytes`, or with nothing. Moves whichever side of the range is shorter.
     func replace(_ range: Range<Int>, removing removed: Int, with bytes: UnsafeRawBufferPointer?) {
+        willChange()
         let newSize = bytes.map { Self.entrySize($0.count) } ?? 0
         let delta = newSize - range.count
         let before = range.lowerBound - head
@@ -221,6 +272,7 @@ final class ListChunk {
 
     /// Moves the elements from `offset` to the end into a new chunk (splitting a full chunk).
     func split(at offset: Int, elementsBefore: Int) -> ListChunk {
+        willChange()
         let moved = tail - offset
         let other = ListChunk(capacity: moved + 16, growingAtFront: false)
         (other.base).copyMemory(from: base + offset, byteCount: moved)
@@ -232,5 +284,5 @@ final class ListChunk {
     }
 
     /// Bytes held, for MEMORY USAGE.
-    var allocatedBytes: Int { mallocSize(capacity) + 64 }
+    var allocatedBytes: Int { (packed.map { mallocSize($0.count) + 32 } ?? mallocSize(capacity)) + 64 }
 }
