@@ -47,13 +47,29 @@ enum LZF {
 
     /// `input` compressed, or nil when that would not be smaller than `input` itself.
     static func compress(_ input: UnsafeRawBufferPointer) -> [UInt8]? {
-        let count = input.count
-        guard count >= 4 else { return nil }
-        let maxDistance = 1 << 13
-        let maxLength = 264  // 2 + 7 + 255
-        var table = [Int](repeating: -1, count: 1 << 14)
+        guard input.count >= 4 else { return nil }
         var output = [UInt8]()
-        output.reserveCapacity(count)
+        output.reserveCapacity(input.count)
+        let fits = withUnsafeTemporaryAllocation(of: Int32.self, capacity: 1 << tableBits) { table in
+            table.initialize(repeating: -1)
+            return encode(input, into: &output, lastPositions: table)
+        }
+        guard fits else { return nil }
+        // A copy of exactly its size: the working buffer was reserved for the whole input.
+        return [UInt8](unsafeUninitializedCapacity: output.count) { buffer, initialized in
+            initialized = buffer.initialize(fromContentsOf: output)
+        }
+    }
+
+    private static let tableBits = 12
+    private static let maxDistance = 1 << 13
+    private static let maxMatch = 264  // 2 + 7 + 255
+
+    /// Writes the compressed form of `input`; false as soon as it is not smaller.
+    private static func encode(
+        _ input: UnsafeRawBufferPointer, into output: inout [UInt8], lastPositions table: UnsafeMutableBufferPointer<Int32>
+    ) -> Bool {
+        let count = input.count
         var literalStart = 0
         var position = 0
 
@@ -70,35 +86,35 @@ enum LZF {
 
         while position + 2 < count {
             let key = (Int(input[position]) << 16) | (Int(input[position + 1]) << 8) | Int(input[position + 2])
-            let slot = ((key &* 2_654_435_761) >> 18) & ((1 << 14) - 1)
-            let candidate = table[slot]
-            table[slot] = position
+            let slot = ((key &* 2_654_435_761) >> 16) & ((1 << tableBits) - 1)
+            let candidate = Int(table[slot])
+            table[slot] = Int32(truncatingIfNeeded: position)
             let distance = position - candidate
-            if candidate >= 0, distance <= maxDistance, input[candidate] == input[position],
+            guard candidate >= 0, distance <= maxDistance, input[candidate] == input[position],
                 input[candidate + 1] == input[position + 1], input[candidate + 2] == input[position + 2]
-            {
-                var length = 3
-                while position + length < count && length < maxLength && input[candidate + length] == input[position + length] {
-                    length += 1
-                }
-                flushLiterals(upTo: position)
-                let encodedLength = length - 2
-                let back = distance - 1
-                if encodedLength < 7 {
-                    output.append(UInt8(encodedLength << 5 | back >> 8))
-                } else {
-                    output.append(UInt8(7 << 5 | back >> 8))
-                    output.append(UInt8(encodedLength - 7))
-                }
-                output.append(UInt8(back & 0xFF))
-                position += length
-                literalStart = position
-                if output.count >= count { return nil }
-            } else {
+            else {
                 position += 1
+                continue
             }
+            var length = 3
+            while position + length < count && length < maxMatch && input[candidate + length] == input[position + length] {
+                length += 1
+            }
+            flushLiterals(upTo: position)
+            let encodedLength = length - 2
+            let back = distance - 1
+            if encodedLength < 7 {
+                output.append(UInt8(encodedLength << 5 | back >> 8))
+            } else {
+                output.append(UInt8(7 << 5 | back >> 8))
+                output.append(UInt8(encodedLength - 7))
+            }
+            output.append(UInt8(back & 0xFF))
+            position += length
+            literalStart = position
+            if output.count >= count { return false }
         }
         flushLiterals(upTo: count)
-        return output.count < count ? output : nil
+        return output.count < count
     }
 }
