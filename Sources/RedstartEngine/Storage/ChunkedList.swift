@@ -210,8 +210,12 @@ public final class ChunkedList {
         defer { settle() }
         var (chunkIndex, offset) = locate(range.lowerBound)
         var remaining = range.count
+        var isFirst = true
         while remaining > 0 {
             let chunk = open(chunkIndex)
+            // Opening a compressed chunk moves its bytes: a later chunk's start is read after.
+            if !isFirst { offset = chunk.head }
+            isFirst = false
             while remaining > 0 && offset < chunk.tail {
                 let (data, length, next) = chunk.entry(at: offset)
                 try body(UnsafeRawBufferPointer(start: chunk.base + data, count: length))
@@ -220,7 +224,6 @@ public final class ChunkedList {
             }
             close(chunkIndex)
             chunkIndex += 1
-            if chunkIndex < chunks.count { offset = chunks[chunkIndex].head }
         }
     }
 

@@ -34,39 +34,43 @@ final class ListChunk {
 
     // MARK: - Compression (list-compress-depth)
 
-    /// The elements' bytes LZF-compressed while the chunk lies deep inside its list; the
-    /// buffer is then released (a 1-byte stand-in) and `head`, `tail` and `capacity` keep
-    /// their values for when it comes back.
-    @exclusivity(unchecked) private var packed: [UInt8]?
+    // While compressed, `base` holds the LZF bytes and `capacity` is minus their length;
+    // `head` and `tail` keep their values (`byteCount` stays right). No field is added
+    // for it: a chunk object stays a 64-byte allocation, which every small hash pays too.
+
     /// Compression was tried on the present contents and did not pay.
     @exclusivity(unchecked) private var resistsCompression = false
 
-    var isCompressed: Bool { packed != nil }
+    var isCompressed: Bool { capacity < 0 }
 
     /// Compresses the elements when that saves at least 8 bytes; a chunk under 48 bytes,
     /// or one that did not shrink since it last changed, is left as it is (Redis's rules).
     func compress() {
-        guard packed == nil, !resistsCompression, byteCount >= 48 else { return }
+        guard capacity >= 0, !resistsCompression, byteCount >= 48 else { return }
         guard let result = LZF.compress(UnsafeRawBufferPointer(start: base + head, count: byteCount)),
             result.count + 8 <= byteCount
         else {
             resistsCompression = true
             return
         }
-        packed = result
         base.deallocate()
-        base = UnsafeMutableRawPointer.allocate(byteCount: 1, alignment: 1)
+        base = UnsafeMutableRawPointer.allocate(byteCount: result.count, alignment: 1)
+        result.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        capacity = -result.count
     }
 
-    /// Brings the elements back into a buffer of the chunk's capacity, where they were.
+    /// Brings the elements back into a buffer of their size (plus room to grow), from offset 0.
     func decompress() {
-        guard let data = packed else { return }
-        packed = nil
-        let restored = data.withUnsafeBytes { LZF.decompress($0, length: byteCount) }
+        guard capacity < 0 else { return }
+        let used = byteCount
+        let restored = LZF.decompress(UnsafeRawBufferPointer(start: base, count: -capacity), length: used)
         precondition(restored != nil, "a list chunk's own compressed bytes did not decompress")
         base.deallocate()
+        capacity = max(used + used / 8, 16)
         base = UnsafeMutableRawPointer.allocate(byteCount: capacity, alignment: 1)
-        restored!.withUnsafeBytes { (base + head).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        restored!.withUnsafeBytes { if used > 0 { base.copyMemory(from: $0.baseAddress!, byteCount: used) } }
+        head = 0
+        tail = used
         // Unchanged contents: compressing them again pays as it did before.
         resistsCompression = false
     }
@@ -74,7 +78,7 @@ final class ListChunk {
     /// The contents are about to change: compression must be judged again.
     @inline(__always)
     private func willChange() {
-        assert(packed == nil, "a compressed list chunk was changed")
+        assert(capacity >= 0, "a compressed list chunk was changed")
         resistsCompression = false
     }
 
@@ -284,5 +288,5 @@ final class ListChunk {
     }
 
     /// Bytes held, for MEMORY USAGE.
-    var allocatedBytes: Int { (packed.map { mallocSize($0.count) + 32 } ?? mallocSize(capacity)) + 64 }
+    var allocatedBytes: Int { mallocSize(abs(capacity)) + 64 }
 }
