@@ -46,6 +46,9 @@ enum HashFamily: CommandFamily {
         let engine = cmd.engine
         return try cmd.withArgument(1) { (key) throws(ReplyError) -> Int in
             let hash = try cmd.hashForWrite(key)
+            if hash.isEmpty {
+                hash.reserve(forNewPairs: (2..<cmd.args.count).map { cmd.args.withBytes(at: $0) { $0.count } }, limits: engine.hashLimits)
+            }
             var added = 0
             for index in stride(from: 2, to: cmd.args.count, by: 2) {
                 let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }

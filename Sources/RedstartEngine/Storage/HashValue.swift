@@ -10,13 +10,20 @@
 public final class HashValue {
     /// The pairs while the hash is small; nil once it is a hashtable.
     @exclusivity(unchecked) private var packed: ListChunk? = ListChunk(capacity: 16, growingAtFront: false, twoSided: false)
-    @exclusivity(unchecked) private var fields: [ByteString] = []
-    @exclusivity(unchecked) private var values: [ByteString] = []
-    @exclusivity(unchecked) private var index: [ByteString: Int] = [:]
+    /// The pairs once the hash is a hashtable (a separate object, so that the many small
+    /// hashes do not carry its three fields).
+    @exclusivity(unchecked) private var table: Table?
+
+    /// The hashtable form: fields and values by position, and each field's position.
+    private final class Table {
+        @exclusivity(unchecked) var fields: [ByteString] = []
+        @exclusivity(unchecked) var values: [ByteString] = []
+        @exclusivity(unchecked) var index: [ByteString: Int] = [:]
+    }
 
     public init() {}
 
-    public var count: Int { packed.map { $0.count / 2 } ?? fields.count }
+    public var count: Int { packed.map { $0.count / 2 } ?? table!.fields.count }
     public var isEmpty: Bool { count == 0 }
     /// OBJECT ENCODING's answer.
     public var encodingName: String { packed == nil ? "hashtable" : "listpack" }
@@ -45,7 +52,7 @@ public final class HashValue {
     /// The position of `field` (0..<count), or nil.
     func position(of field: UnsafeRawBufferPointer) -> Int? {
         if let packed { return locate(field, in: packed)?.position }
-        return index[ByteString(field)]
+        return table!.index[ByteString(field)]
     }
 
     /// Lends the value of `field` to `body` (no copy); nil when the field is missing.
@@ -54,8 +61,9 @@ public final class HashValue {
             guard let found = locate(field, in: packed) else { return nil }
             return try body(packed.bytes(at: found.value))
         }
-        guard let position = index[ByteString(field)] else { return nil }
-        return try values[position].withUnsafeBytes(body)
+        let table = self.table!
+        guard let position = table.index[ByteString(field)] else { return nil }
+        return try table.values[position].withUnsafeBytes(body)
     }
 
     /// A copy of the value of `field`.
@@ -74,8 +82,11 @@ public final class HashValue {
             }
             return
         }
-        for position in fields.indices {
-            try fields[position].withUnsafeBytes { field in try values[position].withUnsafeBytes { try body(field, $0) } }
+        let table = self.table!
+        for position in table.fields.indices {
+            try table.fields[position].withUnsafeBytes { field in
+                try table.values[position].withUnsafeBytes { try body(field, $0) }
+            }
         }
     }
 
@@ -88,6 +99,15 @@ public final class HashValue {
     }
 
     // MARK: - Changes
+
+    /// Sizes a new, empty small hash for pairs whose fields and values total `lengths`
+    /// (HSET with every pair at once: the buffer is allocated once, without slack).
+    func reserve(forNewPairs lengths: [Int], limits: (entries: Int, length: Int)) {
+        guard let packed, packed.count == 0, lengths.count / 2 <= limits.entries,
+            lengths.allSatisfy({ $0 <= limits.length })
+        else { return }
+        packed.reserveExactly(lengths.reduce(0) { $0 + ListChunk.entrySize($1) })
+    }
 
     /// Sets `field` to `value`; true when the field is new. `limits` are the listpack limits
     /// (entries, length) past which the hash becomes a hashtable.
@@ -110,14 +130,15 @@ public final class HashValue {
             value.withUnsafeBytes { packed.append($0) }
             return true
         }
+        let table = self.table!
         let key = ByteString(field)
-        if let position = index[key] {
-            values[position] = value
+        if let position = table.index[key] {
+            table.values[position] = value
             return false
         }
-        index[key] = fields.count
-        fields.append(key)
-        values.append(value)
+        table.index[key] = table.fields.count
+        table.fields.append(key)
+        table.values.append(value)
         return true
     }
 
@@ -129,15 +150,16 @@ public final class HashValue {
             packed.replace(found.start..<found.end, removing: 2, with: nil)
             return true
         }
-        guard let position = index.removeValue(forKey: ByteString(field)) else { return false }
-        let last = fields.count - 1
+        let table = self.table!
+        guard let position = table.index.removeValue(forKey: ByteString(field)) else { return false }
+        let last = table.fields.count - 1
         if position != last {
-            fields[position] = fields[last]
-            values[position] = values[last]
-            index[fields[position]] = position
+            table.fields[position] = table.fields[last]
+            table.values[position] = table.values[last]
+            table.index[table.fields[position]] = position
         }
-        fields.removeLast()
-        values.removeLast()
+        table.fields.removeLast()
+        table.values.removeLast()
         return true
     }
 
@@ -145,20 +167,24 @@ public final class HashValue {
         guard packed != nil else { return }
         let all = pairs()
         packed = nil
-        fields = all.map(\.field)
-        values = all.map(\.value)
-        index.reserveCapacity(all.count + 1)
-        for (position, field) in fields.enumerated() { index[field] = position }
+        let table = Table()
+        table.fields = all.map(\.field)
+        table.values = all.map(\.value)
+        table.index.reserveCapacity(all.count + 1)
+        for (position, field) in table.fields.enumerated() { table.index[field] = position }
+        self.table = table
     }
 
     /// An independent copy (COPY).
     public func copy() -> HashValue {
         let other = HashValue()
-        if packed == nil {
+        if let table {
             other.packed = nil
-            other.fields = fields
-            other.values = values
-            other.index = index
+            let copied = Table()
+            copied.fields = table.fields
+            copied.values = table.values
+            copied.index = table.index
+            other.table = copied
         } else {
             forEachPair { field, value in
                 other.packed!.append(field)
@@ -170,9 +196,10 @@ public final class HashValue {
 
     /// Bytes held, for MEMORY USAGE.
     public var allocatedBytes: Int {
-        if let packed { return 48 + packed.allocatedBytes }
-        let strings = fields.reduce(0) { $0 + $1.heapSize } + values.reduce(0) { $0 + $1.heapSize }
-        return 64 + strings + fields.capacity * 48 + index.capacity * 40
+        if let packed { return 32 + packed.allocatedBytes }
+        let table = self.table!
+        let strings = table.fields.reduce(0) { $0 + $1.heapSize } + table.values.reduce(0) { $0 + $1.heapSize }
+        return 96 + strings + table.fields.capacity * 48 + table.index.capacity * 40
     }
 }
 

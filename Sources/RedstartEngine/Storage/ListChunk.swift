@@ -201,6 +201,17 @@ final class ListChunk {
         tail = newHead + used
     }
 
+    /// Makes an empty chunk's buffer exactly `bytes` long at the back (a hash created with
+    /// all its pairs at once: no growth slack).
+    func reserveExactly(_ bytes: Int) {
+        guard count == 0, bytes > capacity, capacity >= 0 else { return }
+        base.deallocate()
+        capacity = bytes
+        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 1)
+        head = isTwoSided ? bytes : 0
+        tail = head
+    }
+
     // MARK: - Changes at the ends
 
     func append(_ bytes: UnsafeRawBufferPointer) {
