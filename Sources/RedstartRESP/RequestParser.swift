@@ -27,6 +27,8 @@ public struct RequestParser: Sendable {
 
     /// True while part of a command has been read but not all of it.
     public var isInsideCommand: Bool { remainingBulks > 0 || cursor > 0 }
+    /// Room kept for argument spans between commands (tests).
+    var retainedSpanCapacity: Int { spans.capacity }
 
     /// Parses the next complete command from `buffer` and moves its readerIndex
     /// past it. Returns nil when more bytes are needed. Empty requests
@@ -111,7 +113,13 @@ public struct RequestParser: Sendable {
             remainingBulks = step.1
             bulkLength = -1
             cursor = buffer.withUnsafeReadableBytes { $0.firstIndex(of: UInt8(ascii: "\r"))! } + 2
-            spans.removeAll(keepingCapacity: true)
+            // A huge command's span list is not kept for the ones after it (Redis trims its
+            // client buffers the same way); ordinary sizes are reused.
+            if spans.capacity > 4096 {
+                spans = []
+            } else {
+                spans.removeAll(keepingCapacity: true)
+            }
             if spans.capacity < min(step.1, 1024) { spans.reserveCapacity(min(step.1, 1024)) }
         }
         return step.0

@@ -134,3 +134,11 @@ func protocolErrorsHaveRedisTexts(input: String, message: String) {
         #expect(parseRedisInteger(Array(text.utf8)) == value, "\(text)")
     }
 }
+
+@Test func aHugeCommandsSpansAreNotKeptForTheNextCommands() throws {
+    var parser = RequestParser()
+    var input = ByteBuffer(string: "*100001\r\n$4\r\nSADD\r\n" + String(repeating: "$1\r\nx\r\n", count: 100_000) + "*1\r\n$4\r\nPING\r\n")
+    #expect(try parser.next(from: &input)?.count == 100_001)
+    #expect(try parser.next(from: &input)?.count == 1)
+    #expect(parser.retainedSpanCapacity <= 4096)
+}
