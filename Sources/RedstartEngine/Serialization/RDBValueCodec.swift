@@ -143,13 +143,7 @@ enum RDBValueCodec {
         case .string:
             return reader.string().map { bytes in bytes.withUnsafeBytes { Value.string(from: $0) } }
         case .list:
-            guard let count = reader.count(), count > 0 else { return nil }
-            var elements: [[UInt8]] = []
-            for _ in 0..<count {
-                guard let element = reader.string() else { return nil }
-                elements.append(element)
-            }
-            return makeList(elements, limits)
+            return reader.strings().flatMap { makeList($0, limits) }
         case .listZiplist:
             guard let blob = reader.string(), let elements = blob.withUnsafeBytes(CompactEncodings.ziplistEntries) else { return nil }
             return makeList(elements, limits)
@@ -173,13 +167,7 @@ enum RDBValueCodec {
             }
             return makeList(elements, limits)
         case .set:
-            guard let count = reader.count(), count > 0 else { return nil }
-            var members: [[UInt8]] = []
-            for _ in 0..<count {
-                guard let member = reader.string() else { return nil }
-                members.append(member)
-            }
-            return makeSet(members, limits)
+            return reader.strings().flatMap { makeSet($0, limits) }
         case .setIntset:
             guard let blob = reader.string(), let members = blob.withUnsafeBytes(CompactEncodings.intsetMembers) else { return nil }
             return makeSet(members, limits)
@@ -338,6 +326,17 @@ struct RDBReader {
         default:
             return nil
         }
+    }
+
+    /// A count (at least one) and that many strings: the plain list and set forms.
+    mutating func strings() -> [[UInt8]]? {
+        guard let count = count(), count > 0 else { return nil }
+        var result: [[UInt8]] = []
+        for _ in 0..<count {
+            guard let element = string() else { return nil }
+            result.append(element)
+        }
+        return result
     }
 
     mutating func binaryDouble() -> Double? {
