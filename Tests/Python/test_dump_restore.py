@@ -37,6 +37,8 @@ def fill(r):
     r.rpush("small_list", *[str(i) for i in range(10)])
     r.rpush("long_list", *["v" * i for i in range(300)])
     r.rpush("huge_element", "x" * 20000, "y")
+    # Entries whose listpack back-length sits at a size boundary (127, 16383 bytes ...).
+    r.rpush("boundaries", *("y" * n for n in (62, 63, 125, 126, 4094, 4095, 16377, 16378, 16379)))
     r.sadd("intset", 1, 2, 3, -5, 70000)
     r.sadd("wide_intset", 2 ** 40, 1)
     r.sadd("words", "a", "b", "c")

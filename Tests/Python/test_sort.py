@@ -31,6 +31,7 @@ sort_ro l store x
 sort l by nosort
 sort l by nosort desc
 sort l by nosort limit 1 2
+sort l by nosort by w_*
 sort l by nosort desc limit 1 2
 mset w_3 30 w_1 10 w_2 20 w_10 0 w_-5 5
 sort l by w_*

@@ -149,3 +149,17 @@ private func restore(_ h: EngineHarness, _ c: Session, _ key: String, _ payload:
     #expect(h.run(c, "PTTL", "copy") == .integer(5000))
     #expect(h.drain(listener) == [.array([.bulk("message"), .bulk("__keyevent@0__:restore"), .bulk("copy")])])
 }
+
+@Test func aRelativeTTLPastTheLargestTimeCountsAsExpired() {
+    let h = EngineHarness()
+    let c = h.connect()
+    h.run(c, "SET", "k", "v")
+    guard case .bulkString(let payload)? = h.runAll(c, ["DUMP", "k"]).first else {
+        Issue.record("no payload")
+        return
+    }
+    let arguments = CommandArguments([Array("RESTORE".utf8), Array("copy".utf8), Array(String(Int64.max).utf8), payload])
+    _ = h.engine.execute(arguments, for: c)
+    #expect(h.drain(c) == [.simpleString("OK")])
+    #expect(h.run(c, "EXISTS", "copy") == .integer(0))
+}

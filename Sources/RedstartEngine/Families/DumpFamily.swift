@@ -102,8 +102,14 @@ enum DumpFamily: CommandFamily {
                 engine.deleteKey(db, at: existing, lazily: engine.lazyFreeServerDelete)
                 deleted = true
             }
-            if ttl > 0 && !absoluteTTL { ttl += cmd.now }
-            if ttl > 0 && ttl <= cmd.now {
+            var expired = false
+            if ttl > 0 && !absoluteTTL {
+                // A sum past Int64 wraps negative in Redis, which then finds the key expired.
+                let (sum, overflow) = ttl.addingReportingOverflow(cmd.now)
+                ttl = sum
+                expired = overflow
+            }
+            if expired || (ttl > 0 && ttl <= cmd.now) {
                 // Already expired: nothing is stored, but a replaced key is gone.
                 if deleted {
                     engine.keyModified(db, key)

@@ -84,7 +84,8 @@ enum SortFamily: CommandFamily {
                 index += 1
             } else if cmd.argument(index, is: "by") && remaining >= 1 {
                 options.byArgument = index + 1
-                options.dontSort = !cmd.args.bytes(at: index + 1).contains(UInt8(ascii: "*"))
+                // Once a BY without '*' was given, Redis does not sort, whatever BY follows.
+                options.dontSort = options.dontSort || !cmd.args.bytes(at: index + 1).contains(UInt8(ascii: "*"))
                 index += 1
             } else if cmd.argument(index, is: "get") && remaining >= 1 {
                 options.getArguments.append(index + 1)

@@ -137,11 +137,13 @@ enum CompactEncodings {
         return Array(UnsafeRawBufferPointer(rebasing: blob[start..<(start + length)]))
     }
 
+    /// Bytes of a listpack back-length, with Redis's bounds (which stop one short of the
+    /// powers of 2^7).
     private static func backLengthSize(_ length: Int) -> Int {
-        if length < 128 { return 1 }
-        if length < 16384 { return 2 }
-        if length < 2_097_152 { return 3 }
-        if length < 268_435_456 { return 4 }
+        if length <= 127 { return 1 }
+        if length < 16383 { return 2 }
+        if length < 2_097_151 { return 3 }
+        if length < 268_435_455 { return 4 }
         return 5
     }
 

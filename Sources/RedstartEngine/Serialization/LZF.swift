@@ -10,7 +10,8 @@
 enum LZF {
     /// `input` decompressed, which must give exactly `length` bytes; nil when it does not.
     static func decompress(_ input: UnsafeRawBufferPointer, length: Int) -> [UInt8]? {
-        guard length >= 0 else { return nil }
+        // LZF expands at most about 88 times: a larger claim is a lie, refused before any allocation.
+        guard length >= 0, length <= input.count * 90 else { return nil }
         var output = [UInt8]()
         output.reserveCapacity(length)
         var position = 0

@@ -43,12 +43,12 @@ final class ListChunk {
 
     var isCompressed: Bool { capacity < 0 }
 
-    /// Compresses the elements when that saves at least 8 bytes; a chunk under 48 bytes,
+    /// Compresses the elements when that saves more than 8 bytes; a chunk under 48 bytes,
     /// or one that did not shrink since it last changed, is left as it is (Redis's rules).
     func compress() {
         guard capacity >= 0, !resistsCompression, byteCount >= 48 else { return }
         guard let result = LZF.compress(UnsafeRawBufferPointer(start: base + head, count: byteCount)),
-            result.count + 8 <= byteCount
+            result.count + 8 < byteCount
         else {
             resistsCompression = true
             return
