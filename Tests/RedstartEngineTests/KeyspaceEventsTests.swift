@@ -182,3 +182,17 @@ private struct Listener {
     h.run(c, "CLIENT", "REPLY", "OFF")
     #expect(h.runAll(c, ["ZPOPMIN", "z"]) == [event])
 }
+
+@Test func aServedBlockedClientsOwnEventsFollowItsReply() {
+    let h = EngineHarness()
+    let (waiter, producer) = (h.connect(), h.connect())
+    h.run(waiter, "HELLO", "3")
+    h.run(producer, "CONFIG", "SET", "notify-keyspace-events", "El")
+    h.run(waiter, "SUBSCRIBE", "__keyevent@0__:lpush")
+    #expect(h.runAll(waiter, ["BLMOVE", "src", "dst", "RIGHT", "LEFT", "0"]).isEmpty)
+    h.run(producer, "RPUSH", "src", "job")
+    #expect(h.drain(waiter) == [
+        .bulk("job"),
+        .push([.bulk("message"), .bulk("__keyevent@0__:lpush"), .bulk("dst")]),
+    ])
+}

@@ -8,6 +8,7 @@
 // same pass). Timeouts come from a deadline heap, on a timer the host arms.
 // A served request is propagated as its non-blocking form (LPOP, LMOVE, ...).
 import DequeModule
+import NIOCore
 import RedstartRESP
 
 extension Engine {
@@ -152,14 +153,31 @@ extension Engine {
                 let value = db.value(at: index).pointee
                 guard let request = queue.first(where: { $0.waits(on: key, hash: ready.hash) && $0.operation.accepts(value) })
                 else { return }
-                if let list = value.list {
-                    serve(request, from: list, at: index, key: key)
-                } else if let zset = value.sortedSet {
-                    serve(request, from: zset, at: index, key: key)
+                asRunningSession(request.session) {
+                    if let list = value.list {
+                        serve(request, from: list, at: index, key: key)
+                    } else if let zset = value.sortedSet {
+                        serve(request, from: zset, at: index, key: key)
+                    }
                 }
                 if !pendingPropagation.isEmpty { flushPropagation(wrap: true) }
             }
         }
+    }
+
+    /// Runs `body` (serving a blocked session) with `session` as the running one, so that the
+    /// messages it gets from its own pop (keyspace events) follow its reply, as for any command.
+    /// Only a subscribed session can get such messages: the others are served directly.
+    private func asRunningSession(_ session: Session, _ body: () -> Void) {
+        guard session.isSubscribed else { return body() }
+        let outer = runningSession
+        var outerPushes = ByteBufferAllocator().buffer(capacity: 0)
+        swap(&outerPushes, &selfPushes)
+        runningSession = session
+        body()
+        if selfPushes.readableBytes > 0 { session.reply.raw(selfPushes) }
+        runningSession = outer
+        swap(&outerPushes, &selfPushes)
     }
 
     /// Performs a waiting BZPOP*/BZMPOP on `zset` (the value of `key`), replies, ends the wait.
