@@ -252,3 +252,11 @@ private func infoFields(_ text: String) -> [String: String] {
         #expect(LatencyHistogram.bucket(LatencyHistogram.upperBound(index)) == index)
     }
 }
+
+@Test func commandInfoAndDocsOfANameLongerThanAnyCommandAreEmpty() {
+    let h = EngineHarness()
+    let c = h.connect()
+    let long = String(repeating: "x", count: 70)
+    #expect(h.run(c, "COMMAND", "INFO", long, "get|" + long) == .array([.nullBulkString, .nullBulkString]))
+    #expect(h.run(c, "COMMAND", "DOCS", long) == .array([]))
+}

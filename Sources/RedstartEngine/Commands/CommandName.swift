@@ -44,8 +44,14 @@ public struct CommandName: Hashable, Sendable {
 
     /// A name from text (the command table's own names).
     public init(_ text: String) {
+        self = CommandName(text: text)!
+    }
+
+    /// A name from text a client sent; nil when it is too long to be any command's name.
+    public init?(text: String) {
         var text = text
-        self = text.withUTF8 { CommandName(bytes: UnsafeRawBufferPointer($0)) }!
+        guard let name = text.withUTF8({ CommandName(bytes: UnsafeRawBufferPointer($0)) }) else { return nil }
+        self = name
     }
 
     private init() {}

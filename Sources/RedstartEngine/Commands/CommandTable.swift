@@ -58,9 +58,9 @@ public final class CommandTable: @unchecked Sendable {
     /// The command named by text (any case), e.g. `get` or `config|get`.
     public func command(named text: String) -> CommandSpec? {
         let parts = text.lowercased().split(separator: "|", maxSplits: 1)
-        guard let first = parts.first, let top = command(CommandName(String(first))) else { return nil }
+        guard let first = parts.first, let name = CommandName(text: String(first)), let top = command(name) else { return nil }
         if parts.count == 1 { return top }
-        return top.subcommand(CommandName(String(parts[1])))
+        return CommandName(text: String(parts[1])).flatMap(top.subcommand)
     }
 
     /// Every command and subcommand, depth first.
