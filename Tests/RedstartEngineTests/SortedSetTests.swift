@@ -80,3 +80,13 @@ func sortedSetMatchesAModel(limit: Int, operations: Int) {
     #expect(h.run(two, "ZRANDMEMBER", "small", "5") == .array([.bulk("c")]))
     #expect(h.run(two, "ZRANDMEMBER", "z", "10") == .array([.bulk("a"), .bulk("b"), .bulk("c")]))
 }
+
+@Test func aNumkeysNearTheLargestIntegerIsASyntaxError() {
+    let h = EngineHarness()
+    let c = h.connect()
+    let huge = String(Int64.max)
+    for command in [["ZMPOP", huge, "a", "MIN"], ["LMPOP", huge, "a", "LEFT"], ["BZMPOP", "0", huge, "a", "MIN"],
+                    ["BLMPOP", "0", huge, "a", "LEFT"], ["ZUNION", huge, "a"], ["ZUNIONSTORE", "d", huge, "a"]] {
+        #expect(h.runAll(c, command) == [.err("ERR syntax error")], "\(command)")
+    }
+}

@@ -150,8 +150,9 @@ struct MultiPopArguments {
         guard let numkeys = cmd.args.int64(at: numkeysIndex), numkeys > 0 else {
             throw ReplyError("numkeys should be greater than 0")
         }
+        // Compared before adding, so that a numkeys near Int64.max cannot overflow.
+        guard numkeys < Int64(cmd.args.count - numkeysIndex - 1) else { throw .syntax }
         let endIndex = Int64(numkeysIndex) + numkeys + 1
-        guard endIndex < Int64(cmd.args.count) else { throw .syntax }
         keyIndexes = (numkeysIndex + 1)..<Int(endIndex)
         if cmd.argument(Int(endIndex), is: ends.first) {
             firstEnd = true
