@@ -138,19 +138,62 @@ import Testing
     #expect(h.run(s, "EXEC") == .nullArray)
 }
 
-@Test func collectionScansReturnEverythingWithCursorZero() {
-    // A documented shortcut: Redis returns cursor 0 at once only for its compact encodings;
-    // Redstart does so at any size (the SCAN guarantee holds, COUNT is a hint).
+/// Walks a SSCAN/HSCAN to cursor 0, running `between` after each call; returns the names seen.
+private func scanAll(_ h: EngineHarness, _ s: Session, _ command: String, _ key: String, count: Int,
+                     between: () -> Void = {}) -> (names: Set<String>, calls: Int) {
+    var cursor = "0"
+    var names = Set<String>()
+    var calls = 0
+    repeat {
+        guard case .array(let reply) = h.run(s, command, key, cursor, "COUNT", String(count)), reply.count == 2,
+            let next = reply[0].string, case .array(let items) = reply[1]
+        else {
+            Issue.record("not a scan reply")
+            return (names, calls)
+        }
+        let step = command == "HSCAN" ? 2 : 1
+        for index in stride(from: 0, to: items.count, by: step) { names.insert(items[index].string ?? "") }
+        cursor = next
+        calls += 1
+        between()
+    } while cursor != "0" && calls < 10_000
+    return (names, calls)
+}
+
+@Test func compactCollectionsScanWholeAndHashtablesByCursor() {
     let h = EngineHarness()
     let s = h.connect()
+    _ = h.runAll(s, ["HSET", "small", "a", "1", "b", "2"])
+    #expect(h.run(s, "HSCAN", "small", "0") == .array([.bulk("0"), .array([.bulk("a"), .bulk("1"), .bulk("b"), .bulk("2")])]))
     for index in 0..<600 { h.run(s, "HSET", "h", "f\(index)", "v") }
     #expect(h.run(s, "OBJECT", "ENCODING", "h") == .bulk("hashtable"))
-    guard case .array(let reply) = h.run(s, "HSCAN", "h", "0", "COUNT", "10"), reply.count == 2,
-        case .array(let items) = reply[1]
-    else {
-        Issue.record("not a scan reply")
+    let hash = scanAll(h, s, "HSCAN", "h", count: 10)
+    #expect(hash.names.count == 600)
+    #expect(hash.calls == 60)
+}
+
+@Test func aHashtableScanReturnsEveryMemberPresentThroughoutUnderWrites() {
+    let h = EngineHarness()
+    let s = h.connect()
+    let writer = h.connect()
+    _ = h.runAll(s, ["SADD", "s"] + (0..<2000).map { "m\($0)" })
+    #expect(h.run(s, "OBJECT", "ENCODING", "s") == .bulk("hashtable"))
+    // Between calls: remove some members, add new ones; the members never removed must all come back.
+    var removed = Set<String>()
+    var step = 0
+    let result = scanAll(h, s, "SSCAN", "s", count: 25) {
+        step += 1
+        let victim = "m\((step * 37) % 2000)"
+        if h.run(writer, "SREM", "s", victim) == .integer(1) { removed.insert(victim) }
+        h.run(writer, "SADD", "s", "new\(step)")
+    }
+    let survivors = Set((0..<2000).map { "m\($0)" }).subtracting(removed)
+    #expect(survivors.isSubset(of: result.names))
+    #expect(!removed.isEmpty)
+    // Without writes a scan returns exactly the members.
+    guard case .integer(let cardinality) = h.run(s, "SCARD", "s") else {
+        Issue.record("no cardinality")
         return
     }
-    #expect(reply[0] == .bulk("0"))
-    #expect(items.count == 1200)
+    #expect(scanAll(h, s, "SSCAN", "s", count: 100).names.count == Int(cardinality))
 }

@@ -1,32 +1,44 @@
 // What the collection families share: HSCAN, SSCAN and ZSCAN, the removal of
 // members (HDEL, SREM, ZREM), and the arguments of LMPOP/ZMPOP and their
 // blocking forms.
-// The scan: the cursor, the key, MATCH and COUNT, in
-// Redis's order of checks. Every call returns the whole collection and cursor
-// 0, which is what Redis does for its compact encodings and keeps the SCAN
-// guarantee (every element present from start to end is returned) for any
-// size; COUNT is only a hint.
+// The scan: the cursor, the key, MATCH and COUNT, in Redis's order of checks.
+// A compact collection (listpack, intset) and a sorted set are returned whole
+// with cursor 0, as Redis does for its compact encodings. A hashtable-encoded
+// hash or set is walked by position from the last one down, COUNT positions per
+// call: removals move the last element into the hole (behind the cursor, or
+// into the part still to walk), additions go to the end (already passed), so
+// every element present from start to end is returned, as SCAN promises.
 import RedstartRESP
 
+/// What a collection scan walks.
+enum ScanSource {
+    /// Everything at once; with `pairs`, as name, value, name, value ... (MATCH looks at
+    /// the names); cursor 0.
+    case whole([ByteString], pairs: Bool)
+    /// `count` positions; `items(position)` is the element (or field and value) there.
+    case positional(count: Int, items: (Int) -> [ByteString])
+}
+
 enum CollectionScan {
-    /// Runs a collection scan on the key at argument 1 with the cursor at argument 2;
-    /// `elements` lists the collection (field, value, field, value ... when `pairs`).
+    /// Runs a collection scan on the key at argument 1 with the cursor at argument 2.
     static func run(
-        _ cmd: CommandContext, elements: (Database, Int32) throws(ReplyError) -> [ByteString], pairs: Bool
+        _ cmd: CommandContext, source: (Database, Int32) throws(ReplyError) -> ScanSource
     ) throws(ReplyError) {
-        _ = try KeyFamily.parseScanCursor(cmd, 2)
+        let cursor = try KeyFamily.parseScanCursor(cmd, 2)
         let db = cmd.db
         guard let index = cmd.args.withBytes(at: 1, { cmd.engine.lookupRead(db, $0) }) else {
-            replyScan(cmd, [])
+            replyScan(cmd, cursor: 0, [])
             return
         }
-        let all = try elements(db, index)
+        let walked = try source(db, index)
         var pattern: [UInt8]?
+        var wanted: Int64 = 10
         var argument = 3
         while argument < cmd.args.count {
             let remaining = cmd.args.count - argument
             if cmd.argument(argument, is: "count") && remaining >= 2 {
-                guard try cmd.integer(argument + 1) >= 1 else { throw .syntax }
+                wanted = try cmd.integer(argument + 1)
+                guard wanted >= 1 else { throw .syntax }
             } else if cmd.argument(argument, is: "match") && remaining >= 2 {
                 let bytes = cmd.args.bytes(at: argument + 1)
                 pattern = bytes == [UInt8(ascii: "*")] ? nil : bytes
@@ -35,24 +47,36 @@ enum CollectionScan {
             }
             argument += 2
         }
-        guard let pattern else {
-            replyScan(cmd, all)
-            return
+        func matches(_ name: ByteString) -> Bool {
+            guard let pattern else { return true }
+            return name.withUnsafeBytes { bytes in pattern.withUnsafeBytes { globMatch(pattern: $0, string: bytes) } }
         }
-        let step = pairs ? 2 : 1
-        var kept: [ByteString] = []
-        for position in stride(from: 0, to: all.count, by: step) {
-            let matches = all[position].withUnsafeBytes { name in
-                pattern.withUnsafeBytes { globMatch(pattern: $0, string: name) }
+        switch walked {
+        case .whole(let all, let pairs):
+            var kept: [ByteString] = []
+            let step = pairs ? 2 : 1
+            for position in stride(from: 0, to: all.count, by: step) where matches(all[position]) {
+                kept.append(contentsOf: all[position..<(position + step)])
             }
-            if matches { kept.append(contentsOf: all[position..<(position + step)]) }
+            replyScan(cmd, cursor: 0, kept)
+        case .positional(let count, let items):
+            // Cursor c > 0 means "position c - 1 is next"; a collection that shrank starts at its end.
+            var next = cursor == 0 || cursor > UInt64(count) ? count - 1 : Int(cursor) - 1
+            var kept: [ByteString] = []
+            var visited: Int64 = 0
+            while next >= 0 && visited < wanted {
+                let found = items(next)
+                if let name = found.first, matches(name) { kept.append(contentsOf: found) }
+                next -= 1
+                visited += 1
+            }
+            replyScan(cmd, cursor: next < 0 ? 0 : UInt64(next + 1), kept)
         }
-        replyScan(cmd, kept)
     }
 
-    private static func replyScan(_ cmd: CommandContext, _ elements: [ByteString]) {
+    private static func replyScan(_ cmd: CommandContext, cursor: UInt64, _ elements: [ByteString]) {
         cmd.reply.arrayHeader(2)
-        cmd.reply.bulk("0")
+        cmd.reply.bulk(String(cursor))
         cmd.reply.arrayHeader(elements.count)
         for element in elements { element.withUnsafeBytes { cmd.reply.bulk($0) } }
     }

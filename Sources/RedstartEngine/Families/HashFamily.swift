@@ -248,15 +248,21 @@ enum HashFamily: CommandFamily {
     static func hscan(_ cmd: CommandContext) throws(ReplyError) {
         try CollectionScan.run(
             cmd,
-            elements: { (db, index) throws(ReplyError) -> [ByteString] in
+            source: { (db, index) throws(ReplyError) -> ScanSource in
                 let hash = try cmd.hashValue(db, index)
+                if let count = hash.positionCount {
+                    return .positional(count: count) { position in
+                        let (field, value) = hash.pair(at: position)
+                        return [field, value]
+                    }
+                }
                 var items: [ByteString] = []
                 hash.forEachPair { field, value in
                     items.append(ByteString(field))
                     items.append(ByteString(value))
                 }
-                return items
-            }, pairs: true)
+                return .whole(items, pairs: true)
+            })
     }
 }
 

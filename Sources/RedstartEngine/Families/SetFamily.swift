@@ -256,10 +256,14 @@ enum SetFamily: CommandFamily {
     static func sscan(_ cmd: CommandContext) throws(ReplyError) {
         try CollectionScan.run(
             cmd,
-            elements: { (db, index) throws(ReplyError) -> [ByteString] in
+            source: { (db, index) throws(ReplyError) -> ScanSource in
                 let set = try cmd.setValue(db, index)
-                return (0..<set.count).map { set.member(at: $0) }
-            }, pairs: false)
+                // Hashtable members keep their positions but for the last one filling a hole.
+                if set.encodingName == "hashtable" {
+                    return .positional(count: set.count) { [set.member(at: $0)] }
+                }
+                return .whole((0..<set.count).map { set.member(at: $0) }, pairs: false)
+            })
     }
 
     // MARK: - Helpers

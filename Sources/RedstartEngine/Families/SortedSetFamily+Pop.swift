@@ -119,16 +119,17 @@ extension SortedSetFamily {
     static func zscan(_ cmd: CommandContext) throws(ReplyError) {
         try CollectionScan.run(
             cmd,
-            elements: { (db, index) throws(ReplyError) -> [ByteString] in
+            source: { (db, index) throws(ReplyError) -> ScanSource in
                 let zset = try cmd.sortedSetValue(db, index)
                 var items: [ByteString] = []
-                guard !zset.isEmpty else { return items }
-                zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
-                    items.append(member)
-                    items.append(ByteString(formatDouble(score)))
+                if !zset.isEmpty {
+                    zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
+                        items.append(member)
+                        items.append(ByteString(formatDouble(score)))
+                    }
                 }
-                return items
-            }, pairs: true)
+                return .whole(items, pairs: true)
+            })
     }
 }
 

@@ -90,6 +90,15 @@ public final class HashValue {
         }
     }
 
+    /// The number of positions of a hashtable-encoded hash (nil for a listpack one), whose
+    /// pairs keep their positions except the last, which fills the hole of a removal.
+    var positionCount: Int? { table?.fields.count }
+
+    /// The pair at `position` of a hashtable-encoded hash.
+    func pair(at position: Int) -> (field: ByteString, value: ByteString) {
+        (table!.fields[position], table!.values[position])
+    }
+
     /// Every pair, in the hash's order (for random picks by position).
     public func pairs() -> [(field: ByteString, value: ByteString)] {
         var all: [(field: ByteString, value: ByteString)] = []
