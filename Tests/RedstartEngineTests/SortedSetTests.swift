@@ -90,3 +90,35 @@ func sortedSetMatchesAModel(limit: Int, operations: Int) {
         #expect(h.runAll(c, command) == [.err("ERR syntax error")], "\(command)")
     }
 }
+
+@Test func aSkipListZscanReturnsEveryMemberPresentThroughoutUnderWrites() {
+    let h = EngineHarness()
+    let s = h.connect()
+    let writer = h.connect()
+    _ = h.runAll(s, ["ZADD", "z"] + (0..<1000).flatMap { [String($0), "m\($0)"] })
+    #expect(h.run(s, "OBJECT", "ENCODING", "z") == .bulk("skiplist"))
+    var cursor = "0"
+    var seen: [String: String] = [:]
+    var removed = Set<String>()
+    var step = 0
+    repeat {
+        guard case .array(let reply) = h.run(s, "ZSCAN", "z", cursor, "COUNT", "20"), reply.count == 2,
+            let next = reply[0].string, case .array(let items) = reply[1]
+        else {
+            Issue.record("not a scan reply")
+            return
+        }
+        for index in stride(from: 0, to: items.count, by: 2) { seen[items[index].string ?? ""] = items[index + 1].string }
+        cursor = next
+        // Between calls: a score change, a removal and a new member.
+        step += 1
+        h.run(writer, "ZINCRBY", "z", "0.5", "m\((step * 13) % 1000)")
+        let victim = "m\((step * 29 + 7) % 1000)"
+        if h.run(writer, "ZREM", "z", victim) == .integer(1) { removed.insert(victim) }
+        h.run(writer, "ZADD", "z", "5", "new\(step)")
+    } while cursor != "0" && step < 1000
+    #expect(cursor == "0")
+    let survivors = Set((0..<1000).map { "m\($0)" }).subtracting(removed)
+    #expect(survivors.isSubset(of: Set(seen.keys)))
+    #expect(seen["m1"] == "1" || seen["m1"] == "1.5")
+}

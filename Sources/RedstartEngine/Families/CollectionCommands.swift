@@ -2,12 +2,13 @@
 // members (HDEL, SREM, ZREM), and the arguments of LMPOP/ZMPOP and their
 // blocking forms.
 // The scan: the cursor, the key, MATCH and COUNT, in Redis's order of checks.
-// A compact collection (listpack, intset) and a sorted set are returned whole
-// with cursor 0, as Redis does for its compact encodings. A hashtable-encoded
-// hash or set is walked by position from the last one down, COUNT positions per
-// call: removals move the last element into the hole (behind the cursor, or
-// into the part still to walk), additions go to the end (already passed), so
-// every element present from start to end is returned, as SCAN promises.
+// A compact collection (listpack, intset) is returned whole with cursor 0, as
+// Redis does. A hashtable-encoded hash or set is walked by position from the
+// last one down, COUNT positions per call: removals move the last element into
+// the hole (behind the cursor, or into the part still to walk), additions go to
+// the end (already passed), so every element present from start to end is
+// returned, as SCAN promises. A skip-list sorted set is walked by node slot the
+// same way (its nodes never move).
 import RedstartRESP
 
 /// What a collection scan walks.

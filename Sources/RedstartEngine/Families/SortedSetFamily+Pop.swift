@@ -121,6 +121,11 @@ extension SortedSetFamily {
             cmd,
             source: { (db, index) throws(ReplyError) -> ScanSource in
                 let zset = try cmd.sortedSetValue(db, index)
+                if let slots = zset.scanSlotCount {
+                    return .positional(count: slots) { slot in
+                        zset.scanPair(inSlot: slot).map { [$0.member, ByteString(formatDouble($0.score))] } ?? []
+                    }
+                }
                 var items: [ByteString] = []
                 if !zset.isEmpty {
                     zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in

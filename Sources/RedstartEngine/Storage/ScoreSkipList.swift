@@ -182,9 +182,20 @@ final class ScoreSkipList {
         while level > 1 && links[level - 1].next < 0 { level -= 1 }
         freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
         nodes[Int(target)].member = ByteString()
+        nodes[Int(target)].level = 0  // marks the slot free
         freeNodes.append(target)
         count -= 1
         return true
+    }
+
+    /// Node slots, live or free: ZSCAN walks them, as a node keeps its slot while it is in
+    /// the list (a score change frees the slot and takes it back at once).
+    var slotCount: Int { nodes.count }
+
+    /// The pair in `slot`; nil for the head and for free slots.
+    func pair(inSlot slot: Int) -> (member: ByteString, score: Double)? {
+        guard slot > 0, nodes[slot].level > 0 else { return nil }
+        return (nodes[slot].member, nodes[slot].score)
     }
 
     /// The 0-based rank of the pair, or nil.

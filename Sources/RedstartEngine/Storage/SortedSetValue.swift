@@ -67,6 +67,12 @@ public final class SortedSetValue {
     }
 
     /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
+    /// The slots ZSCAN walks in a skip-list sorted set (nil for a listpack one).
+    var scanSlotCount: Int? { list?.slotCount }
+
+    /// The pair in a slot of a skip-list sorted set, nil for a free one.
+    func scanPair(inSlot slot: Int) -> (member: ByteString, score: Double)? { list?.pair(inSlot: slot) }
+
     public func changeScore(_ member: ByteString, from old: Double, to new: Double, limits: (entries: Int, length: Int)) {
         guard let list else {
             set(member, score: new, limits: limits)
