@@ -260,3 +260,19 @@ private func infoFields(_ text: String) -> [String: String] {
     #expect(h.run(c, "COMMAND", "INFO", long, "get|" + long) == .array([.nullBulkString, .nullBulkString]))
     #expect(h.run(c, "COMMAND", "DOCS", long) == .array([]))
 }
+
+@Test func memoryUsageOfBigCollectionsEstimatesFromSamples() {
+    let h = EngineHarness()
+    let c = h.connect()
+    let members = (0..<20_000).map { "member:\(100_000 + $0):" + String(repeating: "x", count: 40) }
+    _ = h.runAll(c, ["SADD", "s"] + members)
+    _ = h.runAll(c, ["ZADD", "z"] + members.flatMap { ["1", $0] })
+    _ = h.runAll(c, ["HSET", "h"] + members.flatMap { [$0, "v"] })
+    for key in ["s", "z", "h"] {
+        let sampled = h.run(c, "MEMORY", "USAGE", key).int ?? 0
+        let exact = h.run(c, "MEMORY", "USAGE", key, "SAMPLES", "0").int ?? 0
+        // Members of one size: five of them predict the rest.
+        #expect(exact > 20_000 * 40, "\(key)")
+        #expect(abs(sampled - exact) * 20 < exact, "\(key) \(sampled) \(exact)")
+    }
+}

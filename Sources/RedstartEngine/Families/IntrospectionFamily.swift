@@ -151,10 +151,12 @@ enum IntrospectionFamily: CommandFamily {
     /// MEMORY USAGE key [SAMPLES count] → integer bytes, or null for a missing key.
     static func memoryUsage(_ cmd: CommandContext) throws(ReplyError) {
         var index = 3
+        var samples = 5  // Redis's default; 0 means every element
         while index < cmd.args.count {
             guard cmd.argument(index, is: "samples"), index + 1 < cmd.args.count else { throw .syntax }
-            let samples = try cmd.integer(index + 1)
-            guard samples >= 0 else { throw .syntax }
+            let given = try cmd.integer(index + 1)
+            guard given >= 0 else { throw .syntax }
+            samples = Int(clamping: given)
             index += 2
         }
         let db = cmd.db
@@ -164,7 +166,7 @@ enum IntrospectionFamily: CommandFamily {
         }
         // The table entry and its bucket, the key's heap bytes, and the value's.
         let entry = db.table.entry(index).pointee
-        let usage = MemoryLayout<KeyEntry>.stride + 8 + entry.key.heapSize + entry.value.approximateSize
+        let usage = MemoryLayout<KeyEntry>.stride + 8 + entry.key.heapSize + entry.value.approximateSize(samples: samples)
         cmd.reply.integer(usage)
     }
 }

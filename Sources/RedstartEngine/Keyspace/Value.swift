@@ -87,17 +87,28 @@ public enum Value {
         }
     }
 
-    /// An estimate of the bytes this value occupies beyond its entry (MEMORY USAGE).
-    public var approximateSize: Int {
+    /// An estimate of the bytes this value occupies beyond its entry (MEMORY USAGE): the
+    /// heap bytes of a big hash, set or sorted set's members are estimated from `samples`
+    /// of them (0: all), as Redis's SAMPLES does.
+    public func approximateSize(samples: Int = 5) -> Int {
         switch self {
         case .string(let bytes): return bytes.heapSize
         case .integer: return 0
         case .list(let list): return list.allocatedBytes
-        case .hash(let hash): return hash.allocatedBytes
-        case .set(let set): return set.allocatedBytes
-        case .sortedSet(let zset): return zset.allocatedBytes
+        case .hash(let hash): return hash.allocatedBytes(samples: samples)
+        case .set(let set): return set.allocatedBytes(samples: samples)
+        case .sortedSet(let zset): return zset.allocatedBytes(samples: samples)
         }
     }
+}
+
+/// The heap bytes of `count` items from the first `samples` of them (all when `samples` is 0
+/// or covers them): the sum, or the sample's mean times `count`.
+func sampledHeapBytes(count: Int, samples: Int, _ size: (Int) -> Int) -> Int {
+    let taken = samples == 0 ? count : min(samples, count)
+    guard taken > 0 else { return 0 }
+    let sum = (0..<taken).reduce(0) { $0 + size($1) }
+    return taken == count ? sum : sum * count / taken
 }
 
 /// The size malloc hands out for a request of `n` bytes (16-byte steps).

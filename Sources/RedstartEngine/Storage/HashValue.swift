@@ -204,10 +204,12 @@ public final class HashValue {
     }
 
     /// Bytes held, for MEMORY USAGE.
-    public var allocatedBytes: Int {
+    public func allocatedBytes(samples: Int) -> Int {
         if let packed { return 32 + packed.allocatedBytes }
         let table = self.table!
-        let strings = table.fields.reduce(0) { $0 + $1.heapSize } + table.values.reduce(0) { $0 + $1.heapSize }
+        let strings = sampledHeapBytes(count: table.fields.count, samples: samples) {
+            table.fields[$0].heapSize + table.values[$0].heapSize
+        }
         return 96 + strings + table.fields.capacity * 48 + table.index.capacity * 40
     }
 }

@@ -108,9 +108,10 @@ public final class SetValue {
     }
 
     /// Bytes held, for MEMORY USAGE.
-    public var allocatedBytes: Int {
+    public func allocatedBytes(samples: Int) -> Int {
         if let integers { return 64 + integers.capacity * 8 }
-        return 64 + members.reduce(0) { $0 + $1.heapSize } + members.capacity * 24 + index.capacity * 40
+        let strings = sampledHeapBytes(count: members.count, samples: samples) { members[$0].heapSize }
+        return 64 + strings + members.capacity * 24 + index.capacity * 40
     }
 
     private func convertToTable() {

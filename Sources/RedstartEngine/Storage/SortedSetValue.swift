@@ -229,9 +229,15 @@ public final class SortedSetValue {
     }
 
     /// Bytes held, for MEMORY USAGE.
-    public var allocatedBytes: Int {
+    public func allocatedBytes(samples: Int) -> Int {
         if list == nil { return 64 + members.reduce(0) { $0 + $1.heapSize } + members.capacity * 32 }
-        return 64 + (list?.allocatedBytes ?? 0) + scoreOf.capacity * 40
-            + scoreOf.keys.reduce(0) { $0 + $1.heapSize }
+        // Members are held twice (skip list node and dictionary key) but share their storage.
+        var sampled: [ByteString] = []
+        for member in scoreOf.keys {
+            if samples != 0 && sampled.count >= samples { break }
+            sampled.append(member)
+        }
+        let strings = sampledHeapBytes(count: scoreOf.count, samples: samples == 0 ? 0 : sampled.count) { sampled[$0].heapSize }
+        return 64 + (list?.allocatedBytes ?? 0) + scoreOf.capacity * 40 + strings
     }
 }
