@@ -46,9 +46,7 @@ enum HashFamily: CommandFamily {
         let engine = cmd.engine
         return try cmd.withArgument(1) { (key) throws(ReplyError) -> Int in
             let hash = try cmd.hashForWrite(key)
-            if hash.isEmpty {
-                hash.reserve(forNewPairs: (2..<cmd.args.count).map { cmd.args.withBytes(at: $0) { $0.count } }, limits: engine.hashLimits)
-            }
+            if hash.isEmpty { reserveForPairs(cmd, hash, limits: engine.hashLimits) }
             var added = 0
             for index in stride(from: 2, to: cmd.args.count, by: 2) {
                 let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }
@@ -58,6 +56,18 @@ enum HashFamily: CommandFamily {
             engine.notify(.hash, "hset", key, db: cmd.db.index)
             return added
         }
+    }
+
+    /// Sizes a hash created by this HSET for all its pairs at once, when they keep it small.
+    private static func reserveForPairs(_ cmd: CommandContext, _ hash: HashValue, limits: (entries: Int, length: Int)) {
+        guard (cmd.args.count - 2) / 2 <= limits.entries else { return }
+        var bytes = 0
+        for index in 2..<cmd.args.count {
+            let length = cmd.args.withBytes(at: index) { $0.count }
+            guard length <= limits.length else { return }
+            bytes += ListChunk.entrySize(length)
+        }
+        hash.reservePacked(bytes: bytes)
     }
 
     /// HSETNX key field value → 1 when set, 0 when the field existed.

@@ -10,21 +10,20 @@ import RedstartRESP
 
 /// One message encoded for RESP2 receivers and for RESP3 receivers, each on first need.
 private struct EncodedMessage {
-    private var resp2: [UInt8] = []
-    private var resp3: [UInt8] = []
+    private var resp2: ByteBuffer?
+    private var resp3: ByteBuffer?
 
     /// Runs `body` on the message's bytes in the receiver's protocol, encoding them with
     /// `encode` the first time.
     mutating func withBytes(
         resp3 isResp3: Bool, _ encode: (inout ReplyWriter) -> Void, _ body: (UnsafeRawBufferPointer) -> Void
     ) {
-        if isResp3 ? resp3.isEmpty : resp2.isEmpty {
+        if (isResp3 ? resp3 : resp2) == nil {
             var writer = ReplyWriter(buffer: EncodedMessage.allocator.buffer(capacity: 64))
             encode(&writer)
-            let bytes = writer.buffer.readBytes(length: writer.buffer.readableBytes) ?? []
-            if isResp3 { resp3 = bytes } else { resp2 = bytes }
+            if isResp3 { resp3 = writer.buffer } else { resp2 = writer.buffer }
         }
-        if isResp3 { resp3.withUnsafeBytes(body) } else { resp2.withUnsafeBytes(body) }
+        (isResp3 ? resp3 : resp2)!.withUnsafeReadableBytes(body)
     }
 
     static let allocator = ByteBufferAllocator()

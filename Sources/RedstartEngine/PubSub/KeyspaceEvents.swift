@@ -57,6 +57,7 @@ struct KeyspaceEvents: OptionSet {
         self = classes
     }
 
+    // Declared because the init above suppresses the synthesized one.
     init(rawValue: UInt16) { self.rawValue = rawValue }
 }
 
@@ -72,12 +73,6 @@ extension Engine {
     func notify(_ type: KeyspaceEvents, _ event: StaticString, _ key: ByteString, db: Int) {
         guard keyspaceEvents.contains(type) else { return }
         key.withUnsafeBytes { publishKeyspaceEvent(event, $0, db: db) }
-    }
-
-    /// `notify` for the key in argument `argument` of the running command.
-    func notify(_ type: KeyspaceEvents, _ event: StaticString, argument: Int, of cmd: CommandContext, db: Int? = nil) {
-        guard keyspaceEvents.contains(type) else { return }
-        cmd.args.withBytes(at: argument) { publishKeyspaceEvent(event, $0, db: db ?? cmd.db.index) }
     }
 
     private func publishKeyspaceEvent(_ event: StaticString, _ key: UnsafeRawBufferPointer, db: Int) {

@@ -260,11 +260,9 @@ enum RDBValueCodec {
 /// A cursor over serialized RDB bytes; every read is bounds-checked (nil past the end).
 struct RDBReader {
     private let bytes: UnsafeRawBufferPointer
-    private(set) var position = 0
+    private var position = 0
 
     init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
-
-    var isAtEnd: Bool { position >= bytes.count }
 
     mutating func byte() -> UInt8? {
         guard position < bytes.count else { return nil }

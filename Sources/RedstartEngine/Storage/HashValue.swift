@@ -109,13 +109,10 @@ public final class HashValue {
 
     // MARK: - Changes
 
-    /// Sizes a new, empty small hash for pairs whose fields and values total `lengths`
-    /// (HSET with every pair at once: the buffer is allocated once, without slack).
-    func reserve(forNewPairs lengths: [Int], limits: (entries: Int, length: Int)) {
-        guard let packed, packed.count == 0, lengths.count / 2 <= limits.entries,
-            lengths.allSatisfy({ $0 <= limits.length })
-        else { return }
-        packed.reserveExactly(lengths.reduce(0) { $0 + ListChunk.entrySize($1) })
+    /// Sizes a new, empty small hash's buffer to exactly `bytes` of entries (HSET with every
+    /// pair at once: the buffer is allocated once, without slack).
+    func reservePacked(bytes: Int) {
+        packed?.reserveExactly(bytes)
     }
 
     /// Sets `field` to `value`; true when the field is new. `limits` are the listpack limits
