@@ -29,11 +29,32 @@ let package = Package(
             ]
         ),
         .target(name: "CRedstartShims"),
+        // Lua 5.1 as Redis embeds it: the system's liblua5.1 (Debian's liblua5.1-0-dev),
+        // with Debian's lua-cjson and lua-bitop linked in statically.
+        .systemLibrary(name: "CLua", pkgConfig: "lua5.1", providers: [.apt(["liblua5.1-0-dev"])]),
+        .target(
+            name: "CRedstartLua",
+            dependencies: ["CLua"],
+            linkerSettings: [
+                .linkedLibrary(":liblua5.1-cjson.a"), .linkedLibrary(":liblua5.1-bitop.a"), .linkedLibrary("m"),
+            ]
+        ),
+        .target(
+            name: "RedstartScripting",
+            dependencies: [
+                "CLua",
+                "CRedstartLua",
+                "RedstartEngine",
+                "RedstartRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "RedstartServer",
             dependencies: [
                 "CRedstartShims",
                 "RedstartEngine",
+                "RedstartScripting",
                 "RedstartRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -15,6 +15,9 @@ public enum ExecutionResult {
     case postponed
     /// It blocked (BLPOP ...): the session runs nothing else until the engine resumes it.
     case blocked
+    /// The script it runs paused to let other clients be served (-BUSY): the session runs
+    /// and sends nothing until the command ends and the engine resumes it.
+    case scriptPaused
 }
 
 extension Engine {
@@ -25,47 +28,69 @@ extension Engine {
         let replyMark = session.reply.buffer.writerIndex
         if session.replyMode == .skipNext { session.replyMode = .skipping }
         runningSession = session
-        defer {
-            applyReplyMode(session, mark: replyMark)
-            runningSession = nil
-            // Pushes are not replies: CLIENT REPLY OFF/SKIP keeps them.
-            if selfPushes.readableBytes > 0 {
-                session.reply.raw(selfPushes)
-                selfPushes.clear()
-            }
-        }
 
-        guard let spec = resolve(args, for: session) else { return .executed }
+        guard let spec = admit(args, session) else {
+            endCommand(session, replyMark: replyMark)
+            return session.isPaused ? .postponed : .executed
+        }
+        if let scripting, runsScript(spec, session) {
+            let finished = scripting.runPausable { [self] in
+                runAdmitted(spec, args, session)
+                endCommand(session, replyMark: replyMark)
+            }
+            if !finished { return .scriptPaused }
+            return session.isBlocked ? .blocked : .executed
+        }
+        runAdmitted(spec, args, session)
+        endCommand(session, replyMark: replyMark)
+        return session.isBlocked ? .blocked : .executed
+    }
+
+    /// The gatekeeper: returns the spec of a command to run now, or nil when it was
+    /// refused, queued inside MULTI or postponed by CLIENT PAUSE (`session.isPaused`).
+    private func admit(_ args: CommandArguments, _ session: Session) -> CommandSpec? {
+        guard let spec = resolve(args, for: session) else { return nil }
 
         if spec.flags.contains(.protected) && !debugCommandAccess.allows(session) {
             reject(spec, args, session, ReplyError(
                 "\(spec.name.uppercased()) command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
             ))
-            return .executed
+            return nil
         }
         if !session.isAuthenticated && !spec.flags.contains(.noAuth) {
             reject(spec, args, session, .noAuth)
-            return .executed
+            return nil
         }
         if session.isInTransaction && spec.flags.contains(.noMulti) {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
-            return .executed
+            return nil
         }
         if session.isSubscribed && session.protocolVersion == .resp2 && !spec.flags.contains(.allowedWhileSubscribed) {
             reject(spec, args, session, ReplyError(
                 "Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             ))
-            return .executed
+            return nil
         }
-        if let pause, pause.holds(flags: effectiveFlags(spec, session)) {
+        // A paused script holds the server: only allow-busy commands (SCRIPT KILL, ...) run.
+        if let busy = busyScript, busy.session !== session, !spec.flags.contains(.allowBusy) {
+            reject(spec, args, session, busy.error)
+            return nil
+        }
+        if let pause, pause.holds(flags: effectiveFlags(spec, args, session)) {
             session.isPaused = true
             pausedSessions.append(session)
-            return .postponed
+            return nil
         }
         if session.isInTransaction && !spec.flags.contains(.skipsQueue) {
             queue(spec, args, session)
-            return .executed
+            return nil
         }
+        return spec
+    }
+
+    /// Runs an admitted command and what follows it: its propagation, the blocked clients
+    /// its writes made ready, the messages it sent.
+    private func runAdmitted(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         errorsAttributed = stats.totalErrorReplies
         call(spec, args, session)
         if !pendingPropagation.isEmpty {
@@ -74,7 +99,24 @@ extension Engine {
         }
         if !readyKeys.isEmpty { serveReadyKeys() }
         if !sessionsWithOutput.isEmpty { flushNotedOutput() }
-        return session.isBlocked ? .blocked : .executed
+    }
+
+    /// The end of every request: CLIENT REPLY, the running session, its own pushes.
+    private func endCommand(_ session: Session, replyMark: Int) {
+        applyReplyMode(session, mark: replyMark)
+        runningSession = nil
+        // Pushes are not replies: CLIENT REPLY OFF/SKIP keeps them.
+        if selfPushes.readableBytes > 0 {
+            session.reply.raw(selfPushes)
+            selfPushes.clear()
+        }
+    }
+
+    /// Whether the command runs a script: itself, or an EXEC whose queue holds one.
+    private func runsScript(_ spec: CommandSpec, _ session: Session) -> Bool {
+        if spec.flags.contains(.runsScript) { return true }
+        guard spec === execSpec, let transaction = session.transaction else { return false }
+        return transaction.flags.contains(.runsScript)
     }
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
@@ -99,9 +141,10 @@ extension Engine {
         return spec
     }
 
-    /// The flags CLIENT PAUSE judges: EXEC counts as the commands it will run.
-    private func effectiveFlags(_ spec: CommandSpec, _ session: Session) -> CommandFlags {
-        guard spec === execSpec, let transaction = session.transaction else { return spec.flags }
+    /// The flags CLIENT PAUSE judges: EXEC counts as the commands it will run, a script as
+    /// its shebang declares.
+    private func effectiveFlags(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) -> CommandFlags {
+        guard spec === execSpec, let transaction = session.transaction else { return spec.flags(for: args, in: self) }
         return spec.flags.union(transaction.flags)
     }
 
@@ -109,7 +152,7 @@ extension Engine {
     /// the transaction is bound to fail).
     private func queue(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         if !session.isWatchDirty && session.transaction?.hasQueueingError == false {
-            session.transaction?.append(spec, args)
+            session.transaction?.append(spec, args, flags: spec.flags(for: args, in: self))
         }
         session.lastCommand = spec
         session.reply.raw("+QUEUED\r\n")
@@ -154,8 +197,11 @@ extension Engine {
         if !monitors.isEmpty && !spec.flags.contains(.skipMonitor) && !spec.flags.contains(.admin) {
             feedMonitors(args, from: session, spec: spec)
         }
-        // A command that changed the dataset is replayed as called; EXEC's commands record themselves.
-        if stats.dirty != dirtyBefore && propagationSink != nil && spec !== execSpec {
+        // A command that changed the dataset is replayed as called; the commands EXEC and
+        // scripts run record themselves.
+        if stats.dirty != dirtyBefore && propagationSink != nil && spec !== execSpec
+            && !spec.flags.contains(.runsScript)
+        {
             if let rewritten = rewrittenCommand {
                 alsoPropagate(database: session.databaseIndex, rewritten)
             } else {

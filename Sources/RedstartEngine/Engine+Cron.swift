@@ -14,6 +14,9 @@ extension Engine {
             stats.inputSamples.sample(count: stats.netInputBytes, at: now)
             stats.outputSamples.sample(count: stats.netOutputBytes, at: now)
         }
+        // While a paused script holds the server nothing else may touch the dataset or the
+        // clients (Redis serves only the clients' sockets then).
+        if busyScript != nil { return }
         checkPauseDeadline()
         activeExpireCycle()
         // Keyspace events of expired keys go out now.

@@ -39,7 +39,7 @@ public final class Engine {
     public let startTime: Int64
     public let startMonotonic: Int64
     /// Unix time (milliseconds) cached at the start of the running command.
-    @exclusivity(unchecked) public private(set) var commandTime: Int64
+    @exclusivity(unchecked) public internal(set) var commandTime: Int64
     /// The same instant in microseconds (the start of the command's duration).
     @exclusivity(unchecked) var commandStartMicros: Int64 = 0
     /// The running command must not refresh access clocks (CLIENT NO-TOUCH, OBJECT, TYPE ...).
@@ -68,6 +68,9 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var outputLimits = OutputBufferLimits.defaults
     @exclusivity(unchecked) public private(set) var isProtectedMode = true
     @exclusivity(unchecked) public private(set) var hz = 10
+    /// busy-reply-threshold (lua-time-limit) in milliseconds: when a script starts pausing
+    /// for other clients (0: never).
+    @exclusivity(unchecked) public private(set) var busyReplyThreshold: Int64 = 5000
     @exclusivity(unchecked) var slowlogThreshold: Int64 = 10000
     @exclusivity(unchecked) var slowlogMaxLength = 128
     @exclusivity(unchecked) var latencyThreshold: Int64 = 0
@@ -109,6 +112,9 @@ public final class Engine {
     public var propagationSink: (any PropagationSink)?
     /// Commands recorded for propagation by the running command, sent when it ends.
     @exclusivity(unchecked) var pendingPropagation: [PropagatedCommand] = []
+    /// Where the commands being recorded propagate (narrowed while a script that called
+    /// redis.set_repl runs its commands).
+    @exclusivity(unchecked) var propagationTargets: PropagationTargets = .all
     /// What the running command propagates as, when not as called.
     @exclusivity(unchecked) var rewrittenCommand: [[UInt8]]?
     /// The error-reply count already attributed to a command (failed_calls): a command
@@ -136,6 +142,13 @@ public final class Engine {
     /// caused to itself: they follow its reply, never land inside it (as Redis 7.2 does).
     @exclusivity(unchecked) var runningSession: Session?
     @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
+
+    // MARK: Scripting
+
+    /// The scripting subsystem (EVAL, FUNCTION), when the server has one.
+    public var scripting: (any ScriptingSubsystem)?
+    /// A paused script holds the server: other clients get -BUSY.
+    @exclusivity(unchecked) public internal(set) var busyScript: BusyScript?
 
     // MARK: CLIENT PAUSE
 
@@ -170,6 +183,7 @@ public final class Engine {
         outputLimits = OutputBufferLimits(config["client-output-buffer-limit"]) ?? .defaults
         isProtectedMode = config.bool("protected-mode")
         hz = max(1, min(500, Int(config.integer("hz"))))
+        busyReplyThreshold = config.integer("busy-reply-threshold")
         slowlogThreshold = config.integer("slowlog-log-slower-than")
         slowlogMaxLength = Int(config.integer("slowlog-max-len"))
         slowlog.trim(to: slowlogMaxLength)
@@ -216,6 +230,11 @@ public final class Engine {
 
     /// Forgets a client whose connection closed.
     public func closeSession(_ session: Session) {
+        // A paused script still runs this client's command: forget it when the command ends.
+        if session.isProtected {
+            session.closesWhenUnprotected = true
+            return
+        }
         sessions.removeValue(forKey: session.id)
         session.transport = nil
         discardTransaction(session)

@@ -96,7 +96,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         guard let context else { return }
         // Run later, never inside the command (CLIENT UNPAUSE, a push) that ended the wait.
         context.eventLoop.assumeIsolated().execute { [self] in
-            guard let session, !isClosing, !session.isBlocked else { return }
+            guard let session, !isClosing, !session.isBlocked, !session.isProtected else { return }
             if let held = postponed {
                 postponed = nil
                 switch engine.execute(held, for: session) {
@@ -105,6 +105,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
                     return
                 case .blocked:
                     flushReplies()
+                    return
+                case .scriptPaused:
                     return
                 case .executed:
                     break
@@ -212,7 +214,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     /// Parses and runs every complete command in the input.
     private func processInput() {
-        guard let session, postponed == nil, !isClosing, !session.isBlocked else { return }
+        guard let session, postponed == nil, !isClosing, !session.isBlocked, !session.isProtected else { return }
         parser.limits = engine.protocolLimits
         while !isClosing {
             parser.isAuthenticationRequired = !session.isAuthenticated
@@ -232,8 +234,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
                 postponed = request
                 break
             }
-            // A blocked client runs nothing else until the engine resumes it.
-            if result == .blocked { break }
+            // A blocked client (or one whose script paused) runs nothing else until the
+            // engine resumes it.
+            if result == .blocked || result == .scriptPaused { break }
             if session.closeAfterReply {
                 closeAfterFlush()
                 return
@@ -268,7 +271,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     /// Sends what the engine wrote for this session.
     private func flushReplies() {
-        guard let session, let context, !isClosing else { return }
+        // A client whose script paused has part of a reply (an EXEC's, say) in its buffer.
+        guard let session, let context, !isClosing, !session.isProtected else { return }
         session.outputSent()
         let count = session.reply.buffer.readableBytes
         guard count > 0 else { return }

@@ -8,6 +8,7 @@ import Glibc
 import NIOCore
 import NIOPosix
 import RedstartEngine
+import RedstartScripting
 import Synchronization
 
 /// Signals received and not yet handled (set from the C signal handler).
@@ -52,9 +53,14 @@ public final class RedstartServer: @unchecked Sendable {
         self.configFile = configFile
         self.executable = executable
         self.log = log
-        self.engine = Engine(config: config)
+        self.engine = Engine(config: config, table: .standard(adding: Scripting.commands))
         self.stopped = eventLoop.makePromise(of: Void.self)
         self.flusher = ReplyFlusher(eventLoop: eventLoop)
+        // A paused script goes on from a task on the loop, after the loop served the others.
+        let loop = eventLoop
+        engine.scripting = Scripting(engine: engine) { work in
+            loop.assumeIsolated().execute(work)
+        }
         backgroundWork.start()
         var uts = utsname()
         uname(&uts)

@@ -92,6 +92,8 @@ extension Engine {
     /// Replies a null array to every blocked session whose time is up, then asks the host
     /// for the next deadline.
     public func handleBlockingTimeouts() {
+        // Timeouts that pass while a paused script holds the server are answered after it.
+        if busyScript != nil { return }
         let now = clock.wallMilliseconds
         while let top = blockingDeadlines.first, !top.item.isWaiting || top.deadline <= now {
             blockingDeadlines.removeFirst()

@@ -43,6 +43,10 @@ public struct CommandFlags: OptionSet, Sendable, Hashable {
     /// Internal: accepted from a RESP2 client in subscribed mode ((P|S)(UN)SUBSCRIBE, PING,
     /// QUIT, RESET).
     public static let allowedWhileSubscribed = CommandFlags(rawValue: 1 << 26)
+    /// Internal: runs a Lua script (EVAL*, FCALL*). The gatekeeper runs such a command (or
+    /// an EXEC that holds one) where a long script can pause, and never propagates it as
+    /// called: the script's commands propagate themselves.
+    public static let runsScript = CommandFlags(rawValue: 1 << 27)
 
     /// The flags COMMAND INFO reports, in Redis's order.
     public static let reportedNames: [(CommandFlags, String)] = [

@@ -47,6 +47,10 @@ public final class CommandSpec: @unchecked Sendable {
     /// Finds the keys (and their flags) itself, for commands whose key specs cannot say
     /// (flags that depend on options, as SET ... GET): Redis's getkeys_proc.
     let findKeys: (@Sendable (CommandArguments) -> [KeyReference]?)?
+    /// The flags a call with these arguments has, when they depend on the arguments (a
+    /// script with a shebang declares whether it writes: Redis's getCommandFlags). Used by
+    /// CLIENT PAUSE and by MULTI's union of flags.
+    public let flagsForArguments: ((Engine, CommandArguments) -> CommandFlags)?
     /// Subcommands by lowercase name, in declaration order.
     @exclusivity(unchecked) public private(set) var subcommands: [CommandSpec] = []
     @exclusivity(unchecked) private var subcommandIndex: [CommandName: CommandSpec] = [:]
@@ -64,6 +68,7 @@ public final class CommandSpec: @unchecked Sendable {
         _ name: String, arity: Int, flags: CommandFlags = [], keys: KeyPositions = .none,
         acl: ACLCategories = [], group: String,
         findKeys: (@Sendable (CommandArguments) -> [KeyReference]?)? = nil,
+        flagsForArguments: ((Engine, CommandArguments) -> CommandFlags)? = nil,
         run handler: CommandHandler? = nil, subcommands: [CommandSpec] = []
     ) {
         self.name = name
@@ -75,6 +80,7 @@ public final class CommandSpec: @unchecked Sendable {
         self.group = group
         self.handler = handler
         self.findKeys = findKeys
+        self.flagsForArguments = flagsForArguments
         for sub in subcommands { addSubcommand(sub) }
     }
 
@@ -90,6 +96,12 @@ public final class CommandSpec: @unchecked Sendable {
 
     /// The subcommand named by `name`, if any.
     public func subcommand(_ name: CommandName) -> CommandSpec? { subcommandIndex[name] }
+
+    /// The flags of a call with `args` (the declared ones unless they depend on the arguments).
+    @inline(__always)
+    public func flags(for args: CommandArguments, in engine: Engine) -> CommandFlags {
+        flagsForArguments?(engine, args) ?? flags
+    }
 
     /// Whether `count` arguments satisfy the arity.
     public func accepts(argumentCount count: Int) -> Bool {

@@ -33,15 +33,17 @@ public final class CommandTable: @unchecked Sendable {
         self.mask = size - 1
     }
 
-    /// The table of every built-in family.
-    public static func standard() -> CommandTable {
+    /// The table of every built-in family, plus `extra` commands (those of the subsystems
+    /// above the engine, such as scripting).
+    public static func standard(adding extra: [CommandSpec] = []) -> CommandTable {
         CommandTable(
             ConnectionFamily.commands + ClientFamily.commands + ServerFamily.commands
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
                 + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
                 + ListFamily.commands + HashFamily.commands + SetFamily.commands + SortedSetFamily.commands
-                + DatabaseFamily.commands + ObjectFamily.commands + FunctionFamily.commands
+                + DatabaseFamily.commands + ObjectFamily.commands
                 + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
+                + extra
         )
     }
 

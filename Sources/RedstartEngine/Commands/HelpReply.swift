@@ -3,7 +3,7 @@
 
 extension CommandContext {
     /// Replies the help text of a container command.
-    func replyHelp(_ lines: [String]) {
+    public func replyHelp(_ lines: [String]) {
         let command = args.string(at: 0).uppercased()
         reply.arrayHeader(lines.count + 3)
         reply.simpleString("\(command) <subcommand> [<arg> [value] [opt] ...]. Subcommands are:")

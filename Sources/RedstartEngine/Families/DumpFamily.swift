@@ -29,10 +29,7 @@ enum DumpFamily: CommandFamily {
     static func payload(of value: Value, compressing: Bool) -> [UInt8] {
         var out: [UInt8] = []
         RDBValueCodec.write(value, compressing: compressing, into: &out)
-        withUnsafeBytes(of: RDBValueCodec.version.littleEndian) { out.append(contentsOf: $0) }
-        let crc = out.withUnsafeBytes { CRC64.checksum($0) }
-        withUnsafeBytes(of: crc.littleEndian) { out.append(contentsOf: $0) }
-        return out
+        return DumpPayload.seal(out)
     }
 
     /// The value in a DUMP payload: nil when its version is newer than ours or its
@@ -40,14 +37,8 @@ enum DumpFamily: CommandFamily {
     enum PayloadError: Error { case versionOrChecksum, format }
 
     static func value(from payload: UnsafeRawBufferPointer, limits: CollectionLimits) -> Result<Value, PayloadError> {
-        guard payload.count >= 10 else { return .failure(.versionOrChecksum) }
-        let footer = payload.count - 10
-        let version = UInt16(payload[footer]) | UInt16(payload[footer + 1]) << 8
-        let stored = CompactEncodings.readLittleEndian(payload, at: footer + 2, size: 8)
-        guard version <= RDBValueCodec.version,
-            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
-        else { return .failure(.versionOrChecksum) }
-        var reader = RDBReader(UnsafeRawBufferPointer(rebasing: payload[..<footer]))
+        guard let body = DumpPayload.body(of: payload) else { return .failure(.versionOrChecksum) }
+        var reader = RDBReader(body)
         guard let value = RDBValueCodec.read(&reader, limits: limits) else { return .failure(.format) }
         return .success(value)
     }

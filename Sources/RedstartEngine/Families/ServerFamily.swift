@@ -77,6 +77,8 @@ enum ServerFamily: CommandFamily {
                 throw .syntax
             }
         }
+        // While a paused script holds the server, only SHUTDOWN NOSAVE may end it.
+        if let busy = cmd.engine.busyScript, mode != .noSave { throw busy.error }
         if abort {
             guard cmd.args.count == 2 else { throw .syntax }
             // Redstart never waits for replicas before shutting down, so there is nothing to abort.

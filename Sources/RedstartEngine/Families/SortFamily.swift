@@ -119,8 +119,9 @@ enum SortFamily: CommandFamily {
                 keepsOrder = true
             } else if let set = value.set {
                 set.forEach { elements.append(Array($0)) }
-                // Without sorting, a stored set would differ between servers: sort it by bytes.
-                if options.dontSort && options.storeArgument != nil {
+                // Without sorting, a stored set (or a script's view of one) would differ between
+                // servers: sort it by bytes.
+                if options.dontSort && (options.storeArgument != nil || cmd.session.isScriptClient) {
                     options.dontSort = false
                     options.alpha = true
                     options.byArgument = nil

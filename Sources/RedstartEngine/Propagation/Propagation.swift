@@ -8,14 +8,29 @@
 // and EXEC itself are never recorded. With no sink nothing is recorded at all.
 import RedstartRESP
 
+/// Where a propagated command goes (a script's redis.set_repl narrows it).
+public struct PropagationTargets: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+
+    /// The append-only file (Redis's PROPAGATE_AOF).
+    public static let aof = PropagationTargets(rawValue: 1)
+    /// Replicas (PROPAGATE_REPL).
+    public static let replicas = PropagationTargets(rawValue: 2)
+    public static let all: PropagationTargets = [.aof, .replicas]
+}
+
 /// One command to replay, with the database it ran in.
 public struct PropagatedCommand: Sendable, Equatable, CustomStringConvertible {
     public let database: Int
     public let arguments: [[UInt8]]
+    /// Where it goes; everything but a script's writes after redis.set_repl goes everywhere.
+    public let targets: PropagationTargets
 
-    public init(database: Int, arguments: [[UInt8]]) {
+    public init(database: Int, arguments: [[UInt8]], targets: PropagationTargets = .all) {
         self.database = database
         self.arguments = arguments
+        self.targets = targets
     }
 
     public var description: String {
@@ -45,8 +60,8 @@ extension Engine {
 
     /// Records `arguments` to propagate when the running command ends.
     func alsoPropagate(database: Int, _ arguments: [[UInt8]]) {
-        guard propagationSink != nil else { return }
-        pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments))
+        guard propagationSink != nil, !propagationTargets.isEmpty else { return }
+        pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments, targets: propagationTargets))
     }
 
     /// Makes the running command propagate as `arguments` instead of as called (a served

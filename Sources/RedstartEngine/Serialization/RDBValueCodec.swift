@@ -29,9 +29,9 @@ struct CollectionLimits {
     var zset: (entries: Int, length: Int)
 }
 
-enum RDBValueCodec {
+public enum RDBValueCodec {
     /// The RDB version DUMP writes and the newest RESTORE accepts (Redis 7.0's).
-    static let version: UInt16 = 10
+    public static let version: UInt16 = 10
 
     // MARK: - Writing
 
@@ -94,7 +94,7 @@ enum RDBValueCodec {
     /// A string: a small canonical integer as an 8/16/32-bit integer encoding (as Redis
     /// writes it); with `compressing` (rdbcompression) a string over 20 bytes that LZF
     /// shrinks by at least 4 bytes compressed; anything else as length + bytes.
-    static func writeString(_ bytes: UnsafeRawBufferPointer, compressing: Bool = false, into out: inout [UInt8]) {
+    public static func writeString(_ bytes: UnsafeRawBufferPointer, compressing: Bool = false, into out: inout [UInt8]) {
         if bytes.count <= 11, let number = parseRedisInteger(bytes), number >= Int64(Int32.min),
             number <= Int64(Int32.max), Array(String(number).utf8).elementsEqual(bytes)
         {
@@ -258,13 +258,16 @@ enum RDBValueCodec {
 }
 
 /// A cursor over serialized RDB bytes; every read is bounds-checked (nil past the end).
-struct RDBReader {
+public struct RDBReader {
     private let bytes: UnsafeRawBufferPointer
     private var position = 0
 
-    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
-    mutating func byte() -> UInt8? {
+    /// Bytes not read yet.
+    public var remaining: Int { bytes.count - position }
+
+    public mutating func byte() -> UInt8? {
         guard position < bytes.count else { return nil }
         defer { position += 1 }
         return bytes[position]
@@ -299,13 +302,13 @@ struct RDBReader {
     }
 
     /// A plain length that fits an Int (an element count).
-    mutating func count() -> Int? {
+    public mutating func count() -> Int? {
         guard let (value, encoded) = length(), !encoded, value <= UInt64(Int32.max) else { return nil }
         return Int(value)
     }
 
     /// A string in any of its encodings (integer, LZF-compressed, raw).
-    mutating func string() -> [UInt8]? {
+    public mutating func string() -> [UInt8]? {
         guard let (value, encoded) = length() else { return nil }
         guard encoded else {
             guard value <= UInt64(Int.max), let raw = take(Int(value)) else { return nil }

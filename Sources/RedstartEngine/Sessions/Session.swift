@@ -70,6 +70,15 @@ public final class Session {
     @exclusivity(unchecked) public var lastCommand: CommandSpec?
     /// Waiting in a blocking command (BLPOP ...): runs nothing else until served.
     @exclusivity(unchecked) public internal(set) var isBlocked = false
+    /// Its command runs a script that paused (it ran past busy-reply-threshold): the
+    /// connection neither runs its next commands nor sends its replies until the command
+    /// ends (Redis's protected client).
+    @exclusivity(unchecked) public internal(set) var isProtected = false
+    /// Its connection closed while it was protected: the engine forgets it when the command ends.
+    @exclusivity(unchecked) var closesWhenUnprotected = false
+    /// The session scripts run their commands in (Redis's Lua client): SORT orders its
+    /// output, and nothing shows it in CLIENT LIST.
+    @exclusivity(unchecked) public var isScriptClient = false
     /// Waiting for a CLIENT PAUSE to end before running its next command.
     @exclusivity(unchecked) public var isPaused = false
     /// Bytes of the arguments of the command being run (`argv-mem=`).

@@ -20,10 +20,11 @@ struct Transaction {
     /// Bytes of the queued arguments (CLIENT LIST `multi-mem`).
     private(set) var argumentBytes = 0
 
-    mutating func append(_ spec: CommandSpec, _ args: CommandArguments) {
+    /// Queues a copy of `args`; `flags` are the call's flags (`spec.flags(for:in:)`).
+    mutating func append(_ spec: CommandSpec, _ args: CommandArguments, flags callFlags: CommandFlags) {
         let owned = args.owned()
         commands.append(QueuedCommand(spec: spec, args: owned))
-        flags.formUnion(spec.flags)
+        flags.formUnion(callFlags)
         argumentBytes += owned.byteCount + 8 * owned.count
     }
 

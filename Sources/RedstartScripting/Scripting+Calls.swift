@@ -1,0 +1,75 @@
+// redis.call and redis.pcall: the Lua arguments become a command (numbers written
+// with %.17g, as Redis does to keep their precision), the engine runs it in the
+// script's client with the checks for commands from scripts, and its reply comes
+// back to Lua (RESPToLua.swift). An error reply, or a refusal, is an error table;
+// redis.call raises it, redis.pcall returns it.
+import CLua
+import CRedstartLua
+import NIOCore
+import RedstartEngine
+import RedstartRESP
+
+extension Scripting {
+    /// redis.call (`raising`) or redis.pcall with the arguments on the stack.
+    func redisCall(_ L: LuaState, raising: Bool) -> Int32 {
+        guard let run else {
+            Lua.pushErrorTable(L, "redis.call/pcall can only be called inside a script invocation")
+            return -1
+        }
+        if let problem = collectArguments(L) {
+            Lua.pushErrorTable(L, problem)
+            return raising ? -1 : 1
+        }
+        let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
+        if let refusal = engine.callFromScript(args, in: scriptSession, permissions: &run.permissions) {
+            Lua.pushErrorTable(L, [UInt8(ascii: "-")] + Array(refusal.line.utf8), ignoresStats: true)
+            return raising ? -1 : 1
+        }
+        let isError = pushReply(L, scriptSession.reply.buffer)
+        scriptSession.reply.buffer.clear()
+        return isError && raising ? -1 : 1
+    }
+
+    /// redis.acl_check_cmd(command, ...): whether the caller may run the command. Every client
+    /// is the default user, allowed everything, until ACLs exist (TODO: issue 18).
+    func aclCheck(_ L: LuaState) -> Int32 {
+        if let problem = collectArguments(L) {
+            Lua.pushErrorTable(L, problem)
+            return -1
+        }
+        let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
+        guard engine.lookupCommand(args) != nil else {
+            Lua.pushErrorTable(L, "Invalid command passed to redis.acl_check_cmd()")
+            return -1
+        }
+        lua_pushboolean(L, 1)
+        return 1
+    }
+
+    /// Turns the stack's values into the command arguments (`callBuffer`, `callSpans`) and
+    /// empties the stack; returns the error text when an argument is neither a string nor a
+    /// number, or there is none.
+    private func collectArguments(_ L: LuaState) -> String? {
+        let count = lua_gettop(L)
+        guard count > 0 else { return "Please specify at least one argument for this redis lib call" }
+        callBuffer.clear()
+        callSpans.removeAll(keepingCapacity: true)
+        for index in 1...count {
+            let start = callBuffer.writerIndex
+            if lua_type(L, index) == LUA_TNUMBER {
+                let number = lua_tonumber(L, index)
+                callBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 32) { out in
+                    Int(redstart_format_g17(number, out.baseAddress!.assumingMemoryBound(to: CChar.self)))
+                }
+            } else if let bytes = Lua.stringBytes(L, index) {
+                callBuffer.writeBytes(bytes)
+            } else {
+                lua_settop(L, 0)
+                return "Lua redis lib command arguments must be strings or integers"
+            }
+            callSpans.append(ArgumentSpan(offset: start, length: callBuffer.writerIndex - start))
+        }
+        lua_settop(L, 0)
+        return nil
+    }
+}

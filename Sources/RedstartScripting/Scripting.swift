@@ -1,0 +1,154 @@
+// The scripting subsystem: Redis 7.0's EVAL scripts and functions over two Lua
+// states, the script cache, the function libraries, the client scripts run
+// their commands in, and the run in progress. The server creates it after the
+// engine (its commands are in the engine's table from the start: `commands`)
+// and installs it as `engine.scripting`. Everything here runs on the engine's
+// thread; a script that runs long runs on a fiber so that it can pause
+// (Scripting+Pausing.swift).
+import CLua
+import CRedstartLua
+import NIOCore
+import RedstartEngine
+import RedstartRESP
+
+/// The script being run (Redis's scriptRunCtx).
+final class ScriptRun {
+    let caller: Session
+    /// The command that runs it (EVAL, FCALL, ...), its arguments and its spec.
+    let spec: CommandSpec
+    let arguments: CommandArguments
+    /// The SHA1 of an EVAL script, or the function's name (errors and logs show it).
+    let name: String
+    let isEval: Bool
+    let engine: LuaEngine
+    @exclusivity(unchecked) var permissions: ScriptCallPermissions
+    /// The RESP version the script's commands reply in (redis.setresp).
+    @exclusivity(unchecked) var protocolVersion: RESPVersion = .resp2
+    /// Monotonic start, microseconds.
+    let start: Int64
+    /// Ran past busy-reply-threshold: other clients get -BUSY until it ends.
+    @exclusivity(unchecked) var isTimedOut = false
+    /// SCRIPT KILL / FUNCTION KILL asked for it to stop.
+    @exclusivity(unchecked) var isKilled = false
+
+    init(
+        caller: Session, spec: CommandSpec, arguments: CommandArguments, name: String, isEval: Bool,
+        engine: LuaEngine, permissions: ScriptCallPermissions, start: Int64
+    ) {
+        self.caller = caller
+        self.spec = spec
+        self.arguments = arguments
+        self.name = name
+        self.isEval = isEval
+        self.engine = engine
+        self.permissions = permissions
+        self.start = start
+    }
+}
+
+/// Redis 7.0's scripting for one engine.
+public final class Scripting: ScriptingSubsystem {
+    unowned let engine: Engine
+    /// Runs work on the engine's thread soon (a paused script goes on from there); nil when
+    /// nothing can be scheduled, and then scripts never pause.
+    let schedule: ((@escaping () -> Void) -> Void)?
+
+    @exclusivity(unchecked) var evalEngine: LuaEngine
+    let functionsEngine: LuaEngine
+    /// EVAL scripts by SHA1.
+    @exclusivity(unchecked) var scripts: [ScriptDigest: CachedScript] = [:]
+    /// Bytes of the cached scripts' bodies.
+    @exclusivity(unchecked) var scriptBytes = 0
+    @exclusivity(unchecked) var libraries = FunctionLibraries()
+    /// The client scripts run their commands in (Redis's Lua client).
+    let scriptSession: Session
+    /// The script running now, if any.
+    @exclusivity(unchecked) var run: ScriptRun?
+    /// The library whose code is running in FUNCTION LOAD, if any.
+    @exclusivity(unchecked) var loadingLibrary: LibraryLoad?
+    /// math.random's rand48 state, shared by both Lua states as Redis's one generator.
+    let randomState: UnsafeMutablePointer<UInt64>
+
+    // The arguments of the command a script is calling, reused from call to call.
+    @exclusivity(unchecked) var callBuffer = ByteBufferAllocator().buffer(capacity: 256)
+    @exclusivity(unchecked) var callSpans: [ArgumentSpan] = []
+
+    // Pausing (Scripting+Pausing.swift).
+    let fiber: OpaquePointer?
+    @exclusivity(unchecked) var pausableBody: (() -> Void)?
+
+    /// The scripting of `engine`; `schedule` runs work on the engine's thread soon.
+    public init(engine: Engine, schedule: ((@escaping () -> Void) -> Void)?) {
+        self.engine = engine
+        self.schedule = schedule
+        randomState = .allocate(capacity: 1)
+        randomState.initialize(to: redstart_rand48_initial())
+        evalEngine = LuaEngine(kind: .eval, randomState: randomState)
+        functionsEngine = LuaEngine(kind: .functions, randomState: randomState)
+        scriptSession = Session(id: 0, now: engine.clock.wallMilliseconds, transport: nil)
+        scriptSession.isScriptClient = true
+        scriptSession.isAuthenticated = true
+        fiber = schedule == nil ? nil : redstart_fiber_create(16 << 20)
+        evalEngine.scripting = self
+        functionsEngine.scripting = self
+    }
+
+    deinit {
+        redstart_fiber_destroy(fiber)
+        randomState.deallocate()
+    }
+
+    /// The commands of the subsystem, for the engine's command table.
+    public static var commands: [CommandSpec] { EvalFamily.commands + FunctionFamily.commands }
+
+    /// The subsystem of the engine running `cmd` (its commands exist only with it).
+    static func of(_ cmd: CommandContext) -> Scripting {
+        unsafeDowncast(cmd.engine.scripting! as AnyObject, to: Scripting.self)
+    }
+
+    /// The subsystem of `engine`, if it has this one.
+    static func of(_ engine: Engine) -> Scripting? {
+        engine.scripting as? Scripting
+    }
+
+    public var memoryInfo: ScriptingMemoryInfo {
+        var info = ScriptingMemoryInfo()
+        info.evalEngine = evalEngine.memory
+        info.cachedScripts = scripts.count
+        // Each script: its body, its 40-byte name and the cache entry, as Redis counts them.
+        info.evalScripts = scriptBytes + scripts.count * (40 + 64)
+        info.functionsEngine = functionsEngine.memory
+        info.functions = libraries.memory
+        info.functionCount = libraries.functionCount
+        info.libraryCount = libraries.count
+        return info
+    }
+
+    // MARK: - Lua's requests
+
+    /// Handles what a Lua state asks (the C dispatch function); see redstart_lua_operation.
+    func handle(_ operation: Int32, from lua: LuaEngine, state L: LuaState) -> Int32 {
+        switch UInt32(operation) {
+        case REDSTART_OP_CALL.rawValue: return redisCall(L, raising: true)
+        case REDSTART_OP_PCALL.rawValue: return redisCall(L, raising: false)
+        case REDSTART_OP_HOOK.rawValue: return hookFired(L, lua)
+        case REDSTART_OP_IS_RUNNING.rawValue: return run != nil ? 1 : 0
+        case REDSTART_OP_LOG.rawValue:
+            if let level = LogLevel(rawValue: Int(lua_tointeger(L, 1))), let message = Lua.text(L, 2) {
+                engine.log(level, String(decoding: message, as: UTF8.self))
+            }
+            return 0
+        case REDSTART_OP_SETRESP.rawValue:
+            let version: RESPVersion = lua_tointeger(L, 1) == 3 ? .resp3 : .resp2
+            run?.protocolVersion = version
+            scriptSession.protocolVersion = version
+            return 0
+        case REDSTART_OP_SETREPL.rawValue:
+            run?.permissions.propagation = PropagationTargets(rawValue: UInt8(truncatingIfNeeded: lua_tointeger(L, 1)))
+            return 0
+        case REDSTART_OP_ACL_CHECK.rawValue: return aclCheck(L)
+        case REDSTART_OP_REGISTER_FUNCTION.rawValue: return registerFunction(L)
+        default: return 0
+        }
+    }
+}
