@@ -162,7 +162,8 @@ extension Engine {
     /// queued command.
     func call(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         let dirtyBefore = stats.dirty
-        let start = commandStartMicros
+        // A command run by EXEC or a script is timed on its own, not from its caller's start.
+        let start = isExecutingTransaction || session.isScriptClient ? clock.wallMicroseconds : commandStartMicros
         // Set before the handler runs: CLIENT INFO shows itself as the current command.
         session.lastCommand = spec
         // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.

@@ -119,7 +119,7 @@ extension Scripting {
         }
         loadingLibrary = LibraryLoad(
             library: library, start: engine.clock.monotonicMicroseconds, timeout: timeLimited ? 500_000 : 0)
-        lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, 100_000)
+        lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, Scripting.hookInterval)
         redstart_lua_reset_thread_globals(L)
         if redstart_lua_pcall(L, 0, 0, 0) != 0 {
             let message: [UInt8]

@@ -7,7 +7,7 @@
 // thread, fiber.c). When the hook finds the script past the threshold, the
 // fiber yields back to the event loop — the script's C and Lua frames, pcalls
 // and all, stay intact on the fiber's stack — and a task scheduled on the loop
-// resumes it about a millisecond of Lua work later. Meanwhile the engine's
+// resumes it; it pauses again after about a millisecond of work. Meanwhile the engine's
 // gatekeeper answers -BUSY to everything but allow-busy commands, the cron and
 // blocking timeouts stand still, and the script's client is protected. Switching
 // costs ~25 ns a round trip, so every script command runs on the fiber.
@@ -32,12 +32,16 @@ extension Scripting {
     /// scheduled continuation resumes the fiber.
     func pauseIfPossible(_ run: ScriptRun) {
         guard let fiber, let schedule, redstart_fiber_is_current(fiber) != 0 else { return }
+        // Slices of about a millisecond: the loop serves the others between them.
+        let now = engine.clock.monotonicMicroseconds
+        if engine.busyScript != nil && now - run.lastResumed < 1000 { return }
         if engine.busyScript == nil { engine.enterBusyState(BusyScript(session: run.caller, isEval: run.isEval)) }
         let caller = run.caller
         engine.whileCommandIsSetAside {
             schedule { [self] in continuePausedScript(of: caller) }
             redstart_fiber_yield(fiber)
         }
+        run.lastResumed = engine.clock.monotonicMicroseconds
     }
 
     /// Runs the paused script on; when its command ends, the server is no longer busy.

@@ -38,7 +38,7 @@ extension Scripting {
         if isEval { redstart_lua_set_protected_global(L, "KEYS") }
         pushArray(L, cmd.args, (3 + keyCount)..<cmd.args.count)
         if isEval { redstart_lua_set_protected_global(L, "ARGV") }
-        if engine.busyReplyThreshold > 0 { lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, 100_000) }
+        if engine.busyReplyThreshold > 0 { lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, Scripting.hookInterval) }
         redstart_lua_reset_thread_globals(L)
 
         let status = redstart_lua_pcall(L, isEval ? 0 : 2, 1, base + 1)
@@ -105,7 +105,11 @@ extension Scripting {
 
     // MARK: - The count hook
 
-    /// Every 100,000 instructions: stops a killed script, and once the script has run past
+    /// Instructions between two calls of the count hook: often enough to pause a script
+    /// that runs slow commands within a millisecond or so, rarely enough to cost nothing.
+    static let hookInterval: Int32 = 10_000
+
+    /// Every `hookInterval` instructions: stops a killed script, and once the script has run past
     /// busy-reply-threshold, pauses it so that the server answers others (-BUSY).
     func hookFired(_ L: LuaState, _ lua: LuaEngine) -> Int32 {
         if let load = loadingLibrary { return load.checkTimeout(L, now: engine.clock.monotonicMicroseconds) }
@@ -121,7 +125,7 @@ extension Scripting {
         }
         if !run.isKilled { pauseIfPossible(run) }
         guard run.isKilled else { return 0 }
-        engine.log(.warning, "Lua script killed by user with SCRIPT KILL.")
+        if lua_gethookmask(L) != Lua.maskLine { engine.log(.warning, "Lua script killed by user with SCRIPT KILL.") }
         // From now on every line raises again, so that pcall cannot catch the kill for good.
         lua_sethook(L, redstart_lua_count_hook, Lua.maskLine, 0)
         Lua.pushErrorTable(L, "Script killed by user with SCRIPT KILL...")

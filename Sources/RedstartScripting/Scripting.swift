@@ -28,6 +28,8 @@ final class ScriptRun {
     let start: Int64
     /// Ran past busy-reply-threshold: other clients get -BUSY until it ends.
     @exclusivity(unchecked) var isTimedOut = false
+    /// When it last went on after a pause (monotonic microseconds).
+    @exclusivity(unchecked) var lastResumed: Int64 = 0
     /// SCRIPT KILL / FUNCTION KILL asked for it to stop.
     @exclusivity(unchecked) var isKilled = false
 

@@ -56,10 +56,12 @@ public final class RedstartServer: @unchecked Sendable {
         self.engine = Engine(config: config, table: .standard(adding: Scripting.commands))
         self.stopped = eventLoop.makePromise(of: Void.self)
         self.flusher = ReplyFlusher(eventLoop: eventLoop)
-        // A paused script goes on from a task on the loop, after the loop served the others.
+        // A paused script goes on from a task on the loop once the loop served the others.
+        // The task is due a little later, not at once: NIO runs the tasks that are due
+        // before it polls sockets again, so an immediate task would starve the clients.
         let loop = eventLoop
         engine.scripting = Scripting(engine: engine) { work in
-            loop.assumeIsolated().execute(work)
+            _ = loop.assumeIsolated().scheduleTask(in: .microseconds(50)) { work() }
         }
         backgroundWork.start()
         var uts = utsname()
