@@ -86,6 +86,12 @@ let package = Package(
             dependencies: ["RedstartEngine", "RedstartRESP", "RedstartTestSupport"]
         ),
         .testTarget(
+            name: "RedstartScriptingTests",
+            dependencies: [
+                "RedstartScripting", "RedstartEngine", "RedstartRESP", .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
             name: "RedstartServerTests",
             dependencies: ["RedstartServer", "RedstartClient", "RedstartTestSupport"]
         ),

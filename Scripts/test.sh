@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# The whole test suite, on a fresh machine: installs what the tests need (Debian's
-# redis-server and redis-tools for the reference server and redis-cli, PyPI's redis and
-# pytest for the redis-py tests), then runs the Swift tests and the redis-py tests.
+# The whole test suite, on a fresh machine: installs what the build and the tests need
+# (the Lua libraries, Debian's redis-server and redis-tools for the reference server and
+# redis-cli, PyPI's redis and pytest for the redis-py tests), then runs the Swift tests
+# and the redis-py tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+Scripts/install-build-deps.sh
 
 missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
