@@ -33,17 +33,20 @@ extension Engine {
             endCommand(session, replyMark: replyMark)
             return session.isPaused ? .postponed : .executed
         }
-        if let scripting, runsScript(spec, session) {
-            let finished = scripting.runPausable { [self] in
-                runAdmitted(spec, args, session)
-                endCommand(session, replyMark: replyMark)
-            }
-            if !finished { return .scriptPaused }
+        if runsScript(spec, session), let scripting {
+            let command = AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)
+            if !scripting.runPausable(command) { return .scriptPaused }
             return session.isBlocked ? .blocked : .executed
         }
         runAdmitted(spec, args, session)
         endCommand(session, replyMark: replyMark)
         return session.isBlocked ? .blocked : .executed
+    }
+
+    /// Runs a command the gatekeeper let through, to its end (what `runPausable` runs).
+    public func run(_ command: AdmittedCommand) {
+        runAdmitted(command.spec, command.args, command.session)
+        endCommand(command.session, replyMark: command.replyMark)
     }
 
     /// The gatekeeper: returns the spec of a command to run now, or nil when it was

@@ -146,7 +146,7 @@ public final class Engine {
     // MARK: Scripting
 
     /// The scripting subsystem (EVAL, FUNCTION), when the server has one.
-    public var scripting: (any ScriptingSubsystem)?
+    @exclusivity(unchecked) public var scripting: (any ScriptingSubsystem)?
     /// A paused script holds the server: other clients get -BUSY.
     @exclusivity(unchecked) public internal(set) var busyScript: BusyScript?
 

@@ -11,11 +11,11 @@ final class LuaEngine {
 
     let kind: Kind
     /// The state; valid for the engine's life.
-    private(set) var state: LuaState!
+    @exclusivity(unchecked) private(set) var state: LuaState!
     /// Who handles what Lua asks (set right after creation, before any script runs).
-    unowned(unsafe) var scripting: Scripting!
+    @exclusivity(unchecked) unowned(unsafe) var scripting: Scripting!
     /// Script runs since the last incremental GC step.
-    var runsSinceCollection = 0
+    @exclusivity(unchecked) var runsSinceCollection = 0
 
     init(kind: Kind, randomState: UnsafeMutablePointer<UInt64>) {
         LuaEngine.installDispatch

@@ -48,26 +48,38 @@ extension Scripting {
 
     /// Turns the stack's values into the command arguments (`callBuffer`, `callSpans`) and
     /// empties the stack; returns the error text when an argument is neither a string nor a
-    /// number, or there is none.
+    /// number, or there is none. All bytes are written in one go (one buffer access).
     private func collectArguments(_ L: LuaState) -> String? {
         let count = lua_gettop(L)
         guard count > 0 else { return "Please specify at least one argument for this redis lib call" }
-        callBuffer.clear()
-        callSpans.removeAll(keepingCapacity: true)
+        var room = 0
         for index in 1...count {
-            let start = callBuffer.writerIndex
-            if lua_type(L, index) == LUA_TNUMBER {
-                let number = lua_tonumber(L, index)
-                callBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 32) { out in
-                    Int(redstart_format_g17(number, out.baseAddress!.assumingMemoryBound(to: CChar.self)))
-                }
-            } else if let bytes = Lua.stringBytes(L, index) {
-                callBuffer.writeBytes(bytes)
-            } else {
+            switch lua_type(L, index) {
+            case LUA_TNUMBER: room += 32
+            case LUA_TSTRING: room += Int(lua_objlen(L, index))
+            default:
                 lua_settop(L, 0)
                 return "Lua redis lib command arguments must be strings or integers"
             }
-            callSpans.append(ArgumentSpan(offset: start, length: callBuffer.writerIndex - start))
+        }
+        callBuffer.clear()
+        callSpans.removeAll(keepingCapacity: true)
+        callBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
+            var position = 0
+            for index in 1...count {
+                let start = position
+                if lua_type(L, index) == LUA_TNUMBER {
+                    let text = out.baseAddress!.advanced(by: position).assumingMemoryBound(to: CChar.self)
+                    position += Int(redstart_format_g17(lua_tonumber(L, index), text))
+                } else {
+                    var length = 0
+                    let bytes = lua_tolstring(L, index, &length)!
+                    out.baseAddress!.advanced(by: position).copyMemory(from: bytes, byteCount: length)
+                    position += length
+                }
+                callSpans.append(ArgumentSpan(offset: start, length: position - start))
+            }
+            return position
         }
         lua_settop(L, 0)
         return nil

@@ -15,15 +15,15 @@ import CRedstartLua
 import RedstartEngine
 
 extension Scripting {
-    public func runPausable(_ body: @escaping () -> Void) -> Bool {
-        // Without a loop to come back to (or already on the fiber) the body just runs.
+    public func runPausable(_ command: AdmittedCommand) -> Bool {
+        // Without a loop to come back to (or already on the fiber) the command just runs.
         guard let fiber, redstart_fiber_is_current(fiber) == 0 else {
-            body()
+            engine.run(command)
             return true
         }
-        pausableBody = body
-        let finished = redstart_fiber_run(fiber, runPausableBody, Unmanaged.passUnretained(self).toOpaque()) != 0
-        if finished { pausableBody = nil }
+        pausedCommand = command
+        let finished = redstart_fiber_run(fiber, runPausedCommand, Unmanaged.passUnretained(self).toOpaque()) != 0
+        if finished { pausedCommand = nil }
         return finished
     }
 
@@ -48,14 +48,14 @@ extension Scripting {
     private func continuePausedScript(of caller: Session) {
         guard let fiber else { return }
         if redstart_fiber_resume(fiber) != 0 {
-            pausableBody = nil
+            pausedCommand = nil
             engine.finishPausedCommand(caller)
         }
     }
 }
 
-/// The fiber's entry: runs the body `runPausable` was given.
-private func runPausableBody(_ context: UnsafeMutableRawPointer?) {
+/// The fiber's entry: runs the command `runPausable` was given.
+private func runPausedCommand(_ context: UnsafeMutableRawPointer?) {
     let scripting = Unmanaged<Scripting>.fromOpaque(context!).takeUnretainedValue()
-    scripting.pausableBody?()
+    if let command = scripting.pausedCommand { scripting.engine.run(command) }
 }

@@ -50,7 +50,7 @@ final class ScriptRun {
 
 /// Redis 7.0's scripting for one engine.
 public final class Scripting: ScriptingSubsystem {
-    unowned let engine: Engine
+    unowned(unsafe) let engine: Engine
     /// Runs work on the engine's thread soon (a paused script goes on from there); nil when
     /// nothing can be scheduled, and then scripts never pause.
     let schedule: ((@escaping () -> Void) -> Void)?
@@ -77,7 +77,7 @@ public final class Scripting: ScriptingSubsystem {
 
     // Pausing (Scripting+Pausing.swift).
     let fiber: OpaquePointer?
-    @exclusivity(unchecked) var pausableBody: (() -> Void)?
+    @exclusivity(unchecked) var pausedCommand: AdmittedCommand?
 
     /// The scripting of `engine`; `schedule` runs work on the engine's thread soon.
     public init(engine: Engine, schedule: ((@escaping () -> Void) -> Void)?) {

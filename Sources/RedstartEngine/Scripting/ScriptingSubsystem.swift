@@ -8,14 +8,23 @@ import RedstartRESP
 
 /// What the engine asks of the scripting subsystem.
 public protocol ScriptingSubsystem: AnyObject {
-    /// Runs `body` (a command that runs a script, or an EXEC that holds one) so that a
-    /// script running past busy-reply-threshold can pause and let the server answer
-    /// others. Returns true when `body` finished; false when it paused: it then finishes
-    /// later on the same thread, and the subsystem resumes the session
-    /// (`Engine.finishPausedCommand`).
-    func runPausable(_ body: @escaping () -> Void) -> Bool
+    /// Runs `command` (one that runs a script, or an EXEC that holds one) with
+    /// `Engine.run(_:)`, so that a script running past busy-reply-threshold can pause and
+    /// let the server answer others. Returns true when the command finished; false when it
+    /// paused: it then finishes later on the same thread, and the subsystem resumes the
+    /// session (`Engine.finishPausedCommand`).
+    func runPausable(_ command: AdmittedCommand) -> Bool
     /// The scripting lines of INFO memory.
     var memoryInfo: ScriptingMemoryInfo { get }
+}
+
+/// A command the gatekeeper let through, to run with `Engine.run(_:)`.
+public struct AdmittedCommand {
+    let spec: CommandSpec
+    let args: CommandArguments
+    let session: Session
+    /// Where the command's reply starts in the session's buffer (CLIENT REPLY).
+    let replyMark: Int
 }
 
 /// INFO memory's scripting figures (bytes, except the counts).
