@@ -23,6 +23,7 @@ let package = Package(
         .target(
             name: "RedstartEngine",
             dependencies: [
+                "CRedstartShims",
                 "RedstartRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "DequeModule", package: "swift-collections"),

@@ -165,8 +165,10 @@ extension Engine {
     /// queued command.
     func call(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         let dirtyBefore = stats.dirty
-        // A command run by EXEC or a script is timed on its own, not from its caller's start.
-        let start = isExecutingTransaction || session.isScriptClient ? clock.wallMicroseconds : commandStartMicros
+        // A command run by EXEC or a script is timed on its own (with the cheap monotonic
+        // clock), not from its caller's start.
+        let isNested = isExecutingTransaction || session.isScriptClient
+        let start = isNested ? clock.monotonicMicroseconds : commandStartMicros
         // Set before the handler runs: CLIENT INFO shows itself as the current command.
         session.lastCommand = spec
         // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.
@@ -179,7 +181,9 @@ extension Engine {
                 replyError(session, error)
             }
         }
-        let duration = clock.wallMicroseconds - start
+        let duration = (isNested ? clock.monotonicMicroseconds : clock.wallMicroseconds) - start
+        // When it ran, in wall-clock microseconds (SLOWLOG and latency events show it).
+        let startTime = isNested ? commandStartMicros : start
         spec.calls += 1
         spec.microseconds += duration
         // Errors of commands run inside this one (EXEC) were claimed by them.
@@ -190,13 +194,13 @@ extension Engine {
         if !session.isBlocked {
             if latencyTracking { spec.latency.record(nanoseconds: duration * 1000) }
             if slowlogThreshold >= 0 && duration >= slowlogThreshold && !spec.flags.contains(.skipSlowlog) {
-                addSlowlogEntry(spec, args, session, duration: duration, start: start)
+                addSlowlogEntry(spec, args, session, duration: duration, start: startTime)
             }
         }
         if latencyThreshold > 0 && duration / 1000 >= latencyThreshold {
             latency.add(
                 event: spec.flags.contains(.fast) ? "fast-command" : "command", milliseconds: duration / 1000,
-                time: start / 1_000_000)
+                time: startTime / 1_000_000)
         }
         if !monitors.isEmpty && !spec.flags.contains(.skipMonitor) && !spec.flags.contains(.admin) {
             feedMonitors(args, from: session, spec: spec)

@@ -1,5 +1,5 @@
 // C functions Swift's Glibc module does not expose: heap statistics and total
-// system memory (INFO memory).
+// system memory (INFO memory), and a cheap monotonic clock (command durations).
 #ifndef REDSTART_SHIMS_H
 #define REDSTART_SHIMS_H
 
@@ -10,5 +10,8 @@ size_t redstart_heap_allocated_bytes(void);
 
 /// Total physical memory of the machine in bytes (sysinfo).
 unsigned long long redstart_total_system_memory(void);
+
+/// Monotonic microseconds for measuring durations; cheap (the TSC where it is a clock).
+long long redstart_monotonic_microseconds(void);
 
 #endif
