@@ -7,8 +7,8 @@
 // refuses writes (`__newindex`). Tables inside T are proxies too (built bottom
 // up), so nothing a script can reach leads to a writable original. The base
 // functions that could see through a proxy are wrapped: rawget/next/pairs/
-// ipairs/unpack/table.* read the original, rawset/setmetatable/table.insert
-// refuse, getmetatable shows what Redis would show. Registry fields (keyed by
+// ipairs/unpack read the original, rawset/setmetatable/table.insert refuse,
+// getmetatable shows what Redis would show. Registry fields (keyed by
 // the addresses of the statics below) hold the map from proxies to originals.
 //
 // To extend: a new library goes into open_libraries; a new base function that
@@ -128,6 +128,11 @@ static void protect_fields(lua_State *L, int table, int visited) {
 /// table reached twice gets one proxy and cycles end.
 static void protect_tree(lua_State *L, int visited) {
     int table = lua_gettop(L);
+    // A proxy already is what it should be.
+    if (redstart_push_proxy_target(L, table)) {
+        lua_pop(L, 1);
+        return;
+    }
     lua_pushvalue(L, table);
     lua_rawget(L, visited);
     if (!lua_isnil(L, -1)) {
@@ -164,13 +169,57 @@ static void set_missing_global_metatable(lua_State *L) {
 
 // MARK: - Wrapped base functions
 
-/// Calls the original function (upvalue 1) with the same arguments, the first one unwrapped.
-static int call_with_original_table(lua_State *L) {
+// The wrappers below are whole functions, not calls of the originals: a C function
+// calling another would put itself between the script and the error positions Lua
+// reports ("user_script:1:"), so they redo the originals' small bodies.
+
+static int wrapped_rawget(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    luaL_checkany(L, 2);
     unwrap_argument(L, 1);
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
+    lua_settop(L, 2);
+    lua_rawget(L, 1);
+    return 1;
+}
+
+/// unpack(t [, i [, j]]): t[i], ..., t[j] (j defaults to #t).
+static int wrapped_unpack(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    unwrap_argument(L, 1);
+    int first = luaL_optint(L, 2, 1);
+    int last = lua_isnoneornil(L, 3) ? (int)lua_objlen(L, 1) : luaL_checkint(L, 3);
+    if (first > last) return 0;
+    int count = last - first + 1;
+    // Also catches the overflow of a huge range (count <= 0).
+    if (count <= 0 || !lua_checkstack(L, count)) return luaL_error(L, "too many results to unpack");
+    for (int index = first; index <= last; index++) lua_rawgeti(L, 1, index);
+    return count;
+}
+
+/// table.insert(t, [pos,] value): refuses a read-only table, as Redis's patched rawseti.
+static int wrapped_insert(lua_State *L) {
+    luaL_checktype(L, 1, LUA_TTABLE);
+    if (redstart_push_proxy_target(L, 1)) return redstart_raise_readonly(L);
+    int end = (int)lua_objlen(L, 1) + 1;  // the first free slot
+    int position;
+    switch (lua_gettop(L)) {
+    case 2:
+        position = end;
+        break;
+    case 3:
+        position = luaL_checkint(L, 2);
+        if (position > end) end = position;
+        // Move up the elements from `position` to make room.
+        for (int index = end; index > position; index--) {
+            lua_rawgeti(L, 1, index - 1);
+            lua_rawseti(L, 1, index);
+        }
+        break;
+    default:
+        return luaL_error(L, "wrong number of arguments to 'insert'");
+    }
+    lua_rawseti(L, 1, position);
+    return 0;
 }
 
 static int wrapped_rawset(lua_State *L) {
@@ -249,25 +298,6 @@ static int wrapped_getmetatable(lua_State *L) {
     }
     luaL_getmetafield(L, 1, "__metatable");
     return 1;
-}
-
-/// table.insert/remove/sort: on a read-only table they fail when they would write.
-static int wrapped_table_writer(lua_State *L) {
-    if (lua_type(L, 1) == LUA_TTABLE && redstart_push_proxy_target(L, 1)) {
-        int length = (int)lua_objlen(L, -1);
-        lua_pop(L, 1);
-        int kind = (int)lua_tointeger(L, lua_upvalueindex(2));
-        // remove of an empty table and sort of at most one element change nothing.
-        if ((kind == 1 && length == 0) || (kind == 2 && length <= 1)) {
-            if (kind == 2 && !lua_isnoneornil(L, 2)) luaL_checktype(L, 2, LUA_TFUNCTION);
-            return 0;
-        }
-        return redstart_raise_readonly(L);
-    }
-    lua_pushvalue(L, lua_upvalueindex(1));
-    lua_insert(L, 1);
-    lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-    return lua_gettop(L);
 }
 
 // MARK: - Loading code as text only
@@ -349,15 +379,6 @@ static int wrapped_load(lua_State *L) {
 
 // MARK: - Building the environment
 
-/// Replaces `table[name]` (table at `index`) by a closure of `wrapper` over the original
-/// (upvalue 1) and `extra` further upvalues already pushed.
-static void wrap_field(lua_State *L, int index, const char *name, lua_CFunction wrapper, int extra) {
-    lua_getfield(L, index, name);
-    if (extra > 0) lua_insert(L, -1 - extra);
-    lua_pushcclosure(L, wrapper, 1 + extra);
-    lua_setfield(L, index, name);
-}
-
 static void wrap_base_functions(lua_State *L, int globals) {
     lua_pushcfunction(L, wrapped_rawset);
     lua_setfield(L, globals, "rawset");
@@ -377,20 +398,15 @@ static void wrap_base_functions(lua_State *L, int globals) {
     lua_setfield(L, globals, "loadstring");
     lua_pushcfunction(L, wrapped_load);
     lua_setfield(L, globals, "load");
-    wrap_field(L, globals, "rawget", call_with_original_table, 0);
-    wrap_field(L, globals, "unpack", call_with_original_table, 0);
-
+    lua_pushcfunction(L, wrapped_rawget);
+    lua_setfield(L, globals, "rawget");
+    lua_pushcfunction(L, wrapped_unpack);
+    lua_setfield(L, globals, "unpack");
+    // table.remove and table.sort never write to a library table (they have no array part);
+    // table.insert always would. The readers see a proxy as the empty table it is.
     lua_getfield(L, globals, "table");
-    int table = lua_gettop(L);
-    static const char *const readers[] = {"concat", "foreach", "foreachi", "getn", "maxn"};
-    for (size_t i = 0; i < sizeof(readers) / sizeof(readers[0]); i++) {
-        wrap_field(L, table, readers[i], call_with_original_table, 0);
-    }
-    static const char *const writers[] = {"insert", "remove", "sort"};
-    for (int i = 0; i < 3; i++) {
-        lua_pushinteger(L, i);
-        wrap_field(L, table, writers[i], wrapped_table_writer, 1);
-    }
+    lua_pushcfunction(L, wrapped_insert);
+    lua_setfield(L, -2, "insert");
     lua_pop(L, 1);
 
     // Functions Redis does not offer (7.0.15 with Debian's security fixes).

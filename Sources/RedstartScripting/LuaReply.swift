@@ -123,8 +123,8 @@ extension Scripting {
             return false
         }
         if session.protocolVersion == .resp3 {
-            // Three bytes of format, as Redis copies them.
-            let prefix = Array((format + [0, 0, 0]).prefix(3)) + [UInt8(ascii: ":")]
+            // Three bytes of format, padded with spaces as Redis's reply does.
+            let prefix = Array((format + [32, 32, 32]).prefix(3)) + [UInt8(ascii: ":")]
             session.reply.writeNumberLine(prefix: UInt8(ascii: "="), Int64(text.count + 4))
             session.reply.buffer.writeBytes(prefix)
             session.reply.buffer.writeBytes(text)

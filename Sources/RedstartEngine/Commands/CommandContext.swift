@@ -14,6 +14,10 @@ public struct CommandContext {
     /// The session's selected database.
     public var db: Database { engine.databases[session.databaseIndex] }
 
+    /// Whether the command may block: not inside EXEC, not for a script (Redis's
+    /// CLIENT_DENY_BLOCKING): a blocking command then answers as if it timed out.
+    public var mayBlock: Bool { !engine.isExecutingTransaction && !session.isScriptClient }
+
     /// The current time in unix milliseconds.
     public var now: Int64 { engine.commandTime }
 

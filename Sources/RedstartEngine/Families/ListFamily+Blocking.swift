@@ -73,7 +73,7 @@ extension ListFamily {
                     ])
             return
         }
-        guard !cmd.engine.isExecutingTransaction else {
+        guard cmd.mayBlock else {
             cmd.reply.null()
             return
         }
@@ -96,11 +96,11 @@ extension ListFamily {
     }
 
     /// Blocks the session on the keys at `keys`, or replies a null array where blocking is
-    /// not allowed (inside EXEC).
+    /// not allowed (inside EXEC or a script).
     static func waitForData(
         _ cmd: CommandContext, keys: Range<Int>, operation: BlockedRequest.Operation, deadline: Int64
     ) throws(ReplyError) {
-        guard !cmd.engine.isExecutingTransaction else {
+        guard cmd.mayBlock else {
             cmd.reply.nullArray()
             return
         }
