@@ -41,7 +41,7 @@ public final class CommandTable: @unchecked Sendable {
                 + ConfigFamily.commands + CommandInfoFamily.commands + IntrospectionFamily.commands
                 + StringFamily.commands + BitmapFamily.commands + KeyFamily.commands + ExpireFamily.commands
                 + ListFamily.commands + HashFamily.commands + SetFamily.commands + SortedSetFamily.commands
-                + DatabaseFamily.commands + ObjectFamily.commands
+                + DatabaseFamily.commands + ObjectFamily.commands + ClusterFamily.commands
                 + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
                 + extra
         )
