@@ -17,7 +17,8 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import redis, pytest' 2>/dev/null || python3 -m pip install -q redis pytest
+python3 -c 'import redis, pytest, bullmq, rq, dramatiq, saq' 2>/dev/null \
+    || python3 -m pip install -q pytest -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
 swift test
