@@ -465,14 +465,6 @@ static void registry_push(lua_State *L, void *key) {
     lua_rawget(L, LUA_REGISTRYINDEX);
 }
 
-/// What getmetatable(_G) shows: a read-only table whose __index is the missing-global error.
-static void push_globals_apparent_metatable(lua_State *L, int visited) {
-    lua_createtable(L, 0, 1);
-    lua_pushcfunction(L, missing_global);
-    lua_setfield(L, -2, "__index");
-    protect_tree(L, visited);
-}
-
 lua_State *redstart_lua_sandbox_create(
     int kind, void *owner, uint64_t *random_state, const char *version, int version_number) {
     lua_State *L = luaL_newstate();
@@ -505,31 +497,18 @@ lua_State *redstart_lua_sandbox_create(
     registry_set(L, &stringMetaViewKey);
 
     // The globals proxy (scripts' _G and environment): reads go to the real globals, whose
-    // own metatable reports missing names; writes fail.
+    // own metatable reports missing names; writes fail. Its metatable is kept, for the
+    // functions state to switch what the globals read through to.
     lua_newtable(L);
+    int visible = lua_gettop(L);  // what getmetatable(_G) shows
+    lua_pushcfunction(L, missing_global);
+    lua_setfield(L, visible, "__index");
+    protect_tree(L, visited);
+    lua_pushvalue(L, globals);
+    make_proxy(L, visible);
     int proxy = lua_gettop(L);
-    lua_createtable(L, 0, 3);
-    int proxyMeta = lua_gettop(L);
-    lua_pushvalue(L, globals);
-    lua_setfield(L, proxyMeta, "__index");
-    lua_pushcfunction(L, proxy_newindex);
-    lua_setfield(L, proxyMeta, "__newindex");
-    lua_pushboolean(L, 0);
-    lua_setfield(L, proxyMeta, "__metatable");
-    lua_pushvalue(L, proxyMeta);
-    lua_setmetatable(L, proxy);
-    lua_pushvalue(L, proxyMeta);
+    lua_getmetatable(L, proxy);
     registry_set(L, &globalsMetaKey);
-    registry_push(L, &proxyTargetsKey);
-    lua_pushvalue(L, proxy);
-    lua_pushvalue(L, globals);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
-    registry_push(L, &apparentMetaKey);
-    lua_pushvalue(L, proxy);
-    push_globals_apparent_metatable(L, visited);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
 
     // Every table a global holds becomes a proxy; the globals themselves are seen as `proxy`.
     lua_pushnil(L);

@@ -36,10 +36,11 @@ number of commands per seed.
 import collections
 import os
 import random
-import socket
 import time
 
 import pytest
+
+from raw_resp import RawConnection
 
 SEEDS = [1, 2, 3]
 COMMANDS_PER_SEED = int(os.environ.get("REDSTART_DIFF_COMMANDS", "3000"))
@@ -51,30 +52,18 @@ LOG = 500  # earlier commands on the mismatching command's keys are looked up in
 # Raw RESP2/RESP3 client: replies as (type byte, payload) tuples, compared exactly.
 
 
-class RespClient:
+class RespClient(RawConnection):
+    """Parses one reply at a time into (type, value) pairs."""
+
     def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
+        super().__init__(port)
         self.pos = 0
 
-    def close(self):
-        self.sock.close()
-
-    def send(self, args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-
     def _fill(self):
-        data = self.sock.recv(65536)
-        if not data:
-            raise ConnectionError("server closed the connection")
         if self.pos > 65536:
             del self.buf[:self.pos]
             self.pos = 0
-        self.buf += data
+        super()._fill()
 
     def _line(self):
         while True:
@@ -114,9 +103,6 @@ class RespClient:
             return (t, [(self.read(), self.read()) for _ in range(n)])
         raise ValueError("bad RESP type byte in %r" % line)
 
-    def call(self, *args):
-        self.send(args)
-        return self.read()
 
 
 def show(reply, limit=300):

@@ -603,7 +603,7 @@ def test_saq_queue_scripts_without_a_worker(job_server):
             assert aborted.status == Status.ABORTED and aborted.error == "cancelled by the test"
 
             due = await queue.enqueue("add", a=0, b=0, key="due", scheduled=int(time.time()) - 1)
-            future = await queue.enqueue("add", a=0, b=0, key="future", scheduled=int(time.time()) + 3600)
+            await queue.enqueue("add", a=0, b=0, key="future", scheduled=int(time.time()) + 3600)
             assert await queue.count("queued") == 1  # "once": scheduled jobs wait in "incomplete"
             assert await queue.schedule(lock=60) == [due.id]
             assert await queue.schedule(lock=60) == []  # the lock is held for 60 s

@@ -44,10 +44,11 @@ everything) without the Redstart binary.
 import hashlib
 import os
 import shlex
-import socket
 import warnings
 
 import pytest
+
+from raw_resp import RawConnection
 
 from conftest import ReferenceServer
 
@@ -57,26 +58,8 @@ SELFTEST = os.environ.get("REDSTART_DIFF_SELFTEST") == "1"
 # Raw RESP client: one reply at a time, as the exact bytes the server sent.
 
 
-class RawClient:
-    def __init__(self, port):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = bytearray()
-
-    def close(self):
-        self.sock.close()
-
-    def send(self, args):
-        out = [b"*%d\r\n" % len(args)]
-        for a in args:
-            out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-        self.sock.sendall(b"".join(out))
-
-    def _fill(self):
-        data = self.sock.recv(1 << 16)
-        if not data:
-            raise ConnectionError("server closed the connection")
-        self.buf += data
+class RawClient(RawConnection):
+    """Frames one reply at a time and keeps its raw bytes."""
 
     def _line_end(self, pos):
         while True:
@@ -116,10 +99,6 @@ class RawClient:
         reply = bytes(self.buf[:end])
         del self.buf[:end]
         return reply
-
-    def call(self, *args):
-        self.send(args)
-        return self.read()
 
 
 def bulk_payload(reply):
