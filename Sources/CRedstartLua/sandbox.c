@@ -540,7 +540,9 @@ lua_State *redstart_lua_sandbox_create(
     lua_pushvalue(L, proxy);
     registry_set(L, &globalsProxyKey);
     lua_settop(L, 0);
-    redstart_lua_reset_thread_globals(L);
+    // Scripts see the proxy as their globals; without getfenv/setfenv they cannot change that.
+    registry_push(L, &globalsProxyKey);
+    lua_replace(L, LUA_GLOBALSINDEX);
     return L;
 }
 
@@ -561,10 +563,6 @@ void redstart_lua_set_protected_global(lua_State *L, const char *name) {
 
 void redstart_lua_push_error_handler(lua_State *L) { registry_push(L, &errorHandlerKey); }
 
-void redstart_lua_reset_thread_globals(lua_State *L) {
-    registry_push(L, &globalsProxyKey);
-    lua_replace(L, LUA_GLOBALSINDEX);
-}
 
 int redstart_lua_raise(lua_State *L) { return lua_error(L); }
 

@@ -126,8 +126,10 @@ extension Scripting {
     /// The cached script `text` names: its SHA1 (`bySHA`) or its body.
     func cachedScript(_ text: UnsafeRawBufferPointer, bySHA: Bool) -> CachedScript? {
         if bySHA {
-            guard let digest = ScriptDigest(hex: text) else { return nil }
-            return scripts[digest]
+            if let last = lastSHA, last.text.elementsEqual(text) { return last.script }
+            guard let digest = ScriptDigest(hex: text), let script = scripts[digest] else { return nil }
+            lastSHA = (Array(text), script)
+            return script
         }
         return scripts[ScriptDigest.of(text).digest]
     }
@@ -177,6 +179,7 @@ extension Scripting {
     /// SCRIPT FLUSH: a new EVAL state and an empty cache.
     func resetEval() {
         scripts.removeAll()
+        lastSHA = nil
         scriptBytes = 0
         let fresh = LuaEngine(kind: .eval, randomState: randomState)
         fresh.scripting = self

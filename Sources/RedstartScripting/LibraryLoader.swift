@@ -120,7 +120,6 @@ extension Scripting {
         loadingLibrary = LibraryLoad(
             library: library, start: engine.clock.monotonicMicroseconds, timeout: timeLimited ? 500_000 : 0)
         lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, Scripting.hookInterval)
-        redstart_lua_reset_thread_globals(L)
         if redstart_lua_pcall(L, 0, 0, 0) != 0 {
             let message: [UInt8]
             if lua_type(L, -1) == LUA_TTABLE {

@@ -36,7 +36,7 @@ extension Scripting {
         let now = engine.clock.monotonicMicroseconds
         if engine.busyScript != nil && now - run.lastResumed < 1000 { return }
         if engine.busyScript == nil { engine.enterBusyState(BusyScript(session: run.caller, isEval: run.isEval)) }
-        let caller = run.caller
+        let caller: Session = run.caller
         engine.whileCommandIsSetAside {
             schedule { [self] in continuePausedScript(of: caller) }
             redstart_fiber_yield(fiber)

@@ -21,14 +21,18 @@ extension Scripting {
         var permissions = ScriptCallPermissions(
             isReadOnly: readOnly || (!flags.contains(.evalCompatibility) && flags.contains(.noWrites)))
         permissions.propagation = .all
-        let run = ScriptRun(
-            caller: cmd.session, spec: cmd.spec, arguments: cmd.args, name: name, isEval: isEval, engine: lua,
+        let run = runState
+        run.begin(
+            caller: cmd.session, spec: cmd.spec, arguments: cmd.args, name: name, isEval: isEval,
             permissions: permissions, start: engine.clock.monotonicMicroseconds)
         self.run = run
         scriptSession.databaseIndex = cmd.session.databaseIndex
         scriptSession.protocolVersion = .resp2
         scriptSession.user = cmd.session.user
-        defer { self.run = nil }
+        defer {
+            self.run = nil
+            run.end()
+        }
 
         let L = lua.state!
         let base = lua_gettop(L)
@@ -39,7 +43,6 @@ extension Scripting {
         pushArray(L, cmd.args, (3 + keyCount)..<cmd.args.count)
         if isEval { redstart_lua_set_protected_global(L, "ARGV") }
         if engine.busyReplyThreshold > 0 { lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, Scripting.hookInterval) }
-        redstart_lua_reset_thread_globals(L)
 
         let status = redstart_lua_pcall(L, isEval ? 0 : 2, 1, base + 1)
         lua.collectGarbageIncrementally()

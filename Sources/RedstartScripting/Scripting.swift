@@ -11,21 +11,21 @@ import NIOCore
 import RedstartEngine
 import RedstartRESP
 
-/// The script being run (Redis's scriptRunCtx).
+/// The script being run (Redis's scriptRunCtx). One object serves every run (scripts
+/// never nest), set up by `begin`.
 final class ScriptRun {
-    let caller: Session
+    @exclusivity(unchecked) private(set) var caller: Session!
     /// The command that runs it (EVAL, FCALL, ...), its arguments and its spec.
-    let spec: CommandSpec
-    let arguments: CommandArguments
+    @exclusivity(unchecked) private(set) var spec: CommandSpec!
+    @exclusivity(unchecked) private(set) var arguments = ScriptRun.noArguments
     /// The SHA1 of an EVAL script, or the function's name (errors and logs show it).
-    let name: String
-    let isEval: Bool
-    let engine: LuaEngine
-    @exclusivity(unchecked) var permissions: ScriptCallPermissions
+    @exclusivity(unchecked) private(set) var name = ""
+    @exclusivity(unchecked) private(set) var isEval = true
+    @exclusivity(unchecked) var permissions = ScriptCallPermissions(isReadOnly: false)
     /// The RESP version the script's commands reply in (redis.setresp).
     @exclusivity(unchecked) var protocolVersion: RESPVersion = .resp2
     /// Monotonic start, microseconds.
-    let start: Int64
+    @exclusivity(unchecked) private(set) var start: Int64 = 0
     /// Ran past busy-reply-threshold: other clients get -BUSY until it ends.
     @exclusivity(unchecked) var isTimedOut = false
     /// When it last went on after a pause (monotonic microseconds).
@@ -33,19 +33,32 @@ final class ScriptRun {
     /// SCRIPT KILL / FUNCTION KILL asked for it to stop.
     @exclusivity(unchecked) var isKilled = false
 
-    init(
+    /// Sets the run up for a new script.
+    func begin(
         caller: Session, spec: CommandSpec, arguments: CommandArguments, name: String, isEval: Bool,
-        engine: LuaEngine, permissions: ScriptCallPermissions, start: Int64
+        permissions: ScriptCallPermissions, start: Int64
     ) {
         self.caller = caller
         self.spec = spec
         self.arguments = arguments
         self.name = name
         self.isEval = isEval
-        self.engine = engine
         self.permissions = permissions
         self.start = start
+        protocolVersion = .resp2
+        isTimedOut = false
+        lastResumed = 0
+        isKilled = false
     }
+
+    /// Lets go of what the run held.
+    func end() {
+        caller = nil
+        spec = nil
+        arguments = ScriptRun.noArguments
+    }
+
+    private static let noArguments = CommandArguments([])
 }
 
 /// Redis 7.0's scripting for one engine.
@@ -64,8 +77,12 @@ public final class Scripting: ScriptingSubsystem {
     @exclusivity(unchecked) var libraries = FunctionLibraries()
     /// The client scripts run their commands in (Redis's Lua client).
     let scriptSession: Session
-    /// The script running now, if any.
+    /// The script running now, if any (always `runState` then).
     @exclusivity(unchecked) var run: ScriptRun?
+    let runState = ScriptRun()
+    /// The last script EVALSHA named and its SHA as given: job queues call a few scripts
+    /// over and over, and comparing 40 bytes is cheaper than parsing and hashing them.
+    @exclusivity(unchecked) var lastSHA: (text: [UInt8], script: CachedScript)?
     /// The library whose code is running in FUNCTION LOAD, if any.
     @exclusivity(unchecked) var loadingLibrary: LibraryLoad?
     /// math.random's rand48 state, shared by both Lua states as Redis's one generator.

@@ -85,9 +85,6 @@ void redstart_lua_set_protected_global(lua_State *L, const char *name);
 /// Pushes the error handler scripts run under (it adds the failing line to errors).
 void redstart_lua_push_error_handler(lua_State *L);
 
-/// Puts back the globals the running thread sees (a script cannot leave them changed).
-void redstart_lua_reset_thread_globals(lua_State *L);
-
 /// Loads `code` as a chunk named `chunk_name` in the sandbox's globals; returns 0 and the
 /// function on the stack, or non-zero and the error message. A binary chunk is read as
 /// text (so it fails to compile), as Redis does.
