@@ -211,7 +211,8 @@ extension Engine {
             && !spec.flags.contains(.runsScript)
         {
             if let rewritten = rewrittenCommand {
-                alsoPropagate(database: session.databaseIndex, rewritten)
+                // An empty rewrite: the command recorded its effects itself (XREADGROUP, XCLAIM).
+                if !rewritten.isEmpty { alsoPropagate(database: session.databaseIndex, rewritten) }
             } else {
                 propagate(args, database: session.databaseIndex)
             }

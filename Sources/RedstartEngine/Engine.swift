@@ -98,6 +98,9 @@ public final class Engine {
     @exclusivity(unchecked) var hashMaxEntries = 512
     @exclusivity(unchecked) var hashMaxValue = 64
     @exclusivity(unchecked) var setMaxIntegers = 512
+    /// stream-node-max-bytes / -entries: when a stream starts a new node.
+    @exclusivity(unchecked) var streamNodeMaxBytes = 4096
+    @exclusivity(unchecked) var streamNodeMaxEntries = 100
     @exclusivity(unchecked) var zsetMaxEntries = 128
     @exclusivity(unchecked) var zsetMaxValue = 64
     /// notify-keyspace-events: the classes published; empty unless K or E is on.
@@ -169,6 +172,11 @@ public final class Engine {
         self.lastSaveTime = now / 1000
         let count = Int(config.integer("databases"))
         self.databases = (0..<count).map { Database(index: $0) }
+        for db in databases {
+            db.streamRemoved = { [unowned self, unowned db] key in
+                key.withUnsafeBytes { self.signalKeyAsReady(db, $0) }
+            }
+        }
         applyConfig()
     }
 
@@ -207,6 +215,8 @@ public final class Engine {
         hashMaxEntries = Int(clamping: config.integer("hash-max-listpack-entries"))
         hashMaxValue = Int(clamping: config.integer("hash-max-listpack-value"))
         setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))
+        streamNodeMaxBytes = Int(clamping: config.integer("stream-node-max-bytes"))
+        streamNodeMaxEntries = Int(clamping: config.integer("stream-node-max-entries"))
         zsetMaxEntries = Int(clamping: config.integer("zset-max-listpack-entries"))
         zsetMaxValue = Int(clamping: config.integer("zset-max-listpack-value"))
         let events = KeyspaceEvents(configText: config["notify-keyspace-events"])

@@ -4,7 +4,7 @@
 // (fairness); the session points at its request while it is blocked.
 import DequeModule
 
-/// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP.
+/// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP/XREAD/XREADGROUP.
 final class BlockedRequest {
     enum Operation {
         /// BLPOP/BRPOP: replies [key, element].
@@ -17,13 +17,23 @@ final class BlockedRequest {
         case zpop(max: Bool)
         /// BZMPOP: replies [key, [[member, score], ...]], at most `count`.
         case zpopMany(max: Bool, count: Int)
+        /// XREAD/XREADGROUP: replies the entries after the IDs (or the group's last ID).
+        case streamRead(StreamReadRequest)
 
-        /// Whether a key holding `value` can serve this operation (others keep waiting).
+        /// Whether a key holding `value` can serve this pop or move (others keep waiting).
+        /// Stream readers are served by their own rules (Engine+StreamBlocking.swift).
         func accepts(_ value: Value) -> Bool {
             switch self {
             case .pop, .popMany, .move: return value.list != nil
             case .zpop, .zpopMany: return value.sortedSet != nil
+            case .streamRead: return false
             }
+        }
+
+        /// The stream read this request waits to do, if it is one.
+        var streamRead: StreamReadRequest? {
+            if case .streamRead(let request) = self { return request }
+            return nil
         }
     }
 
@@ -68,4 +78,24 @@ struct ReadyKey {
     let database: Database
     let key: ByteString
     let hash: UInt64
+}
+
+/// What a blocked XREAD or XREADGROUP reads when its keys get entries.
+final class StreamReadRequest {
+    /// For XREAD, per key (in the request's key order): entries after this ID are served.
+    let ids: [StreamID]
+    /// Entries at most (XREAD's default when blocking is 1000).
+    let count: Int
+    /// XREADGROUP's group and consumer names (nil for XREAD).
+    let group: ByteString?
+    let consumer: ByteString?
+    let noAck: Bool
+
+    init(ids: [StreamID], count: Int, group: ByteString?, consumer: ByteString?, noAck: Bool) {
+        self.ids = ids
+        self.count = count
+        self.group = group
+        self.consumer = consumer
+        self.noAck = noAck
+    }
 }

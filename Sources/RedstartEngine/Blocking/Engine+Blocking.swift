@@ -59,7 +59,7 @@ extension Engine {
 
     /// Ends a request that got its reply (served, timed out, CLIENT UNBLOCK): commandstats
     /// as Redis counts a blocked command, then the session goes on with its input.
-    private func finish(_ request: BlockedRequest, replyMicros: Int64, failed: Bool) {
+    func finish(_ request: BlockedRequest, replyMicros: Int64, failed: Bool) {
         removeRequest(request)
         let spec = request.spec
         let total = request.initialMicros + replyMicros
@@ -125,9 +125,13 @@ extension Engine {
                 for key in request.keys where !seen.contains(key) {
                     seen.append(key)
                     key.withUnsafeBytes { raw in
-                        if let index = db.find(raw, now: commandTime),
-                            db.value(at: index).pointee.list != nil || db.value(at: index).pointee.sortedSet != nil
-                        {
+                        if let index = db.find(raw, now: commandTime) {
+                            let value = db.value(at: index).pointee
+                            if value.list != nil || value.sortedSet != nil || value.stream != nil {
+                                signalKeyAsReady(db, raw)
+                            }
+                        } else if request.operation.streamRead?.group != nil {
+                            // The stream this group reader waits on went with the swap.
                             signalKeyAsReady(db, raw)
                         }
                     }
@@ -151,6 +155,9 @@ extension Engine {
     private func serve(_ ready: ReadyKey) {
         let db = ready.database
         ready.key.withUnsafeBytes { key in
+            if db.blocked[ready.hash]?.contains(where: { $0.operation.streamRead != nil }) == true {
+                serveStreamReaders(ready, key)
+            }
             while let queue = db.blocked[ready.hash], let index = findLive(db, key) {
                 let value = db.value(at: index).pointee
                 guard let request = queue.first(where: { $0.waits(on: key, hash: ready.hash) && $0.operation.accepts(value) })
@@ -170,7 +177,7 @@ extension Engine {
     /// Runs `body` (serving a blocked session) with `session` as the running one, so that the
     /// messages it gets from its own pop (keyspace events) follow its reply, as for any command.
     /// Only a subscribed session can get such messages: the others are served directly.
-    private func asRunningSession(_ session: Session, _ body: () -> Void) {
+    func asRunningSession(_ session: Session, _ body: () -> Void) {
         guard session.isSubscribed else { return body() }
         let outer = runningSession
         var outerPushes = ByteBufferAllocator().buffer(capacity: 0)
@@ -212,7 +219,7 @@ extension Engine {
                 database: db.index,
                 [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key), Array(String(popped.count).utf8)])
             notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
-        case .pop, .popMany, .move:
+        case .pop, .popMany, .move, .streamRead:
             return
         }
         if zset.isEmpty { removeEmptied(db, at: index, key) }
@@ -264,7 +271,7 @@ extension Engine {
                     : [Self.lmoveName, Array(key), destination.bytes, Self.sideName(fromFront), Self.sideName(toFront)])
             finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
             return
-        case .zpop, .zpopMany:
+        case .zpop, .zpopMany, .streamRead:
             return
         }
         if list.isEmpty { removeEmptied(db, at: index, key) }

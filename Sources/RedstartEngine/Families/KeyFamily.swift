@@ -301,6 +301,7 @@ extension Value {
         case .hash(let hash): return .hash(hash.copy())
         case .set(let set): return .set(set.copy())
         case .sortedSet(let zset): return .sortedSet(zset.copy())
+        case .stream(let stream): return .stream(stream.copy())
         case .string, .integer: return self
         }
     }

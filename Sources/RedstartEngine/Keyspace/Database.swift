@@ -16,6 +16,9 @@ public final class Database {
     /// Requests of sessions blocked on keys of this database (BLPOP ...), by key hash,
     /// in the order they blocked.
     @exclusivity(unchecked) var blocked: [UInt64: Deque<BlockedRequest>] = [:]
+    /// Told the key of a stream that is removed or replaced while clients are blocked on keys
+    /// here (a client blocked in XREADGROUP on it is then answered).
+    @exclusivity(unchecked) var streamRemoved: ((ByteString) -> Void)?
 
     public init(index: Int) { self.index = index }
 
@@ -78,6 +81,7 @@ public final class Database {
 
     /// Replaces the value of an existing entry; its expiry is cleared unless `keepTTL`.
     public func overwrite(at index: Int32, with value: Value, keepTTL: Bool = false) {
+        if !blocked.isEmpty, table.entry(index).pointee.value.stream != nil { streamRemoved?(key(at: index)) }
         table.entry(index).pointee.value = value
         if !keepTTL { setExpiry(at: index, to: 0) }
     }
@@ -87,6 +91,7 @@ public final class Database {
     public func remove(at index: Int32) -> Value {
         let slot = table.entry(index).pointee.expirySlot
         if slot >= 0 { dropExpiry(slot) }
+        if !blocked.isEmpty, table.entry(index).pointee.value.stream != nil { streamRemoved?(key(at: index)) }
         return table.remove(at: index).value
     }
 

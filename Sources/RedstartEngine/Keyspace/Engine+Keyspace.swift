@@ -75,7 +75,7 @@ extension Engine {
     /// What follows the creation of `key`: clients blocked on it may be served, and a `new`
     /// event (RENAME and MOVE add keys without addKey, keeping their access clock).
     func keyAdded(_ db: Database, _ key: UnsafeRawBufferPointer, _ value: Value) {
-        if !db.blocked.isEmpty && (value.list != nil || value.sortedSet != nil) { signalKeyAsReady(db, key) }
+        if !db.blocked.isEmpty && (value.list != nil || value.sortedSet != nil || value.stream != nil) { signalKeyAsReady(db, key) }
         notify(.newKey, "new", key, db: db.index)
     }
 

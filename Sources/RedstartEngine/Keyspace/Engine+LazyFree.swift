@@ -35,6 +35,7 @@ extension Engine {
 
     /// Empties `db`; with `lazily` its old table is freed on the background thread.
     func emptyDatabase(_ db: Database, lazily: Bool) {
+        if !db.blocked.isEmpty { signalGroupReaders(db) }
         let count = db.count
         let handoff = Handoff(db.removeAll())
         if lazily && count > 0 {
@@ -67,6 +68,8 @@ extension Value {
         case .hash(let hash): return hash.encodingName == "hashtable" ? hash.count : 1
         case .set(let set): return set.encodingName == "hashtable" ? set.count : 1
         case .sortedSet(let zset): return zset.encodingName == "skiplist" ? zset.count : 1
+        // Redis counts a stream's nodes plus its groups' pending entries.
+        case .stream(let stream): return stream.freeEffort
         }
     }
 }

@@ -11,6 +11,7 @@ public enum Value {
     case hash(HashValue)
     case set(SetValue)
     case sortedSet(SortedSetValue)
+    case stream(StreamValue)
 
     /// A string value from bytes, stored as an integer when the bytes are one.
     public static func string(from bytes: UnsafeRawBufferPointer) -> Value {
@@ -26,6 +27,7 @@ public enum Value {
         case .hash: return "hash"
         case .set: return "set"
         case .sortedSet: return "zset"
+        case .stream: return "stream"
         }
     }
 
@@ -39,6 +41,7 @@ public enum Value {
         case .hash(let hash): return hash.encodingName
         case .set(let set): return set.encodingName
         case .sortedSet(let zset): return zset.encodingName
+        case .stream: return "stream"
         }
     }
 
@@ -60,6 +63,12 @@ public enum Value {
         return nil
     }
 
+    /// The stream of a stream value.
+    public var stream: StreamValue? {
+        if case .stream(let stream) = self { return stream }
+        return nil
+    }
+
     /// The list of a list value.
     public var list: ChunkedList? {
         if case .list(let list) = self { return list }
@@ -74,7 +83,7 @@ public enum Value {
         case .integer(let number):
             var digits = DecimalDigits(number)
             return try digits.withBytes(body)
-        case .list, .hash, .set, .sortedSet: return nil
+        case .list, .hash, .set, .sortedSet, .stream: return nil
         }
     }
 
@@ -83,7 +92,7 @@ public enum Value {
         switch self {
         case .string(let bytes): return bytes.count
         case .integer(let number): return decimalLength(number)
-        case .list, .hash, .set, .sortedSet: return nil
+        case .list, .hash, .set, .sortedSet, .stream: return nil
         }
     }
 
@@ -98,6 +107,7 @@ public enum Value {
         case .hash(let hash): return hash.allocatedBytes(samples: samples)
         case .set(let set): return set.allocatedBytes(samples: samples)
         case .sortedSet(let zset): return zset.allocatedBytes(samples: samples)
+        case .stream(let stream): return stream.allocatedBytes(samples: samples)
         }
     }
 }

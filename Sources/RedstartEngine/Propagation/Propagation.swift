@@ -71,6 +71,13 @@ extension Engine {
         rewrittenCommand = arguments()
     }
 
+    /// Keeps the running command from propagating as called: it recorded its effects itself
+    /// with alsoPropagate (Redis's preventCommandPropagation).
+    func preventRunningCommandPropagation() {
+        guard propagationSink != nil else { return }
+        rewrittenCommand = []
+    }
+
     /// Records a command that ran, as it was called.
     func propagate(_ args: CommandArguments, database: Int) {
         alsoPropagate(database: database, (0..<args.count).map { args.bytes(at: $0) })

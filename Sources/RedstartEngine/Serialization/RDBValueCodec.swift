@@ -18,6 +18,7 @@ enum RDBType: UInt8 {
     case string = 0, list = 1, set = 2, zset = 3, hash = 4, zset2 = 5
     case listZiplist = 10, setIntset = 11, zsetZiplist = 12, hashZiplist = 13, listQuicklist = 14
     case hashListpack = 16, zsetListpack = 17, listQuicklist2 = 18
+    case streamListpacks = 15, streamListpacks2 = 19
 }
 
 /// The limits that decide the encodings of loaded collections.
@@ -72,6 +73,9 @@ public enum RDBValueCodec {
                 writeString(field, compressing: compressing, into: &out)
                 writeString(value, compressing: compressing, into: &out)
             }
+        case .stream(let stream):
+            out.append(RDBType.streamListpacks2.rawValue)
+            writeStream(stream, compressing: compressing, into: &out)
         }
     }
 
@@ -199,6 +203,8 @@ public enum RDBValueCodec {
         case .hashZiplist, .hashListpack:
             guard let entries = packedEntries(&reader, ziplist: type == .hashZiplist), entries.count % 2 == 0 else { return nil }
             return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
+        case .streamListpacks, .streamListpacks2:
+            return readStream(&reader, version2: type == .streamListpacks2).map { .stream($0) }
         }
     }
 

@@ -211,3 +211,10 @@ extension ByteString: Hashable {
         withUnsafeBytes { hasher.combine(KeyHash.hash($0)) }
     }
 }
+
+extension ByteString {
+    /// Byte order, a prefix first (the order of Redis's radix trees).
+    public func lexicographicallyPrecedes(_ other: ByteString) -> Bool {
+        withUnsafeBytes { mine in other.withUnsafeBytes { mine.lexicographicallyPrecedes($0) } }
+    }
+}
