@@ -43,16 +43,6 @@ REQUIREMENTS = os.path.join(HERE, "job_libraries", "requirements.txt")
 pytestmark = pytest.mark.filterwarnings("ignore:Call to deprecated setex:DeprecationWarning")
 
 
-# BullMQ and rq keep events and results in Redis streams. Until Redstart has streams
-# (issue 15) their tests are expected to fail on it, strictly: the mark goes away by
-# itself once XADD exists, and a pass before that fails the run.
-NEEDS_STREAMS = {
-    "test_bullmq_queue_operations_without_a_worker",
-    "test_bullmq_worker_retries_backoff_delays_and_failures",
-    "test_rq_worker_results_failures_retries_and_scheduled_jobs",
-}
-
-
 @pytest.fixture(params=["redstart", "redis"])
 def job_server(request):
     """The server under test: Redstart, or the reference redis-server."""
@@ -60,16 +50,6 @@ def job_server(request):
         if not os.path.exists(BINARY):
             pytest.skip("redstart-server is not built (%s)" % BINARY)
         server = request.getfixturevalue("server")
-        if request.node.originalname in NEEDS_STREAMS:
-            probe = redis.Redis(host="127.0.0.1", port=server.port)
-            try:
-                probe.execute_command("XLEN", "probe")
-                has_streams = True
-            except redis.ResponseError:
-                has_streams = False
-            probe.close()
-            if not has_streams:
-                request.applymarker(pytest.mark.xfail(strict=True, reason="needs Redis streams (issue 15)"))
         return server
     return request.getfixturevalue("redis_server")
 
