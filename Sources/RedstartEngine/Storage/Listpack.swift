@@ -9,37 +9,65 @@
 
 import RedstartRESP
 
-/// A listpack as bytes, with the operations streams need.
+/// A listpack as bytes, with the operations streams need. Its storage starts with a
+/// 16-byte prefix that belongs to the owner (a stream node keeps its master ID there, so
+/// a node is one allocation of one word); offsets given to and returned by the listpack
+/// count from the listpack's own first byte.
 struct Listpack {
-    private(set) var bytes: [UInt8]
+    /// Bytes before the listpack, the owner's.
+    static let prefixSize = 16
+    private var prefixSize: Int { Listpack.prefixSize }
 
-    /// An empty listpack, with room reserved for `capacity` bytes.
-    init(reservingCapacity capacity: Int = 0) {
-        bytes = [7, 0, 0, 0, 0, 0, 0xFF]
-        if capacity > bytes.count { bytes.reserveCapacity(capacity) }
+    /// The prefix, then the listpack.
+    private(set) var storage: [UInt8]
+
+    /// An empty listpack after `prefix` (16 bytes; zeros by default), with room reserved
+    /// for `capacity` listpack bytes.
+    init(prefix: [UInt8] = [UInt8](repeating: 0, count: Listpack.prefixSize), reservingCapacity capacity: Int = 0) {
+        precondition(prefix.count == Listpack.prefixSize)
+        storage = prefix
+        storage.reserveCapacity(prefix.count + max(capacity, 7))
+        storage += [7, 0, 0, 0, 0, 0, 0xFF]
     }
 
-    /// A listpack over bytes already checked to be one (RESTORE, RDB).
-    init(validated bytes: [UInt8]) {
-        self.bytes = bytes
+    /// A listpack over bytes already checked to be one (RESTORE, RDB), after `prefix`.
+    init(prefix: [UInt8], validated bytes: [UInt8]) {
+        precondition(prefix.count == Listpack.prefixSize)
+        storage = prefix + bytes
     }
 
-    var byteCount: Int { bytes.count }
+    /// The listpack's size in bytes.
+    var byteCount: Int { storage.count - prefixSize }
+
+    /// A copy of the listpack's bytes (DUMP, RDB files).
+    var bytes: [UInt8] { Array(storage[prefixSize...]) }
+
+    /// Calls `body` with the listpack's bytes (offsets count from its header).
+    @inline(__always)
+    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[prefixSize...])) }
+    }
+
+    /// Calls `body` with the owner's prefix.
+    @inline(__always)
+    func withPrefix<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<prefixSize])) }
+    }
 
     /// Offset of the first element (the terminator when empty).
     static let firstOffset = 6
 
     /// Gives back the capacity beyond the bytes (a stream node that is full).
     mutating func shrinkToFit() {
-        if bytes.capacity > bytes.count + 16 { bytes = bytes.withUnsafeBufferPointer { Array($0) } }
+        if storage.capacity > storage.count + 16 { storage = storage.withUnsafeBufferPointer { Array($0) } }
     }
 
     // MARK: - Appending
 
     mutating func append(integer value: Int64) {
-        bytes.removeLast()  // the terminator
-        let start = bytes.count
-        Listpack.encodeInteger(value, into: &bytes)
+        storage.removeLast()  // the terminator
+        let start = storage.count
+        Listpack.encodeInteger(value, into: &storage)
         finishAppend(from: start)
     }
 
@@ -49,37 +77,37 @@ struct Listpack {
             append(integer: number)
             return
         }
-        bytes.removeLast()  // the terminator
-        let start = bytes.count
+        storage.removeLast()  // the terminator
+        let start = storage.count
         if raw.count < 64 {
-            bytes.append(0x80 | UInt8(raw.count))
+            storage.append(0x80 | UInt8(raw.count))
         } else if raw.count < 4096 {
-            bytes.append(0xE0 | UInt8(raw.count >> 8))
-            bytes.append(UInt8(raw.count & 0xFF))
+            storage.append(0xE0 | UInt8(raw.count >> 8))
+            storage.append(UInt8(raw.count & 0xFF))
         } else {
-            bytes.append(0xF0)
-            for shift in stride(from: 0, to: 32, by: 8) { bytes.append(UInt8(truncatingIfNeeded: raw.count >> shift)) }
+            storage.append(0xF0)
+            for shift in stride(from: 0, to: 32, by: 8) { storage.append(UInt8(truncatingIfNeeded: raw.count >> shift)) }
         }
-        bytes.append(contentsOf: raw)
+        storage.append(contentsOf: raw)
         finishAppend(from: start)
     }
 
     /// Ends an element written from `start` on: its back-length, the terminator, the header.
     private mutating func finishAppend(from start: Int) {
-        Listpack.appendBackLength(bytes.count - start, into: &bytes)
-        bytes.append(0xFF)
+        Listpack.appendBackLength(storage.count - start, into: &storage)
+        storage.append(0xFF)
         updateHeader(elementDelta: 1)
     }
 
     private mutating func updateHeader(elementDelta: Int) {
-        let total = UInt32(truncatingIfNeeded: bytes.count)
-        for index in 0..<4 { bytes[index] = UInt8(truncatingIfNeeded: total >> UInt32(index * 8)) }
-        let count = Int(bytes[4]) | Int(bytes[5]) << 8
+        let total = UInt32(truncatingIfNeeded: byteCount)
+        for index in 0..<4 { storage[prefixSize + index] = UInt8(truncatingIfNeeded: total >> UInt32(index * 8)) }
+        let count = Int(storage[prefixSize + 4]) | Int(storage[prefixSize + 5]) << 8
         if count != 65535 && elementDelta != 0 {
             let updated = count + elementDelta
             let stored = updated >= 65535 ? 65535 : updated
-            bytes[4] = UInt8(stored & 0xFF)
-            bytes[5] = UInt8(stored >> 8)
+            storage[prefixSize + 4] = UInt8(stored & 0xFF)
+            storage[prefixSize + 5] = UInt8(stored >> 8)
         }
     }
 
@@ -88,27 +116,28 @@ struct Listpack {
     @discardableResult
     mutating func replaceInteger(at offset: Int, with value: Int64) -> Int {
         // The common case: a 7-bit integer replaced by another (one byte, back-length 1).
-        if value >= 0 && value < 128 && bytes[offset] & 0x80 == 0 {
-            bytes[offset] = UInt8(value)
+        let at = prefixSize + offset
+        if value >= 0 && value < 128 && storage[at] & 0x80 == 0 {
+            storage[at] = UInt8(value)
             return 0
         }
         var encoded: [UInt8] = []
         Listpack.encodeInteger(value, into: &encoded)
         Listpack.appendBackLength(encoded.count, into: &encoded)
-        let oldSize = bytes.withUnsafeBytes { Listpack.elementSize($0, at: offset) }
+        let oldSize = withUnsafeBytes { Listpack.elementSize($0, at: offset) }
         if oldSize == encoded.count {
-            for index in 0..<encoded.count { bytes[offset + index] = encoded[index] }
+            for index in 0..<encoded.count { storage[at + index] = encoded[index] }
             return 0
         }
-        bytes.replaceSubrange(offset..<(offset + oldSize), with: encoded)
+        storage.replaceSubrange(at..<(at + oldSize), with: encoded)
         updateHeader(elementDelta: 0)
         return encoded.count - oldSize
     }
 
     /// Overwrites the one-byte integer element at `offset` (0...127) with another one.
     mutating func setSmallInteger(at offset: Int, to value: UInt8) {
-        precondition(value < 128 && bytes[offset] & 0x80 == 0, "not a one-byte integer element")
-        bytes[offset] = value
+        precondition(value < 128 && storage[prefixSize + offset] & 0x80 == 0, "not a one-byte integer element")
+        storage[prefixSize + offset] = value
     }
 
     // MARK: - Encoding

@@ -11,29 +11,36 @@
 
 import RedstartRESP
 
-/// A stream node: entries that share a first ID and, often, field names.
-final class StreamNode {
+/// A stream node: entries that share a first ID and, often, field names. A node is one
+/// allocation: its master ID (16 big-endian bytes) is the prefix of its listpack's
+/// storage, and everything else (counters, field names, where entries start) is read
+/// from the listpack itself when needed, so a node costs its listpack and little more.
+struct StreamNode {
     static let deletedFlag: Int64 = 1
     static let sameFieldsFlag: Int64 = 2
     /// The largest listpack Redis builds for a node (STREAM_LISTPACK_MAX_SIZE).
     static let maxListpackSize = 1 << 30
 
+    /// The master ID, then the listpack.
+    private(set) var listpack: Listpack
+
     /// The ID of the node's first entry; the other IDs are stored relative to it.
-    let masterID: StreamID
-    @exclusivity(unchecked) var listpack: Listpack
-    /// Offsets of the master entry's field names, and of the first entry.
-    @exclusivity(unchecked) private(set) var masterFields: [Int] = []
-    @exclusivity(unchecked) private(set) var firstEntry = 0
-    @exclusivity(unchecked) private(set) var liveEntries = 0
-    @exclusivity(unchecked) private(set) var deletedEntries = 0
+    var masterID: StreamID { listpack.withPrefix { StreamID(keyBytes: $0) } }
+
+    /// Live entries (the master entry's first counter).
+    var liveEntries: Int { listpack.withUnsafeBytes { Int(Listpack.integer($0, at: Listpack.firstOffset) ?? 0) } }
+
+    /// Entries marked deleted (the master entry's second counter).
+    var deletedEntries: Int {
+        listpack.withUnsafeBytes { Int(Listpack.integer($0, at: Listpack.next($0, after: Listpack.firstOffset)) ?? 0) }
+    }
 
     var storedEntries: Int { liveEntries + deletedEntries }
 
     /// A node whose master entry has the fields of `args` from `first` on (every other one).
     init(masterID: StreamID, args: CommandArguments, fieldsFrom first: Int, fieldCount: Int, maxBytes: Int) {
-        self.masterID = masterID
         // Redis reserves up to 4 KB for a new node and shrinks it once it is full.
-        listpack = Listpack(reservingCapacity: maxBytes > 0 && maxBytes < 4096 ? maxBytes : 4096)
+        listpack = Listpack(prefix: masterID.keyBytes, reservingCapacity: maxBytes > 0 && maxBytes < 4096 ? maxBytes : 4096)
         listpack.append(integer: 0)
         listpack.append(integer: 0)
         listpack.append(integer: Int64(fieldCount))
@@ -41,74 +48,80 @@ final class StreamNode {
             args.withBytes(at: first + index * 2) { listpack.append($0) }
         }
         listpack.append(integer: 0)
-        readLayout()
     }
 
     /// A node read back from a DUMP payload or an RDB file (`validate` accepted it).
     init(masterID: StreamID, validated bytes: [UInt8]) {
-        self.masterID = masterID
-        listpack = Listpack(validated: bytes)
-        readLayout()
+        listpack = Listpack(prefix: masterID.keyBytes, validated: bytes)
     }
 
-    /// Reads the master entry: the counters and where the fields and the entries are.
-    private func readLayout() {
-        listpack.bytes.withUnsafeBytes { raw in
+    /// Gives back the capacity reserved for more entries (the node is full).
+    mutating func shrinkToFit() { listpack.shrinkToFit() }
+
+    /// What the master entry says: how many fields it names, where the entries start.
+    private struct Master {
+        var fieldCount: Int
+        var firstEntry: Int
+    }
+
+    private static func master(_ raw: UnsafeRawBufferPointer) -> Master {
+        var offset = Listpack.next(raw, after: Listpack.next(raw, after: Listpack.firstOffset))
+        let count = Int(Listpack.integer(raw, at: offset) ?? 0)
+        offset = Listpack.next(raw, after: offset)
+        for _ in 0..<count { offset = Listpack.next(raw, after: offset) }
+        return Master(fieldCount: count, firstEntry: Listpack.next(raw, after: offset))  // past the master's 0
+    }
+
+    /// Calls `body` with the offsets of the master entry's field names.
+    private static func withMasterFields<R>(
+        _ raw: UnsafeRawBufferPointer, count: Int, _ body: (UnsafeBufferPointer<Int>) -> R
+    ) -> R {
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(count, 1)) { buffer in
             var offset = Listpack.firstOffset
-            liveEntries = Int(Listpack.integer(raw, at: offset) ?? 0)
-            offset = Listpack.next(raw, after: offset)
-            deletedEntries = Int(Listpack.integer(raw, at: offset) ?? 0)
-            offset = Listpack.next(raw, after: offset)
-            let count = Int(Listpack.integer(raw, at: offset) ?? 0)
-            offset = Listpack.next(raw, after: offset)
-            masterFields = []
-            masterFields.reserveCapacity(count)
-            for _ in 0..<count {
-                masterFields.append(offset)
+            for _ in 0..<3 { offset = Listpack.next(raw, after: offset) }
+            for index in 0..<count {
+                buffer[index] = offset
                 offset = Listpack.next(raw, after: offset)
             }
-            firstEntry = Listpack.next(raw, after: offset)  // past the master entry's 0
+            return body(UnsafeBufferPointer(rebasing: buffer[0..<count]))
         }
     }
 
     /// Updates the live and deleted counters of the master entry (they may change size,
     /// moving everything after them).
-    private func setCounters(live: Int, deleted: Int) {
-        var shift = listpack.replaceInteger(at: Listpack.firstOffset, with: Int64(live))
-        let deletedOffset = listpack.bytes.withUnsafeBytes { Listpack.next($0, after: Listpack.firstOffset) }
-        shift += listpack.replaceInteger(at: deletedOffset, with: Int64(deleted))
-        liveEntries = live
-        deletedEntries = deleted
-        if shift != 0 {
-            for index in masterFields.indices { masterFields[index] += shift }
-            firstEntry += shift
-        }
+    private mutating func setCounters(live: Int, deleted: Int) {
+        listpack.replaceInteger(at: Listpack.firstOffset, with: Int64(live))
+        let deletedOffset = listpack.withUnsafeBytes { Listpack.next($0, after: Listpack.firstOffset) }
+        listpack.replaceInteger(at: deletedOffset, with: Int64(deleted))
     }
 
     // MARK: - Adding
 
     /// Appends an entry (the caller decided it belongs in this node).
-    func append(_ id: StreamID, _ args: CommandArguments, fieldsFrom first: Int, fieldCount: Int) {
+    mutating func append(_ id: StreamID, _ args: CommandArguments, fieldsFrom first: Int, fieldCount: Int) {
         var flags: Int64 = 0
-        if fieldCount == masterFields.count {
-            let same = listpack.bytes.withUnsafeBytes { raw in
+        let same = listpack.withUnsafeBytes { raw in
+            let master = StreamNode.master(raw)
+            guard master.fieldCount == fieldCount else { return false }
+            return StreamNode.withMasterFields(raw, count: fieldCount) { fields in
                 (0..<fieldCount).allSatisfy { index in
-                    args.withBytes(at: first + index * 2) { Listpack.equals(raw, at: masterFields[index], $0) }
+                    args.withBytes(at: first + index * 2) { Listpack.equals(raw, at: fields[index], $0) }
                 }
             }
-            if same { flags = StreamNode.sameFieldsFlag }
         }
+        if same { flags = StreamNode.sameFieldsFlag }
+        let master = masterID
+        let (live, deleted) = (liveEntries, deletedEntries)
         listpack.append(integer: flags)
-        listpack.append(integer: Int64(bitPattern: id.ms &- masterID.ms))
-        listpack.append(integer: Int64(bitPattern: id.seq &- masterID.seq))
-        let shared = flags == StreamNode.sameFieldsFlag
-        if !shared { listpack.append(integer: Int64(fieldCount)) }
+        listpack.append(integer: Int64(bitPattern: id.ms &- master.ms))
+        listpack.append(integer: Int64(bitPattern: id.seq &- master.seq))
+        if !same { listpack.append(integer: Int64(fieldCount)) }
         for index in 0..<fieldCount {
-            if !shared { args.withBytes(at: first + index * 2) { listpack.append($0) } }
+            if !same { args.withBytes(at: first + index * 2) { listpack.append($0) } }
             args.withBytes(at: first + index * 2 + 1) { listpack.append($0) }
         }
-        listpack.append(integer: Int64(shared ? fieldCount + 3 : fieldCount * 2 + 4))
-        setCounters(live: liveEntries + 1, deleted: deletedEntries)
+        listpack.append(integer: Int64(same ? fieldCount + 3 : fieldCount * 2 + 4))
+        setCounters(live: live + 1, deleted: deleted)
     }
 
     // MARK: - Walking
@@ -129,7 +142,9 @@ final class StreamNode {
     }
 
     /// The entry whose flags are at `offset`.
-    private func layout(_ raw: UnsafeRawBufferPointer, at offset: Int) -> Layout {
+    private static func layout(
+        _ raw: UnsafeRawBufferPointer, at offset: Int, fieldCount masterFieldCount: Int, masterID: StreamID
+    ) -> Layout {
         let flags = Listpack.integer(raw, at: offset) ?? 0
         var position = Listpack.next(raw, after: offset)
         let msDelta = Listpack.integer(raw, at: position) ?? 0
@@ -138,7 +153,7 @@ final class StreamNode {
         position = Listpack.next(raw, after: position)
         let fieldCount: Int
         if flags & StreamNode.sameFieldsFlag != 0 {
-            fieldCount = masterFields.count
+            fieldCount = masterFieldCount
         } else {
             fieldCount = Int(Listpack.integer(raw, at: position) ?? 0)
             position = Listpack.next(raw, after: position)
@@ -153,9 +168,11 @@ final class StreamNode {
 
     /// Calls `body` with every stored entry, oldest first, until it returns false.
     private func walk(_ raw: UnsafeRawBufferPointer, _ body: (Layout) -> Bool) {
-        var offset = firstEntry
+        let master = StreamNode.master(raw)
+        let id = masterID
+        var offset = master.firstEntry
         while raw[offset] != 0xFF {
-            let entry = layout(raw, at: offset)
+            let entry = StreamNode.layout(raw, at: offset, fieldCount: master.fieldCount, masterID: id)
             if !body(entry) { return }
             offset = entry.end
         }
@@ -164,8 +181,8 @@ final class StreamNode {
     /// Calls `body` with each live entry in `start...end` (newest first with `reverse`);
     /// returns false when `body` asked to stop.
     func forEach(from start: StreamID, to end: StreamID, reverse: Bool, _ body: (StreamEntry) -> Bool) -> Bool {
-        listpack.bytes.withUnsafeBytes { raw in
-            masterFields.withUnsafeBufferPointer { shared in
+        listpack.withUnsafeBytes { raw in
+            StreamNode.withMasterFields(raw, count: StreamNode.master(raw).fieldCount) { shared in
                 func visit(_ entry: Layout) -> Bool {
                     let visible = StreamEntry(
                         id: entry.id, raw: raw, sharedFields: entry.sharesFields ? shared : nil,
@@ -197,8 +214,9 @@ final class StreamNode {
     /// The ID of the last stored entry, live or deleted (Redis's lpGetEdgeStreamID): read
     /// backwards from the last entry's lp-count.
     var lastStoredID: StreamID {
+        let masterID = self.masterID
         guard storedEntries > 0 else { return masterID }
-        return listpack.bytes.withUnsafeBytes { raw in
+        return listpack.withUnsafeBytes { raw in
             var offset = Listpack.previous(raw, before: raw.count - 1)
             let elements = Int(Listpack.integer(raw, at: offset) ?? 0)
             for _ in 0..<elements { offset = Listpack.previous(raw, before: offset) }
@@ -212,10 +230,10 @@ final class StreamNode {
     // MARK: - Deleting
 
     /// Marks the live entry `id` deleted; false when there is none.
-    func markDeleted(_ id: StreamID) -> Bool {
+    mutating func markDeleted(_ id: StreamID) -> Bool {
         var flagsOffset: Int?
         var flags: Int64 = 0
-        listpack.bytes.withUnsafeBytes { raw in
+        listpack.withUnsafeBytes { raw in
             walk(raw) { entry in
                 if entry.id > id { return false }
                 if entry.id == id && !entry.isDeleted {
@@ -234,9 +252,9 @@ final class StreamNode {
 
     /// Marks live entries deleted from the oldest on, until `stop(id, deletedSoFar)` says to
     /// stop (asked for every stored entry); returns how many it marked.
-    func markDeletedFromStart(stop: (StreamID, Int) -> Bool) -> Int {
+    mutating func markDeletedFromStart(stop: (StreamID, Int) -> Bool) -> Int {
         var offsets: [(Int, Int64)] = []
-        listpack.bytes.withUnsafeBytes { raw in
+        listpack.withUnsafeBytes { raw in
             walk(raw) { entry in
                 if stop(entry.id, offsets.count) { return false }
                 if !entry.isDeleted { offsets.append((entry.flagsOffset, entry.flags)) }
@@ -277,6 +295,8 @@ extension StreamNode {
             var flaggedDeleted: Int64 = 0
             while entries > 0 {
                 entries -= 1
+                // Flags are a one-byte integer (as Redis writes them): deleting sets a bit in place.
+                guard index < elements.count, raw[elements[index]] & 0x80 == 0 else { return false }
                 guard let flags = integer(), integer() != nil, integer() != nil else { return false }
                 if flags & StreamNode.deletedFlag != 0 { flaggedDeleted += 1 }
                 var fields = masterFields

@@ -45,20 +45,21 @@ public final class StreamValue {
         var valueBytes = 0
         for index in first..<args.count { valueBytes += args.length(at: index) }
         let maxBytes = nodeMaxBytes <= 0 || nodeMaxBytes > StreamNode.maxListpackSize ? StreamNode.maxListpackSize : nodeMaxBytes
-        if let last = nodes.last {
-            if last.listpack.byteCount + valueBytes >= maxBytes
-                || (nodeMaxEntries > 0 && last.storedEntries >= nodeMaxEntries)
+        if !nodes.isEmpty {
+            let last = nodes.count - 1
+            if nodes[last].listpack.byteCount + valueBytes >= maxBytes
+                || (nodeMaxEntries > 0 && nodes[last].storedEntries >= nodeMaxEntries)
             {
-                last.listpack.shrinkToFit()
+                nodes[last].shrinkToFit()
             } else {
-                last.append(id, args, fieldsFrom: first, fieldCount: fieldCount)
+                nodes[last].append(id, args, fieldsFrom: first, fieldCount: fieldCount)
                 added(id)
                 return
             }
         }
-        let node = StreamNode(masterID: id, args: args, fieldsFrom: first, fieldCount: fieldCount, maxBytes: nodeMaxBytes)
-        nodes.append(node)
+        var node = StreamNode(masterID: id, args: args, fieldsFrom: first, fieldCount: fieldCount, maxBytes: nodeMaxBytes)
         node.append(id, args, fieldsFrom: first, fieldCount: fieldCount)
+        nodes.append(node)
         added(id)
     }
 
@@ -154,14 +155,14 @@ public final class StreamValue {
     /// bounds the entries removed. Returns how many were.
     public func trim(_ strategy: TrimStrategy, approximate: Bool, limit: Int) -> Int {
         var deleted = 0
-        while let node = nodes.first {
+        while !nodes.isEmpty {
             if case .maxLength(let maximum) = strategy, length <= maximum { break }
-            let entries = node.liveEntries
+            let entries = nodes[0].liveEntries
             if limit > 0 && deleted + entries > limit { break }
             let removeWhole: Bool
             switch strategy {
             case .maxLength(let maximum): removeWhole = length - entries >= maximum
-            case .minimumID(let minimum): removeWhole = node.lastStoredID < minimum
+            case .minimumID(let minimum): removeWhole = nodes[0].lastStoredID < minimum
             }
             if removeWhole {
                 nodes.removeFirst()
@@ -171,7 +172,7 @@ public final class StreamValue {
             }
             if approximate { break }
             let lengthBefore = length
-            let removed = node.markDeletedFromStart { id, marked in
+            let removed = nodes[0].markDeletedFromStart { id, marked in
                 switch strategy {
                 case .maxLength(let maximum): return lengthBefore - marked <= maximum
                 case .minimumID(let minimum): return id >= minimum
@@ -205,7 +206,7 @@ public final class StreamValue {
     /// A copy that shares nothing mutable (COPY).
     func copy() -> StreamValue {
         let copied = StreamValue(
-            nodes: nodes.map { StreamNode(masterID: $0.masterID, validated: $0.listpack.bytes) }, length: length,
+            nodes: Array(nodes), length: length,
             lastID: lastID, firstID: firstID, maxDeletedID: maxDeletedID, entriesAdded: entriesAdded)
         for (name, group) in groups { copied.groups[name] = group.copy() }
         return copied
@@ -215,7 +216,7 @@ public final class StreamValue {
     /// `samples` nodes.
     public func allocatedBytes(samples: Int) -> Int {
         let nodeBytes = sampledHeapBytes(count: nodes.count, samples: samples) { index in
-            mallocSize(nodes[index].listpack.byteCount) + 64
+            mallocSize(nodes[index].listpack.byteCount + 16 + 32) + 16
         }
         let groupBytes = groups.values.reduce(0) { $0 + $1.allocatedBytes }
         return 96 + nodeBytes + groupBytes
