@@ -108,7 +108,8 @@ extension StreamFamily {
             }
             stream.groups[name] = StreamConsumerGroup(name: name, lastID: id, entriesRead: target.entriesRead)
             cmd.reply.ok()
-            engine.keyModified(db, key)
+            // Like Redis, a group change counts as a change but does not touch WATCH.
+            engine.noteChanges()
             engine.notify(.stream, "xgroup-create", key, db: db.index)
         }
     }
@@ -131,7 +132,7 @@ extension StreamFamily {
         group.entriesRead = target.entriesRead
         cmd.reply.ok()
         cmd.args.withBytes(at: 2) { key in
-            cmd.engine.keyModified(cmd.db, key)
+            cmd.engine.noteChanges()
             cmd.engine.notify(.stream, "xgroup-setid", key, db: cmd.db.index)
         }
     }
@@ -146,7 +147,7 @@ extension StreamFamily {
         stream.groups[group.name] = nil
         cmd.reply.integer(1)
         cmd.args.withBytes(at: 2) { key in
-            cmd.engine.keyModified(cmd.db, key)
+            cmd.engine.noteChanges()
             cmd.engine.notify(.stream, "xgroup-destroy", key, db: cmd.db.index)
             // Clients blocked in XREADGROUP on this group are told.
             cmd.engine.signalStreamReady(cmd.db, key)
@@ -161,7 +162,7 @@ extension StreamFamily {
         cmd.reply.integer(created ? 1 : 0)
         if created {
             cmd.args.withBytes(at: 2) { key in
-                cmd.engine.keyModified(cmd.db, key)
+                cmd.engine.noteChanges()
                 cmd.engine.notify(.stream, "xgroup-createconsumer", key, db: cmd.db.index)
             }
         }
@@ -177,7 +178,7 @@ extension StreamFamily {
         }
         cmd.reply.integer(group.deleteConsumer(consumer))
         cmd.args.withBytes(at: 2) { key in
-            cmd.engine.keyModified(cmd.db, key)
+            cmd.engine.noteChanges()
             cmd.engine.notify(.stream, "xgroup-delconsumer", key, db: cmd.db.index)
         }
     }

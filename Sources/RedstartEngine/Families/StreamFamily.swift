@@ -315,7 +315,7 @@ enum StreamFamily: CommandFamily {
             if entriesAdded != -1 { stream.entriesAdded = UInt64(entriesAdded) }
             if maxDeleted != .zero { stream.maxDeletedID = maxDeleted }
             cmd.reply.ok()
-            engine.keyModified(db, key)
+            engine.noteChanges()  // as Redis: counted, but WATCH is not touched
             engine.notify(.stream, "xsetid", key, db: db.index)
         }
     }
