@@ -48,6 +48,29 @@ def fill(r):
     r.zadd("large_zset", {"m%d" % i: i / 3 for i in range(300)})
     r.hset("small_hash", mapping={"f1": "v1", "f2": "2", "n": "-123456"})
     r.hset("large_hash", mapping={"f%d" % i: "v" * i for i in range(200)})
+    fill_streams(r)
+
+
+def fill_streams(r):
+    """Streams: several nodes, entries with other field names, deleted and trimmed
+    entries, big values, consumer groups with pending entries and idle consumers."""
+    r.config_set("stream-node-max-entries", "7")
+    for i in range(1, 60):
+        fields = {"job": i, "payload": "p" * (i % 5) * 20} if i % 4 else {"other": "x" * i, "n": -i}
+        r.xadd("stream", fields, id="%d-%d" % (1000 + i // 2, i % 2))
+    r.xadd("stream", {"huge": "h" * 5000}, id="2000-0")
+    r.xdel("stream", "1003-1", "1010-0")
+    r.xtrim("stream", minid="1002-0")
+    r.xgroup_create("stream", "workers", "0")
+    r.xgroup_create("stream", "late", "$")
+    r.xreadgroup("workers", "alice", {"stream": ">"}, count=9)
+    r.xreadgroup("workers", "bob", {"stream": ">"}, count=4)
+    r.xack("stream", "workers", "1002-1")
+    r.xgroup_createconsumer("stream", "late", "idle")
+    r.xadd("empty_stream", {"f": "v"}, id="5-5")
+    r.xdel("empty_stream", "5-5")
+    r.execute_command("XSETID", "empty_stream", "9-9", "ENTRIESADDED", 4, "MAXDELETEDID", "6-0")
+    r.config_set("stream-node-max-entries", "100")
 
 
 def contents(r, key):
@@ -60,6 +83,13 @@ def contents(r, key):
         return sorted(r.smembers(key))
     if kind == b"zset":
         return r.zrange(key, 0, -1, withscores=True)
+    if kind == b"stream":
+        info = r.execute_command("XINFO", "STREAM", key, "FULL", "COUNT", "0")
+        # radix-tree-nodes describes Redis's tree, not the entries.
+        fields = dict(info) if isinstance(info, dict) else dict(zip(info[::2], info[1::2]))
+        fields = {k.decode() if isinstance(k, bytes) else k: v for k, v in fields.items()}
+        fields.pop("radix-tree-nodes")
+        return r.xrange(key), fields
     return sorted(r.hgetall(key).items())
 
 
