@@ -112,7 +112,7 @@ public final class Engine {
     @exclusivity(unchecked) public internal(set) var isExecutingTransaction = false
     /// Where propagated write commands go (AOF, replicas, tests); nil = nowhere, and then
     /// nothing is recorded.
-    public var propagationSink: (any PropagationSink)?
+    @exclusivity(unchecked) public var propagationSink: (any PropagationSink)?
     /// Commands recorded for propagation by the running command, sent when it ends.
     @exclusivity(unchecked) var pendingPropagation: [PropagatedCommand] = []
     /// Where the commands being recorded propagate (narrowed while a script that called

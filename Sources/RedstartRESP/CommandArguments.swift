@@ -16,18 +16,28 @@ public struct ArgumentSpan: Sendable, Equatable {
 }
 
 /// The arguments of one command (`args[0]` is the command name).
-public struct CommandArguments: Sendable {
+///
+/// The address of the storage's bytes is taken once, when the arguments are made: a
+/// ByteBuffer yields its bytes through an access to its storage object that Swift checks
+/// dynamically for exclusivity, which cost more than the rest of reading an argument.
+/// The address stays valid while this value lives: `storage` keeps those bytes alive,
+/// and a ByteBuffer only writes into storage it does not share (copy on write), so the
+/// connection's later reads go elsewhere.
+public struct CommandArguments: @unchecked Sendable {
     /// The bytes the spans point into.
     public let storage: ByteBuffer
     /// Index in `storage` where the command starts; spans are relative to it.
     public let base: Int
     @usableFromInline let spans: [ArgumentSpan]
+    /// The address of `storage`'s byte 0 (nil for storage without bytes).
+    @usableFromInline let start: UnsafeRawPointer?
 
     @inlinable
     public init(storage: ByteBuffer, base: Int, spans: [ArgumentSpan]) {
         self.storage = storage
         self.base = base
         self.spans = spans
+        self.start = storage.withVeryUnsafeBytes { UnsafeRawPointer($0.baseAddress) }
     }
 
     /// Builds arguments from separate values (tests, scripts, internal commands).
@@ -56,10 +66,8 @@ public struct CommandArguments: Sendable {
     @inlinable
     public func withBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let span = spans[index]
-        return try storage.withVeryUnsafeBytes { all in
-            let start = base + span.offset
-            return try body(UnsafeRawBufferPointer(rebasing: all[start..<(start + span.length)]))
-        }
+        guard let start else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        return try body(UnsafeRawBufferPointer(start: start + base + span.offset, count: span.length))
     }
 
     /// A copy of argument `index` as an array of bytes.

@@ -1,6 +1,9 @@
 // EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT: Lua scripts named by the SHA1 of
 // their body, compiled once into the EVAL state and cached until SCRIPT FLUSH.
 // The run itself (checks, KEYS/ARGV, the reply) is Scripting+Run.swift's.
+#if canImport(Glibc)
+import Glibc
+#endif
 import CLua
 import CRedstartLua
 import RedstartEngine
@@ -126,7 +129,11 @@ extension Scripting {
     /// The cached script `text` names: its SHA1 (`bySHA`) or its body.
     func cachedScript(_ text: UnsafeRawBufferPointer, bySHA: Bool) -> CachedScript? {
         if bySHA {
-            if let last = lastSHA, last.text.elementsEqual(text) { return last.script }
+            if let last = lastSHA, text.count > 0, last.text.count == text.count,
+                last.text.withUnsafeBytes({ memcmp($0.baseAddress!, text.baseAddress!, text.count) }) == 0
+            {
+                return last.script
+            }
             guard let digest = ScriptDigest(hex: text), let script = scripts[digest] else { return nil }
             lastSHA = (Array(text), script)
             return script
