@@ -178,6 +178,22 @@ struct StreamNode {
         }
     }
 
+    /// Calls `body` with every stored entry, newest first, until it returns false: each
+    /// entry's lp-count (its last element) says how many elements back its flags are.
+    private func walkBackward(_ raw: UnsafeRawBufferPointer, _ body: (Layout) -> Bool) {
+        let master = StreamNode.master(raw)
+        let id = masterID
+        var end = raw.count - 1  // the terminator
+        while end > master.firstEntry {
+            var offset = Listpack.previous(raw, before: end)
+            let elements = Int(Listpack.integer(raw, at: offset) ?? 0)
+            for _ in 0..<elements { offset = Listpack.previous(raw, before: offset) }
+            let entry = StreamNode.layout(raw, at: offset, fieldCount: master.fieldCount, masterID: id)
+            if !body(entry) { return }
+            end = offset
+        }
+    }
+
     /// Calls `body` with each live entry in `start...end` (newest first with `reverse`);
     /// returns false when `body` asked to stop.
     func forEach(from start: StreamID, to end: StreamID, reverse: Bool, _ body: (StreamEntry) -> Bool) -> Bool {
@@ -199,14 +215,14 @@ struct StreamNode {
                     }
                     return keepGoing
                 }
-                var entries: [Layout] = []
-                walk(raw) { entry in
-                    if entry.id > end { return false }
-                    if !entry.isDeleted && entry.id >= start { entries.append(entry) }
-                    return true
+                var keepGoing = true
+                walkBackward(raw) { entry in
+                    if entry.id < start { return false }
+                    if entry.isDeleted || entry.id > end { return true }
+                    keepGoing = visit(entry)
+                    return keepGoing
                 }
-                for entry in entries.reversed() where !visit(entry) { return false }
-                return true
+                return keepGoing
             }
         }
     }

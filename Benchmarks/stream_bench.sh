@@ -1,0 +1,146 @@
+#!/usr/bin/env bash
+# Streams, Redstart against redis-server, side by side: both servers are started
+# here, then redis-benchmark (50 clients) runs each test against each in turns
+# (ROUNDS rounds, order alternating) and the script prints requests per second, the
+# median ratio Redstart/Redis, and the ratio of server CPU per request:
+#
+#   xadd        XADD s * job <random> payload <32 bytes>, pipeline 1 and 16
+#   xrange100   XRANGE of 100 entries (of a 10,000-entry stream), pipeline 1
+#   xreadgroup  XREADGROUP GROUP g c COUNT 1 STREAMS big > on a prefilled stream: each
+#               call delivers one new entry and makes it pending; pipeline 1 and 16
+#   xack        XACK big g <random id> on the entries delivered above; pipeline 1 and 16
+#
+# Then memory: 1,000,000 entries of `job <n> payload <32 bytes>` loaded into an empty
+# server, used_memory and used_memory_rss per entry for both.
+#
+#   Benchmarks/stream_bench.sh [--rounds 3] [--requests 200000] [--candidate BINARY]
+#
+# Only ratios from the same run mean anything on a shared machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rounds=3
+requests=200000
+candidate=.build/release/redstart-server
+while (($#)); do
+    case $1 in
+        --rounds) rounds=$2; shift 2 ;;
+        --requests) requests=$2; shift 2 ;;
+        --candidate) candidate=$2; shift 2 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+done
+
+port_redstart=7611
+port_redis=7612
+"$candidate" --port $port_redstart --save "" --appendonly no >/dev/null 2>&1 &
+pid_redstart=$!
+redis-server --port $port_redis --save "" --appendonly no >/dev/null 2>&1 &
+pid_redis=$!
+trap 'kill $pid_redstart $pid_redis 2>/dev/null' EXIT
+for port in $port_redstart $port_redis; do
+    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
+
+payload=0123456789abcdef0123456789abcdef
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+# fill <port> <key> <count>: entries 1-0 ... count-0, `job <n> payload <32 bytes>`.
+fill() {
+    python3 - "$1" "$2" "$3" "$payload" <<'EOF'
+import sys, redis
+port, key, count, payload = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+r = redis.Redis(port=port)
+pipe = r.pipeline(transaction=False)
+for n in range(1, count + 1):
+    pipe.xadd(key, {"job": n, "payload": payload}, id="%d-0" % n)
+    if n % 5000 == 0:
+        pipe.execute()
+pipe.execute()
+EOF
+}
+
+# prepare <test> <port>: the data a round of <test> needs.
+prepare() {
+    case $1 in
+        xadd) redis-cli -p "$2" del s >/dev/null ;;
+        xrange100) [ "$(redis-cli -p "$2" xlen r)" = 10000 ] || { redis-cli -p "$2" del r >/dev/null; fill "$2" r 10000; } ;;
+        xreadgroup)
+            [ "$(redis-cli -p "$2" xlen big)" -ge $((requests + 1)) ] || { redis-cli -p "$2" del big >/dev/null; fill "$2" big $((requests + 1)); }
+            redis-cli -p "$2" xgroup destroy big g >/dev/null
+            redis-cli -p "$2" xgroup create big g 0 >/dev/null ;;
+        xack) ;;  # acknowledges what the xreadgroup round before it delivered
+    esac
+}
+
+# bench_command <test>: the redis-benchmark command line of <test>.
+bench_command() {
+    case $1 in
+        xadd) echo "XADD s * job __rand_int__ payload $payload" ;;
+        xrange100) echo "XRANGE r - + COUNT 100" ;;
+        xreadgroup) echo "XREADGROUP GROUP g c COUNT 1 STREAMS big >" ;;
+        xack) echo "XACK big g __rand_int__-0" ;;
+    esac
+}
+
+# rps <port> <pid> <test> <pipeline> -> "requests-per-second cpu-ticks"
+rps() {
+    local before after out
+    prepare "$3" "$1"
+    before=$(cpu_ticks "$2")
+    local words
+    read -r -a words <<< "$(bench_command "$3")"  # split at spaces; `*` stays a word
+    out=$(redis-benchmark -p "$1" -c 50 -n "$requests" -P "$4" -r "$requests" --csv "${words[@]}" | tail -n1)
+    after=$(cpu_ticks "$2")
+    echo "$(echo "$out" | cut -d, -f2 | tr -d '"') $((after - before))"
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+printf '%-11s %-3s %12s %12s %7s %8s\n' test P redstart redis ratio "cpu x"
+for spec in xadd:1 xadd:16 xrange100:1 xreadgroup:1 xack:1 xreadgroup:16 xack:16; do
+    test=${spec%%:*}
+    pipeline=${spec##*:}
+    ratios=()
+    cpus=()
+    for round in $(seq "$rounds"); do
+        if ((round % 2)); then
+            read -r a ca < <(rps $port_redstart $pid_redstart "$test" "$pipeline")
+            read -r b cb < <(rps $port_redis $pid_redis "$test" "$pipeline")
+        else
+            read -r b cb < <(rps $port_redis $pid_redis "$test" "$pipeline")
+            read -r a ca < <(rps $port_redstart $pid_redstart "$test" "$pipeline")
+        fi
+        ratios+=("$(echo "$a $b" | awk '{ printf "%.3f", $1 / $2 }')")
+        cpus+=("$(echo "$ca $cb" | awk '{ printf "%.3f", ($2 > 0) ? $1 / $2 : 0 }')")
+        printf '%-11s %-3s %12s %12s %7s %8s\n' "$test" "$pipeline" "$a" "$b" "${ratios[-1]}" "${cpus[-1]}"
+    done
+    printf '%-11s %-3s median ratio %s, cpu/request ratio %s\n' "$test" "$pipeline" \
+        "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)"
+done
+
+# Memory per entry: 1M entries loaded into an emptied server.
+echo
+printf '%-10s %14s %14s\n' server "used/entry" "rss/entry"
+for server in redstart:$port_redstart redis:$port_redis; do
+    port=${server##*:}
+    redis-cli -p "$port" flushall >/dev/null
+    python3 - "$port" "$payload" "${server%%:*}" <<'EOF'
+import sys, time, redis
+port, payload, name = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+r = redis.Redis(port=port)
+time.sleep(0.5)
+def memory():
+    info = r.info("memory")
+    return info["used_memory"], info["used_memory_rss"]
+used, rss = memory()
+pipe = r.pipeline(transaction=False)
+for n in range(1_000_000):
+    pipe.xadd("jobs", {"job": n, "payload": payload})
+    if n % 5000 == 4999:
+        pipe.execute()
+pipe.execute()
+after_used, after_rss = memory()
+print("%-10s %14.2f %14.2f" % (name, (after_used - used) / 1e6, (after_rss - rss) / 1e6))
+EOF
+done
