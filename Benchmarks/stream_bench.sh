@@ -119,12 +119,21 @@ for spec in xadd:1 xadd:16 xrange100:1 xreadgroup:1 xack:1 xreadgroup:16 xack:16
         "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)"
 done
 
-# Memory per entry: 1M entries loaded into an emptied server.
+# Memory per entry: 1M entries loaded into a server started for it (so that RSS is not
+# memory left over from the tests above).
+kill $pid_redstart $pid_redis 2>/dev/null
+wait $pid_redstart $pid_redis 2>/dev/null || true
+"$candidate" --port $port_redstart --save "" --appendonly no >/dev/null 2>&1 &
+pid_redstart=$!
+redis-server --port $port_redis --save "" --appendonly no >/dev/null 2>&1 &
+pid_redis=$!
+for port in $port_redstart $port_redis; do
+    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
+done
 echo
 printf '%-10s %14s %14s\n' server "used/entry" "rss/entry"
 for server in redstart:$port_redstart redis:$port_redis; do
     port=${server##*:}
-    redis-cli -p "$port" flushall >/dev/null
     python3 - "$port" "$payload" "${server%%:*}" <<'EOF'
 import sys, time, redis
 port, payload, name = int(sys.argv[1]), sys.argv[2], sys.argv[3]

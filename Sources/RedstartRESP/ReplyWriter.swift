@@ -4,6 +4,11 @@
 //   map -> flat array of 2N (RESP2), set/push -> array, double/big number/verbatim
 //   -> bulk string, boolean -> integer 1/0, null -> $-1 or *-1.
 // To extend: add a semantic call here and its RESP2 lowering next to it.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 
 /// The protocol version a connection speaks, chosen by HELLO.
@@ -245,12 +250,23 @@ public struct ReplyWriter {
         insertHeader(at: mark) { $0.setHeader(count) }
     }
 
+    /// Writes the header after the aggregate's elements, then rotates it into place in the
+    /// buffer. (Holding a slice of the buffer while writing would make the write copy the
+    /// whole buffer, every reply pipelined before this one included.)
     private mutating func insertHeader(at mark: DeferredLength, _ write: (inout ReplyWriter) -> Void) {
-        let tail = buffer.getSlice(at: mark.offset, length: buffer.writerIndex - mark.offset)!
-        buffer.moveWriterIndex(to: mark.offset)
+        let tailLength = buffer.writerIndex - mark.offset
+        let headerStart = buffer.writerIndex
         write(&self)
-        var tailCopy = ByteBuffer(buffer: tail)  // detach from our storage before writing it back
-        buffer.writeBuffer(&tailCopy)
+        let headerLength = buffer.writerIndex - headerStart
+        guard tailLength > 0, headerLength > 0 else { return }
+        buffer.withVeryUnsafeMutableBytes { raw in
+            withUnsafeTemporaryAllocation(byteCount: headerLength, alignment: 1) { header in
+                let base = raw.baseAddress!
+                header.baseAddress!.copyMemory(from: base + headerStart, byteCount: headerLength)
+                memmove(base + mark.offset + headerLength, base + mark.offset, tailLength)  // overlapping
+                (base + mark.offset).copyMemory(from: header.baseAddress!, byteCount: headerLength)
+            }
+        }
     }
 
     // MARK: - Raw bytes

@@ -25,12 +25,13 @@ struct OrderedIDMap<Value> {
         }
     }
 
-    /// Sets the value of `id`, adding the ID if it is new.
-    mutating func insert(_ id: StreamID, _ value: Value) {
-        if values.updateValue(value, forKey: id) != nil { return }
+    /// Sets the value of `id`, adding the ID if it is new; returns the value it replaced.
+    @discardableResult
+    mutating func insert(_ id: StreamID, _ value: Value) -> Value? {
+        if let previous = values.updateValue(value, forKey: id) { return previous }
         if head == ids.count || ids[ids.count - 1] < id {
             ids.append(id)
-            return
+            return nil
         }
         let position = lowerBound(id)
         if position < ids.count && ids[position] == id {
@@ -38,6 +39,7 @@ struct OrderedIDMap<Value> {
         } else {
             ids.insert(id, at: position)
         }
+        return nil
     }
 
     /// Removes `id`; returns its value.

@@ -82,12 +82,11 @@ public final class StreamConsumerGroup {
     /// Records a delivery of `id` to `consumer` (XREADGROUP): a new pending entry, or one
     /// another consumer had moves to this one with its count restarted.
     func deliver(_ id: StreamID, to consumer: StreamConsumer, now: Int64) -> PendingEntry {
-        if let existing = pending[id] {
-            existing.consumer.pending.remove(id)
-        }
         let entry = PendingEntry(consumer: consumer, deliveryTime: now, deliveryCount: 1)
-        pending[id] = entry
-        consumer.pending[id] = ()
+        if let previous = pending.insert(id, entry), previous.consumer !== consumer {
+            previous.consumer.pending.remove(id)
+        }
+        consumer.pending.insert(id, ())
         return entry
     }
 

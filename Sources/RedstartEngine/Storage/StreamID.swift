@@ -76,13 +76,10 @@ public struct StreamID: Hashable, Comparable, Sendable, CustomStringConvertible 
 
     /// The ID encoded by `keyBytes` (16 bytes at the start of `raw`).
     public init(keyBytes raw: UnsafeRawBufferPointer) {
-        var ms: UInt64 = 0
-        var seq: UInt64 = 0
-        for index in 0..<8 {
-            ms = ms << 8 | UInt64(raw[index])
-            seq = seq << 8 | UInt64(raw[8 + index])
-        }
-        self.init(ms: ms, seq: seq)
+        precondition(raw.count >= 16)
+        self.init(
+            ms: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+            seq: UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
     }
 }
 
