@@ -53,14 +53,19 @@ struct OrderedIDMap<Value> {
             tombstones = 0
             return value
         }
-        // Entries are mostly acknowledged oldest first: keep the front free of tombstones.
-        while head < ids.count && values[ids[head]] == nil {
-            head += 1
-            tombstones -= 1
+        // Entries are mostly acknowledged oldest first: keep the front (and the back) free
+        // of tombstones. Only removing the first or the last ID can leave one there.
+        if ids[head] == id {
+            repeat {
+                head += 1
+                tombstones -= 1
+            } while head < ids.count && values[ids[head]] == nil
         }
-        while let last = ids.last, values[last] == nil {
-            ids.removeLast()
-            tombstones -= 1
+        if ids.last == id {
+            repeat {
+                ids.removeLast()
+                tombstones -= 1
+            } while ids.count > head && values[ids[ids.count - 1]] == nil
         }
         if (tombstones > 64 && tombstones > values.count) || (head > 1024 && head > ids.count / 2) {
             compact()

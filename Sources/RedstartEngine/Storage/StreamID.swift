@@ -102,16 +102,18 @@ extension StreamID {
     ) throws(ReplyError) -> ParsedStreamID {
         guard raw.count <= 127 else { throw invalidError }
         // Redis copies the argument into a C string: it ends at the first NUL.
-        let text = Array(raw.prefix { $0 != 0 })
-        if text == [UInt8(ascii: "-")] || text == [UInt8(ascii: "+")] {
+        let text = UnsafeRawBufferPointer(rebasing: raw[..<(raw.firstIndex(of: 0) ?? raw.count)])
+        if text.count == 1 && (text[0] == UInt8(ascii: "-") || text[0] == UInt8(ascii: "+")) {
             if strict { throw invalidError }
             return ParsedStreamID(id: text[0] == UInt8(ascii: "-") ? .zero : .max, hasSequence: true)
         }
         let dash = text.firstIndex(of: UInt8(ascii: "-"))
-        guard let ms = parseUnsigned(dash.map { Array(text[..<$0]) } ?? text) else { throw invalidError }
+        guard let ms = parseUnsigned(UnsafeRawBufferPointer(rebasing: text[..<(dash ?? text.count)])) else {
+            throw invalidError
+        }
         guard let dash else { return ParsedStreamID(id: StreamID(ms: ms, seq: missingSequence), hasSequence: true) }
-        let rest = Array(text[(dash + 1)...])
-        if allowsAutoSequence && rest == [UInt8(ascii: "*")] {
+        let rest = UnsafeRawBufferPointer(rebasing: text[(dash + 1)...])
+        if allowsAutoSequence && rest.count == 1 && rest[0] == UInt8(ascii: "*") {
             return ParsedStreamID(id: StreamID(ms: ms, seq: 0), hasSequence: false)
         }
         guard let seq = parseUnsigned(rest) else { throw invalidError }
@@ -121,7 +123,7 @@ extension StreamID {
     /// Redis's string2ull: a strict integer that is not negative, or else what strtoull
     /// accepts in full (leading white space, a sign, digits; a minus sign negates modulo
     /// 2^64); nil on overflow or anything left over.
-    static func parseUnsigned(_ text: [UInt8]) -> UInt64? {
+    static func parseUnsigned(_ text: UnsafeRawBufferPointer) -> UInt64? {
         if let strict = parseRedisInteger(text) { return strict < 0 ? nil : UInt64(strict) }
         var index = 0
         while index < text.count, [9, 10, 11, 12, 13, 32].contains(text[index]) { index += 1 }
