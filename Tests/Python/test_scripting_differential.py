@@ -48,58 +48,11 @@ import warnings
 
 import pytest
 
-from raw_resp import RawConnection
+from raw_resp import RawClient
 
 from conftest import ReferenceServer
 
 SELFTEST = os.environ.get("REDSTART_DIFF_SELFTEST") == "1"
-
-# ---------------------------------------------------------------------------------------
-# Raw RESP client: one reply at a time, as the exact bytes the server sent.
-
-
-class RawClient(RawConnection):
-    """Frames one reply at a time and keeps its raw bytes."""
-
-    def _line_end(self, pos):
-        while True:
-            i = self.buf.find(b"\r\n", pos)
-            if i >= 0:
-                return i
-            self._fill()
-
-    def _skip(self, pos):
-        """The offset just past the reply that starts at pos (reading more as needed).
-        Iterative: a count of replies still owed, so deep nesting needs no recursion."""
-        owed = 1
-        while owed:
-            owed -= 1
-            end = self._line_end(pos)
-            kind, header, pos = self.buf[pos:pos + 1], bytes(self.buf[pos + 1:end]), end + 2
-            if kind in b"+-:,(#_":
-                continue
-            if kind in b"$=!":  # bulk, verbatim, blob error; $-1 is the RESP2 null
-                n = int(header)
-                if n >= 0:
-                    while len(self.buf) < pos + n + 2:
-                        self._fill()
-                    if self.buf[pos + n:pos + n + 2] != b"\r\n":
-                        raise ValueError("bulk of %d bytes not followed by CRLF" % n)
-                    pos += n + 2
-            elif kind in b"*~>":  # array (*-1 is the RESP2 null array), set, push
-                owed += max(int(header), 0)
-            elif kind in b"%|":  # map; an attribute is followed by the reply it describes
-                owed += 2 * int(header) + (kind == b"|")
-            else:
-                raise ValueError("bad RESP type byte %r" % bytes(kind))
-        return pos
-
-    def read(self):
-        end = self._skip(0)
-        reply = bytes(self.buf[:end])
-        del self.buf[:end]
-        return reply
-
 
 def bulk_payload(reply):
     """The payload of a bulk string reply, or the reply itself."""
