@@ -12,33 +12,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3
-requests=200000
-candidate=.build/release/redstart-server
-while (($#)); do
-    case $1 in
-        --rounds) rounds=$2; shift 2 ;;
-        --requests) requests=$2; shift 2 ;;
-        --candidate) candidate=$2; shift 2 ;;
-        *) echo "unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-
+source Benchmarks/side_by_side.sh
+parse_options "$@"
 port_redstart=7601
 port_redis=7602
-"$candidate" --port $port_redstart --save "" --appendonly no >/dev/null 2>&1 &
-pid_redstart=$!
-redis-server --port $port_redis --save "" --appendonly no >/dev/null 2>&1 &
-pid_redis=$!
-trap 'kill $pid_redstart $pid_redis 2>/dev/null' EXIT
-for port in $port_redstart $port_redis; do
-    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+start_servers $port_redstart $port_redis
 
 one="return redis.call('incr', KEYS[1])"
 ten="local n for i = 1, 10 do n = redis.call('incr', KEYS[1]) end return n"
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # rps <port> <pid> <sha> <pipeline> -> "requests-per-second cpu-ticks"
 rps() {
@@ -69,8 +51,8 @@ for name in one ten; do
             cpus+=("$(echo "$ca $cb" | awk '{ printf "%.3f", ($2 > 0) ? $1 / $2 : 0 }')")
             printf '%-10s %-3s %12s %12s %7s %8s\n' "$name" "$pipeline" "$a" "$b" "${ratios[-1]}" "${cpus[-1]}"
         done
-        median=$(printf '%s\n' "${ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
-        cpu=$(printf '%s\n' "${cpus[@]}" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
+        median=$(printf '%s\n' "${ratios[@]}" | median)
+        cpu=$(printf '%s\n' "${cpus[@]}" | median)
         printf '%-10s %-3s median ratio %s, cpu/request ratio %s\n' "$name" "$pipeline" "$median" "$cpu"
     done
 done

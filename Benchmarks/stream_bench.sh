@@ -19,31 +19,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-rounds=3
-requests=200000
-candidate=.build/release/redstart-server
-while (($#)); do
-    case $1 in
-        --rounds) rounds=$2; shift 2 ;;
-        --requests) requests=$2; shift 2 ;;
-        --candidate) candidate=$2; shift 2 ;;
-        *) echo "unknown argument $1" >&2; exit 2 ;;
-    esac
-done
-
+source Benchmarks/side_by_side.sh
+parse_options "$@"
 port_redstart=7611
 port_redis=7612
-"$candidate" --port $port_redstart --save "" --appendonly no >/dev/null 2>&1 &
-pid_redstart=$!
-redis-server --port $port_redis --save "" --appendonly no >/dev/null 2>&1 &
-pid_redis=$!
-trap 'kill $pid_redstart $pid_redis 2>/dev/null' EXIT
-for port in $port_redstart $port_redis; do
-    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+start_servers $port_redstart $port_redis
 
 payload=0123456789abcdef0123456789abcdef
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # fill <port> <key> <count>: entries 1-0 ... count-0, `job <n> payload <32 bytes>`.
 fill() {
@@ -95,7 +77,6 @@ rps() {
     echo "$(echo "$out" | cut -d, -f2 | tr -d '"') $((after - before))"
 }
 
-median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 printf '%-11s %-3s %12s %12s %7s %8s\n' test P redstart redis ratio "cpu x"
 for spec in xadd:1 xadd:16 xrange100:1 xreadgroup:1 xack:1 xreadgroup:16 xack:16; do
@@ -121,15 +102,8 @@ done
 
 # Memory per entry: 1M entries loaded into a server started for it (so that RSS is not
 # memory left over from the tests above).
-kill $pid_redstart $pid_redis 2>/dev/null
-wait $pid_redstart $pid_redis 2>/dev/null || true
-"$candidate" --port $port_redstart --save "" --appendonly no >/dev/null 2>&1 &
-pid_redstart=$!
-redis-server --port $port_redis --save "" --appendonly no >/dev/null 2>&1 &
-pid_redis=$!
-for port in $port_redstart $port_redis; do
-    for _ in $(seq 100); do redis-cli -p $port ping >/dev/null 2>&1 && break; sleep 0.1; done
-done
+stop_servers
+start_servers $port_redstart $port_redis
 echo
 printf '%-10s %14s %14s\n' server "used/entry" "rss/entry"
 for server in redstart:$port_redstart redis:$port_redis; do

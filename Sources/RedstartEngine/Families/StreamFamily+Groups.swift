@@ -408,14 +408,7 @@ extension StreamFamily {
                 pending.consumer = owner
                 owner.pending[id] = ()
                 group.pending[id] = pending
-                if justID {
-                    replyID(&cmd.session.reply, id)
-                } else {
-                    stream.forEach(from: id, to: id) { entry in
-                        replyEntry(&cmd.session.reply, entry)
-                        return false
-                    }
-                }
+                replyClaimed(cmd, stream, id, justID: justID)
                 claimed += 1
                 engine.propagateClaim(db, key, groupName, id, pending, group)
                 propagateLastID = false
@@ -426,6 +419,18 @@ extension StreamFamily {
                 engine.noteChanges()
             }
             cmd.reply.setDeferredArrayLength(mark, claimed)
+        }
+    }
+
+    /// Replies a claimed entry: its ID alone (JUSTID) or the whole entry.
+    private static func replyClaimed(_ cmd: CommandContext, _ stream: StreamValue, _ id: StreamID, justID: Bool) {
+        if justID {
+            replyID(&cmd.session.reply, id)
+            return
+        }
+        stream.forEach(from: id, to: id) { entry in
+            replyEntry(&cmd.session.reply, entry)
+            return false
         }
     }
 
@@ -513,16 +518,7 @@ extension StreamFamily {
             cmd.reply.arrayHeader(3)
             replyID(&cmd.session.reply, next ?? .zero)
             cmd.reply.arrayHeader(claimedIDs.count)
-            for id in claimedIDs {
-                if justID {
-                    replyID(&cmd.session.reply, id)
-                } else {
-                    stream.forEach(from: id, to: id) { entry in
-                        replyEntry(&cmd.session.reply, entry)
-                        return false
-                    }
-                }
-            }
+            for id in claimedIDs { replyClaimed(cmd, stream, id, justID: justID) }
             cmd.reply.arrayHeader(deleted.count)
             for id in deleted { replyID(&cmd.session.reply, id) }
         }
