@@ -12,7 +12,7 @@
 #include <x86intrin.h>
 #endif
 
-static double ticksPerMicrosecond;  // 0: use clock_gettime
+static double microsecondsPerTick;  // 0: use clock_gettime
 static pthread_once_t calibration = PTHREAD_ONCE_INIT;
 
 static long long clock_microseconds(void) {
@@ -48,14 +48,14 @@ static void calibrate(void) {
     nanosleep(&pause, NULL);
     long long elapsed = clock_microseconds() - startClock;
     unsigned long long ticks = __rdtsc() - startTicks;
-    if (elapsed > 0) ticksPerMicrosecond = (double)ticks / (double)elapsed;
+    if (elapsed > 0 && ticks > 0) microsecondsPerTick = (double)elapsed / (double)ticks;
 #endif
 }
 
 long long redstart_monotonic_microseconds(void) {
     pthread_once(&calibration, calibrate);
 #if defined(__x86_64__)
-    if (ticksPerMicrosecond > 0) return (long long)((double)__rdtsc() / ticksPerMicrosecond);
+    if (microsecondsPerTick > 0) return (long long)((double)__rdtsc() * microsecondsPerTick);
 #endif
     return clock_microseconds();
 }
