@@ -92,7 +92,7 @@ enum FunctionFamily {
 
     /// FUNCTION FLUSH [ASYNC|SYNC] → +OK: every library is deleted.
     static func flush(_ cmd: CommandContext) throws(ReplyError) {
-        guard cmd.args.count <= 3 else { throw subcommandSyntaxError(cmd) }
+        guard cmd.args.count <= 3 else { throw cmd.subcommandSyntaxError() }
         if cmd.args.count == 3 && !(cmd.argument(2, is: "sync") || cmd.argument(2, is: "async")) {
             throw ReplyError("FUNCTION FLUSH only supports SYNC|ASYNC option")
         }
@@ -157,7 +157,7 @@ enum FunctionFamily {
 
     /// FUNCTION RESTORE payload [FLUSH|APPEND|REPLACE] → +OK.
     static func restore(_ cmd: CommandContext) throws(ReplyError) {
-        guard cmd.args.count <= 4 else { throw subcommandSyntaxError(cmd) }
+        guard cmd.args.count <= 4 else { throw cmd.subcommandSyntaxError() }
         var policy = FunctionPayload.Policy.append
         if cmd.args.count == 4 {
             if cmd.argument(3, is: "append") {
@@ -250,12 +250,6 @@ enum FunctionFamily {
             "      libraries with the new libraries (notice that even on this option there is a chance of failure",
             "      in case of functions name collision with another library).",
         ])
-    }
-
-    /// `unknown subcommand or wrong number of arguments for '<sub>'. Try FUNCTION HELP.`
-    private static func subcommandSyntaxError(_ cmd: CommandContext) -> ReplyError {
-        ReplyError(
-            "unknown subcommand or wrong number of arguments for '\(cmd.args.string(at: 1))'. Try FUNCTION HELP.")
     }
 }
 

@@ -119,6 +119,10 @@ private func infoFields(_ text: String) -> [String: String] {
     #expect(harness.run(s, "SLOWLOG", "LEN").int ?? 0 >= 2)
     #expect(harness.run(s, "SLOWLOG", "RESET") == .simpleString("OK"))
     #expect(harness.run(s, "SLOWLOG", "GET", "-2") == .err("ERR count should be greater than or equal to -1"))
+    // Redis quotes the subcommand as the client wrote it.
+    #expect(
+        harness.run(s, "SLOWLOG", "Get", "1", "2")
+            == .err("ERR unknown subcommand or wrong number of arguments for 'Get'. Try SLOWLOG HELP."))
 }
 
 @Test func slowlogRedactsPasswords() {

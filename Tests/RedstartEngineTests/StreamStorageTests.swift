@@ -6,15 +6,20 @@ import Testing
 
 @testable import RedstartEngine
 
-private func arguments(_ strings: String...) -> CommandArguments { CommandArguments(strings: strings) }
+extension StreamValue {
+    /// Appends an entry of field/value `strings` (nodes of at most `perNode` entries).
+    fileprivate func add(_ id: StreamID, _ strings: String..., perNode: Int = 100) {
+        append(
+            id, CommandArguments(strings: strings), fieldsFrom: 0, valueBytes: strings.reduce(0) { $0 + $1.utf8.count },
+            nodeMaxBytes: 4096, nodeMaxEntries: perNode)
+    }
+}
 
 /// A stream with entries 1-0 ... n-0, each `f <i>`, nodes of at most `perNode` entries.
 private func stream(_ count: Int, perNode: Int = 100) -> StreamValue {
     let stream = StreamValue()
     for index in 1...count {
-        stream.append(
-            StreamID(ms: UInt64(index), seq: 0), arguments("f", String(index)), fieldsFrom: 0, nodeMaxBytes: 4096,
-            nodeMaxEntries: perNode)
+        stream.add(StreamID(ms: UInt64(index), seq: 0), "f", String(index), perNode: perNode)
     }
     return stream
 }
@@ -65,9 +70,9 @@ private func ids(_ stream: StreamValue, reverse: Bool = false) -> [UInt64] {
 
 @Test func entriesWithOtherFieldsKeepTheirOwnNames() {
     let s = StreamValue()
-    s.append(StreamID(ms: 1, seq: 0), arguments("a", "1", "b", "2"), fieldsFrom: 0, nodeMaxBytes: 4096, nodeMaxEntries: 100)
-    s.append(StreamID(ms: 2, seq: 0), arguments("a", "3", "b", "4"), fieldsFrom: 0, nodeMaxBytes: 4096, nodeMaxEntries: 100)
-    s.append(StreamID(ms: 3, seq: 0), arguments("c", "5"), fieldsFrom: 0, nodeMaxBytes: 4096, nodeMaxEntries: 100)
+    s.add(StreamID(ms: 1, seq: 0), "a", "1", "b", "2")
+    s.add(StreamID(ms: 2, seq: 0), "a", "3", "b", "4")
+    s.add(StreamID(ms: 3, seq: 0), "c", "5")
     var seen: [String] = []
     s.forEach(from: .zero, to: .max) { entry in
         entry.forEachPair { field, value in

@@ -11,4 +11,12 @@ extension CommandContext {
         reply.simpleString("HELP")
         reply.simpleString("    Prints this help.")
     }
+
+    /// Redis's addReplySubcommandSyntaxError: `ERR unknown subcommand or wrong number of
+    /// arguments for '<argument 1, at most 128 bytes>'. Try <COMMAND> HELP.`
+    public func subcommandSyntaxError() -> ReplyError {
+        ReplyError(
+            "unknown subcommand or wrong number of arguments for '\(args.string(at: 1).prefixBytes(128))'. Try \(args.string(at: 0).uppercased()) HELP."
+        )
+    }
 }

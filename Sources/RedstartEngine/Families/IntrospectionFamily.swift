@@ -57,7 +57,7 @@ enum IntrospectionFamily: CommandFamily {
     /// SLOWLOG GET [count] → array of [id, timestamp, microseconds, arguments, address, name], newest first.
     static func slowlogGet(_ cmd: CommandContext) throws(ReplyError) {
         guard cmd.args.count <= 3 else {
-            throw ReplyError("unknown subcommand or wrong number of arguments for 'get'. Try SLOWLOG HELP.")
+            throw cmd.subcommandSyntaxError()
         }
         var count = 10
         if cmd.args.count == 3 {

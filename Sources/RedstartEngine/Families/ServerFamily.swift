@@ -107,8 +107,7 @@ enum ServerFamily: CommandFamily {
         } else if cmd.argument(1, is: "error") && cmd.args.count == 3 {
             throw ReplyError(line: cmd.args.string(at: 2))
         } else {
-            throw ReplyError(
-                "unknown subcommand or wrong number of arguments for '\(cmd.args.string(at: 1))'. Try DEBUG HELP.")
+            throw cmd.subcommandSyntaxError()
         }
     }
 }

@@ -60,7 +60,7 @@ extension StreamFamily {
                     }
                     index += 2
                 } else {
-                    throw StreamFamily.subcommandSyntaxError(cmd)
+                    throw cmd.subcommandSyntaxError()
                 }
             }
             let db = cmd.db
@@ -84,7 +84,7 @@ extension StreamFamily {
 
     /// XGROUP CREATE key group id|$ [MKSTREAM] [ENTRIESREAD n] → OK, or -BUSYGROUP.
     static func xgroupCreate(_ cmd: CommandContext) throws(ReplyError) {
-        guard cmd.args.count <= 8 else { throw subcommandSyntaxError(cmd) }
+        guard cmd.args.count <= 8 else { throw cmd.subcommandSyntaxError() }
         var target = try GroupTarget(cmd, needsGroup: false)
         let id: StreamID
         if cmd.args.withBytes(at: 4, { $0.count == 1 && $0[0] == UInt8(ascii: "$") }) {
@@ -118,7 +118,7 @@ extension StreamFamily {
     static func xgroupSetID(_ cmd: CommandContext) throws(ReplyError) {
         guard cmd.args.count == 5 || cmd.args.count == 7 else {
             _ = try GroupTarget(cmd, needsGroup: true)
-            throw subcommandSyntaxError(cmd)
+            throw cmd.subcommandSyntaxError()
         }
         let target = try GroupTarget(cmd, needsGroup: true)
         guard let stream = target.stream, let group = target.group else { return }
@@ -392,8 +392,9 @@ extension StreamFamily {
                     if minimumIdle > 0 && now - existing.deliveryTime < minimumIdle { continue }
                     pending = existing
                 } else if force {
-                    // A new pending entry without an owner yet, as Redis's streamCreateNACK makes it.
-                    pending = PendingEntry(consumer: StreamConsumer(name: ByteString(), seenTime: 0), deliveryTime: now, deliveryCount: 1)
+                    // A new pending entry, as Redis's streamCreateNACK makes it (no idle check).
+                    pending = PendingEntry(
+                        consumer: claimingConsumer(cmd, group, key, &consumer), deliveryTime: now, deliveryCount: 1)
                 } else {
                     continue
                 }

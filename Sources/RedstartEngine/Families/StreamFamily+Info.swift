@@ -98,11 +98,11 @@ extension StreamFamily {
         var count: Int64 = 10
         if options > 0 {
             guard options == 1 || options == 3, cmd.args.isEqual(at: 3, toLowercase: "full") else {
-                throw subcommandSyntaxError(cmd)
+                throw cmd.subcommandSyntaxError()
             }
             full = true
             if options == 3 {
-                guard cmd.args.isEqual(at: 4, toLowercase: "count") else { throw subcommandSyntaxError(cmd) }
+                guard cmd.args.isEqual(at: 4, toLowercase: "count") else { throw cmd.subcommandSyntaxError() }
                 count = try cmd.integer(5)
                 if count < 0 { count = 10 }
             }

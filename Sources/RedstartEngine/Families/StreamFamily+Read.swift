@@ -217,7 +217,10 @@ extension Engine {
         }
         let now = commandTime
         let consumer = consumerName.withUnsafeBytes { name in
-            if let existing = group.consumer(named: name, now: now) { return existing }
+            if let existing = group.consumers[consumerName] {
+                existing.seenTime = now
+                return existing
+            }
             let created = group.createConsumer(named: name, now: now)!
             notify(.stream, "xgroup-createconsumer", key, db: db.index)
             noteChanges()

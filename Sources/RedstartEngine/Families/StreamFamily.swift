@@ -107,13 +107,6 @@ enum StreamFamily: CommandFamily {
         return emitted
     }
 
-    /// `ERR unknown subcommand or wrong number of arguments for '<sub>'. Try <CMD> HELP.`
-    static func subcommandSyntaxError(_ cmd: CommandContext) -> ReplyError {
-        ReplyError(
-            "unknown subcommand or wrong number of arguments for '\(cmd.args.string(at: 1).prefixBytes(128))'. Try \(cmd.args.string(at: 0).uppercased()) HELP."
-        )
-    }
-
     /// The stream of `key` for writing, created when missing unless `create` is false.
     static func streamForWrite(_ cmd: CommandContext, _ key: UnsafeRawBufferPointer, create: Bool) throws(ReplyError) -> StreamValue? {
         if let index = cmd.engine.lookupWrite(cmd.db, key) { return try streamValue(cmd.db, index) }
@@ -148,13 +141,12 @@ enum StreamFamily: CommandFamily {
             let id = try nextID(stream, options, now: cmd.now)
             var valueBytes = 0
             for index in fieldsFrom..<cmd.args.count { valueBytes += cmd.args.length(at: index) }
-            // Redis refuses entries whose listpack would pass its 4 GB element limit.
-            guard valueBytes < Int(UInt32.max) - 64 else { throw ReplyError("Elements are too large to be stored") }
+            // Redis's lpSafeToAdd: an entry's fields and values are at most 1 GB together.
+            guard valueBytes <= 1 << 30 else { throw ReplyError("Elements are too large to be stored") }
             stream.append(
-                id, cmd.args, fieldsFrom: fieldsFrom, nodeMaxBytes: engine.streamNodeMaxBytes,
+                id, cmd.args, fieldsFrom: fieldsFrom, valueBytes: valueBytes, nodeMaxBytes: engine.streamNodeMaxBytes,
                 nodeMaxEntries: engine.streamNodeMaxEntries)
-            let idBytes = id.bytes
-            cmd.reply.bulk(idBytes)
+            replyID(&cmd.session.reply, id)
             engine.keyModified(db, key)
             engine.notify(.stream, "xadd", key, db: db.index)
             if let strategy = options.strategy,
@@ -163,7 +155,7 @@ enum StreamFamily: CommandFamily {
                 engine.notify(.stream, "xtrim", key, db: db.index)
             }
             if options.id == nil || !options.hasSequence || options.approximate {
-                engine.propagateRunningCommand(as: options.propagatedArguments(cmd, stream: stream, id: idBytes))
+                engine.propagateRunningCommand(as: options.propagatedArguments(cmd, stream: stream, id: id.bytes))
             }
             engine.signalStreamReady(db, key)
         }

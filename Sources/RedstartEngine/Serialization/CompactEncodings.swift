@@ -1,57 +1,14 @@
 // Readers for the packed blobs Redis writes inside RDB values: listpack (7.0's
-// small lists, hashes and sorted sets, and quicklist nodes), ziplist (the same
+// small lists, hashes and sorted sets, and quicklist nodes; read with Listpack), ziplist (the same
 // before 7.0) and intset (small integer sets). Each yields its entries as
 // bytes, integers in their decimal text, as Redis reads them back. Every
 // length and offset is checked against the blob: a malformed one gives nil.
 
 enum CompactEncodings {
-    /// The entries of a listpack: total bytes (u32), count (u16), entries (encoding, data,
-    /// back-length), 0xFF.
+    /// The entries of a listpack (checked whole by Listpack.validatedElements).
     static func listpackEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
-        guard blob.count >= 7, readLittleEndian(blob, at: 0, size: 4) == UInt64(blob.count) else { return nil }
-        let declared = Int(readLittleEndian(blob, at: 4, size: 2))
-        var entries: [[UInt8]] = []
-        var position = 6
-        while true {
-            guard position < blob.count else { return nil }
-            let first = blob[position]
-            if first == 0xFF { break }
-            // `size`: the encoding bytes plus the data, which the back-length repeats.
-            let size: Int
-            let text: [UInt8]
-            if first & 0x80 == 0 {
-                size = 1
-                text = decimal(Int64(first & 0x7F))
-            } else if first & 0xC0 == 0x80 {
-                let length = Int(first & 0x3F)
-                guard let bytes = slice(blob, position + 1, length) else { return nil }
-                (size, text) = (1 + length, bytes)
-            } else if first & 0xE0 == 0xC0 {
-                guard position + 1 < blob.count else { return nil }
-                let raw = (Int(first & 0x1F) << 8) | Int(blob[position + 1])
-                (size, text) = (2, decimal(Int64(raw >= 1 << 12 ? raw - (1 << 13) : raw)))
-            } else if first & 0xF0 == 0xE0 {
-                guard position + 1 < blob.count else { return nil }
-                let length = (Int(first & 0x0F) << 8) | Int(blob[position + 1])
-                guard let bytes = slice(blob, position + 2, length) else { return nil }
-                (size, text) = (2 + length, bytes)
-            } else if first == 0xF0 {
-                guard position + 5 <= blob.count else { return nil }
-                let length = Int(readLittleEndian(blob, at: position + 1, size: 4))
-                guard let bytes = slice(blob, position + 5, length) else { return nil }
-                (size, text) = (5 + length, bytes)
-            } else if first >= 0xF1 && first <= 0xF4 {
-                let width = [2, 3, 4, 8][Int(first - 0xF1)]
-                guard position + 1 + width <= blob.count else { return nil }
-                (size, text) = (1 + width, decimal(signExtend(readLittleEndian(blob, at: position + 1, size: width), bytes: width)))
-            } else {
-                return nil
-            }
-            position += size + backLengthSize(size)
-            entries.append(text)
-        }
-        guard position == blob.count - 1, declared == 65535 || declared == entries.count else { return nil }
-        return entries
+        guard let offsets = Listpack.validatedElements(blob) else { return nil }
+        return offsets.map { offset in Listpack.withBytes(blob, at: offset) { Array($0) } }
     }
 
     /// The entries of a ziplist: total bytes (u32), tail offset (u32), count (u16), entries
@@ -135,16 +92,6 @@ enum CompactEncodings {
     private static func slice(_ blob: UnsafeRawBufferPointer, _ start: Int, _ length: Int) -> [UInt8]? {
         guard length >= 0, start >= 0, start + length <= blob.count else { return nil }
         return Array(UnsafeRawBufferPointer(rebasing: blob[start..<(start + length)]))
-    }
-
-    /// Bytes of a listpack back-length, with Redis's bounds (which stop one short of the
-    /// powers of 2^7).
-    private static func backLengthSize(_ length: Int) -> Int {
-        if length <= 127 { return 1 }
-        if length < 16383 { return 2 }
-        if length < 2_097_151 { return 3 }
-        if length < 268_435_455 { return 4 }
-        return 5
     }
 
     static func decimal(_ value: Int64) -> [UInt8] { Array(String(value).utf8) }

@@ -7,7 +7,7 @@
 
 /// A delivered, unacknowledged entry of a group (Redis's streamNACK).
 struct PendingEntry {
-    /// The consumer it was delivered to (nil only while XCLAIM FORCE creates it).
+    /// The consumer it was delivered to.
     var consumer: StreamConsumer
     /// Unix milliseconds of the last delivery.
     var deliveryTime: Int64

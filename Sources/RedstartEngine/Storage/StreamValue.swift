@@ -37,13 +37,12 @@ public final class StreamValue {
     // MARK: - Adding
 
     /// Appends an entry with `id` and the field/value pairs of `args` from `first` on (an even
-    /// count). The caller has checked the ID is above `lastID`.
+    /// count, `valueBytes` long together). The caller has checked the ID is above `lastID`.
     func append(
-        _ id: StreamID, _ args: CommandArguments, fieldsFrom first: Int, nodeMaxBytes: Int, nodeMaxEntries: Int
+        _ id: StreamID, _ args: CommandArguments, fieldsFrom first: Int, valueBytes: Int, nodeMaxBytes: Int,
+        nodeMaxEntries: Int
     ) {
         let fieldCount = (args.count - first) / 2
-        var valueBytes = 0
-        for index in first..<args.count { valueBytes += args.length(at: index) }
         let maxBytes = nodeMaxBytes <= 0 || nodeMaxBytes > StreamNode.maxListpackSize ? StreamNode.maxListpackSize : nodeMaxBytes
         if !nodes.isEmpty {
             let last = nodes.count - 1
