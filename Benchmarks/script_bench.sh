@@ -22,37 +22,17 @@ one="return redis.call('incr', KEYS[1])"
 ten="local n for i = 1, 10 do n = redis.call('incr', KEYS[1]) end return n"
 
 
-# rps <port> <pid> <sha> <pipeline> -> "requests-per-second cpu-ticks"
-rps() {
-    local before after out
+# evalsha <port> <pid> <side> <pipeline> -> "requests-per-second cpu-ticks" for script $name
+evalsha() {
+    local before after out sha
+    sha=$(redis-cli -p "$1" script load "${!name}")
     before=$(cpu_ticks "$2")
-    out=$(redis-benchmark -p "$1" -c 50 -n "$requests" -P "$4" -r 100000 --csv evalsha "$3" 1 "key:__rand_int__" | tail -n1)
+    out=$(redis-benchmark -p "$1" -c 50 -n "$requests" -P "$4" -r 100000 --csv evalsha "$sha" 1 "key:__rand_int__" | tail -n1)
     after=$(cpu_ticks "$2")
     echo "$(echo "$out" | cut -d, -f2 | tr -d '"') $((after - before))"
 }
 
-printf '%-10s %-3s %12s %12s %7s %8s\n' script P redstart redis ratio "cpu x"
+print_header script
 for name in one ten; do
-    body=${!name}
-    sha_redstart=$(redis-cli -p $port_redstart script load "$body")
-    sha_redis=$(redis-cli -p $port_redis script load "$body")
-    for pipeline in 1 16; do
-        ratios=()
-        cpus=()
-        for round in $(seq "$rounds"); do
-            if ((round % 2)); then
-                read -r a ca < <(rps $port_redstart $pid_redstart "$sha_redstart" "$pipeline")
-                read -r b cb < <(rps $port_redis $pid_redis "$sha_redis" "$pipeline")
-            else
-                read -r b cb < <(rps $port_redis $pid_redis "$sha_redis" "$pipeline")
-                read -r a ca < <(rps $port_redstart $pid_redstart "$sha_redstart" "$pipeline")
-            fi
-            ratios+=("$(echo "$a $b" | awk '{ printf "%.3f", $1 / $2 }')")
-            cpus+=("$(echo "$ca $cb" | awk '{ printf "%.3f", ($2 > 0) ? $1 / $2 : 0 }')")
-            printf '%-10s %-3s %12s %12s %7s %8s\n' "$name" "$pipeline" "$a" "$b" "${ratios[-1]}" "${cpus[-1]}"
-        done
-        median=$(printf '%s\n' "${ratios[@]}" | median)
-        cpu=$(printf '%s\n' "${cpus[@]}" | median)
-        printf '%-10s %-3s median ratio %s, cpu/request ratio %s\n' "$name" "$pipeline" "$median" "$cpu"
-    done
+    for pipeline in 1 16; do compare_rounds "$name" "$pipeline" evalsha; done
 done

@@ -42,3 +42,30 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 # The median of numbers on standard input, one per line.
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# compare_rounds <name> <pipeline> <measure>: ROUNDS rounds, in alternating order, of
+# `<measure> <port> <pid> <side> <pipeline>` (side: redstart or redis; it prints
+# "requests-per-second cpu-ticks") against each server. Prints a row per round and a
+# median line, and leaves the median ratio in $median_ratio.
+compare_rounds() {
+    local name=$1 pipeline=$2 measure=$3 round a ca b cb
+    local ratios=() cpus=()
+    for round in $(seq "$rounds"); do
+        if ((round % 2)); then
+            read -r a ca < <("$measure" "$port_redstart" "$pid_redstart" redstart "$pipeline")
+            read -r b cb < <("$measure" "$port_redis" "$pid_redis" redis "$pipeline")
+        else
+            read -r b cb < <("$measure" "$port_redis" "$pid_redis" redis "$pipeline")
+            read -r a ca < <("$measure" "$port_redstart" "$pid_redstart" redstart "$pipeline")
+        fi
+        ratios+=("$(echo "$a $b" | awk '{ printf "%.3f", $1 / $2 }')")
+        cpus+=("$(echo "$ca $cb" | awk '{ printf "%.3f", ($2 > 0) ? $1 / $2 : 0 }')")
+        printf '%-11s %-3s %12s %12s %7s %8s\n' "$name" "$pipeline" "$a" "$b" "${ratios[-1]}" "${cpus[-1]}"
+    done
+    median_ratio=$(printf '%s\n' "${ratios[@]}" | median)
+    printf '%-11s %-3s median ratio %s, cpu/request ratio %s\n' "$name" "$pipeline" "$median_ratio" \
+        "$(printf '%s\n' "${cpus[@]}" | median)"
+}
+
+# The header of compare_rounds' table, its first column named $1.
+print_header() { printf '%-11s %-3s %12s %12s %7s %8s\n' "$1" P redstart redis ratio "cpu x"; }

@@ -65,39 +65,22 @@ bench_command() {
     esac
 }
 
-# rps <port> <pid> <test> <pipeline> -> "requests-per-second cpu-ticks"
+# rps <port> <pid> <side> <pipeline> -> "requests-per-second cpu-ticks" for test $test
 rps() {
-    local before after out
-    prepare "$3" "$1"
+    local before after out words
+    prepare "$test" "$1"
     before=$(cpu_ticks "$2")
-    local words
-    read -r -a words <<< "$(bench_command "$3")"  # split at spaces; `*` stays a word
+    read -r -a words <<< "$(bench_command "$test")"  # split at spaces; `*` stays a word
     out=$(redis-benchmark -p "$1" -c 50 -n "$requests" -P "$4" -r "$requests" --csv "${words[@]}" | tail -n1)
     after=$(cpu_ticks "$2")
     echo "$(echo "$out" | cut -d, -f2 | tr -d '"') $((after - before))"
 }
 
 
-printf '%-11s %-3s %12s %12s %7s %8s\n' test P redstart redis ratio "cpu x"
+print_header test
 for spec in xadd:1 xadd:16 xrange100:1 xreadgroup:1 xack:1 xreadgroup:16 xack:16; do
     test=${spec%%:*}
-    pipeline=${spec##*:}
-    ratios=()
-    cpus=()
-    for round in $(seq "$rounds"); do
-        if ((round % 2)); then
-            read -r a ca < <(rps $port_redstart $pid_redstart "$test" "$pipeline")
-            read -r b cb < <(rps $port_redis $pid_redis "$test" "$pipeline")
-        else
-            read -r b cb < <(rps $port_redis $pid_redis "$test" "$pipeline")
-            read -r a ca < <(rps $port_redstart $pid_redstart "$test" "$pipeline")
-        fi
-        ratios+=("$(echo "$a $b" | awk '{ printf "%.3f", $1 / $2 }')")
-        cpus+=("$(echo "$ca $cb" | awk '{ printf "%.3f", ($2 > 0) ? $1 / $2 : 0 }')")
-        printf '%-11s %-3s %12s %12s %7s %8s\n' "$test" "$pipeline" "$a" "$b" "${ratios[-1]}" "${cpus[-1]}"
-    done
-    printf '%-11s %-3s median ratio %s, cpu/request ratio %s\n' "$test" "$pipeline" \
-        "$(printf '%s\n' "${ratios[@]}" | median)" "$(printf '%s\n' "${cpus[@]}" | median)"
+    compare_rounds "$test" "${spec##*:}" rps
 done
 
 # Memory per entry: 1M entries loaded into a server started for it (so that RSS is not
