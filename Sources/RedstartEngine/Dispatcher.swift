@@ -68,10 +68,20 @@ extension Engine {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
             return nil
         }
+        if persistence.lastBackgroundSaveSucceeded == false, let refusal = diskErrorRefusal,
+            spec.name == "ping" || effectiveFlags(spec, args, session).contains(.write)
+        {
+            reject(spec, args, session, refusal)
+            return nil
+        }
         if session.isSubscribed && session.protocolVersion == .resp2 && !spec.flags.contains(.allowedWhileSubscribed) {
             reject(spec, args, session, ReplyError(
                 "Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             ))
+            return nil
+        }
+        if persistence.loading != nil && !loadingAllows(spec, session) {
+            reject(spec, args, session, .loading)
             return nil
         }
         // A paused script holds the server: only allow-busy commands (SCRIPT KILL, ...) run.
@@ -113,6 +123,14 @@ extension Engine {
             session.reply.raw(selfPushes)
             selfPushes.clear()
         }
+    }
+
+    /// Whether a command may run while the dataset loads: flagged `loading`, and for EXEC
+    /// every queued command too.
+    private func loadingAllows(_ spec: CommandSpec, _ session: Session) -> Bool {
+        guard spec.flags.contains(.loading) else { return false }
+        guard spec === execSpec, let transaction = session.transaction else { return true }
+        return transaction.allAllowedWhileLoading
     }
 
     /// Whether the command runs a script: itself, or an EXEC whose queue holds one.
@@ -174,6 +192,7 @@ extension Engine {
         // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.
         isNoTouchCall = session.isNoTouch && spec.name != "touch"
         isWriteCall = spec.flags.contains(.write)
+        if isWriteCall && runningSnapshot != nil { preserveKeysForSnapshot(spec, args, session) }
         if let handler = spec.handler {
             do {
                 try handler(CommandContext(engine: self, session: session, args: args, spec: spec))
@@ -218,6 +237,18 @@ extension Engine {
             }
         }
         rewrittenCommand = nil
+    }
+
+    /// Lets the snapshot being written take the keys a write command names before it
+    /// changes them (see DatasetSnapshot).
+    private func preserveKeysForSnapshot(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
+        let db = databases[session.databaseIndex]
+        guard db.snapshot != nil, db.table.unsaved != nil,
+            let keys = KeySpec.keys(of: spec, specs: catalog.parsedKeySpecs(spec.fullName), in: args)
+        else { return }
+        for key in keys where key.position < args.count {
+            if let index = args.withBytes(at: key.position, { db.table.find($0) }) { db.willChange(index) }
+        }
     }
 
     /// Refuses a known command before it runs: inside MULTI the transaction will fail;

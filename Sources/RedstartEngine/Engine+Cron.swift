@@ -17,11 +17,14 @@ extension Engine {
         // While a paused script holds the server nothing else may touch the dataset or the
         // clients (Redis serves only the clients' sockets then).
         if busyScript != nil { return }
+        // While the dataset loads, nothing but the stats.
+        if persistence.loading != nil { return }
         checkPauseDeadline()
-        activeExpireCycle()
+        if activeExpireEnabled { activeExpireCycle() }
         // Keyspace events of expired keys go out now.
         if !sessionsWithOutput.isEmpty { flushNotedOutput() }
         rehashDatabases()
+        checkSavePoints()
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()

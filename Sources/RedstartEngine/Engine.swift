@@ -46,8 +46,10 @@ public final class Engine {
     @exclusivity(unchecked) var isNoTouchCall = false
     /// The running command is a write command.
     @exclusivity(unchecked) var isWriteCall = false
-    /// Unix seconds of the last successful save (LASTSAVE).
-    @exclusivity(unchecked) public var lastSaveTime: Int64
+    /// Saves, loads and their outcomes (INFO persistence, LASTSAVE, -MISCONF, -LOADING).
+    @exclusivity(unchecked) public var persistence = PersistenceStatus()
+    /// The background save being written, if any (its progress shows in INFO).
+    @exclusivity(unchecked) public var runningSnapshot: DatasetSnapshot?
     /// Counts cron runs (for tasks that run every N cycles).
     @exclusivity(unchecked) var cronLoops = 0
     /// The database the next active expiry cycle starts with.
@@ -82,6 +84,18 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var lazyFreeUserFlush = false
     @exclusivity(unchecked) public private(set) var lazyFreeUserDelete = false
     @exclusivity(unchecked) public private(set) var lazyFreeServerDelete = false
+    /// The `save` points, stop-writes-on-bgsave-error, rdb-key-save-delay (microseconds per
+    /// key, tests slow a save down with it), key-load-delay (the same for loading).
+    @exclusivity(unchecked) public private(set) var savePoints: [SavePoint] = []
+    @exclusivity(unchecked) var stopWritesOnSaveError = true
+    /// DEBUG SET-ACTIVE-EXPIRE 0 turns the cron's expiry cycle off; DEBUG
+    /// SET-SKIP-CHECKSUM-VALIDATION 1 makes RESTORE accept any checksum.
+    @exclusivity(unchecked) var activeExpireEnabled = true
+    @exclusivity(unchecked) var skipsChecksumValidation = false
+    @exclusivity(unchecked) var rdbKeySaveDelay: Int64 = 0
+    @exclusivity(unchecked) public private(set) var keyLoadDelay: Int64 = 0
+    /// maxmemory-policy is an LRU one: RDB files carry the keys' idle times.
+    @exclusivity(unchecked) var usesLRU = false
     /// rdbcompression: strings in DUMP payloads (and RDB files) are LZF-compressed.
     @exclusivity(unchecked) public private(set) var rdbCompression = true
     @exclusivity(unchecked) public private(set) var lazyFreeExpire = false
@@ -169,7 +183,7 @@ public final class Engine {
         self.startTime = now
         self.startMonotonic = clock.monotonicMicroseconds
         self.commandTime = now
-        self.lastSaveTime = now / 1000
+        self.persistence.lastSaveTime = now / 1000
         let count = Int(config.integer("databases"))
         self.databases = (0..<count).map { Database(index: $0) }
         for db in databases {
@@ -198,6 +212,11 @@ public final class Engine {
         latencyThreshold = config.integer("latency-monitor-threshold")
         latencyTracking = config.bool("latency-tracking")
         usesLFU = config["maxmemory-policy"].hasSuffix("-lfu")
+        usesLRU = config["maxmemory-policy"].hasSuffix("-lru")
+        savePoints = SavePoint.parse(config["save"])
+        stopWritesOnSaveError = config.bool("stop-writes-on-bgsave-error")
+        rdbKeySaveDelay = config.integer("rdb-key-save-delay")
+        keyLoadDelay = config.integer("key-load-delay")
         lfuLogFactor = Int(config.integer("lfu-log-factor"))
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")

@@ -59,6 +59,17 @@ public protocol EngineHost: AnyObject {
     func log(_ level: LogLevel, _ message: String)
     /// Runs `work` on a background thread (lazy freeing), in submission order.
     func runInBackground(_ work: @escaping @Sendable () -> Void)
+    /// Writes the dataset to the RDB file now, on this thread (SAVE, SHUTDOWN, FLUSHALL);
+    /// false when it failed (the reason is logged).
+    func saveSnapshot() -> Bool
+    /// Starts writing the dataset to the RDB file in the background (BGSAVE, save points);
+    /// false when it could not start (the reason is logged).
+    func startBackgroundSave() -> Bool
+    /// Stops the background save in progress; its temporary file is removed (FLUSHALL).
+    func abortBackgroundSave()
+    /// DEBUG RELOAD: saves (unless `save` is false), empties the dataset (unless `flush` is
+    /// false) and loads the RDB file again; with `merge`, keys in the file replace existing ones.
+    func reloadSnapshot(save: Bool, flush: Bool, merge: Bool) throws(ReplyError)
     /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked
     /// client's timeout), or earlier; a later call with a later deadline may be ignored.
     func scheduleBlockingTimeout(at deadline: Int64)

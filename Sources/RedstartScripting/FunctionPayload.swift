@@ -62,7 +62,15 @@ enum FunctionPayload {
 
 extension Scripting {
     /// The code of every library, in order (what an RDB or AOF rewrite saves).
-    public var libraryCodes: [[UInt8]] { libraries.libraries.map(\.code) }
+    public var functionLibraryCodes: [[UInt8]] { libraries.libraries.map(\.code) }
+
+    public func loadFunctionLibrary(_ code: [UInt8], replace: Bool) throws(ReplyError) {
+        _ = try loadLibrary(code, replace: replace, into: &libraries, timeLimited: false)
+    }
+
+    public func removeAllFunctions() {
+        libraries.removeAll(releasingIn: functionsEngine.state)
+    }
 
     /// Loads the libraries of a FUNCTION DUMP payload (Redis's functionRestoreCommand): all
     /// of them or none, throwing Redis's error.

@@ -38,6 +38,8 @@ public final class RedstartServer: @unchecked Sendable {
     /// The thread that frees big objects off the event loop (lazyfree).
     private let backgroundWork = NIOThreadPool(numberOfThreads: 1)
     let facts: ProcessFacts
+    /// The RDB file: saves and loads.
+    private(set) lazy var rdb = RDBPersistence(server: self)
 
     /// A server configured by `config`; nothing is opened until `start()`.
     public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
@@ -135,13 +137,14 @@ public final class RedstartServer: @unchecked Sendable {
             engine.host = self
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
-            log.write(.notice, "Ready to accept connections")
+            rdb.loadAtStartup { [self] in log.write(.notice, "Ready to accept connections") }
         }
     }
 
     /// Blocks until the server has shut down.
     public func waitUntilStopped() {
         try? stopped.futureResult.wait()
+        rdb.shutdownThreads()
         try? group.syncShutdownGracefully()
     }
 
@@ -232,8 +235,13 @@ public final class RedstartServer: @unchecked Sendable {
     private func cron() {
         let signal = pendingSignal.exchange(0, ordering: .relaxed)
         if signal != 0 {
-            performShutdown(reason: signal == SIGINT ? "Received SIGINT scheduling shutdown..." : "Received SIGTERM scheduling shutdown...")
-            return
+            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+            let words = engine.config[signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"].split(separator: " ")
+            let mode: ShutdownMode = words.contains("nosave") ? .noSave : words.contains("save") ? .save : .standard
+            if performShutdown(reason: "Received \(name) scheduling shutdown...", mode: mode, force: words.contains("force")) {
+                return
+            }
+            log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
         }
         engine.stats.peakMemory = max(engine.stats.peakMemory, ProcessResources.allocatedBytes())
         engine.cron()
@@ -247,11 +255,28 @@ public final class RedstartServer: @unchecked Sendable {
 
     // MARK: - Shutdown
 
-    private func performShutdown(reason: String) {
-        guard !isShuttingDown else { return }
+    /// Saves the final snapshot when `mode` asks for one (or save points are configured), then
+    /// stops. Returns false, and stays up, when the save failed and `force` is false.
+    @discardableResult
+    private func performShutdown(reason: String, mode: ShutdownMode = .standard, force: Bool = false) -> Bool {
+        guard !isShuttingDown else { return true }
+        log.write(.warning, reason)
+        if rdb.isSavingInBackground {
+            log.write(.warning, "There is a child saving an .rdb. Killing it!")
+            rdb.abortBackgroundSave()
+        }
+        if mode == .save || (mode == .standard && !engine.savePoints.isEmpty) {
+            log.write(.notice, "Saving the final RDB snapshot before exiting.")
+            if !rdb.save() {
+                if !force {
+                    log.write(.warning, "Error trying to save the DB, can't exit.")
+                    return false
+                }
+                log.write(.warning, "Error trying to save the DB; exiting anyway (FORCE).")
+            }
+        }
         isShuttingDown = true
         cronTask?.cancel()
-        log.write(.warning, reason)
         let pidfile = engine.config["pidfile"]
         if !pidfile.isEmpty {
             log.write(.notice, "Removing the pid file.")
@@ -265,6 +290,7 @@ public final class RedstartServer: @unchecked Sendable {
         EventLoopFuture.andAllComplete(closing, on: eventLoop).whenComplete { [stopped] _ in
             stopped.succeed(())
         }
+        return true
     }
 
     private func writePidFile() {
@@ -324,9 +350,18 @@ extension RedstartServer: EngineHost {
     public func resourceUsage() -> ResourceUsage { ProcessResources.usage() }
 
     public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
-        // Nothing to persist yet, so every mode stops at once; after the current command.
-        eventLoop.assumeIsolated().execute { [self] in performShutdown(reason: "User requested shutdown...") }
-        return nil
+        performShutdown(reason: "User requested shutdown...", mode: mode, force: force)
+            ? nil : "Errors trying to SHUTDOWN. Check logs."
+    }
+
+    public func saveSnapshot() -> Bool { rdb.save() }
+
+    public func startBackgroundSave() -> Bool { rdb.startBackgroundSave() }
+
+    public func abortBackgroundSave() { rdb.abortBackgroundSave() }
+
+    public func reloadSnapshot(save: Bool, flush: Bool, merge: Bool) throws(ReplyError) {
+        try rdb.reload(save: save, flush: flush, merge: merge)
     }
 
     public func rewriteConfig() throws(ReplyError) {

@@ -162,6 +162,7 @@ extension Engine {
                 let value = db.value(at: index).pointee
                 guard let request = queue.first(where: { $0.waits(on: key, hash: ready.hash) && $0.operation.accepts(value) })
                 else { return }
+                db.willChange(index)
                 asRunningSession(request.session) {
                     if let list = value.list {
                         serve(request, from: list, at: index, key: key)

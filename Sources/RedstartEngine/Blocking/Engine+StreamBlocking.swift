@@ -30,7 +30,9 @@ extension Engine {
         let readers = queue.filter { $0.operation.streamRead != nil && $0.waits(on: key, hash: ready.hash) }
         for request in readers where request.isWaiting {
             guard let read = request.operation.streamRead else { continue }
-            let stream = findLive(db, key).flatMap { db.value(at: $0).pointee.stream }
+            let entry = findLive(db, key)
+            if let entry, read.group != nil { db.willChange(entry) }
+            let stream = entry.flatMap { db.value(at: $0).pointee.stream }
             guard let stream else {
                 if read.group != nil {
                     fail(request, ReplyError(code: "UNBLOCKED", "the stream key no longer exists"))

@@ -41,6 +41,7 @@ public struct ReplyError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let noSuchKey = ReplyError("no such key")
     public static let indexOutOfRange = ReplyError("index out of range")
     public static let noAuth = ReplyError(code: "NOAUTH", "Authentication required.")
+    public static let loading = ReplyError(code: "LOADING", "Redis is loading the dataset in memory")
     public static let wrongPass = ReplyError(
         code: "WRONGPASS", "invalid username-password pair or user is disabled.")
     public static let authWithoutPassword = ReplyError(

@@ -181,7 +181,7 @@ public enum ConfigCatalog {
         // Special: parsed and shown by the codecs below.
         // dir: the server puts its working directory in at start-up and applies changes with chdir.
         .init("dir", .string(emptyIsNull: false), default: "", flags: [.protected, .denyLoading]),
-        .init("save", .special(saveCodec), default: "", flags: [.multiArgument], unsupported: notYet("", "RDB persistence (save points)")),
+        .init("save", .special(saveCodec), default: "3600 1 300 100 60 10000", flags: [.multiArgument]),
         .init("client-output-buffer-limit", .special(clientOutputBufferLimitCodec), default: "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60", flags: [.multiArgument]),
         .init("oom-score-adj-values", .special(oomScoreAdjValuesCodec), default: "0 200 800", flags: [.multiArgument]),
         .init("notify-keyspace-events", .special(keyspaceEventsCodec), default: ""),

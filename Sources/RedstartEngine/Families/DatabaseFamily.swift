@@ -81,13 +81,18 @@ enum DatabaseFamily: CommandFamily {
     /// FLUSHALL [ASYNC|SYNC] → +OK: removes every key of every database.
     static func flushall(_ cmd: CommandContext) throws(ReplyError) {
         let lazily = try flushIsLazy(cmd)
-        for db in cmd.engine.databases {
-            cmd.engine.noteChanges(db.count)
-            cmd.engine.touchWatchedKeys(emptying: db, replacedWith: nil)
-            cmd.engine.emptyDatabase(db, lazily: lazily)
+        let engine = cmd.engine
+        // A background save in progress is stopped (its snapshot is of data now gone).
+        if engine.isSavingInBackground { engine.host?.abortBackgroundSave() }
+        for db in engine.databases {
+            engine.noteChanges(db.count)
+            engine.touchWatchedKeys(emptying: db, replacedWith: nil)
+            engine.emptyDatabase(db, lazily: lazily)
         }
+        // With save points, the empty dataset is saved at once, as Redis does.
+        if !engine.savePoints.isEmpty { _ = engine.host?.saveSnapshot() }
         // Redis counts a FLUSHALL as one more change so that it is saved even on an empty dataset.
-        cmd.engine.noteChanges()
+        engine.noteChanges()
         cmd.reply.ok()
     }
 

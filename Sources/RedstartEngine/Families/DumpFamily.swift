@@ -36,8 +36,10 @@ enum DumpFamily: CommandFamily {
     /// checksum is wrong (`.failure(version)`), or when it does not parse (`.failure(format)`).
     enum PayloadError: Error { case versionOrChecksum, format }
 
-    static func value(from payload: UnsafeRawBufferPointer, limits: CollectionLimits) -> Result<Value, PayloadError> {
-        guard let body = DumpPayload.body(of: payload) else { return .failure(.versionOrChecksum) }
+    static func value(
+        from payload: UnsafeRawBufferPointer, limits: CollectionLimits, checksum: Bool = true
+    ) -> Result<Value, PayloadError> {
+        guard let body = DumpPayload.body(of: payload, checksum: checksum) else { return .failure(.versionOrChecksum) }
         var reader = RDBReader(body)
         guard let value = RDBValueCodec.read(&reader, limits: limits) else { return .failure(.format) }
         return .success(value)
@@ -78,9 +80,9 @@ enum DumpFamily: CommandFamily {
         }
         var ttl = try cmd.integer(2)
         guard ttl >= 0 else { throw ReplyError("Invalid TTL value, must be >= 0") }
-        let limits = CollectionLimits(
-            listFill: engine.listFill, listCompressDepth: engine.listCompressDepth, hash: engine.hashLimits, setIntegers: engine.setMaxIntegers, zset: engine.zsetLimits)
-        let loaded = cmd.args.withBytes(at: 3) { value(from: $0, limits: limits) }
+        let limits = engine.collectionLimits
+        let checksum = !engine.skipsChecksumValidation
+        let loaded = cmd.args.withBytes(at: 3) { value(from: $0, limits: limits, checksum: checksum) }
         let restored: Value
         switch loaded {
         case .success(let value): restored = value
@@ -138,5 +140,14 @@ extension Engine {
             let now = lruClock
             db.setClock(at: index, now >= idle ? now - idle : Self.lruClockMax - (idle - now))
         }
+    }
+}
+
+extension Engine {
+    /// The encoding limits loaded values are built with.
+    var collectionLimits: CollectionLimits {
+        CollectionLimits(
+            listFill: listFill, listCompressDepth: listCompressDepth, hash: hashLimits, setIntegers: setMaxIntegers,
+            zset: zsetLimits)
     }
 }

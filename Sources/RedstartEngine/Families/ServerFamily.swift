@@ -1,6 +1,6 @@
-// Server commands: INFO, DBSIZE, TIME, LASTSAVE, MONITOR, SHUTDOWN and the
-// DEBUG subcommands client test suites use (SLEEP, ERROR). CONFIG, COMMAND,
-// SLOWLOG, LATENCY and MEMORY have files of their own.
+// Server commands: INFO, DBSIZE, TIME, LASTSAVE, MONITOR, SHUTDOWN. CONFIG,
+// COMMAND, DEBUG, SLOWLOG, LATENCY, MEMORY and SAVE/BGSAVE have files of
+// their own.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,9 +17,6 @@ enum ServerFamily: CommandFamily {
             .init(
                 "shutdown", arity: -1, flags: [.admin, .noScript, .loading, .stale, .noMulti, .allowBusy],
                 group: "server", run: shutdown),
-            .init(
-                "debug", arity: -2, flags: [.admin, .noScript, .loading, .stale, .protected], group: "server",
-                run: debug),
         ]
     }
 
@@ -44,7 +41,7 @@ enum ServerFamily: CommandFamily {
 
     /// LASTSAVE → integer: unix time of the last successful save.
     static func lastsave(_ cmd: CommandContext) throws(ReplyError) {
-        cmd.reply.integer(cmd.engine.lastSaveTime)
+        cmd.reply.integer(cmd.engine.persistence.lastSaveTime)
     }
 
     /// MONITOR → +OK, then one status line per command the server runs.
@@ -86,28 +83,5 @@ enum ServerFamily: CommandFamily {
         }
         guard let host = cmd.engine.host else { throw ReplyError("Errors trying to SHUTDOWN. Check logs.") }
         if let refusal = host.shutdown(mode: mode, now: now, force: force) { throw ReplyError(refusal) }
-    }
-
-    /// DEBUG SLEEP seconds | DEBUG ERROR message | DEBUG HELP.
-    static func debug(_ cmd: CommandContext) throws(ReplyError) {
-        if cmd.argument(1, is: "help") {
-            cmd.replyHelp([
-                "ERROR <string>",
-                "    Return a Redis protocol error with <string> as message. Useful for clients",
-                "    unit tests to simulate Redis errors.",
-                "SLEEP <seconds>",
-                "    Stop the server for <seconds>. Decimals allowed.",
-            ])
-        } else if cmd.argument(1, is: "sleep") && cmd.args.count == 3 {
-            let text = cmd.args.string(at: 2)
-            // Redis parses the delay with strtod: anything that is not a number sleeps 0 seconds.
-            let seconds = Double(text) ?? 0
-            if seconds > 0 { usleep(useconds_t(min(seconds, 3600) * 1_000_000)) }
-            cmd.reply.ok()
-        } else if cmd.argument(1, is: "error") && cmd.args.count == 3 {
-            throw ReplyError(line: cmd.args.string(at: 2))
-        } else {
-            throw cmd.subcommandSyntaxError()
-        }
     }
 }

@@ -174,25 +174,47 @@ struct InfoReport {
     }
 
     private func persistence() -> [(String, String)] {
-        [
-            ("loading", "0"),
+        let status = engine.persistence
+        let now = engine.clock.wallMilliseconds
+        let snapshot = engine.runningSnapshot
+        var lines: [(String, String)] = [
+            ("loading", status.loading == nil ? "0" : "1"),
             ("async_loading", "0"),
-            ("current_cow_peak", "0"),
-            ("current_cow_size", "0"),
+        ]
+        if let loading = status.loading {
+            let elapsed = max(0, now / 1000 - loading.startTime)
+            let fraction = loading.totalBytes > 0 ? Double(loading.loadedBytes) / Double(loading.totalBytes) : 1
+            let eta = loading.loadedBytes > 0 && elapsed > 0
+                ? Int(Double(loading.totalBytes - loading.loadedBytes) / (Double(loading.loadedBytes) / Double(elapsed))) : 1
+            lines += [
+                ("loading_start_time", "\(loading.startTime)"),
+                ("loading_total_bytes", "\(loading.totalBytes)"),
+                ("loading_rdb_used_mem", "0"),
+                ("loading_loaded_bytes", "\(loading.loadedBytes)"),
+                ("loading_loaded_perc", formatWithC("%.2f", fraction * 100)),
+                ("loading_eta_seconds", "\(eta)"),
+            ]
+        }
+        lines += [
+            ("current_cow_peak", "\(snapshot?.copiedBytes ?? 0)"),
+            ("current_cow_size", "\(snapshot?.copiedBytes ?? 0)"),
             ("current_cow_size_age", "0"),
-            ("current_fork_perc", "0.00"),
-            ("current_save_keys_processed", "0"),
-            ("current_save_keys_total", "0"),
-            ("rdb_changes_since_last_save", "\(engine.stats.dirty)"),
-            ("rdb_bgsave_in_progress", "0"),
-            ("rdb_last_save_time", "\(engine.lastSaveTime)"),
-            ("rdb_last_bgsave_status", "ok"),
-            ("rdb_last_bgsave_time_sec", "-1"),
-            ("rdb_current_bgsave_time_sec", "-1"),
-            ("rdb_saves", "0"),
-            ("rdb_last_cow_size", "0"),
-            ("rdb_last_load_keys_expired", "0"),
-            ("rdb_last_load_keys_loaded", "0"),
+            ("current_fork_perc", formatWithC(
+                "%.2f", snapshot.map { $0.keysTotal > 0 ? Double($0.keysWritten) * 100 / Double($0.keysTotal) : 0 } ?? 0)),
+            ("current_save_keys_processed", "\(snapshot?.keysWritten ?? 0)"),
+            ("current_save_keys_total", "\(snapshot?.keysTotal ?? 0)"),
+            ("rdb_changes_since_last_save", "\(engine.changesSinceLastSave)"),
+            ("rdb_bgsave_in_progress", engine.isSavingInBackground ? "1" : "0"),
+            ("rdb_last_save_time", "\(status.lastSaveTime)"),
+            ("rdb_last_bgsave_status", status.lastBackgroundSaveSucceeded ? "ok" : "err"),
+            ("rdb_last_bgsave_time_sec", "\(status.lastBackgroundSaveSeconds)"),
+            ("rdb_current_bgsave_time_sec", status.backgroundSaveStart.map { "\((now - $0) / 1000)" } ?? "-1"),
+            ("rdb_saves", "\(status.saves)"),
+            ("rdb_last_cow_size", "\(status.lastCopiedBytes)"),
+            ("rdb_last_load_keys_expired", "\(status.lastLoadKeysExpired)"),
+            ("rdb_last_load_keys_loaded", "\(status.lastLoadKeysLoaded)"),
+        ]
+        return lines + [
             ("aof_enabled", "0"),
             ("aof_rewrite_in_progress", "0"),
             ("aof_rewrite_scheduled", "0"),

@@ -20,7 +20,18 @@ public final class Database {
     /// here (a client blocked in XREADGROUP on it is then answered).
     @exclusivity(unchecked) var streamRemoved: ((ByteString) -> Void)?
 
+    /// The snapshot being written (BGSAVE): told before an entry it has not written yet
+    /// changes or goes, so that the file holds the dataset as it was when the save began.
+    @exclusivity(unchecked) var snapshot: DatasetSnapshot?
+
     public init(index: Int) { self.index = index }
+
+    /// Call before entry `index` changes in any way (value, expiry, removal): a snapshot
+    /// in progress writes the entry as it is first.
+    @inline(__always)
+    func willChange(_ index: Int32) {
+        if let snapshot, table.unsaved?.contains(index) == true { snapshot.preserve(self, index) }
+    }
 
     /// The number of keys, counting ones that expired but were not removed yet (as DBSIZE does).
     public var count: Int { table.count }
@@ -81,6 +92,7 @@ public final class Database {
 
     /// Replaces the value of an existing entry; its expiry is cleared unless `keepTTL`.
     public func overwrite(at index: Int32, with value: Value, keepTTL: Bool = false) {
+        willChange(index)
         if !blocked.isEmpty, table.entry(index).pointee.value.stream != nil { streamRemoved?(key(at: index)) }
         table.entry(index).pointee.value = value
         if !keepTTL { setExpiry(at: index, to: 0) }
@@ -89,6 +101,7 @@ public final class Database {
     /// Removes entry `index` and returns its value (the caller may free it elsewhere).
     @discardableResult
     public func remove(at index: Int32) -> Value {
+        willChange(index)
         let slot = table.entry(index).pointee.expirySlot
         if slot >= 0 { dropExpiry(slot) }
         if !blocked.isEmpty, table.entry(index).pointee.value.stream != nil { streamRemoved?(key(at: index)) }
@@ -96,9 +109,15 @@ public final class Database {
     }
 
     /// Removes every key; returns the old table so that it can be freed elsewhere (FLUSH ASYNC).
+    /// A snapshot in progress keeps the old table (and its expiry times) to finish writing it.
     public func removeAll() -> KeyTable {
         let old = table
         table = KeyTable()
+        if let snapshot, old.unsaved != nil {
+            snapshot.adopt(old, expiring: expiring)
+            expiring = ExpiryIndex()
+            return KeyTable()
+        }
         expiring.removeAll()
         return old
     }
@@ -119,6 +138,7 @@ public final class Database {
 
     /// Sets (or with 0 clears) the expiry of entry `index`.
     public func setExpiry(at index: Int32, to when: Int64) {
+        willChange(index)
         let entry = table.entry(index)
         let slot = entry.pointee.expirySlot
         if when == 0 {

@@ -31,7 +31,11 @@ extension Engine {
 
     /// Milliseconds since the last access of entry `index` (OBJECT IDLETIME), as Redis estimates it.
     func idleMilliseconds(_ db: Database, _ index: Int32) -> Int64 {
-        let then = db.clock(at: index)
+        idleMilliseconds(clock: db.clock(at: index))
+    }
+
+    /// Milliseconds since an LRU clock's time.
+    func idleMilliseconds(clock then: UInt32) -> Int64 {
         let now = lruClock
         let seconds = now >= then ? now - then : now + (Self.lruClockMax - then)
         return Int64(seconds) * 1000
@@ -43,7 +47,7 @@ extension Engine {
     }
 
     /// The counter of an LFU clock, decreased by one per lfu-decay-time minutes since its last access.
-    private func lfuDecayed(_ clock: UInt32) -> UInt32 {
+    func lfuDecayed(_ clock: UInt32) -> UInt32 {
         let lastAccess = clock >> 8
         var counter = clock & 255
         let now = lfuMinutes

@@ -25,6 +25,7 @@ extension Engine {
     /// Looks `key` up before writing it (no hit/miss counting); returns its entry.
     public func lookupWrite(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
         guard let index = findLive(db, key) else { return nil }
+        db.willChange(index)
         if !isNoTouchCall { touch(db, index) }
         return index
     }

@@ -46,7 +46,10 @@ extension Engine {
         if permissions.isReadOnly && !spec.flags.isDisjoint(with: [.write, .mayReplicate]) {
             return refuseScriptCall(spec, ReplyError("Write commands are not allowed from read-only scripts."))
         }
-        if spec.flags.contains(.write) { permissions.hasWritten = true }
+        if spec.flags.contains(.write) {
+            if let refusal = diskErrorRefusal { return refuseScriptCall(spec, refusal) }
+            permissions.hasWritten = true
+        }
         propagationTargets = permissions.propagation
         call(spec, args, session)
         propagationTargets = .all

@@ -16,6 +16,13 @@ public protocol ScriptingSubsystem: AnyObject {
     func runPausable(_ command: AdmittedCommand) -> Bool
     /// The scripting lines of INFO memory.
     var memoryInfo: ScriptingMemoryInfo { get }
+    /// The code of every function library, in order (RDB files carry them).
+    var functionLibraryCodes: [[UInt8]] { get }
+    /// Loads a function library read from an RDB file (replacing one of the same name when
+    /// `replace`); throws Redis's error.
+    func loadFunctionLibrary(_ code: [UInt8], replace: Bool) throws(ReplyError)
+    /// Removes every function library (before a load replaces the dataset).
+    func removeAllFunctions()
 }
 
 /// A command the gatekeeper let through, to run with `Engine.run(_:)`.

@@ -3,7 +3,7 @@
 // no final xor (check value for "123456789": 0xe9c6d914c4b8d9ca). Table-driven,
 // one byte at a time.
 
-enum CRC64 {
+public enum CRC64 {
     /// The polynomial with its bits reversed, for the right-shifting (reflected) form.
     private static let reflectedPolynomial: UInt64 = {
         let polynomial: UInt64 = 0xad93_d235_94c9_35a9
@@ -16,6 +16,11 @@ enum CRC64 {
         var value = UInt64(index)
         for _ in 0..<8 { value = value & 1 != 0 ? (value >> 1) ^ reflectedPolynomial : value >> 1 }
         return value
+    }
+
+    /// `crc` continued over `bytes` (for callers outside the engine: RDB files).
+    public static func update(_ crc: UInt64, with bytes: UnsafeRawBufferPointer) -> UInt64 {
+        checksum(bytes, continuing: crc)
     }
 
     /// The checksum of `bytes`, continuing from `crc`.

@@ -78,6 +78,41 @@ enum CompactEncodings {
 
     // MARK: - Helpers
 
+    /// The fields and values of a zipmap (the hash encoding of Redis before 2.6): a count
+    /// byte, then per entry a length, the field, a length, a free-bytes count, the value and
+    /// that many unused bytes; 255 ends it. A length is one byte below 254, else 254 and a
+    /// 4-byte little-endian length.
+    static func zipmapEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
+        guard blob.count >= 2 else { return nil }
+        var offset = 1
+        var entries: [[UInt8]] = []
+        func length() -> Int? {
+            guard offset < blob.count else { return nil }
+            let first = blob[offset]
+            if first < 254 {
+                offset += 1
+                return Int(first)
+            }
+            guard first == 254, offset + 5 <= blob.count else { return nil }
+            let value = Int(readLittleEndian(blob, at: offset + 1, size: 4))
+            offset += 5
+            return value
+        }
+        while offset < blob.count && blob[offset] != 255 {
+            guard let fieldLength = length(), let field = slice(blob, offset, fieldLength) else { return nil }
+            offset += fieldLength
+            guard let valueLength = length(), offset < blob.count else { return nil }
+            let free = Int(blob[offset])
+            offset += 1
+            guard let value = slice(blob, offset, valueLength) else { return nil }
+            offset += valueLength + free
+            entries.append(field)
+            entries.append(value)
+        }
+        guard offset == blob.count - 1, !entries.isEmpty else { return nil }
+        return entries
+    }
+
     static func readLittleEndian(_ blob: UnsafeRawBufferPointer, at offset: Int, size: Int) -> UInt64 {
         var value: UInt64 = 0
         for index in (0..<size).reversed() { value = (value << 8) | UInt64(blob[offset + index]) }

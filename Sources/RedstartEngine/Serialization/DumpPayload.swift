@@ -15,13 +15,14 @@ public enum DumpPayload {
 
     /// The body of `payload`, or nil when it is too short, of a newer RDB version, or its
     /// checksum is wrong.
-    public static func body(of payload: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
+    /// With `checksum` false (DEBUG SET-SKIP-CHECKSUM-VALIDATION 1) the CRC is not checked.
+    public static func body(of payload: UnsafeRawBufferPointer, checksum: Bool = true) -> UnsafeRawBufferPointer? {
         guard payload.count >= 10 else { return nil }
         let footer = payload.count - 10
         let version = UInt16(payload[footer]) | UInt16(payload[footer + 1]) << 8
         let stored = CompactEncodings.readLittleEndian(payload, at: footer + 2, size: 8)
         guard version <= RDBValueCodec.version,
-            CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
+            !checksum || CRC64.checksum(UnsafeRawBufferPointer(rebasing: payload[..<(footer + 2)])) == stored
         else { return nil }
         return UnsafeRawBufferPointer(rebasing: payload[..<footer])
     }

@@ -16,6 +16,7 @@ import Darwin
 /// RDB object types (rdb.h).
 enum RDBType: UInt8 {
     case string = 0, list = 1, set = 2, zset = 3, hash = 4, zset2 = 5
+    case hashZipmap = 9
     case listZiplist = 10, setIntset = 11, zsetZiplist = 12, hashZiplist = 13, listQuicklist = 14
     case hashListpack = 16, zsetListpack = 17, listQuicklist2 = 18
     case streamListpacks = 15, streamListpacks2 = 19
@@ -36,29 +37,27 @@ public enum RDBValueCodec {
 
     // MARK: - Writing
 
-    /// Appends `value` as a type byte and its serialization.
-    static func write(_ value: Value, compressing: Bool, into out: inout [UInt8]) {
+    /// Appends `value` as a type byte and its serialization; with `key`, the key between
+    /// them (an RDB file's key record).
+    static func write(_ value: Value, compressing: Bool, into out: inout [UInt8], key: ByteString? = nil) {
+        out.append(typeByte(of: value))
+        if let key { key.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) } }
         switch value {
         case .string, .integer:
-            out.append(RDBType.string.rawValue)
             value.withStringBytes { writeString($0, compressing: compressing, into: &out) }
         case .list(let list):
-            out.append(RDBType.list.rawValue)
             writeLength(list.count, into: &out)
             if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { writeString($0, compressing: compressing, into: &out) } }
         case .set(let set):
             if set.encodingName == "intset" {
-                out.append(RDBType.setIntset.rawValue)
                 var numbers: [Int64] = []
                 set.forEach { numbers.append(parseRedisInteger($0) ?? 0) }
                 writeIntset(numbers, into: &out)
             } else {
-                out.append(RDBType.set.rawValue)
                 writeLength(set.count, into: &out)
                 set.forEach { writeString($0, compressing: compressing, into: &out) }
             }
         case .sortedSet(let zset):
-            out.append(RDBType.zset2.rawValue)
             writeLength(zset.count, into: &out)
             if zset.count > 0 {
                 zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
@@ -67,15 +66,25 @@ public enum RDBValueCodec {
                 }
             }
         case .hash(let hash):
-            out.append(RDBType.hash.rawValue)
             writeLength(hash.count, into: &out)
             hash.forEachPair { field, value in
                 writeString(field, compressing: compressing, into: &out)
                 writeString(value, compressing: compressing, into: &out)
             }
         case .stream(let stream):
-            out.append(RDBType.streamListpacks2.rawValue)
             writeStream(stream, compressing: compressing, into: &out)
+        }
+    }
+
+    /// The RDB type `write` uses for `value`.
+    private static func typeByte(of value: Value) -> UInt8 {
+        switch value {
+        case .string, .integer: return RDBType.string.rawValue
+        case .list: return RDBType.list.rawValue
+        case .set(let set): return set.encodingName == "intset" ? RDBType.setIntset.rawValue : RDBType.set.rawValue
+        case .sortedSet: return RDBType.zset2.rawValue
+        case .hash: return RDBType.hash.rawValue
+        case .stream: return RDBType.streamListpacks2.rawValue
         }
     }
 
@@ -143,6 +152,12 @@ public enum RDBValueCodec {
     /// empty, or of a type Redstart does not hold (modules, streams).
     static func read(_ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         guard let typeByte = reader.byte(), let type = RDBType(rawValue: typeByte) else { return nil }
+        return read(type, &reader, limits: limits)
+    }
+
+    /// Reads the serialization of a value of type `type` (an RDB file's key record has the
+    /// key between the type and the value).
+    static func read(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         switch type {
         case .string:
             return reader.string().map { bytes in bytes.withUnsafeBytes { Value.string(from: $0) } }
@@ -200,6 +215,9 @@ public enum RDBValueCodec {
                 pairs.append((field, value))
             }
             return makeHash(pairs, limits)
+        case .hashZipmap:
+            guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
+            return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .hashZiplist, .hashListpack:
             guard let entries = packedEntries(&reader, ziplist: type == .hashZiplist), entries.count % 2 == 0 else { return nil }
             return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
@@ -269,6 +287,9 @@ public struct RDBReader {
     private var position = 0
 
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// How many bytes were read.
+    public var offset: Int { position }
 
     /// Bytes not read yet.
     public var remaining: Int { bytes.count - position }

@@ -88,6 +88,13 @@ struct EntryArena {
         highWater = 0
     }
 
+    /// One bit per slot handed out so far, set for the live ones (a snapshot's to-do list).
+    func liveSlots() -> SlotBitmap {
+        var bitmap = SlotBitmap(count: highWater, filled: true)
+        for slot in freeSlots { bitmap.clear(slot) }
+        return bitmap
+    }
+
     /// Bytes held by the arena (INFO / MEMORY).
     var allocatedBytes: Int {
         chunks.count * Self.chunkSize * MemoryLayout<KeyEntry>.stride + freeSlots.capacity * 4

@@ -66,6 +66,11 @@ public final class KeyTable {
     @exclusivity(unchecked) var pending: BucketArray?
     @exclusivity(unchecked) var pendingPages = 0
     @exclusivity(unchecked) var insertsSincePrefault = 0
+    /// While a snapshot is written: the entries it has not written yet (see
+    /// Persistence/DatasetSnapshot.swift), and the database the table belonged to when
+    /// the snapshot began.
+    @exclusivity(unchecked) var unsaved: SlotBitmap?
+    @exclusivity(unchecked) var snapshotDatabase = 0
     /// Arrays smaller than this many buckets (1 MB) start rehashing at once.
     static let prefaultThreshold = 1 << 18
 
@@ -220,6 +225,12 @@ public final class KeyTable {
         target = nil
         rehashIndex = 0
         arena.deallocateChunks()
+    }
+
+    /// Marks every entry as not written yet by the snapshot that begins (for database `index`).
+    func beginSnapshot(database index: Int) {
+        unsaved = arena.liveSlots()
+        snapshotDatabase = index
     }
 
     // MARK: - Resizing

@@ -19,12 +19,15 @@ struct Transaction {
     private(set) var flags: CommandFlags = []
     /// Bytes of the queued arguments (CLIENT LIST `multi-mem`).
     private(set) var argumentBytes = 0
+    /// Every queued command may run while the dataset loads (flag `loading`).
+    private(set) var allAllowedWhileLoading = true
 
     /// Queues a copy of `args`; `flags` are the call's flags (`spec.flags(for:in:)`).
     mutating func append(_ spec: CommandSpec, _ args: CommandArguments, flags callFlags: CommandFlags) {
         let owned = args.owned()
         commands.append(QueuedCommand(spec: spec, args: owned))
         flags.formUnion(callFlags)
+        if !callFlags.contains(.loading) { allAllowedWhileLoading = false }
         argumentBytes += owned.byteCount + 8 * owned.count
     }
 

@@ -1,0 +1,162 @@
+// DEBUG: the subcommands client and server test suites use. SLEEP, ERROR and
+// LOG; RELOAD (save, empty, load the RDB file again); DIGEST and DIGEST-VALUE
+// (Redis's SHA-1 digest of the data, Support/DatasetDigest.swift); POPULATE;
+// OBJECT (the low-level view of a value); SET-ACTIVE-EXPIRE and
+// SET-SKIP-CHECKSUM-VALIDATION (switches for tests).
+#if canImport(Glibc)
+import Glibc
+#endif
+import RedstartRESP
+
+enum DebugFamily: CommandFamily {
+    static var commands: [CommandSpec] {
+        [
+            .init(
+                "debug", arity: -2, flags: [.admin, .noScript, .loading, .stale, .protected], group: "server",
+                run: debug)
+        ]
+    }
+
+    static func debug(_ cmd: CommandContext) throws(ReplyError) {
+        let count = cmd.args.count
+        if cmd.argument(1, is: "help") {
+            cmd.replyHelp(help)
+        } else if cmd.argument(1, is: "sleep") && count == 3 {
+            // Redis parses the delay with strtod: anything that is not a number sleeps 0 seconds.
+            let seconds = Double(cmd.args.string(at: 2)) ?? 0
+            if seconds > 0 { usleep(useconds_t(min(seconds, 3600) * 1_000_000)) }
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "error") && count == 3 {
+            throw ReplyError(line: cmd.args.string(at: 2))
+        } else if cmd.argument(1, is: "log") && count == 3 {
+            cmd.engine.log(.warning, "DEBUG LOG: \(cmd.args.string(at: 2))")
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "reload") {
+            try reload(cmd)
+        } else if cmd.argument(1, is: "digest") && count == 2 {
+            cmd.reply.simpleString(DatasetDigest.hex(DatasetDigest.dataset(cmd.engine.databases)))
+        } else if cmd.argument(1, is: "digest-value") {
+            cmd.reply.arrayHeader(count - 2)
+            for index in 2..<count {
+                var digest = DatasetDigest.Digest(repeating: 0, count: 20)
+                if let entry = cmd.args.withBytes(at: index, { cmd.db.table.find($0) }) {
+                    DatasetDigest.value(cmd.db, entry, into: &digest)
+                }
+                cmd.reply.simpleString(DatasetDigest.hex(digest))
+            }
+        } else if cmd.argument(1, is: "populate") && count >= 3 && count <= 5 {
+            try populate(cmd)
+        } else if cmd.argument(1, is: "object") && count == 3 {
+            try object(cmd)
+        } else if cmd.argument(1, is: "set-active-expire") && count == 3 {
+            cmd.engine.activeExpireEnabled = try cmd.integer(2) != 0
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "set-skip-checksum-validation") && count == 3 {
+            cmd.engine.skipsChecksumValidation = try cmd.integer(2) != 0
+            cmd.reply.ok()
+        } else {
+            throw cmd.subcommandSyntaxError()
+        }
+    }
+
+    /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE].
+    private static func reload(_ cmd: CommandContext) throws(ReplyError) {
+        var save = true
+        var flush = true
+        var merge = false
+        for index in 2..<cmd.args.count {
+            if cmd.argument(index, is: "merge") {
+                merge = true
+            } else if cmd.argument(index, is: "noflush") {
+                flush = false
+            } else if cmd.argument(index, is: "nosave") {
+                save = false
+            } else {
+                throw ReplyError("DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.")
+            }
+        }
+        guard let host = cmd.engine.host else { throw ReplyError("Error trying to load the RDB dump") }
+        try host.reloadSnapshot(save: save, flush: flush, merge: merge)
+        cmd.reply.ok()
+    }
+
+    /// DEBUG POPULATE count [prefix] [size]: string keys prefix:N = "value:N" (padded with
+    /// zero bytes or cut to `size`); existing keys are left alone.
+    private static func populate(_ cmd: CommandContext) throws(ReplyError) {
+        let keys = try cmd.integer(2)
+        guard keys >= 0 else { throw ReplyError("value is out of range, must be positive") }
+        var size = 0
+        if cmd.args.count == 5 {
+            let requested = try cmd.integer(4)
+            guard requested >= 0 else { throw ReplyError("value is out of range, must be positive") }
+            size = Int(requested)
+        }
+        let prefix = cmd.args.count >= 4 ? cmd.args.bytes(at: 3) : Array("key".utf8)
+        let engine = cmd.engine
+        let db = cmd.db
+        for number in 0..<keys {
+            let key = prefix + Array(":\(number)".utf8)
+            let exists = key.withUnsafeBytes { engine.lookupWrite(db, $0) } != nil
+            if exists { continue }
+            var value = Array("value:\(number)".utf8)
+            if size > 0 { value = Array(value.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - value.count)) }
+            key.withUnsafeBytes { raw in
+                _ = value.withUnsafeBytes { engine.addKey(db, raw, Value.string(from: $0)) }
+                engine.keyModified(db, raw)
+            }
+        }
+        cmd.reply.ok()
+    }
+
+    /// DEBUG OBJECT key: Redis's low-level line about the value.
+    private static func object(_ cmd: CommandContext) throws(ReplyError) {
+        let db = cmd.db
+        guard let entry = cmd.args.withBytes(at: 2, { db.table.find($0) }) else { throw .noSuchKey }
+        let value = db.value(at: entry).pointee
+        var serialized: [UInt8] = []
+        RDBValueCodec.write(value, compressing: cmd.engine.rdbCompression, into: &serialized)
+        var extra = ""
+        if let list = value.list {
+            let nodes = max(1, list.chunkCount)
+            extra = " ql_nodes:\(list.chunkCount) ql_avg_node:\(formatWithC("%.2f", Double(list.count) / Double(nodes)))"
+                + " ql_listpack_max:\(cmd.engine.listFill) ql_compressed:\(cmd.engine.listCompressDepth != 0 ? 1 : 0)"
+                + " ql_uncompressed_size:\(list.allocatedBytes)"
+        }
+        let clock = db.clock(at: entry)
+        cmd.reply.simpleString(
+            "Value at:0x\(String(UInt(bitPattern: entry.hashValue), radix: 16)) refcount:1 encoding:\(value.encodingName)"
+                + " serializedlength:\(serialized.count - 1) lru:\(clock)"
+                + " lru_seconds_idle:\(cmd.engine.idleMilliseconds(clock: clock) / 1000)\(extra)")
+    }
+
+    private static let help = [
+        "DIGEST",
+        "    Output a hex signature representing the current DB content.",
+        "DIGEST-VALUE <key> [<key> ...]",
+        "    Output a hex signature of the values of all the specified keys.",
+        "ERROR <string>",
+        "    Return a Redis protocol error with <string> as message. Useful for clients",
+        "    unit tests to simulate Redis errors.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
+        "OBJECT <key>",
+        "    Show low level info about `key` and associated value.",
+        "POPULATE <count> [<prefix>] [<size>]",
+        "    Create <count> string keys named key:<num>. If <prefix> is specified then",
+        "    it is used instead of the 'key' prefix.",
+        "RELOAD [option ...]",
+        "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
+        "    * MERGE: conflicting keys will be loaded from RDB.",
+        "    * NOFLUSH: the existing database will not be removed before load, but",
+        "      conflicting keys will generate an exception and kill the server.",
+        "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not",
+        "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
+        "    default.",
+        "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
+        "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+    ]
+}

@@ -1,0 +1,119 @@
+// The engine's side of RDB persistence: what INFO persistence, LASTSAVE and
+// the gatekeeper need to know (the last save, the one in progress, the
+// dataset being loaded), the save points the cron checks, and the refusals
+// that follow from them (-MISCONF after a failed background save, -LOADING
+// while the dataset loads). Writing and reading files is the host's
+// (EngineHost: saveSnapshot, startBackgroundSave, ...).
+
+/// The state of persistence, as INFO persistence reports it.
+public struct PersistenceStatus {
+    /// Unix seconds of the last successful save (LASTSAVE).
+    public var lastSaveTime: Int64 = 0
+    /// `stats.dirty` when the dataset last matched the file (changes since are unsaved).
+    public var dirtyAtLastSave = 0
+    /// The last background save succeeded (rdb_last_bgsave_status).
+    public var lastBackgroundSaveSucceeded = true
+    /// Unix milliseconds of the last background save attempt (failed ones are retried
+    /// after 5 seconds, as Redis's CONFIG_BGSAVE_RETRY_DELAY).
+    public var lastBackgroundSaveAttempt: Int64 = 0
+    /// Seconds the last background save took (-1: none yet).
+    public var lastBackgroundSaveSeconds = -1
+    /// A background save is in progress: when it began (unix milliseconds), and `stats.dirty`
+    /// then.
+    public var backgroundSaveStart: Int64?
+    public var dirtyAtBackgroundSaveStart = 0
+    /// BGSAVE SCHEDULE asked for one after the running save.
+    public var backgroundSaveScheduled = false
+    /// Successful saves since start (rdb_saves).
+    public var saves = 0
+    /// Bytes of keys written early during the last background save (rdb_last_cow_size).
+    public var lastCopiedBytes = 0
+    /// The dataset being loaded, if any.
+    public var loading: LoadingProgress?
+    /// Keys loaded and skipped as expired by the last load.
+    public var lastLoadKeysLoaded = 0
+    public var lastLoadKeysExpired = 0
+
+    public init() {}
+}
+
+/// How far a load (start-up, DEBUG RELOAD) is.
+public struct LoadingProgress {
+    /// Unix seconds when it began.
+    public var startTime: Int64
+    public var totalBytes: Int
+    public var loadedBytes = 0
+    public var keysLoaded = 0
+
+    public init(startTime: Int64, totalBytes: Int) {
+        self.startTime = startTime
+        self.totalBytes = totalBytes
+    }
+}
+
+/// A save point: save when at least `changes` changes are `seconds` old.
+public struct SavePoint: Equatable, Sendable {
+    public let seconds: Int64
+    public let changes: Int
+
+    /// The points of a `save` setting ("3600 1 300 100"), in order.
+    public static func parse(_ text: String) -> [SavePoint] {
+        let words = text.split(separator: " ").compactMap { Int64($0) }
+        return stride(from: 0, to: words.count - 1, by: 2).map { SavePoint(seconds: words[$0], changes: Int(words[$0 + 1])) }
+    }
+}
+
+extension Engine {
+    /// Changes since the last save (rdb_changes_since_last_save).
+    public var changesSinceLastSave: Int { stats.dirty - persistence.dirtyAtLastSave }
+
+    /// Whether a background save is running.
+    public var isSavingInBackground: Bool { persistence.backgroundSaveStart != nil }
+
+    /// Records a successful save of the dataset as it was when `stats.dirty` was `dirty`.
+    public func noteSaved(dirtyAt dirty: Int) {
+        persistence.dirtyAtLastSave = dirty
+        persistence.lastSaveTime = clock.wallMilliseconds / 1000
+        persistence.saves += 1
+    }
+
+    /// The refusal of write commands after a failed background save
+    /// (stop-writes-on-bgsave-error), or nil.
+    var diskErrorRefusal: ReplyError? {
+        guard stopWritesOnSaveError, !savePoints.isEmpty, !persistence.lastBackgroundSaveSucceeded else { return nil }
+        return ReplyError(
+            code: "MISCONF",
+            "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
+        )
+    }
+
+    /// The cron's persistence work: a scheduled BGSAVE once none runs, and the save points.
+    func checkSavePoints() {
+        guard let host, persistence.loading == nil, !isSavingInBackground else { return }
+        if persistence.backgroundSaveScheduled {
+            if host.startBackgroundSave() { persistence.backgroundSaveScheduled = false }
+            return
+        }
+        let now = clock.wallMilliseconds
+        let changes = changesSinceLastSave
+        let retryAllowed = persistence.lastBackgroundSaveSucceeded || now - persistence.lastBackgroundSaveAttempt >= 5000
+        guard retryAllowed else { return }
+        for point in savePoints where changes >= point.changes && now / 1000 - persistence.lastSaveTime > point.seconds {
+            log(.notice, "\(point.changes) changes in \(point.seconds) seconds. Saving...")
+            _ = host.startBackgroundSave()
+            return
+        }
+    }
+}
+
+extension Engine {
+    /// Empties every database and the function libraries before a load replaces them
+    /// (DEBUG RELOAD), with what a flush tells watchers and blocked clients.
+    public func emptyDatasetForLoad() {
+        for db in databases {
+            touchWatchedKeys(emptying: db, replacedWith: nil)
+            emptyDatabase(db, lazily: false)
+        }
+        scripting?.removeAllFunctions()
+    }
+}

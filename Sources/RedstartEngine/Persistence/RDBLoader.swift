@@ -1,0 +1,206 @@
+// Reads an RDB file (Redis's format, versions 1 to 10) into the engine's
+// databases, in steps, so that the server can answer other clients (-LOADING)
+// between them. The file is a byte buffer (the host maps it); every read is
+// bounds-checked, and anything malformed stops the load with Redis's words for
+// it and the offset where it broke. Keys whose expiry time has passed are
+// skipped (counted), as a primary does. The CRC-64 footer (version 5 on) is
+// checked as the bytes are consumed, unless it is zero (written with
+// rdbchecksum no) or checking is off.
+
+/// Why a load stopped.
+public struct RDBLoadError: Error, CustomStringConvertible {
+    public let description: String
+    /// Where in the file, when the file is at fault.
+    public let offset: Int?
+
+    init(_ description: String, offset: Int? = nil) {
+        self.description = description
+        self.offset = offset
+    }
+}
+
+/// A load in progress.
+public final class RDBLoader {
+    private let bytes: UnsafeRawBufferPointer
+    private var reader: RDBReader
+    private unowned let engine: Engine
+    /// The file's RDB version.
+    public let version: Int
+    /// Aux fields read so far (redis-ver, ctime, used-mem, ...).
+    public private(set) var aux: [(String, String)] = []
+    public private(set) var keysLoaded = 0
+    public private(set) var keysExpired = 0
+    /// Keys in a file of DEBUG RELOAD MERGE replace existing ones; otherwise a key already
+    /// present is a corrupt file.
+    private let merge: Bool
+    private let checksum: Bool
+    private var crc: UInt64 = 0
+    private var crcOffset = 0
+    private var database: Database
+    private let limits: CollectionLimits
+    private let now: Int64
+    private var finished = false
+
+    /// Starts reading `bytes`; throws when the header is not an RDB file's or is of a newer
+    /// version.
+    public init(_ bytes: UnsafeRawBufferPointer, engine: Engine, merge: Bool = false, checksum: Bool = true) throws(RDBLoadError) {
+        self.bytes = bytes
+        self.engine = engine
+        self.merge = merge
+        self.checksum = checksum
+        reader = RDBReader(bytes)
+        database = engine.databases[0]
+        limits = engine.collectionLimits
+        now = engine.clock.wallMilliseconds
+        guard let magic = reader.take(9), magic.prefix(5).elementsEqual("REDIS".utf8) else {
+            throw RDBLoadError("Wrong signature trying to load DB from file", offset: 0)
+        }
+        guard let version = Int(String(decoding: magic.suffix(4), as: UTF8.self)), version >= 1 else {
+            throw RDBLoadError("Can't handle RDB format version \(String(decoding: magic.suffix(4), as: UTF8.self))", offset: 5)
+        }
+        guard version <= Int(RDBValueCodec.version) else {
+            throw RDBLoadError("Can't handle RDB format version \(version)", offset: 5)
+        }
+        self.version = version
+    }
+
+    /// Bytes read so far.
+    public var offset: Int { reader.offset }
+
+    /// Reads records until the monotonic clock passes `deadline` (microseconds); true once
+    /// the file is read to its end and checked.
+    public func step(until deadline: Int64) throws(RDBLoadError) -> Bool {
+        var records = 0
+        while !finished {
+            try record()
+            records += 1
+            if engine.keyLoadDelay > 0 { return false }  // one key per step: tests slow loading down
+            if records & 63 == 0 && engine.clock.monotonicMicroseconds >= deadline { break }
+        }
+        updateChecksum()
+        return finished
+    }
+
+    // MARK: - Records
+
+    private var expiry: Int64?
+    private var idleSeconds: Int?
+    private var frequency: Int?
+
+    private func record() throws(RDBLoadError) {
+        let start = reader.offset
+        guard let type = reader.byte() else { throw truncated() }
+        switch type {
+        case RDBOpcode.expireTime:
+            guard let raw = reader.take(4) else { throw truncated() }
+            expiry = Int64(Int32(bitPattern: UInt32(CompactEncodings.readLittleEndian(raw, at: 0, size: 4)))) * 1000
+        case RDBOpcode.expireTimeMilliseconds:
+            guard let raw = reader.take(8) else { throw truncated() }
+            expiry = Int64(bitPattern: CompactEncodings.readLittleEndian(raw, at: 0, size: 8))
+        case RDBOpcode.frequency:
+            guard let value = reader.byte() else { throw truncated() }
+            frequency = Int(value)
+        case RDBOpcode.idle:
+            guard let (value, encoded) = reader.length(), !encoded else { throw truncated() }
+            idleSeconds = Int(clamping: value)
+        case RDBOpcode.eof:
+            try finish()
+        case RDBOpcode.selectDB:
+            guard let (index, encoded) = reader.length(), !encoded else { throw truncated() }
+            guard index < UInt64(engine.databases.count) else {
+                throw corrupt("FATAL: Data file was created with a Redis server configured to handle more than \(engine.databases.count) databases. Exiting\n", at: start)
+            }
+            database = engine.databases[Int(index)]
+        case RDBOpcode.resizeDB:
+            guard reader.length() != nil, reader.length() != nil else { throw truncated() }
+        case RDBOpcode.aux:
+            guard let key = reader.string(), let value = reader.string() else { throw truncated() }
+            aux.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+        case RDBOpcode.moduleAux:
+            throw corrupt("The RDB file contains AUX module data I can't load: no matching module", at: start)
+        case RDBOpcode.function:
+            guard let code = reader.string() else { throw truncated() }
+            guard let scripting = engine.scripting else { throw corrupt("Failed loading library: no scripting", at: start) }
+            do throws(ReplyError) {
+                try scripting.loadFunctionLibrary(code, replace: merge)
+            } catch {
+                throw RDBLoadError("Failed loading library, \(error.line)", offset: start)
+            }
+        case RDBOpcode.functionPreRelease:
+            throw corrupt("Pre-release function format not supported.", at: start)
+        default:
+            guard let valueType = RDBType(rawValue: type) else { throw corrupt("Unknown RDB encoding type \(type)", at: start) }
+            try keyRecord(valueType, at: start)
+        }
+    }
+
+    private func keyRecord(_ type: RDBType, at start: Int) throws(RDBLoadError) {
+        defer {
+            expiry = nil
+            idleSeconds = nil
+            frequency = nil
+        }
+        guard let key = reader.string() else { throw truncated() }
+        let valueStart = reader.offset
+        guard let value = RDBValueCodec.read(type, &reader, limits: limits) else {
+            throw reader.remaining == 0 ? truncated() : corrupt("Bad data format (key '\(String(decoding: key, as: UTF8.self))')", at: valueStart)
+        }
+        if let expiry, expiry < now {
+            keysExpired += 1
+            return
+        }
+        let existing = key.withUnsafeBytes { database.table.find($0) }
+        if let existing {
+            guard merge else {
+                throw RDBLoadError("RDB has duplicated key '\(String(decoding: key, as: UTF8.self))' in DB \(database.index)", offset: start)
+            }
+            database.remove(at: existing)
+        }
+        let index = key.withUnsafeBytes { database.add($0, value, clock: clock()) }
+        if let expiry { database.setExpiry(at: index, to: expiry) }
+        keysLoaded += 1
+    }
+
+    /// The access clock of the key being loaded: from its saved idle time or frequency when
+    /// the policy keeps that kind, else a new key's.
+    private func clock() -> UInt32 {
+        if let idleSeconds, engine.usesLRU {
+            return UInt32(truncatingIfNeeded: max(0, engine.commandTime / 1000 - Int64(idleSeconds))) & Engine.lruClockMax
+        }
+        if let frequency, engine.usesLFU {
+            return (engine.lfuMinutes << 8) | UInt32(frequency)
+        }
+        return engine.newKeyClock
+    }
+
+    private func finish() throws(RDBLoadError) {
+        updateChecksum()
+        if version >= 5 {
+            guard let raw = reader.take(8) else { throw truncated() }
+            let stored = CompactEncodings.readLittleEndian(raw, at: 0, size: 8)
+            if checksum && stored != 0 && stored != crc {
+                throw RDBLoadError(
+                    "Wrong RDB checksum expected: (\(String(stored, radix: 16))) got: (\(String(crc, radix: 16))). Aborting now. RDB CRC error",
+                    offset: reader.offset - 8)
+            }
+        }
+        finished = true
+    }
+
+    /// Adds the bytes consumed since the last update to the running CRC.
+    private func updateChecksum() {
+        guard checksum, version >= 5 else { return }
+        let end = finished ? min(reader.offset, bytes.count - 8) : reader.offset
+        guard end > crcOffset else { return }
+        crc = CRC64.checksum(UnsafeRawBufferPointer(rebasing: bytes[crcOffset..<end]), continuing: crc)
+        crcOffset = end
+    }
+
+    private func truncated() -> RDBLoadError {
+        RDBLoadError("Unexpected EOF reading RDB file", offset: reader.offset)
+    }
+
+    private func corrupt(_ message: String, at offset: Int) -> RDBLoadError {
+        RDBLoadError(message, offset: offset)
+    }
+}

@@ -1,0 +1,45 @@
+// A fixed-size bitmap over entry slots: what a snapshot still has to write of
+// a key table (Persistence/DatasetSnapshot.swift). Slots past the end read as
+// clear, so entries added after the bitmap was made are never in it.
+
+/// One bit per entry slot.
+struct SlotBitmap {
+    private var words: [UInt64]
+    let count: Int
+
+    init(count: Int, filled: Bool) {
+        self.count = count
+        words = [UInt64](repeating: filled ? .max : 0, count: (count + 63) / 64)
+        if filled && count % 64 != 0 { words[words.count - 1] = (1 << UInt64(count % 64)) - 1 }
+    }
+
+    @inline(__always)
+    func contains(_ slot: Int32) -> Bool {
+        let index = Int(slot)
+        guard index < count else { return false }
+        return words[index >> 6] & (1 << UInt64(index & 63)) != 0
+    }
+
+    @inline(__always)
+    mutating func clear(_ slot: Int32) {
+        let index = Int(slot)
+        guard index < count else { return }
+        words[index >> 6] &= ~(1 << UInt64(index & 63))
+    }
+
+    /// The first set slot at or after `start`, or nil.
+    func next(from start: Int) -> Int32? {
+        var word = start >> 6
+        guard word < words.count else { return nil }
+        var bits = words[word] & (UInt64.max << UInt64(start & 63))
+        while true {
+            if bits != 0 { return Int32(word << 6 + bits.trailingZeroBitCount) }
+            word += 1
+            guard word < words.count else { return nil }
+            bits = words[word]
+        }
+    }
+
+    /// Bytes held.
+    var allocatedBytes: Int { words.capacity * 8 }
+}

@@ -1,0 +1,118 @@
+// Writes an RDB file safely: the bytes go to a temporary file in the same
+// directory, the CRC-64 of everything is appended (zero with rdbchecksum no),
+// the file is fsynced and only then renamed over the real name, and the
+// directory is fsynced so that the rename itself is on disk. A crash at any
+// point leaves the previous dump as it was. Chunks may be written from a
+// background thread, one at a time in order; the first failure is kept and
+// every later write is skipped.
+#if canImport(Glibc)
+import Glibc
+#endif
+import RedstartEngine
+import Synchronization
+
+/// One RDB file being written.
+final class RDBFileWriter: @unchecked Sendable {
+    let temporaryPath: String
+    let path: String
+    private let checksum: Bool
+    private var descriptor: CInt
+    /// Touched only by the thread that writes (one at a time).
+    private var crc: UInt64 = 0
+    private var failure: String?
+    /// Bytes handed to `write` (from another thread) and not written yet.
+    let backlog = Atomic<Int>(0)
+    /// Set once a write failed, so that the producer can stop early.
+    let failed = Atomic<Bool>(false)
+    private(set) var bytesWritten = 0
+
+    /// Creates the temporary file; throws Redis's log text when it cannot.
+    init(directory: String, fileName: String, temporaryName: String, checksum: Bool) throws(RDBFileError) {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        path = base + fileName
+        temporaryPath = base + temporaryName
+        self.checksum = checksum
+        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw RDBFileError(
+                "Failed opening the temp RDB file \(temporaryName) (in server root dir \(directory)) for saving: \(reason)")
+        }
+    }
+
+    /// Appends `bytes` (and adds them to the checksum).
+    func write(_ bytes: [UInt8]) {
+        defer { backlog.subtract(bytes.count, ordering: .relaxed) }
+        guard failure == nil else { return }
+        if checksum { crc = bytes.withUnsafeBytes { CRC64.update(crc, with: $0) } }
+        guard writeAll(bytes) else { return }
+        bytesWritten += bytes.count
+    }
+
+    /// Notes `count` bytes on their way to `write` from another thread.
+    func queue(_ count: Int) { backlog.add(count, ordering: .relaxed) }
+
+    /// Appends the checksum, syncs, closes and renames; returns the failure, if any (the
+    /// temporary file is then removed).
+    func finish() -> String? {
+        if failure == nil {
+            var footer = [UInt8](repeating: 0, count: 8)
+            withUnsafeBytes(of: crc.littleEndian) { footer = Array($0) }
+            if writeAll(footer) { bytesWritten += 8 }
+        }
+        if failure == nil && fsync(descriptor) != 0 { fail("Write error saving DB on disk: \(String(cString: strerror(errno)))") }
+        close(descriptor)
+        descriptor = -1
+        if failure == nil && rename(temporaryPath, path) != 0 {
+            fail("Error moving temp DB file \(temporaryPath) on the final destination \(path) (in server root dir): \(String(cString: strerror(errno)))")
+        }
+        guard failure == nil else {
+            unlink(temporaryPath)
+            return failure
+        }
+        syncDirectory()
+        return nil
+    }
+
+    /// Closes and removes the temporary file (an abandoned save).
+    func discard() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        unlink(temporaryPath)
+    }
+
+    private func writeAll(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { raw -> Bool in
+            var offset = 0
+            while offset < raw.count {
+                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    fail("Write error saving DB on disk: \(String(cString: strerror(errno)))")
+                    return false
+                }
+                offset += written
+            }
+            return true
+        }
+    }
+
+    private func fail(_ reason: String) {
+        if failure == nil { failure = reason }
+        failed.store(true, ordering: .relaxed)
+    }
+
+    private func syncDirectory() {
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let handle = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_CLOEXEC)
+        guard handle >= 0 else { return }
+        fsync(handle)
+        close(handle)
+    }
+}
+
+/// A file that could not be written or read, with the text the log shows.
+struct RDBFileError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,317 @@
+// The server's side of RDB persistence: where the file is, saving it now
+// (SAVE, SHUTDOWN, FLUSHALL), saving it in the background (BGSAVE, save
+// points) and loading it (start-up, DEBUG RELOAD).
+//
+// A background save runs a DatasetSnapshot on the event loop in steps of
+// about 2 ms, each followed by the loop's other work; the bytes go to a
+// writer thread (CRC-64, write(2), fsync, rename), so the event loop never
+// waits on the disk. If the disk falls behind by more than 32 MB the steps
+// wait for it. A load maps the file and feeds it to an RDBLoader in steps of
+// about 10 ms, while clients get -LOADING.
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import RedstartEngine
+import RedstartRESP
+
+/// Saves and loads the RDB file for one server.
+final class RDBPersistence {
+    private unowned let server: RedstartServer
+    private var engine: Engine { server.engine }
+    private var log: ServerLog { server.log }
+    /// The background save in progress: its snapshot and file.
+    private var background: (snapshot: DatasetSnapshot, file: RDBFileWriter, started: Int64, dirty: Int)?
+    /// The thread that writes background saves.
+    private let writerThread = NIOThreadPool(numberOfThreads: 1)
+    /// Milliseconds of work per step of a background save, and what the disk may lag by.
+    static let saveStepMicros: Int64 = 2000
+    static let maximumBacklog = 32 << 20
+    static let loadStepMicros: Int64 = 10_000
+
+    init(server: RedstartServer) {
+        self.server = server
+        writerThread.start()
+    }
+
+    func shutdownThreads() { try? writerThread.syncShutdownGracefully() }
+
+    private var directory: String { engine.config["dir"] }
+    private var fileName: String { engine.config["dbfilename"] }
+    private var checksum: Bool { engine.config.bool("rdbchecksum") }
+
+    // MARK: - Saving now
+
+    /// Writes the dataset on this thread (SAVE, SHUTDOWN, FLUSHALL, DEBUG RELOAD).
+    func save() -> Bool {
+        let dirty = engine.stats.dirty
+        let file: RDBFileWriter
+        do throws(RDBFileError) {
+            file = try RDBFileWriter(directory: directory, fileName: fileName, temporaryName: "temp-\(getpid()).rdb", checksum: checksum)
+        } catch {
+            log.write(.warning, error.description)
+            return false
+        }
+        let snapshot = DatasetSnapshot(
+            engine: engine, compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()
+        ) { file.write($0) }
+        while !snapshot.step(until: .max) {}
+        snapshot.finish()
+        if let failure = file.finish() {
+            log.write(.warning, failure)
+            return false
+        }
+        log.write(.notice, "DB saved on disk")
+        engine.noteSaved(dirtyAt: dirty)
+        return true
+    }
+
+    // MARK: - Saving in the background
+
+    var isSavingInBackground: Bool { background != nil }
+
+    /// Starts a background save; false when it could not (logged, counted as failed).
+    func startBackgroundSave() -> Bool {
+        guard background == nil else { return false }
+        let now = engine.clock.wallMilliseconds
+        engine.persistence.lastBackgroundSaveAttempt = now
+        let file: RDBFileWriter
+        do throws(RDBFileError) {
+            file = try RDBFileWriter(
+                directory: directory, fileName: fileName, temporaryName: "temp-bg-\(getpid())-\(now).rdb", checksum: checksum)
+        } catch {
+            log.write(.warning, error.description)
+            log.write(.warning, "Background saving error")
+            engine.persistence.lastBackgroundSaveSucceeded = false
+            return false
+        }
+        let pool = writerThread
+        let snapshot = DatasetSnapshot(
+            engine: engine, compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()
+        ) { chunk in
+            file.queue(chunk.count)
+            pool.submit { _ in file.write(chunk) }
+        }
+        background = (snapshot, file, now, engine.stats.dirty)
+        engine.runningSnapshot = snapshot
+        engine.persistence.backgroundSaveStart = now
+        engine.persistence.dirtyAtBackgroundSaveStart = engine.stats.dirty
+        log.write(.notice, "Background saving started")
+        scheduleSaveStep(after: 0)
+        return true
+    }
+
+    private func scheduleSaveStep(after micros: Int64) {
+        // Due a little later, not at once: NIO runs due tasks before it polls the sockets.
+        server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(50, micros))) { [self] in saveStep() }
+    }
+
+    private func saveStep() {
+        guard let (snapshot, file, _, _) = background else { return }
+        if file.failed.load(ordering: .relaxed) {
+            snapshot.abandon()
+            completeBackgroundSave()
+            return
+        }
+        if file.backlog.load(ordering: .relaxed) > Self.maximumBacklog {
+            scheduleSaveStep(after: 1000)
+            return
+        }
+        let deadline = engine.clock.monotonicMicroseconds + Self.saveStepMicros
+        guard snapshot.step(until: deadline) else {
+            scheduleSaveStep(after: 0)
+            return
+        }
+        snapshot.finish()
+        completeBackgroundSave()
+    }
+
+    /// Finishes the file on the writer thread, then reports on the event loop.
+    private func completeBackgroundSave() {
+        guard let (snapshot, file, _, _) = background else { return }
+        let loop = server.eventLoop
+        engine.runningSnapshot = nil
+        let copied = snapshot.copiedBytes
+        writerThread.submit { [self] _ in
+            let failure = file.finish()
+            loop.execute { [self] in backgroundSaveEnded(failure: failure, copiedBytes: copied) }
+        }
+    }
+
+    private func backgroundSaveEnded(failure: String?, copiedBytes: Int) {
+        guard let (_, _, started, dirty) = background else { return }
+        background = nil
+        let now = engine.clock.wallMilliseconds
+        engine.persistence.backgroundSaveStart = nil
+        engine.persistence.lastBackgroundSaveSeconds = Int((now - started) / 1000)
+        engine.persistence.lastCopiedBytes = copiedBytes
+        if let failure {
+            log.write(.warning, failure)
+            log.write(.warning, "Background saving error")
+            engine.persistence.lastBackgroundSaveSucceeded = false
+        } else {
+            log.write(.notice, "DB saved on disk")
+            log.write(.notice, "Background saving terminated with success")
+            engine.persistence.lastBackgroundSaveSucceeded = true
+            engine.noteSaved(dirtyAt: dirty)
+        }
+    }
+
+    /// Stops the background save in progress and removes its temporary file.
+    func abortBackgroundSave() {
+        guard let (snapshot, file, _, _) = background else { return }
+        log.write(.notice, "Background saving aborted")
+        background = nil
+        engine.runningSnapshot = nil
+        engine.persistence.backgroundSaveStart = nil
+        snapshot.abandon()
+        writerThread.submit { _ in file.discard() }
+    }
+
+    // MARK: - Loading
+
+    /// Loads the RDB file at start-up, in steps on the event loop; calls `done` once the
+    /// dataset is whole. A file that cannot be read or is corrupt ends the process (exit 1).
+    func loadAtStartup(then done: @escaping () -> Void) {
+        let path = fileName
+        let mapping: MappedFile
+        do throws(RDBFileError) {
+            guard let mapped = try MappedFile(path: path) else {
+                done()
+                return
+            }
+            mapping = mapped
+        } catch {
+            log.write(.warning, "Fatal error loading the DB: \(error.description). Exiting.")
+            exit(1)
+        }
+        let started = engine.clock.monotonicMicroseconds
+        let loader: RDBLoader
+        do throws(RDBLoadError) {
+            loader = try RDBLoader(mapping.bytes, engine: engine, checksum: checksum)
+        } catch {
+            fatalLoadError(error)
+        }
+        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
+        log.write(.notice, "Loading RDB produced by version \(Engine.redisVersion)")
+        func step() {
+            do throws(RDBLoadError) {
+                let deadline = engine.clock.monotonicMicroseconds + Self.loadStepMicros
+                let finished = try loader.step(until: deadline)
+                engine.persistence.loading?.loadedBytes = loader.offset
+                engine.persistence.loading?.keysLoaded = loader.keysLoaded
+                guard finished else {
+                    let delay = engine.keyLoadDelay > 0 ? engine.keyLoadDelay : 0
+                    server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(50, delay))) { step() }
+                    return
+                }
+            } catch {
+                fatalLoadError(error)
+            }
+            mapping.unmap()
+            finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
+            done()
+        }
+        step()
+    }
+
+    private func finishLoad(_ loader: RDBLoader, micros: Int64) {
+        logAux(loader)
+        engine.persistence.loading = nil
+        engine.persistence.lastLoadKeysLoaded = loader.keysLoaded
+        engine.persistence.lastLoadKeysExpired = loader.keysExpired
+        engine.noteSaved(dirtyAt: engine.stats.dirty)
+        engine.persistence.saves -= 1  // a load is not a save
+        log.write(.notice, "Done loading RDB, keys loaded: \(loader.keysLoaded), keys expired: \(loader.keysExpired).")
+        log.write(.notice, "DB loaded from disk: \(formatWithC("%.3f", Double(micros) / 1_000_000)) seconds")
+    }
+
+    private func logAux(_ loader: RDBLoader) {
+        for (key, value) in loader.aux {
+            switch key {
+            case "ctime":
+                if let created = Int64(value) {
+                    log.write(.notice, "RDB age \(max(0, engine.clock.wallMilliseconds / 1000 - created)) seconds")
+                }
+            case "used-mem":
+                if let bytes = Int(value) { log.write(.notice, "RDB memory usage when created \(formatWithC("%.2f", Double(bytes) / 1_048_576)) Mb") }
+            default:
+                log.write(.verbose, "RDB '\(key)': \(value)")
+            }
+        }
+    }
+
+    private func fatalLoadError(_ error: RDBLoadError) -> Never {
+        if let offset = error.offset {
+            log.write(.warning, "Internal error in RDB reading offset \(offset), function at rdb.c:0 -> \(error.description)")
+        } else {
+            log.write(.warning, error.description)
+        }
+        log.write(.warning, "Terminating server after rdb file reading failure.")
+        exit(1)
+    }
+
+    /// DEBUG RELOAD: save, empty, load again, all on this thread.
+    func reload(save: Bool, flush: Bool, merge: Bool) throws(ReplyError) {
+        abortBackgroundSave()
+        if save && !self.save() { throw ReplyError("Error trying to save the DB") }
+        if flush { engine.emptyDatasetForLoad() }
+        let mapping: MappedFile?
+        do throws(RDBFileError) {
+            mapping = try MappedFile(path: fileName)
+        } catch {
+            log.write(.warning, error.description)
+            throw ReplyError("Error trying to load the RDB dump")
+        }
+        guard let mapping else { throw ReplyError("Error trying to load the RDB dump") }
+        defer { mapping.unmap() }
+        do throws(RDBLoadError) {
+            let loader = try RDBLoader(mapping.bytes, engine: engine, merge: merge, checksum: checksum)
+            while try !loader.step(until: .max) {}
+            engine.persistence.lastLoadKeysLoaded = loader.keysLoaded
+            engine.persistence.lastLoadKeysExpired = loader.keysExpired
+        } catch {
+            log.write(.warning, "Internal error in RDB reading offset \(error.offset ?? 0) -> \(error.description)")
+            throw ReplyError("Error trying to load the RDB dump")
+        }
+        log.write(.notice, "DB reloaded by DEBUG RELOAD")
+    }
+}
+
+/// A file mapped read-only into memory.
+final class MappedFile {
+    let bytes: UnsafeRawBufferPointer
+    private var mapped = true
+
+    /// Maps `path`; nil when it does not exist.
+    init?(path: String) throws(RDBFileError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return nil }
+            throw RDBFileError(String(cString: strerror(errno)))
+        }
+        defer { close(descriptor) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else { throw RDBFileError(String(cString: strerror(errno))) }
+        let size = Int(info.st_size)
+        guard size > 0 else {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            mapped = false
+            return
+        }
+        guard let address = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), address != MAP_FAILED else {
+            throw RDBFileError(String(cString: strerror(errno)))
+        }
+        madvise(address, size, MADV_SEQUENTIAL)
+        bytes = UnsafeRawBufferPointer(start: address, count: size)
+    }
+
+    func unmap() {
+        guard mapped, let base = bytes.baseAddress else { return }
+        mapped = false
+        munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)
+    }
+
+    deinit { unmap() }
+}
