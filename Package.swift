@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "redstart-server", targets: ["redstart-server"]),
+        .executable(name: "redstart-check-rdb", targets: ["redstart-check-rdb"]),
         .library(name: "RedstartServer", targets: ["RedstartServer"]),
         .library(name: "RedstartClient", targets: ["RedstartClient"]),
     ],
@@ -72,6 +73,10 @@ let package = Package(
         .executableTarget(
             name: "redstart-server",
             dependencies: ["RedstartServer"]
+        ),
+        .executableTarget(
+            name: "redstart-check-rdb",
+            dependencies: ["RedstartServer", "RedstartEngine"]
         ),
         .target(
             name: "RedstartTestSupport",

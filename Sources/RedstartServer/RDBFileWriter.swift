@@ -112,7 +112,7 @@ final class RDBFileWriter: @unchecked Sendable {
 }
 
 /// A file that could not be written or read, with the text the log shows.
-struct RDBFileError: Error, CustomStringConvertible {
-    let description: String
+public struct RDBFileError: Error, CustomStringConvertible {
+    public let description: String
     init(_ description: String) { self.description = description }
 }

@@ -191,7 +191,7 @@ final class RDBPersistence {
         do throws(RDBLoadError) {
             loader = try RDBLoader(mapping.bytes, engine: engine, checksum: checksum)
         } catch {
-            fatalLoadError(error)
+            fatalLoadError(error, file: mapping)
         }
         engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
         log.write(.notice, "Loading RDB produced by version \(Engine.redisVersion)")
@@ -207,7 +207,7 @@ final class RDBPersistence {
                     return
                 }
             } catch {
-                fatalLoadError(error)
+                fatalLoadError(error, file: mapping)
             }
             mapping.unmap()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
@@ -223,7 +223,13 @@ final class RDBPersistence {
         engine.persistence.lastLoadKeysExpired = loader.keysExpired
         engine.noteSaved(dirtyAt: engine.stats.dirty)
         engine.persistence.saves -= 1  // a load is not a save
-        log.write(.notice, "Done loading RDB, keys loaded: \(loader.keysLoaded), keys expired: \(loader.keysExpired).")
+        if loader.emptyKeysSkipped > 0 {
+            log.write(
+                .warning,
+                "Done loading RDB, keys loaded: \(loader.keysLoaded), keys expired: \(loader.keysExpired), empty keys skipped: \(loader.emptyKeysSkipped).")
+        } else {
+            log.write(.notice, "Done loading RDB, keys loaded: \(loader.keysLoaded), keys expired: \(loader.keysExpired).")
+        }
         log.write(.notice, "DB loaded from disk: \(formatWithC("%.3f", Double(micros) / 1_000_000)) seconds")
     }
 
@@ -242,11 +248,15 @@ final class RDBPersistence {
         }
     }
 
-    private func fatalLoadError(_ error: RDBLoadError) -> Never {
+    private func fatalLoadError(_ error: RDBLoadError, file: MappedFile? = nil) -> Never {
         if let offset = error.offset {
             log.write(.warning, "Internal error in RDB reading offset \(offset), function at rdb.c:0 -> \(error.description)")
         } else {
             log.write(.warning, error.description)
+        }
+        // As Redis, the log then shows the whole check of the file.
+        if let file {
+            for line in RDBCheck.check(file.bytes, name: fileName).lines { log.write(.warning, line) }
         }
         log.write(.warning, "Terminating server after rdb file reading failure.")
         exit(1)
@@ -280,12 +290,12 @@ final class RDBPersistence {
 }
 
 /// A file mapped read-only into memory.
-final class MappedFile {
-    let bytes: UnsafeRawBufferPointer
+public final class MappedFile {
+    public let bytes: UnsafeRawBufferPointer
     private var mapped = true
 
     /// Maps `path`; nil when it does not exist.
-    init?(path: String) throws(RDBFileError) {
+    public init?(path: String) throws(RDBFileError) {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else {
             if errno == ENOENT { return nil }
@@ -307,7 +317,7 @@ final class MappedFile {
         bytes = UnsafeRawBufferPointer(start: address, count: size)
     }
 
-    func unmap() {
+    public func unmap() {
         guard mapped, let base = bytes.baseAddress else { return }
         mapped = false
         munmap(UnsafeMutableRawPointer(mutating: base), bytes.count)

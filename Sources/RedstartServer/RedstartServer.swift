@@ -130,7 +130,11 @@ public final class RedstartServer: @unchecked Sendable {
             throw ServerStartError("Failed to start listening: \(error)")
         }
         writePidFile()
-        log.write(.notice, "Running mode=standalone, port=\(tcpPort).")
+        if config.bool("always-show-logo") || isatty(STDOUT_FILENO) != 0 {
+            log.writeRaw(.notice, Self.logo(port: tcpPort, bits: facts.archBits))
+        } else {
+            log.write(.notice, "Running mode=standalone, port=\(tcpPort).")
+        }
         log.write(.warning, "Server initialized")
         installSignalHandlers()
         eventLoop.execute { [self] in
@@ -291,6 +295,24 @@ public final class RedstartServer: @unchecked Sendable {
             stopped.succeed(())
         }
         return true
+    }
+
+    /// The start-up banner (always-show-logo, or a terminal), with the port and pid lines
+    /// Redis's banner has (tools wait for " PID: <pid>").
+    static func logo(port: Int, bits: Int) -> String {
+        """
+
+                 _.-''-._
+             _.-'   ()   '-._        Redstart \(Engine.redstartVersion) (Redis \(Engine.redisVersion) compatible) \(bits) bit
+            '-._  ___  _.-'
+                '-.\\ //.-'          Running in standalone mode
+                   \\V//              Port: \(port)
+                   //\\              PID: \(getpid())
+                  //  \\
+                 ''    ''
+
+
+        """
     }
 
     private func writePidFile() {

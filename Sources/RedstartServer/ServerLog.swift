@@ -36,6 +36,19 @@ public final class ServerLog: @unchecked Sendable {
         }
     }
 
+    /// Writes `text` as it is, without the line prefix (the start-up logo).
+    public func writeRaw(_ severity: LogLevel, _ text: String) {
+        guard severity >= level else { return }
+        if let path, !path.isEmpty {
+            guard let file = fopen(path, "a") else { return }
+            fputs(text, file)
+            fclose(file)
+        } else {
+            var bytes = Array(text.utf8)
+            _ = Glibc.write(STDOUT_FILENO, &bytes, bytes.count)
+        }
+    }
+
     /// `25 Nov 2026 10:05:22.123` in local time.
     static func timestamp() -> String {
         var now = timespec()

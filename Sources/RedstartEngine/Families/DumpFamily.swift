@@ -34,14 +34,16 @@ enum DumpFamily: CommandFamily {
 
     /// The value in a DUMP payload: nil when its version is newer than ours or its
     /// checksum is wrong (`.failure(version)`), or when it does not parse (`.failure(format)`).
-    enum PayloadError: Error { case versionOrChecksum, format }
+    enum PayloadError: Error { case versionOrChecksum, format(String) }
 
     static func value(
         from payload: UnsafeRawBufferPointer, limits: CollectionLimits, checksum: Bool = true
     ) -> Result<Value, PayloadError> {
         guard let body = DumpPayload.body(of: payload, checksum: checksum) else { return .failure(.versionOrChecksum) }
         var reader = RDBReader(body)
-        guard let value = RDBValueCodec.read(&reader, limits: limits) else { return .failure(.format) }
+        guard let value = RDBValueCodec.read(&reader, limits: limits) else {
+            return .failure(.format(reader.failure ?? "Bad data format"))
+        }
         return .success(value)
     }
 
@@ -87,7 +89,9 @@ enum DumpFamily: CommandFamily {
         switch loaded {
         case .success(let value): restored = value
         case .failure(.versionOrChecksum): throw ReplyError("DUMP payload version or checksum are wrong")
-        case .failure(.format): throw ReplyError("Bad data format")
+        case .failure(.format(let reason)):
+            engine.log(.verbose, "Internal error in RDB reading offset 0, function at rdb.c:0 -> \(reason)")
+            throw ReplyError("Bad data format")
         }
         cmd.args.withBytes(at: 1) { key in
             var deleted = false

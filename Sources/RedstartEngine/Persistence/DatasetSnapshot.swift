@@ -3,8 +3,10 @@
 //
 // When the snapshot begins, every key table gets a bitmap of its live entry
 // slots (`KeyTable.unsaved`): the keys the snapshot still owes. The walk then
-// goes through the slots of each table in steps of a few milliseconds between
-// the event loop's other work, writing each marked entry and clearing its bit.
+// goes through the slots of each table, newest first (recent keys tend to be
+// the ones written to next, so they are taken before they change), in steps
+// of a few milliseconds between the event loop's other work, writing each
+// marked entry and clearing its bit.
 // Before anything changes an entry whose bit is still set (a command writing
 // the key, an expiry, a removal: `Database.willChange`), the entry is written
 // first as it is, and its bit cleared: the file gets every key as it was when
@@ -34,7 +36,8 @@ public final class DatasetSnapshot {
     private var encoder: RDBEncoder
     private var sources: [Source] = []
     private var current = 0
-    private var cursor = 0
+    /// The walk's position in the current table: slots at and above it are done.
+    private var cursor = Int.max
     private let clockRecord: AccessClockRecord
     /// Bytes gathered before a chunk is handed to `emit`.
     static let chunkSize = 1 << 20
@@ -79,12 +82,11 @@ public final class DatasetSnapshot {
             let source = sources[current]
             let table = source.table
             let expiry = source.detachedExpiry ?? holder(of: table)?.expiring
-            while let slot = table.unsaved?.next(from: cursor) {
-                cursor = Int(slot) + 1
+            while let slot = table.unsaved?.previous(before: cursor) {
                 if keyDelay > 0 && Int64(keysWritten) * keyDelay > engine.clock.monotonicMicroseconds - startMicros {
-                    cursor = Int(slot)
                     return false
                 }
+                cursor = Int(slot)
                 write(source, slot, expiry: expiry)
                 sinceCheck += 1
                 if sinceCheck == 64 {
@@ -94,7 +96,7 @@ public final class DatasetSnapshot {
             }
             table.unsaved = nil
             current += 1
-            cursor = 0
+            cursor = .max
         }
         return true
     }

@@ -19,6 +19,14 @@ public struct RDBLoadError: Error, CustomStringConvertible {
     }
 }
 
+/// What a loader reads, for an observer.
+public enum RDBLoadEvent {
+    case aux(String, String, offset: Int)
+    case selectDatabase(Int, offset: Int)
+    case function(offset: Int)
+    case key(database: Int, type: String, expires: Bool, offset: Int)
+}
+
 /// A load in progress.
 public final class RDBLoader {
     private let bytes: UnsafeRawBufferPointer
@@ -30,10 +38,17 @@ public final class RDBLoader {
     public private(set) var aux: [(String, String)] = []
     public private(set) var keysLoaded = 0
     public private(set) var keysExpired = 0
+    /// Empty collections (which old Redis versions could write) are skipped, as Redis does.
+    public private(set) var emptyKeysSkipped = 0
     /// Keys in a file of DEBUG RELOAD MERGE replace existing ones; otherwise a key already
     /// present is a corrupt file.
     private let merge: Bool
     private let checksum: Bool
+    /// Parse and check everything, keep nothing (redstart-check-rdb): keys and functions are
+    /// counted, not loaded.
+    private let verifyOnly: Bool
+    /// Told of each record as it is read (the checker's report).
+    public var observer: ((RDBLoadEvent) -> Void)?
     private var crc: UInt64 = 0
     private var crcOffset = 0
     private var database: Database
@@ -43,8 +58,11 @@ public final class RDBLoader {
 
     /// Starts reading `bytes`; throws when the header is not an RDB file's or is of a newer
     /// version.
-    public init(_ bytes: UnsafeRawBufferPointer, engine: Engine, merge: Bool = false, checksum: Bool = true) throws(RDBLoadError) {
+    public init(
+        _ bytes: UnsafeRawBufferPointer, engine: Engine, merge: Bool = false, checksum: Bool = true, verifyOnly: Bool = false
+    ) throws(RDBLoadError) {
         self.bytes = bytes
+        self.verifyOnly = verifyOnly
         self.engine = engine
         self.merge = merge
         self.checksum = checksum
@@ -83,6 +101,9 @@ public final class RDBLoader {
 
     // MARK: - Records
 
+    /// The key record being read (for error reports).
+    public private(set) var currentKey: [UInt8]?
+    public private(set) var currentType: RDBType?
     private var expiry: Int64?
     private var idleSeconds: Int?
     private var frequency: Int?
@@ -111,15 +132,19 @@ public final class RDBLoader {
                 throw corrupt("FATAL: Data file was created with a Redis server configured to handle more than \(engine.databases.count) databases. Exiting\n", at: start)
             }
             database = engine.databases[Int(index)]
+            observer?(.selectDatabase(Int(index), offset: start))
         case RDBOpcode.resizeDB:
             guard reader.length() != nil, reader.length() != nil else { throw truncated() }
         case RDBOpcode.aux:
             guard let key = reader.string(), let value = reader.string() else { throw truncated() }
             aux.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            observer?(.aux(aux[aux.count - 1].0, aux[aux.count - 1].1, offset: start))
         case RDBOpcode.moduleAux:
             throw corrupt("The RDB file contains AUX module data I can't load: no matching module", at: start)
         case RDBOpcode.function:
             guard let code = reader.string() else { throw truncated() }
+            observer?(.function(offset: start))
+            if verifyOnly { return }
             guard let scripting = engine.scripting else { throw corrupt("Failed loading library: no scripting", at: start) }
             do throws(ReplyError) {
                 try scripting.loadFunctionLibrary(code, replace: merge)
@@ -141,12 +166,28 @@ public final class RDBLoader {
             frequency = nil
         }
         guard let key = reader.string() else { throw truncated() }
+        currentKey = key
+        currentType = type
         let valueStart = reader.offset
+        reader.failure = nil
+        reader.isEmptyValue = false
         guard let value = RDBValueCodec.read(type, &reader, limits: limits) else {
-            throw reader.remaining == 0 ? truncated() : corrupt("Bad data format (key '\(String(decoding: key, as: UTF8.self))')", at: valueStart)
+            if reader.isEmptyValue && reader.failure == "empty" {
+                emptyKeysSkipped += 1
+                if emptyKeysSkipped <= 10 {
+                    engine.log(.warning, "rdbLoadObject skipping empty key: \(String(decoding: key, as: UTF8.self))")
+                }
+                return
+            }
+            throw reader.remaining == 0 ? truncated() : corrupt(reader.failure ?? "Bad data format", at: valueStart)
         }
+        observer?(.key(database: database.index, type: value.typeName, expires: expiry != nil, offset: start))
         if let expiry, expiry < now {
             keysExpired += 1
+            return
+        }
+        if verifyOnly {
+            keysLoaded += 1
             return
         }
         let existing = key.withUnsafeBytes { database.table.find($0) }

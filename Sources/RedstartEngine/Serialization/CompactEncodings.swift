@@ -18,10 +18,23 @@ enum CompactEncodings {
         let declared = Int(readLittleEndian(blob, at: 8, size: 2))
         var entries: [[UInt8]] = []
         var position = 10
+        var previousStart = -1
+        var previousLength = 0
         while true {
             guard position < blob.count else { return nil }
             if blob[position] == 0xFF { break }
-            position += blob[position] == 0xFE ? 5 : 1  // previous entry's length
+            // The previous entry's length, which must be the true one (walking back relies on it).
+            let start = position
+            let recorded: Int
+            if blob[position] == 0xFE {
+                guard position + 5 <= blob.count else { return nil }
+                recorded = Int(readLittleEndian(blob, at: position + 1, size: 4))
+                position += 5
+            } else {
+                recorded = Int(blob[position])
+                position += 1
+            }
+            guard recorded == previousLength else { return nil }
             guard position < blob.count else { return nil }
             let encoding = blob[position]
             switch encoding >> 6 {
@@ -42,6 +55,8 @@ enum CompactEncodings {
                 guard let bytes = slice(blob, position, length) else { return nil }
                 entries.append(bytes)
                 position += length
+                previousStart = start
+                previousLength = position - start
             default:
                 let size: Int
                 switch encoding {
@@ -53,15 +68,22 @@ enum CompactEncodings {
                 case 0xF1...0xFD:
                     entries.append(decimal(Int64(encoding & 0x0F) - 1))
                     position += 1
+                    previousStart = start
+                    previousLength = position - start
                     continue
                 default: return nil
                 }
                 guard position + 1 + size <= blob.count else { return nil }
                 entries.append(decimal(signExtend(readLittleEndian(blob, at: position + 1, size: size), bytes: size)))
                 position += 1 + size
+                previousStart = start
+                previousLength = position - start
             }
         }
-        guard position == blob.count - 1, declared == 65535 || declared == entries.count else { return nil }
+        let tail = Int(readLittleEndian(blob, at: 4, size: 4))
+        guard position == blob.count - 1, declared == 65535 || declared == entries.count,
+            tail == (previousStart < 0 ? 10 : previousStart)
+        else { return nil }
         return entries
     }
 

@@ -120,9 +120,12 @@ extension RDBValueCodec {
             guard let consumerCount = reader.count() else { return nil }
             var owners: [StreamID: StreamConsumer] = [:]
             for _ in 0..<consumerCount {
-                guard let consumerName = reader.string(), let seen = reader.milliseconds(), let owned = reader.count(),
-                    let consumer = consumerName.withUnsafeBytes({ group.createConsumer(named: $0, now: seen) })
+                guard let consumerName = reader.string(), let seen = reader.milliseconds(), let owned = reader.count()
                 else { return nil }
+                guard let consumer = consumerName.withUnsafeBytes({ group.createConsumer(named: $0, now: seen) }) else {
+                    reader.failure = "Duplicate stream consumer detected."
+                    return nil
+                }
                 for _ in 0..<owned {
                     guard let id = reader.rawStreamID(), unowned[id] != nil, owners[id] == nil else { return nil }
                     owners[id] = consumer

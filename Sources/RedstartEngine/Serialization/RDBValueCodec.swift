@@ -14,7 +14,7 @@ import Darwin
 #endif
 
 /// RDB object types (rdb.h).
-enum RDBType: UInt8 {
+public enum RDBType: UInt8 {
     case string = 0, list = 1, set = 2, zset = 3, hash = 4, zset2 = 5
     case hashZipmap = 9
     case listZiplist = 10, setIntset = 11, zsetZiplist = 12, hashZiplist = 13, listQuicklist = 14
@@ -158,16 +158,55 @@ public enum RDBValueCodec {
     /// Reads the serialization of a value of type `type` (an RDB file's key record has the
     /// key between the type and the value).
     static func read(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
+        let value = readValue(type, &reader, limits: limits)
+        if value == nil {
+            if reader.failure == duplicates {
+                let names: [RDBType: String] = [
+                    .hash: "Hash", .hashListpack: "Hash listpack", .hashZiplist: "Hash ziplist", .hashZipmap: "Hash zipmap",
+                    .zset: "Zset", .zset2: "Zset",
+                ]
+                reader.failure = names[type].map { "\($0) with dup elements" } ?? failureReason(type)
+            } else if reader.failure == nil {
+                reader.failure = reader.isEmptyValue ? "empty" : failureReason(type)
+            }
+        }
+        return value
+    }
+
+    /// The failure of a value whose members repeat (named after its type by `read`).
+    private static let duplicates = "with dup elements"
+
+    /// What Redis logs when a value of `type` does not parse.
+    private static func failureReason(_ type: RDBType) -> String {
+        switch type {
+        case .setIntset: return "Intset integrity check failed."
+        case .hashZipmap: return "Zipmap integrity check failed."
+        case .listZiplist: return "List ziplist integrity check failed."
+        case .zsetZiplist: return "Zset ziplist integrity check failed."
+        case .zsetListpack: return "Zset listpack integrity check failed."
+        case .hashZiplist: return "Hash ziplist integrity check failed."
+        case .hashListpack: return "Hash listpack integrity check failed."
+        case .listQuicklist: return "Ziplist integrity check failed."
+        case .listQuicklist2: return "Listpack integrity check failed."
+        case .streamListpacks, .streamListpacks2: return "Stream listpack integrity check failed."
+        case .string, .list, .set, .zset, .zset2, .hash: return "Bad data format"
+        }
+    }
+
+    private static func readValue(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         switch type {
         case .string:
             return reader.string().map { bytes in bytes.withUnsafeBytes { Value.string(from: $0) } }
         case .list:
-            return reader.strings().flatMap { makeList($0, limits) }
+            return reader.strings().flatMap { elements in makeList(&reader, elements, limits) }
         case .listZiplist:
             guard let blob = reader.string(), let elements = blob.withUnsafeBytes(CompactEncodings.ziplistEntries) else { return nil }
-            return makeList(elements, limits)
+            return makeList(&reader, elements, limits)
         case .listQuicklist, .listQuicklist2:
-            guard let nodes = reader.count(), nodes > 0 else { return nil }
+            guard let nodes = reader.count(), nodes > 0 else {
+                reader.isEmptyValue = true
+                return nil
+            }
             var elements: [[UInt8]] = []
             for _ in 0..<nodes {
                 var container = 2
@@ -175,7 +214,7 @@ public enum RDBValueCodec {
                     guard let kind = reader.count(), kind == 1 || kind == 2 else { return nil }
                     container = kind
                 }
-                guard let blob = reader.string() else { return nil }
+                guard let blob = reader.string(), !blob.isEmpty else { return nil }
                 if container == 1 {
                     elements.append(blob)
                     continue
@@ -184,21 +223,24 @@ public enum RDBValueCodec {
                 guard let entries = blob.withUnsafeBytes(parse) else { return nil }
                 elements += entries  // an empty node is skipped, as Redis does
             }
-            return makeList(elements, limits)
+            return makeList(&reader, elements, limits)
         case .set:
-            return reader.strings().flatMap { makeSet($0, limits) }
+            return reader.strings().flatMap { members in makeSet(&reader, members, limits) }
         case .setIntset:
             guard let blob = reader.string(), let members = blob.withUnsafeBytes(CompactEncodings.intsetMembers) else { return nil }
-            return makeSet(members, limits)
+            return makeSet(&reader, members, limits)
         case .zset, .zset2:
-            guard let count = reader.count(), count > 0 else { return nil }
+            guard let count = reader.count(), count > 0 else {
+                reader.isEmptyValue = true
+                return nil
+            }
             var pairs: [([UInt8], Double)] = []
             for _ in 0..<count {
                 guard let member = reader.string() else { return nil }
                 guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return nil }
                 pairs.append((member, score))
             }
-            return makeSortedSet(pairs, limits)
+            return makeSortedSet(&reader, pairs, limits)
         case .zsetZiplist, .zsetListpack:
             guard let entries = packedEntries(&reader, ziplist: type == .zsetZiplist), entries.count % 2 == 0 else { return nil }
             var pairs: [([UInt8], Double)] = []
@@ -206,21 +248,24 @@ public enum RDBValueCodec {
                 guard let score = parseDouble(entries[index + 1]) else { return nil }
                 pairs.append((entries[index], score))
             }
-            return makeSortedSet(pairs, limits)
+            return makeSortedSet(&reader, pairs, limits)
         case .hash:
-            guard let count = reader.count(), count > 0 else { return nil }
+            guard let count = reader.count(), count > 0 else {
+                reader.isEmptyValue = true
+                return nil
+            }
             var pairs: [([UInt8], [UInt8])] = []
             for _ in 0..<count {
                 guard let field = reader.string(), let value = reader.string() else { return nil }
                 pairs.append((field, value))
             }
-            return makeHash(pairs, limits)
+            return makeHash(&reader, pairs, limits)
         case .hashZipmap:
             guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
-            return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
+            return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .hashZiplist, .hashListpack:
             guard let entries = packedEntries(&reader, ziplist: type == .hashZiplist), entries.count % 2 == 0 else { return nil }
-            return makeHash(stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
+            return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .streamListpacks, .streamListpacks2:
             return readStream(&reader, version2: type == .streamListpacks2).map { .stream($0) }
         }
@@ -231,15 +276,21 @@ public enum RDBValueCodec {
         return blob.withUnsafeBytes(ziplist ? CompactEncodings.ziplistEntries : CompactEncodings.listpackEntries)
     }
 
-    private static func makeList(_ elements: [[UInt8]], _ limits: CollectionLimits) -> Value? {
-        guard !elements.isEmpty else { return nil }
+    private static func makeList(_ reader: inout RDBReader, _ elements: [[UInt8]], _ limits: CollectionLimits) -> Value? {
+        guard !elements.isEmpty else {
+            reader.isEmptyValue = true
+            return nil
+        }
         let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
         for element in elements { element.withUnsafeBytes { list.pushBack($0) } }
         return .list(list)
     }
 
-    private static func makeSet(_ members: [[UInt8]], _ limits: CollectionLimits) -> Value? {
-        guard !members.isEmpty else { return nil }
+    private static func makeSet(_ reader: inout RDBReader, _ members: [[UInt8]], _ limits: CollectionLimits) -> Value? {
+        guard !members.isEmpty else {
+            reader.isEmptyValue = true
+            return nil
+        }
         let set = SetValue()
         for member in members {
             guard member.withUnsafeBytes({ set.add($0, maxIntegers: limits.setIntegers) }) else { return nil }
@@ -247,22 +298,34 @@ public enum RDBValueCodec {
         return .set(set)
     }
 
-    private static func makeSortedSet(_ pairs: [([UInt8], Double)], _ limits: CollectionLimits) -> Value? {
-        guard !pairs.isEmpty else { return nil }
+    private static func makeSortedSet(_ reader: inout RDBReader, _ pairs: [([UInt8], Double)], _ limits: CollectionLimits) -> Value? {
+        guard !pairs.isEmpty else {
+            reader.isEmptyValue = true
+            return nil
+        }
         let zset = SortedSetValue()
         for (member, score) in pairs {
             let name = ByteString(member)
-            guard zset.score(of: name) == nil else { return nil }
+            guard zset.score(of: name) == nil else {
+                reader.failure = duplicates
+                return nil
+            }
             _ = zset.set(name, score: score, limits: limits.zset)
         }
         return .sortedSet(zset)
     }
 
-    private static func makeHash(_ pairs: [([UInt8], [UInt8])], _ limits: CollectionLimits) -> Value? {
-        guard !pairs.isEmpty else { return nil }
+    private static func makeHash(_ reader: inout RDBReader, _ pairs: [([UInt8], [UInt8])], _ limits: CollectionLimits) -> Value? {
+        guard !pairs.isEmpty else {
+            reader.isEmptyValue = true
+            return nil
+        }
         let hash = HashValue()
         for (field, value) in pairs {
-            guard field.withUnsafeBytes({ hash.set($0, ByteString(value), limits: limits.hash) }) else { return nil }
+            guard field.withUnsafeBytes({ hash.set($0, ByteString(value), limits: limits.hash) }) else {
+                reader.failure = duplicates
+                return nil
+            }
         }
         return .hash(hash)
     }
@@ -287,6 +350,11 @@ public struct RDBReader {
     private var position = 0
 
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    /// Why the last value did not parse (Redis's words, for the log), and whether it was
+    /// because it held nothing (RDB files skip such keys).
+    public var failure: String?
+    public var isEmptyValue = false
 
     /// How many bytes were read.
     public var offset: Int { position }
@@ -358,7 +426,10 @@ public struct RDBReader {
 
     /// A count (at least one) and that many strings: the plain list and set forms.
     mutating func strings() -> [[UInt8]]? {
-        guard let count = count(), count > 0 else { return nil }
+        guard let count = count(), count > 0 else {
+            isEmptyValue = true
+            return nil
+        }
         var result: [[UInt8]] = []
         for _ in 0..<count {
             guard let element = string() else { return nil }

@@ -40,6 +40,21 @@ struct SlotBitmap {
         }
     }
 
+    /// The last set slot below `end`, or nil.
+    func previous(before end: Int) -> Int32? {
+        guard end > 0 else { return nil }
+        let last = min(end, count) - 1
+        guard last >= 0 else { return nil }
+        var word = last >> 6
+        var bits = words[word] & (UInt64.max >> UInt64(63 - (last & 63)))
+        while true {
+            if bits != 0 { return Int32(word << 6 + 63 - bits.leadingZeroBitCount) }
+            word -= 1
+            guard word >= 0 else { return nil }
+            bits = words[word]
+        }
+    }
+
     /// Bytes held.
     var allocatedBytes: Int { words.capacity * 8 }
 }
