@@ -134,7 +134,8 @@ public final class RDBLoader {
             database = engine.databases[Int(index)]
             observer?(.selectDatabase(Int(index), offset: start))
         case RDBOpcode.resizeDB:
-            guard reader.length() != nil, reader.length() != nil else { throw truncated() }
+            guard let (keys, _) = reader.length(), reader.length() != nil else { throw truncated() }
+            if !verifyOnly { database.table.reserve(Int(min(keys, 1 << 28))) }
         case RDBOpcode.aux:
             guard let key = reader.string(), let value = reader.string() else { throw truncated() }
             aux.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
@@ -190,15 +191,16 @@ public final class RDBLoader {
             keysLoaded += 1
             return
         }
-        let existing = key.withUnsafeBytes { database.table.find($0) }
-        if let existing {
+        let keyClock = clock()
+        var added = key.withUnsafeBytes { database.table.insertIfAbsent($0, value, clock: keyClock) }
+        if added == nil {
             guard merge else {
                 throw RDBLoadError("RDB has duplicated key '\(String(decoding: key, as: UTF8.self))' in DB \(database.index)", offset: start)
             }
-            database.remove(at: existing)
+            if let existing = key.withUnsafeBytes({ database.table.find($0) }) { database.remove(at: existing) }
+            added = key.withUnsafeBytes { database.add($0, value, clock: keyClock) }
         }
-        let index = key.withUnsafeBytes { database.add($0, value, clock: clock()) }
-        if let expiry { database.setExpiry(at: index, to: expiry) }
+        if let expiry, let added { database.setExpiry(at: added, to: expiry) }
         keysLoaded += 1
     }
 

@@ -139,6 +139,26 @@ public final class KeyTable {
         return index
     }
 
+    /// Sizes an empty table for `count` keys at once (a load's RESIZEDB hint), so that
+    /// filling it rehashes nothing.
+    func reserve(_ count: Int) {
+        guard self.count == 0, target == nil, pending == nil, count > Self.initialSize else { return }
+        main?.deallocate()
+        main = BucketArray(size: Self.powerOfTwo(atLeast: count))
+    }
+
+    /// Adds `key` unless it is there: returns the new entry, or nil (nothing changed) when
+    /// the key exists. One hash and one search (loading).
+    func insertIfAbsent(_ key: UnsafeRawBufferPointer, _ value: Value, clock: UInt32) -> Int32? {
+        let hash = KeyHash.hash(key)
+        if main != nil {
+            let low = UInt32(truncatingIfNeeded: hash)
+            if search(main!, hash: hash, low: low, key) != nil { return nil }
+            if let target, search(target, hash: hash, low: low, key) != nil { return nil }
+        }
+        return insert(ByteString(key), hash: hash, value, clock: clock)
+    }
+
     @inline(__always)
     private func link(_ index: Int32, into table: inout BucketArray, bucket: Int) {
         arena.pointer(index).pointee.next = table[bucket]
