@@ -90,7 +90,7 @@ import Testing
         #expect(named("maxmemory").defaultValue == "0")
         #expect(named("loglevel").defaultValue == "notice")
         #expect(named("port").defaultValue == "6379")
-        #expect(named("save").defaultValue == "")  // Redstart: no RDB persistence yet
+        #expect(named("save").defaultValue == "3600 1 300 100 60 10000")
         #expect(named("bind").defaultValue == "* -::*")
         #expect(named("proto-max-bulk-len").defaultValue == "536870912")
         #expect(named("client-query-buffer-limit").defaultValue == "1073741824")
@@ -306,7 +306,6 @@ import Testing
     @Test func refusedFeatureValuesThrow() {
         let refused: [(name: String, value: String, allowed: String)] = [
             ("appendonly", "yes", "no"),
-            ("save", "3600 1", ""),
             ("cluster-enabled", "yes", "no"),
             ("replicaof", "127.0.0.1 6379", "no one"),
             ("io-threads", "4", "1"),

@@ -74,20 +74,23 @@ public final class DatasetSnapshot {
         for db in engine.databases { db.snapshot = self }
     }
 
-    /// Writes keys until the monotonic clock passes `deadline` (microseconds); true once
-    /// every key is written (then `finish`).
-    public func step(until deadline: Int64) -> Bool {
+    /// Writes keys until the monotonic clock passes `deadline` (microseconds) or `limit` keys
+    /// are written; true once every key is written (then `finish`).
+    public func step(until deadline: Int64, limit: Int = .max) -> Bool {
         var sinceCheck = 0
+        var written = 0
         while current < sources.count {
             let source = sources[current]
             let table = source.table
             let expiry = source.detachedExpiry ?? holder(of: table)?.expiring
             while let slot = table.unsaved?.previous(before: cursor) {
+                if written == limit { return false }
                 if keyDelay > 0 && Int64(keysWritten) * keyDelay > engine.clock.monotonicMicroseconds - startMicros {
                     return false
                 }
                 cursor = Int(slot)
                 write(source, slot, expiry: expiry)
+                written += 1
                 sinceCheck += 1
                 if sinceCheck == 64 {
                     sinceCheck = 0
