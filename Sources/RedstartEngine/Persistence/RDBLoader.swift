@@ -102,7 +102,8 @@ public final class RDBLoader {
     // MARK: - Records
 
     /// The key record being read (for error reports).
-    public private(set) var currentKey: [UInt8]?
+    public var currentKey: [UInt8]? { currentKeyReference?.withBytes { Array($0) } }
+    private var currentKeyReference: RDBString?
     public private(set) var currentType: RDBType?
     private var expiry: Int64?
     private var idleSeconds: Int?
@@ -166,8 +167,8 @@ public final class RDBLoader {
             idleSeconds = nil
             frequency = nil
         }
-        guard let key = reader.string() else { throw truncated() }
-        currentKey = key
+        guard let key = reader.stringReference() else { throw truncated() }
+        currentKeyReference = key
         currentType = type
         let valueStart = reader.offset
         reader.failure = nil
@@ -176,7 +177,7 @@ public final class RDBLoader {
             if reader.isEmptyValue && reader.failure == "empty" {
                 emptyKeysSkipped += 1
                 if emptyKeysSkipped <= 10 {
-                    engine.log(.warning, "rdbLoadObject skipping empty key: \(String(decoding: key, as: UTF8.self))")
+                    engine.log(.warning, "rdbLoadObject skipping empty key: \(key.withBytes { String(decoding: $0, as: UTF8.self) })")
                 }
                 return
             }
@@ -192,13 +193,15 @@ public final class RDBLoader {
             return
         }
         let keyClock = clock()
-        var added = key.withUnsafeBytes { database.table.insertIfAbsent($0, value, clock: keyClock) }
+        var added = key.withBytes { database.table.insertIfAbsent($0, value, clock: keyClock) }
         if added == nil {
             guard merge else {
-                throw RDBLoadError("RDB has duplicated key '\(String(decoding: key, as: UTF8.self))' in DB \(database.index)", offset: start)
+                throw RDBLoadError(
+                    "RDB has duplicated key '\(key.withBytes { String(decoding: $0, as: UTF8.self) })' in DB \(database.index)",
+                    offset: start)
             }
-            if let existing = key.withUnsafeBytes({ database.table.find($0) }) { database.remove(at: existing) }
-            added = key.withUnsafeBytes { database.add($0, value, clock: keyClock) }
+            if let existing = key.withBytes({ database.table.find($0) }) { database.remove(at: existing) }
+            added = key.withBytes { database.add($0, value, clock: keyClock) }
         }
         if let expiry, let added { database.setExpiry(at: added, to: expiry) }
         keysLoaded += 1

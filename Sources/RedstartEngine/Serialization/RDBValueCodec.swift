@@ -196,9 +196,15 @@ public enum RDBValueCodec {
     private static func readValue(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         switch type {
         case .string:
-            return reader.string().map { bytes in bytes.withUnsafeBytes { Value.string(from: $0) } }
+            return reader.stringReference()?.withBytes { Value.string(from: $0) }
         case .list:
-            return reader.strings().flatMap { elements in makeList(&reader, elements, limits) }
+            guard let count = reader.nonEmptyCount() else { return nil }
+            let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
+            for _ in 0..<count {
+                guard let element = reader.stringReference() else { return nil }
+                element.withBytes { list.pushBack($0) }
+            }
+            return .list(list)
         case .listZiplist:
             guard let blob = reader.string(), let elements = blob.withUnsafeBytes(CompactEncodings.ziplistEntries) else { return nil }
             return makeList(&reader, elements, limits)
@@ -225,7 +231,14 @@ public enum RDBValueCodec {
             }
             return makeList(&reader, elements, limits)
         case .set:
-            return reader.strings().flatMap { members in makeSet(&reader, members, limits) }
+            guard let count = reader.nonEmptyCount() else { return nil }
+            let set = SetValue()
+            for _ in 0..<count {
+                guard let member = reader.stringReference(),
+                    member.withBytes({ set.add($0, maxIntegers: limits.setIntegers) })
+                else { return nil }
+            }
+            return .set(set)
         case .setIntset:
             guard let blob = reader.string(), let members = blob.withUnsafeBytes(CompactEncodings.intsetMembers) else { return nil }
             return makeSet(&reader, members, limits)
@@ -234,13 +247,18 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            var pairs: [([UInt8], Double)] = []
+            let zset = SortedSetValue()
             for _ in 0..<count {
-                guard let member = reader.string() else { return nil }
+                guard let member = reader.stringReference() else { return nil }
                 guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return nil }
-                pairs.append((member, score))
+                let name = member.withBytes { ByteString($0) }
+                guard zset.score(of: name) == nil else {
+                    reader.failure = duplicates
+                    return nil
+                }
+                _ = zset.set(name, score: score, limits: limits.zset)
             }
-            return makeSortedSet(&reader, pairs, limits)
+            return .sortedSet(zset)
         case .zsetZiplist, .zsetListpack:
             guard let entries = packedEntries(&reader, ziplist: type == .zsetZiplist), entries.count % 2 == 0 else { return nil }
             var pairs: [([UInt8], Double)] = []
@@ -254,12 +272,15 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            var pairs: [([UInt8], [UInt8])] = []
+            let hash = HashValue()
             for _ in 0..<count {
-                guard let field = reader.string(), let value = reader.string() else { return nil }
-                pairs.append((field, value))
+                guard let field = reader.stringReference(), let value = reader.stringReference() else { return nil }
+                guard field.withBytes({ hash.set($0, value.withBytes { ByteString($0) }, limits: limits.hash) }) else {
+                    reader.failure = duplicates
+                    return nil
+                }
             }
-            return makeHash(&reader, pairs, limits)
+            return .hash(hash)
         case .hashZipmap:
             guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
@@ -344,6 +365,27 @@ public enum RDBValueCodec {
     }
 }
 
+/// A string read from RDB bytes: borrowed from the buffer, or decoded into its own bytes.
+struct RDBString {
+    private let raw: UnsafeRawBufferPointer?
+    private let owned: [UInt8]?
+
+    init(raw: UnsafeRawBufferPointer) {
+        self.raw = raw
+        owned = nil
+    }
+
+    init(owned: [UInt8]) {
+        raw = nil
+        self.owned = owned
+    }
+
+    func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        if let raw { return try body(raw) }
+        return try owned!.withUnsafeBytes(body)
+    }
+}
+
 /// A cursor over serialized RDB bytes; every read is bounds-checked (nil past the end).
 public struct RDBReader {
     private let bytes: UnsafeRawBufferPointer
@@ -422,6 +464,28 @@ public struct RDBReader {
         default:
             return nil
         }
+    }
+
+    /// A count of elements, at least one (an empty collection is noted as such).
+    mutating func nonEmptyCount() -> Int? {
+        guard let count = count() else { return nil }
+        guard count > 0 else {
+            isEmptyValue = true
+            return nil
+        }
+        return count
+    }
+
+    /// A string in any of its encodings without copying it when it is stored plain (the
+    /// bytes then point into the buffer being read).
+    mutating func stringReference() -> RDBString? {
+        guard let (value, encoded) = length() else { return nil }
+        if !encoded {
+            guard value <= UInt64(Int.max), let raw = take(Int(value)) else { return nil }
+            return RDBString(raw: raw)
+        }
+        position -= 1  // the length byte again: `string()` decodes the special encodings
+        return string().map { RDBString(owned: $0) }
     }
 
     /// A count (at least one) and that many strings: the plain list and set forms.

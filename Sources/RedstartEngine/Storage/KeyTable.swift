@@ -226,6 +226,21 @@ public final class KeyTable {
         return chosen
     }
 
+    /// Calls `body` with every entry once (both arrays while rehashing; SCAN's cursor may
+    /// repeat entries then).
+    func forEachEntry(_ body: (Int32) -> Void) {
+        for table in [main, target].compactMap({ $0 }) {
+            for bucket in 0..<table.size {
+                var index = table[bucket]
+                while index >= 0 {
+                    let next = arena.pointer(index).pointee.next
+                    body(index)
+                    index = next
+                }
+            }
+        }
+    }
+
     /// Removes every key.
     public func removeAll() {
         for table in [main, target].compactMap({ $0 }) {

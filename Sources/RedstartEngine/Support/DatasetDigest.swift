@@ -34,15 +34,12 @@ enum DatasetDigest {
         var final = Digest(repeating: 0, count: 20)
         for db in databases where db.count > 0 {
             bigEndian(db.index).withUnsafeBytes { mix(&final, $0) }
-            var cursor: UInt64 = 0
-            repeat {
-                cursor = db.table.scan(cursor) { index in
-                    var digest = Digest(repeating: 0, count: 20)
-                    db.key(at: index).withUnsafeBytes { mix(&digest, $0) }
-                    value(db, index, into: &digest)
-                    digest.withUnsafeBytes { xor(&final, $0) }
-                }
-            } while cursor != 0
+            db.table.forEachEntry { index in
+                var digest = Digest(repeating: 0, count: 20)
+                db.key(at: index).withUnsafeBytes { mix(&digest, $0) }
+                value(db, index, into: &digest)
+                digest.withUnsafeBytes { xor(&final, $0) }
+            }
         }
         return final
     }
