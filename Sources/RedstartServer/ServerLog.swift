@@ -25,20 +25,16 @@ public final class ServerLog: @unchecked Sendable {
     /// Writes one line if `severity` passes the configured level.
     public func write(_ severity: LogLevel, _ message: String) {
         guard severity >= level else { return }
-        let line = "\(getpid()):\(role) \(Self.timestamp()) \(severity.mark) \(message)\n"
-        if let path, !path.isEmpty {
-            guard let file = fopen(path, "a") else { return }
-            fputs(line, file)
-            fclose(file)
-        } else {
-            var bytes = Array(line.utf8)
-            _ = Glibc.write(STDOUT_FILENO, &bytes, bytes.count)
-        }
+        emit("\(getpid()):\(role) \(Self.timestamp()) \(severity.mark) \(message)\n")
     }
 
     /// Writes `text` as it is, without the line prefix (the start-up logo).
     public func writeRaw(_ severity: LogLevel, _ text: String) {
         guard severity >= level else { return }
+        emit(text)
+    }
+
+    private func emit(_ text: String) {
         if let path, !path.isEmpty {
             guard let file = fopen(path, "a") else { return }
             fputs(text, file)

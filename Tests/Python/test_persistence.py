@@ -215,35 +215,34 @@ def test_debug_reload_keeps_the_dataset(workdir, processes):
     assert digests(r) == before
 
 
+def transfer(processes, workdir, writer, reader, filename, seed):
+    """Fills a `writer` server, saves to `filename`, starts a `reader` server on the file;
+    checks that every key (and the function libraries) came across. Returns the reader's
+    client."""
+    p = start(processes, writer, workdir, "--save", "", "--dbfilename", filename)
+    source = p.client()
+    fill(source, seed=seed)
+    before = digests(source)
+    libraries = functions(source)
+    source.save()
+    q = start(processes, reader, workdir, "--save", "", "--dbfilename", filename)
+    loaded = q.client()
+    assert digests(loaded) == before
+    assert functions(loaded) == libraries
+    return loaded
+
+
 @pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not found")
 def test_redstart_dump_loads_in_redis(workdir, processes):
-    p = start(processes, BINARY, workdir, "--save", "", "--dbfilename", "from-redstart.rdb")
-    r = p.client()
-    fill(r, seed=11)
-    before = digests(r)
-    libraries = functions(r)
-    r.save()
+    transfer(processes, workdir, BINARY, REDIS_SERVER, "from-redstart.rdb", seed=11)
     check = subprocess.run(["redis-check-rdb", os.path.join(workdir, "from-redstart.rdb")], capture_output=True, text=True)
     assert check.returncode == 0, check.stdout
     assert "RDB looks OK" in check.stdout
-    q = start(processes, REDIS_SERVER, workdir, "--save", "", "--dbfilename", "from-redstart.rdb")
-    reference = q.client()
-    assert digests(reference) == before
-    assert functions(reference) == libraries
 
 
 @pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server not found")
 def test_redis_dump_loads_in_redstart(workdir, processes):
-    q = start(processes, REDIS_SERVER, workdir, "--save", "", "--dbfilename", "from-redis.rdb")
-    reference = q.client()
-    fill(reference, seed=13)
-    before = digests(reference)
-    libraries = functions(reference)
-    reference.save()
-    p = start(processes, BINARY, workdir, "--save", "", "--dbfilename", "from-redis.rdb")
-    r = p.client()
-    assert digests(r) == before
-    assert functions(r) == libraries
+    r = transfer(processes, workdir, REDIS_SERVER, BINARY, "from-redis.rdb", seed=13)
     # And the compact encodings came back as Redis's (listpack, intset, quicklist).
     assert r.object("encoding", "hash-small") == b"listpack"
     assert r.object("encoding", "set-intset") == b"intset"

@@ -152,6 +152,6 @@ extension Engine {
     var collectionLimits: CollectionLimits {
         CollectionLimits(
             listFill: listFill, listCompressDepth: listCompressDepth, hash: hashLimits, setIntegers: setMaxIntegers,
-            zset: zsetLimits)
+            zset: zsetLimits, deepSanitization: config["sanitize-dump-payload"] == "yes")
     }
 }

@@ -29,6 +29,9 @@ struct CollectionLimits {
     var hash: (entries: Int, length: Int)
     var setIntegers: Int
     var zset: (entries: Int, length: Int)
+    /// sanitize-dump-payload yes: a packed value's repeated members are reported as a failed
+    /// integrity check (as Redis's deep check finds them) rather than as duplicates.
+    var deepSanitization = false
 }
 
 public enum RDBValueCodec {
@@ -160,7 +163,10 @@ public enum RDBValueCodec {
     static func read(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         let value = readValue(type, &reader, limits: limits)
         if value == nil {
-            if reader.failure == duplicates {
+            let packed: Set<RDBType> = [.hashListpack, .hashZiplist, .zsetListpack, .zsetZiplist]
+            if reader.failure == duplicates && limits.deepSanitization && packed.contains(type) {
+                reader.failure = failureReason(type)
+            } else if reader.failure == duplicates {
                 let names: [RDBType: String] = [
                     .hash: "Hash", .hashListpack: "Hash listpack", .hashZiplist: "Hash ziplist", .hashZipmap: "Hash zipmap",
                     .zset: "Zset", .zset2: "Zset",

@@ -17,6 +17,11 @@ struct SHA1 {
 
     mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count) &* 8
+        absorb(bytes)
+    }
+
+    /// Adds bytes to the block, compressing each full one (the length is the caller's).
+    private mutating func absorb(_ bytes: UnsafeRawBufferPointer) {
         for byte in bytes {
             block[blockFill] = byte
             blockFill += 1
@@ -33,16 +38,7 @@ struct SHA1 {
         let fill = (blockFill + 1) % 64
         padding += [UInt8](repeating: 0, count: fill <= 56 ? 56 - fill : 120 - fill)
         for shift in stride(from: 56, through: 0, by: -8) { padding.append(UInt8(truncatingIfNeeded: bits >> UInt64(shift))) }
-        padding.withUnsafeBytes { raw in
-            for byte in raw {
-                block[blockFill] = byte
-                blockFill += 1
-                if blockFill == 64 {
-                    compress()
-                    blockFill = 0
-                }
-            }
-        }
+        padding.withUnsafeBytes { absorb($0) }
         var out: [UInt8] = []
         for word in [state.0, state.1, state.2, state.3, state.4] {
             out += [UInt8(word >> 24), UInt8(truncatingIfNeeded: word >> 16), UInt8(truncatingIfNeeded: word >> 8), UInt8(truncatingIfNeeded: word)]
