@@ -14,4 +14,8 @@ unsigned long long redstart_total_system_memory(void);
 /// Monotonic microseconds for measuring durations; cheap (the TSC where it is a clock).
 long long redstart_monotonic_microseconds(void);
 
+/// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
+/// read), so that the work done meanwhile hides the memory latency.
+static inline void redstart_prefetch(const void *address) { __builtin_prefetch(address); }
+
 #endif

@@ -170,6 +170,8 @@ public final class RDBLoader {
         guard let key = reader.stringReference() else { throw truncated() }
         currentKeyReference = key
         currentType = type
+        let hash = key.withBytes { KeyHash.hash($0) }
+        if !verifyOnly { database.table.prefetchBucket(hash: hash) }
         let valueStart = reader.offset
         reader.failure = nil
         reader.isEmptyValue = false
@@ -193,7 +195,7 @@ public final class RDBLoader {
             return
         }
         let keyClock = clock()
-        var added = key.withBytes { database.table.insertIfAbsent($0, value, clock: keyClock) }
+        var added = key.withBytes { database.table.insertIfAbsent($0, hash: hash, value, clock: keyClock) }
         if added == nil {
             guard merge else {
                 throw RDBLoadError(

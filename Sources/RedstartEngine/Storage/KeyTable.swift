@@ -6,6 +6,8 @@
 // Invariants: every live entry is in exactly one bucket chain; while
 // rehashing, buckets of `tables.0` below `rehashIndex` are empty.
 
+import CRedstartShims
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -44,6 +46,10 @@ struct BucketArray {
         get { heads[bucket] - 1 }
         nonmutating set { heads[bucket] = newValue + 1 }
     }
+
+    /// Starts loading bucket `bucket`'s cache line.
+    @inline(__always)
+    func prefetch(bucket: Int) { redstart_prefetch(heads + bucket) }
 
     func deallocate() { free(heads) }
 }
@@ -147,10 +153,17 @@ public final class KeyTable {
         main = BucketArray(size: Self.powerOfTwo(atLeast: count))
     }
 
-    /// Adds `key` unless it is there: returns the new entry, or nil (nothing changed) when
+    /// Starts loading the bucket of `hash` into the cache (a load about to insert the key:
+    /// reading the value meanwhile hides the miss).
+    @inline(__always)
+    func prefetchBucket(hash: UInt64) {
+        guard target == nil, let main else { return }
+        main.prefetch(bucket: Int(truncatingIfNeeded: hash) & main.mask)
+    }
+
+    /// Adds `key` (hashed as `hash`) unless it is there: returns the new entry, or nil (nothing changed) when
     /// the key exists. One hash and one search (loading).
-    func insertIfAbsent(_ key: UnsafeRawBufferPointer, _ value: Value, clock: UInt32) -> Int32? {
-        let hash = KeyHash.hash(key)
+    func insertIfAbsent(_ key: UnsafeRawBufferPointer, hash: UInt64, _ value: Value, clock: UInt32) -> Int32? {
         if main != nil {
             let low = UInt32(truncatingIfNeeded: hash)
             if search(main!, hash: hash, low: low, key) != nil { return nil }
