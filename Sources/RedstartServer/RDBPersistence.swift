@@ -174,6 +174,7 @@ final class RDBPersistence {
     /// Loads the RDB file at start-up, in steps on the event loop; calls `done` once the
     /// dataset is whole. A file that cannot be read or is corrupt ends the process (exit 1).
     func loadAtStartup(then done: @escaping () -> Void) {
+        removeAbandonedTemporaryFiles()
         let path = fileName
         let mapping: MappedFile
         do throws(RDBFileError) {
@@ -214,6 +215,25 @@ final class RDBPersistence {
             done()
         }
         step()
+    }
+
+    /// Removes temporary files of saves whose process is gone (killed mid-save): temp-<pid>.rdb
+    /// and temp-bg-<pid>-<ms>.rdb in `dir`, for pids that no longer run.
+    private func removeAbandonedTemporaryFiles() {
+        guard let directory = opendir(".") else { return }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            guard name.hasPrefix("temp-"), name.hasSuffix(".rdb") else { continue }
+            let middle = name.dropFirst(name.hasPrefix("temp-bg-") ? 8 : 5).dropLast(4)
+            guard let pid = Int32(middle.split(separator: "-").first ?? ""), pid > 0 else { continue }
+            if kill(pid, 0) != 0 && errno == ESRCH {
+                unlink(name)
+                log.write(.notice, "Removed \(name), left by a save that did not finish")
+            }
+        }
     }
 
     private func finishLoad(_ loader: RDBLoader, micros: Int64) {

@@ -312,8 +312,11 @@ def test_sigkill_during_bgsave_leaves_the_previous_dump(workdir, processes):
     r.bgsave()
     wait_for(lambda: persistence(r, "current_save_keys_processed") > 100, message="the save to be under way")
     p.kill()
+    assert [name for name in os.listdir(workdir) if name.startswith("temp-")]
     q = start(processes, BINARY, workdir, "--save", "")
     assert digests(q.client()) == saved
+    # The killed save's temporary file is cleaned up at the next start.
+    assert not [name for name in os.listdir(workdir) if name.startswith("temp-")]
 
 
 def test_truncated_and_damaged_dumps_are_refused(workdir, processes):

@@ -33,11 +33,11 @@ public final class DatasetSnapshot {
 
     private unowned let engine: Engine
     private let emit: ([UInt8]) -> Void
-    private var encoder: RDBEncoder
-    private var sources: [Source] = []
-    private var current = 0
+    @exclusivity(unchecked) private var encoder: RDBEncoder
+    @exclusivity(unchecked) private var sources: [Source] = []
+    @exclusivity(unchecked) private var current = 0
     /// The walk's position in the current table: slots at and above it are done.
-    private var cursor = Int.max
+    @exclusivity(unchecked) private var cursor = Int.max
     private let clockRecord: AccessClockRecord
     /// Bytes gathered before a chunk is handed to `emit`.
     static let chunkSize = 1 << 20
@@ -46,12 +46,12 @@ public final class DatasetSnapshot {
     private let startMicros: Int64
 
     /// Keys in the dataset when the snapshot began, and keys written so far.
-    public private(set) var keysTotal = 0
-    public private(set) var keysWritten = 0
+    @exclusivity(unchecked) public private(set) var keysTotal = 0
+    @exclusivity(unchecked) public private(set) var keysWritten = 0
     /// Bytes of keys written early because a command was about to change them.
-    public private(set) var copiedBytes = 0
+    @exclusivity(unchecked) public private(set) var copiedBytes = 0
     /// Bytes handed to `emit` so far.
-    public private(set) var emittedBytes = 0
+    @exclusivity(unchecked) public private(set) var emittedBytes = 0
 
     /// Begins a snapshot of `engine`'s dataset; its first bytes (header, aux fields,
     /// functions) are written at once.

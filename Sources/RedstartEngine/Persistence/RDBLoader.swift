@@ -30,14 +30,14 @@ public enum RDBLoadEvent {
 /// A load in progress.
 public final class RDBLoader {
     private let bytes: UnsafeRawBufferPointer
-    private var reader: RDBReader
+    @exclusivity(unchecked) private var reader: RDBReader
     private unowned let engine: Engine
     /// The file's RDB version.
     public let version: Int
     /// Aux fields read so far (redis-ver, ctime, used-mem, ...).
     public private(set) var aux: [(String, String)] = []
-    public private(set) var keysLoaded = 0
-    public private(set) var keysExpired = 0
+    @exclusivity(unchecked) public private(set) var keysLoaded = 0
+    @exclusivity(unchecked) public private(set) var keysExpired = 0
     /// Empty collections (which old Redis versions could write) are skipped, as Redis does.
     public private(set) var emptyKeysSkipped = 0
     /// Keys in a file of DEBUG RELOAD MERGE replace existing ones; otherwise a key already
@@ -49,12 +49,12 @@ public final class RDBLoader {
     private let verifyOnly: Bool
     /// Told of each record as it is read (the checker's report).
     public var observer: ((RDBLoadEvent) -> Void)?
-    private var crc: UInt64 = 0
-    private var crcOffset = 0
-    private var database: Database
+    @exclusivity(unchecked) private var crc: UInt64 = 0
+    @exclusivity(unchecked) private var crcOffset = 0
+    @exclusivity(unchecked) private var database: Database
     private let limits: CollectionLimits
     private let now: Int64
-    private var finished = false
+    @exclusivity(unchecked) private var finished = false
 
     /// Starts reading `bytes`; throws when the header is not an RDB file's or is of a newer
     /// version.
@@ -103,11 +103,11 @@ public final class RDBLoader {
 
     /// The key record being read (for error reports).
     public var currentKey: [UInt8]? { currentKeyReference?.withBytes { Array($0) } }
-    private var currentKeyReference: RDBString?
-    public private(set) var currentType: RDBType?
-    private var expiry: Int64?
-    private var idleSeconds: Int?
-    private var frequency: Int?
+    @exclusivity(unchecked) private var currentKeyReference: RDBString?
+    @exclusivity(unchecked) public private(set) var currentType: RDBType?
+    @exclusivity(unchecked) private var expiry: Int64?
+    @exclusivity(unchecked) private var idleSeconds: Int?
+    @exclusivity(unchecked) private var frequency: Int?
 
     private func record() throws(RDBLoadError) {
         let start = reader.offset
