@@ -219,23 +219,36 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            var elements: [[UInt8]] = []
+            let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
             for _ in 0..<nodes {
                 var container = 2
                 if type == .listQuicklist2 {
                     guard let kind = reader.count(), kind == 1 || kind == 2 else { return nil }
                     container = kind
                 }
-                guard let blob = reader.string(), !blob.isEmpty else { return nil }
-                if container == 1 {
-                    elements.append(blob)
-                    continue
+                guard let blob = reader.stringReference(), blob.withBytes({ !$0.isEmpty }) else { return nil }
+                let added = blob.withBytes { raw -> Bool in
+                    if container == 1 {
+                        list.pushBack(raw)
+                        return true
+                    }
+                    // An empty node is skipped, as Redis does.
+                    if type == .listQuicklist {
+                        guard let entries = CompactEncodings.ziplistEntries(raw) else { return false }
+                        for entry in entries { entry.withUnsafeBytes { list.pushBack($0) } }
+                        return true
+                    }
+                    guard let offsets = Listpack.validatedElements(raw) else { return false }
+                    for offset in offsets { Listpack.withBytes(raw, at: offset) { list.pushBack($0) } }
+                    return true
                 }
-                let parse = type == .listQuicklist ? CompactEncodings.ziplistEntries : CompactEncodings.listpackEntries
-                guard let entries = blob.withUnsafeBytes(parse) else { return nil }
-                elements += entries  // an empty node is skipped, as Redis does
+                guard added else { return nil }
             }
-            return makeList(&reader, elements, limits)
+            guard list.count > 0 else {
+                reader.isEmptyValue = true
+                return nil
+            }
+            return .list(list)
         case .set:
             guard let count = reader.nonEmptyCount() else { return nil }
             let set = SetValue()
@@ -290,8 +303,26 @@ public enum RDBValueCodec {
         case .hashZipmap:
             guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
-        case .hashZiplist, .hashListpack:
-            guard let entries = packedEntries(&reader, ziplist: type == .hashZiplist), entries.count % 2 == 0 else { return nil }
+        case .hashListpack:
+            guard let blob = reader.stringReference() else { return nil }
+            return blob.withBytes { raw -> Value? in
+                guard let offsets = Listpack.validatedElements(raw), offsets.count % 2 == 0 else { return nil }
+                guard !offsets.isEmpty else {
+                    reader.isEmptyValue = true
+                    return nil
+                }
+                let hash = HashValue()
+                for index in stride(from: 0, to: offsets.count, by: 2) {
+                    let value = Listpack.withBytes(raw, at: offsets[index + 1]) { ByteString($0) }
+                    guard Listpack.withBytes(raw, at: offsets[index], { hash.set($0, value, limits: limits.hash) }) else {
+                        reader.failure = duplicates
+                        return nil
+                    }
+                }
+                return .hash(hash)
+            }
+        case .hashZiplist:
+            guard let entries = packedEntries(&reader, ziplist: true), entries.count % 2 == 0 else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .streamListpacks, .streamListpacks2:
             return readStream(&reader, version2: type == .streamListpacks2).map { .stream($0) }
