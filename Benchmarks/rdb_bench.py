@@ -146,7 +146,7 @@ def bgsave_under_load(side, writers, keys):
         t.join()
     assert r.info("persistence")["rdb_last_bgsave_status"] == "ok"
     return {"seconds": seconds, "worst_ms": max(worst) * 1000, "peak_ratio": peak / rss_before,
-            "writes": sum(counts), "rss_before": rss_before}
+            "writes": sum(counts) / seconds, "rss_before": rss_before}
 
 
 def main():
@@ -178,7 +178,7 @@ def main():
     print("%-28s %12s %12s %8s" % ("", "redstart", "redis", "ratio"))
     rows = [("SAVE seconds", "save", "%.2f"), ("file MB", "size", "%.1f"), ("load seconds", "load", "%.2f"),
             ("BGSAVE seconds (loaded)", "seconds", "%.2f"), ("worst reply ms in BGSAVE", "worst_ms", "%.1f"),
-            ("peak memory / RSS before", "peak_ratio", "%.2f"), ("writes during BGSAVE", "writes", "%d")]
+            ("peak memory / RSS before", "peak_ratio", "%.2f"), ("writes/s during BGSAVE", "writes", "%d")]
     for label, key, fmt in rows:
         a, b = results["redstart"][key], results["redis"][key]
         if key == "size":
