@@ -43,6 +43,13 @@ extension Engine {
         }
     }
 
+    /// Frees a key table nothing else references on the background thread (a table FLUSHDB
+    /// left to a snapshot, once the snapshot is done with it).
+    func freeInBackground(_ table: consuming KeyTable) {
+        let count = table.count
+        release(Handoff(table), objects: count)
+    }
+
     /// Drops the last reference to the handed-off object on the background thread (or here,
     /// without a host).
     private func release<Object>(_ handoff: Handoff<Object>, objects: Int) {

@@ -166,8 +166,14 @@ public final class DatasetSnapshot {
     }
 
     private func detach() {
-        for source in sources { source.table.unsaved = nil }
+        var detached: [KeyTable] = []
+        for source in sources {
+            source.table.unsaved = nil
+            if source.detachedExpiry != nil { detached.append(source.table) }
+        }
         sources = []
         for db in engine.databases where db.snapshot === self { db.snapshot = nil }
+        // Tables FLUSHDB left here are reachable from nowhere else: free them off the loop.
+        while let table = detached.popLast() { engine.freeInBackground(table) }
     }
 }
