@@ -24,6 +24,16 @@ def free_port():
         return s.getsockname()[1]
 
 
+def answers_ping(port, replies=(b"+PONG",)):
+    """Whether a server on `port` answers PING with one of `replies` (a new connection)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(replies)
+    except OSError:
+        return False
+
+
 class Server:
     def __init__(self, *args):
         self.port = free_port()
@@ -34,13 +44,9 @@ class Server:
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited: %s" % self.process.stdout.read().decode())
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith((b"+PONG", b"-NOAUTH")):
-                        return
-            except OSError:
-                time.sleep(0.02)
+            if answers_ping(self.port, (b"+PONG", b"-NOAUTH")):
+                return
+            time.sleep(0.02)
         raise RuntimeError("server did not start")
 
     def stop(self):
@@ -92,13 +98,9 @@ class ReferenceServer:
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("redis-server exited with %s" % self.process.returncode)
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.02)
+            if answers_ping(self.port):
+                return
+            time.sleep(0.02)
         self.stop()
         raise RuntimeError("redis-server did not start")
 

@@ -16,7 +16,7 @@ import time
 import pytest
 import redis
 
-from conftest import BINARY, REDIS_SERVER, free_port
+from conftest import BINARY, REDIS_SERVER, answers_ping, free_port
 
 CHECK_RDB = os.path.join(os.path.dirname(BINARY), "redstart-check-rdb")
 
@@ -40,13 +40,8 @@ class Process:
         while time.time() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError("server exited (%s): %s" % (self.process.returncode, self.log_text()))
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(64).startswith(b"+PONG"):
-                        return
-            except OSError:
-                pass
+            if answers_ping(self.port):
+                return
             time.sleep(0.02)
         raise RuntimeError("server did not become ready: " + self.log_text())
 
