@@ -1,16 +1,11 @@
-// Readers for the packed blobs Redis writes inside RDB values: listpack (7.0's
-// small lists, hashes and sorted sets, and quicklist nodes; read with Listpack), ziplist (the same
-// before 7.0) and intset (small integer sets). Each yields its entries as
+// Readers for the packed blobs Redis writes inside RDB values (listpacks, 7.0's
+// small lists, hashes and sorted sets and quicklist nodes, are read with Listpack
+// in place): ziplist (the same before 7.0), zipmap (hashes before 2.6) and intset
+// (small integer sets). Each yields its entries as
 // bytes, integers in their decimal text, as Redis reads them back. Every
 // length and offset is checked against the blob: a malformed one gives nil.
 
 enum CompactEncodings {
-    /// The entries of a listpack (checked whole by Listpack.validatedElements).
-    static func listpackEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {
-        guard let offsets = Listpack.validatedElements(blob) else { return nil }
-        return offsets.map { offset in Listpack.withBytes(blob, at: offset) { Array($0) } }
-    }
-
     /// The entries of a ziplist: total bytes (u32), tail offset (u32), count (u16), entries
     /// (previous length, encoding, data), 0xFF.
     static func ziplistEntries(_ blob: UnsafeRawBufferPointer) -> [[UInt8]]? {

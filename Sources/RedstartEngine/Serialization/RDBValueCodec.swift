@@ -278,8 +278,34 @@ public enum RDBValueCodec {
                 _ = zset.set(name, score: score, limits: limits.zset)
             }
             return .sortedSet(zset)
-        case .zsetZiplist, .zsetListpack:
-            guard let entries = packedEntries(&reader, ziplist: type == .zsetZiplist), entries.count % 2 == 0 else { return nil }
+        case .zsetListpack:
+            guard let blob = reader.stringReference() else { return nil }
+            return blob.withBytes { raw -> Value? in
+                guard let offsets = Listpack.validatedElements(raw), offsets.count % 2 == 0 else { return nil }
+                guard !offsets.isEmpty else {
+                    reader.isEmptyValue = true
+                    return nil
+                }
+                let zset = SortedSetValue()
+                for index in stride(from: 0, to: offsets.count, by: 2) {
+                    let score: Double?
+                    if let number = Listpack.integer(raw, at: offsets[index + 1]) {
+                        score = Double(number)
+                    } else {
+                        score = Listpack.withBytes(raw, at: offsets[index + 1]) { parseDouble(Array($0)) }
+                    }
+                    guard let score else { return nil }
+                    let member = Listpack.withBytes(raw, at: offsets[index]) { ByteString($0) }
+                    guard zset.score(of: member) == nil else {
+                        reader.failure = duplicates
+                        return nil
+                    }
+                    _ = zset.set(member, score: score, limits: limits.zset)
+                }
+                return .sortedSet(zset)
+            }
+        case .zsetZiplist:
+            guard let entries = ziplistEntries(&reader), entries.count % 2 == 0 else { return nil }
             var pairs: [([UInt8], Double)] = []
             for index in stride(from: 0, to: entries.count, by: 2) {
                 guard let score = parseDouble(entries[index + 1]) else { return nil }
@@ -322,16 +348,17 @@ public enum RDBValueCodec {
                 return .hash(hash)
             }
         case .hashZiplist:
-            guard let entries = packedEntries(&reader, ziplist: true), entries.count % 2 == 0 else { return nil }
+            guard let entries = ziplistEntries(&reader), entries.count % 2 == 0 else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .streamListpacks, .streamListpacks2:
             return readStream(&reader, version2: type == .streamListpacks2).map { .stream($0) }
         }
     }
 
-    private static func packedEntries(_ reader: inout RDBReader, ziplist: Bool) -> [[UInt8]]? {
+    /// The entries of a ziplist stored as one string.
+    private static func ziplistEntries(_ reader: inout RDBReader) -> [[UInt8]]? {
         guard let blob = reader.string() else { return nil }
-        return blob.withUnsafeBytes(ziplist ? CompactEncodings.ziplistEntries : CompactEncodings.listpackEntries)
+        return blob.withUnsafeBytes(CompactEncodings.ziplistEntries)
     }
 
     private static func makeList(_ reader: inout RDBReader, _ elements: [[UInt8]], _ limits: CollectionLimits) -> Value? {
