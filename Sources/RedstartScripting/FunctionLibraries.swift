@@ -1,5 +1,5 @@
 // The function libraries: each library keeps the code it was loaded from (what
-// FUNCTION DUMP and, later, RDB and AOF carry) and the functions its code
+// FUNCTION DUMP and RDB files carry, and later the AOF) and the functions its code
 // registered, each a registry reference into the functions Lua state. Libraries
 // are found by exact name, functions by name in any case, as in Redis. Order is
 // load order (Redis's is its dictionary's, which clients must not rely on).

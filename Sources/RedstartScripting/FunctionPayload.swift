@@ -1,9 +1,9 @@
 // FUNCTION DUMP / RESTORE payloads, in Redis 7.0's format: for each library the
 // RDB_OPCODE_FUNCTION2 byte (245) and its code as an RDB string, then the RDB
 // version and a CRC-64. Restore also reads the 7.0 release candidates' form
-// (opcode 246: name, engine, optional description, code). RDB files will carry
-// libraries the same way (persistence, issue 13), through `libraryCodes` and
-// `restoreLibraries`.
+// (opcode 246: name, engine, optional description, code). RDB files carry
+// libraries the same way, through `functionLibraryCodes` and
+// `loadFunctionLibrary` (the ScriptingSubsystem seam).
 import RedstartEngine
 import RedstartRESP
 

@@ -1,5 +1,5 @@
 // One value in Redis's RDB format: a type byte and the serialized value, as
-// DUMP/RESTORE carry them (and, later, RDB files). Reading accepts every
+// DUMP/RESTORE and RDB files carry them. Reading accepts every
 // encoding Redis 7.0 and its predecessors write for strings, lists, sets,
 // sorted sets and hashes (plain, ziplist, listpack, intset, quicklist); writing
 // uses the plain forms (the intset form for integer sets), which every Redis
