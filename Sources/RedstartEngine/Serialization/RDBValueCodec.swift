@@ -2,8 +2,9 @@
 // DUMP/RESTORE and RDB files carry them. Reading accepts every
 // encoding Redis 7.0 and its predecessors write for strings, lists, sets,
 // sorted sets and hashes (plain, ziplist, listpack, intset, quicklist); writing
-// uses the plain forms (the intset form for integer sets), which every Redis
-// since 2.x loads and re-encodes compactly itself. Bad input (short, malformed,
+// uses Redis 7.0's listpacks for small hashes and sorted sets, intsets for
+// integer sets, and the plain forms otherwise (which every Redis since 2.x loads
+// and re-encodes compactly itself). Bad input (short, malformed,
 // empty, duplicate members) is refused with nil, never trusted.
 import RedstartRESP
 
@@ -60,6 +61,21 @@ public enum RDBValueCodec {
                 writeLength(set.count, into: &out)
                 set.forEach { writeString($0, compressing: compressing, into: &out) }
             }
+        case .sortedSet(let zset) where zset.encodingName == "listpack":
+            // Member, score pairs in score order in one listpack, as Redis writes a small zset.
+            var packed = Listpack()
+            if zset.count > 0 {
+                zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
+                    member.withUnsafeBytes { packed.append($0) }
+                    if score == score.rounded(), abs(score) < 9_007_199_254_740_992 {
+                        packed.append(integer: Int64(score))
+                    } else {
+                        var text = formatWithC("%.17g", score)
+                        text.withUTF8 { packed.append(UnsafeRawBufferPointer($0)) }
+                    }
+                }
+            }
+            packed.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
         case .sortedSet(let zset):
             writeLength(zset.count, into: &out)
             if zset.count > 0 {
@@ -68,6 +84,14 @@ public enum RDBValueCodec {
                     withUnsafeBytes(of: score.bitPattern.littleEndian) { out.append(contentsOf: $0) }
                 }
             }
+        case .hash(let hash) where hash.encodingName == "listpack":
+            // Fields and values in insertion order in one listpack, as Redis writes a small hash.
+            var packed = Listpack()
+            hash.forEachPair { field, value in
+                packed.append(field)
+                packed.append(value)
+            }
+            packed.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
         case .hash(let hash):
             writeLength(hash.count, into: &out)
             hash.forEachPair { field, value in
@@ -85,8 +109,8 @@ public enum RDBValueCodec {
         case .string, .integer: return RDBType.string.rawValue
         case .list: return RDBType.list.rawValue
         case .set(let set): return set.encodingName == "intset" ? RDBType.setIntset.rawValue : RDBType.set.rawValue
-        case .sortedSet: return RDBType.zset2.rawValue
-        case .hash: return RDBType.hash.rawValue
+        case .sortedSet(let zset): return zset.encodingName == "listpack" ? RDBType.zsetListpack.rawValue : RDBType.zset2.rawValue
+        case .hash(let hash): return hash.encodingName == "listpack" ? RDBType.hashListpack.rawValue : RDBType.hash.rawValue
         case .stream: return RDBType.streamListpacks2.rawValue
         }
     }
