@@ -129,6 +129,7 @@ def fill(r, seed=7, scale=1):
         p.set("expiring", "soon", ex=3600)
         p.set("expiring-px", "later", px=86_400_000)
         p.rpush("list-small", 1, "two", 3.5, -4)
+        p.rpush("list-huge-elements", "z" * 20000, "small", bytes(rng.getrandbits(8) for _ in range(9000)), 7)
         p.rpush("list-big", *[rng.choice(["a" * rng.randint(1, 80), str(rng.randint(-10**12, 10**12))]) for _ in range(1500 * scale)])
         p.hset("hash-small", mapping={"f%d" % i: "v%d" % i for i in range(10)})
         p.hset("hash-big", mapping={"field:%d" % i: "value:%d" % rng.randint(0, 10**6) for i in range(700 * scale)})

@@ -2,8 +2,9 @@
 // DUMP/RESTORE and RDB files carry them. Reading accepts every
 // encoding Redis 7.0 and its predecessors write for strings, lists, sets,
 // sorted sets and hashes (plain, ziplist, listpack, intset, quicklist); writing
-// uses Redis 7.0's listpacks for small hashes and sorted sets, intsets for
-// integer sets, and the plain forms otherwise (which every Redis since 2.x loads
+// uses Redis 7.0's forms for lists (quicklist nodes of listpacks), small hashes
+// and sorted sets (listpacks) and integer sets (intsets), and the plain forms
+// otherwise (which every Redis since 2.x loads
 // and re-encodes compactly itself). Bad input (short, malformed,
 // empty, duplicate members) is refused with nil, never trusted.
 import RedstartRESP
@@ -50,8 +51,24 @@ public enum RDBValueCodec {
         case .string, .integer:
             value.withStringBytes { writeString($0, compressing: compressing, into: &out) }
         case .list(let list):
-            writeLength(list.count, into: &out)
-            if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { writeString($0, compressing: compressing, into: &out) } }
+            // Redis 7.0's quicklist: packed nodes of up to 8 KB of listpack each.
+            var nodes: [Listpack] = []
+            var node = Listpack()
+            if list.count > 0 {
+                list.forEach(in: 0...(list.count - 1)) { element in
+                    if node.byteCount > 7 && node.byteCount + element.count > quicklistNodeBytes {
+                        nodes.append(node)
+                        node = Listpack()
+                    }
+                    node.append(element)
+                }
+            }
+            nodes.append(node)
+            writeLength(nodes.count, into: &out)
+            for node in nodes {
+                writeLength(2, into: &out)  // a packed node (1 would be one plain element)
+                node.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
+            }
         case .set(let set):
             if set.encodingName == "intset" {
                 var numbers: [Int64] = []
@@ -103,11 +120,14 @@ public enum RDBValueCodec {
         }
     }
 
+    /// The size of the listpack nodes lists are written in (list-max-listpack-size -2).
+    private static let quicklistNodeBytes = 8192
+
     /// The RDB type `write` uses for `value`.
     private static func typeByte(of value: Value) -> UInt8 {
         switch value {
         case .string, .integer: return RDBType.string.rawValue
-        case .list: return RDBType.list.rawValue
+        case .list: return RDBType.listQuicklist2.rawValue
         case .set(let set): return set.encodingName == "intset" ? RDBType.setIntset.rawValue : RDBType.set.rawValue
         case .sortedSet(let zset): return zset.encodingName == "listpack" ? RDBType.zsetListpack.rawValue : RDBType.zset2.rawValue
         case .hash(let hash): return hash.encodingName == "listpack" ? RDBType.hashListpack.rawValue : RDBType.hash.rawValue
