@@ -24,7 +24,6 @@ final class RDBFileWriter: @unchecked Sendable {
     let backlog = Atomic<Int>(0)
     /// Set once a write failed, so that the producer can stop early.
     let failed = Atomic<Bool>(false)
-    private(set) var bytesWritten = 0
 
     /// Creates the temporary file; throws Redis's log text when it cannot.
     init(directory: String, fileName: String, temporaryName: String, checksum: Bool) throws(RDBFileError) {
@@ -44,9 +43,8 @@ final class RDBFileWriter: @unchecked Sendable {
     func write(_ bytes: [UInt8]) {
         defer { backlog.subtract(bytes.count, ordering: .relaxed) }
         guard failure == nil else { return }
-        if checksum { crc = bytes.withUnsafeBytes { CRC64.update(crc, with: $0) } }
-        guard writeAll(bytes) else { return }
-        bytesWritten += bytes.count
+        if checksum { crc = bytes.withUnsafeBytes { CRC64.checksum($0, continuing: crc) } }
+        _ = writeAll(bytes)
     }
 
     /// Notes `count` bytes on their way to `write` from another thread.
@@ -56,9 +54,7 @@ final class RDBFileWriter: @unchecked Sendable {
     /// temporary file is then removed).
     func finish() -> String? {
         if failure == nil {
-            var footer = [UInt8](repeating: 0, count: 8)
-            withUnsafeBytes(of: crc.littleEndian) { footer = Array($0) }
-            if writeAll(footer) { bytesWritten += 8 }
+            _ = writeAll(withUnsafeBytes(of: crc.littleEndian) { Array($0) })
         }
         if failure == nil && fsync(descriptor) != 0 { fail("Write error saving DB on disk: \(String(cString: strerror(errno)))") }
         close(descriptor)

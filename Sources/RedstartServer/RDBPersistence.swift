@@ -22,7 +22,8 @@ final class RDBPersistence {
     private var engine: Engine { server.engine }
     private var log: ServerLog { server.log }
     /// The background save in progress: its snapshot and file.
-    private var background: (snapshot: DatasetSnapshot, file: RDBFileWriter, started: Int64, dirty: Int)?
+    /// (When it began is the engine's `persistence.backgroundSaveStart`.)
+    private var background: (snapshot: DatasetSnapshot, file: RDBFileWriter, dirty: Int)?
     /// The thread that writes background saves.
     private let writerThread = NIOThreadPool(numberOfThreads: 1)
     /// Milliseconds of work per step of a background save, and what the disk may lag by.
@@ -93,10 +94,9 @@ final class RDBPersistence {
             file.queue(chunk.count)
             pool.submit { _ in file.write(chunk) }
         }
-        background = (snapshot, file, now, engine.stats.dirty)
+        background = (snapshot, file, engine.stats.dirty)
         engine.runningSnapshot = snapshot
         engine.persistence.backgroundSaveStart = now
-        engine.persistence.dirtyAtBackgroundSaveStart = engine.stats.dirty
         log.write(.notice, "Background saving started")
         scheduleSaveStep(after: 0)
         return true
@@ -108,7 +108,7 @@ final class RDBPersistence {
     }
 
     private func saveStep() {
-        guard let (snapshot, file, _, _) = background else { return }
+        guard let (snapshot, file, _) = background else { return }
         if file.failed.load(ordering: .relaxed) {
             snapshot.abandon()
             completeBackgroundSave()
@@ -129,7 +129,7 @@ final class RDBPersistence {
 
     /// Finishes the file on the writer thread, then reports on the event loop.
     private func completeBackgroundSave() {
-        guard let (snapshot, file, _, _) = background else { return }
+        guard let (snapshot, file, _) = background else { return }
         let loop = server.eventLoop
         engine.runningSnapshot = nil
         let copied = snapshot.copiedBytes
@@ -140,11 +140,11 @@ final class RDBPersistence {
     }
 
     private func backgroundSaveEnded(failure: String?, copiedBytes: Int) {
-        guard let (_, _, started, dirty) = background else { return }
+        guard let (_, _, dirty) = background else { return }
         background = nil
-        let now = engine.clock.wallMilliseconds
+        let started = engine.persistence.backgroundSaveStart ?? engine.clock.wallMilliseconds
         engine.persistence.backgroundSaveStart = nil
-        engine.persistence.lastBackgroundSaveSeconds = Int((now - started) / 1000)
+        engine.persistence.lastBackgroundSaveSeconds = Int((engine.clock.wallMilliseconds - started) / 1000)
         engine.persistence.lastCopiedBytes = copiedBytes
         if let failure {
             log.write(.warning, failure)
@@ -160,7 +160,7 @@ final class RDBPersistence {
 
     /// Stops the background save in progress and removes its temporary file.
     func abortBackgroundSave() {
-        guard let (snapshot, file, _, _) = background else { return }
+        guard let (snapshot, file, _) = background else { return }
         log.write(.notice, "Background saving aborted")
         background = nil
         engine.runningSnapshot = nil
@@ -241,8 +241,6 @@ final class RDBPersistence {
         engine.persistence.loading = nil
         engine.persistence.lastLoadKeysLoaded = loader.keysLoaded
         engine.persistence.lastLoadKeysExpired = loader.keysExpired
-        engine.noteSaved(dirtyAt: engine.stats.dirty)
-        engine.persistence.saves -= 1  // a load is not a save
         if loader.emptyKeysSkipped > 0 {
             log.write(
                 .warning,
@@ -285,7 +283,7 @@ final class RDBPersistence {
     /// DEBUG RELOAD: save, empty, load again, all on this thread.
     func reload(save: Bool, flush: Bool, merge: Bool) throws(ReplyError) {
         abortBackgroundSave()
-        if save && !self.save() { throw ReplyError("Error trying to save the DB") }
+        if save && !self.save() { throw ReplyError(line: "ERR") }
         if flush { engine.emptyDatasetForLoad() }
         let mapping: MappedFile?
         do throws(RDBFileError) {

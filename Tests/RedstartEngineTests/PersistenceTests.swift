@@ -126,17 +126,15 @@ import Testing
         #expect(DatasetDigest.hex(long) == "291e9a6c66994949b57ba5e650361e98fc36b1ba")
     }
 
-    @Test func slotBitmapWalksBothWays() {
+    @Test func slotBitmapWalksDown() {
         var bitmap = SlotBitmap(count: 130, filled: true)
         bitmap.clear(129)
         bitmap.clear(64)
         #expect(bitmap.previous(before: .max) == 128)
         #expect(bitmap.previous(before: 65) == 63)
-        #expect(bitmap.next(from: 64) == 65)
         #expect(!bitmap.contains(200))
         for slot in 0..<130 { bitmap.clear(Int32(slot)) }
         #expect(bitmap.previous(before: .max) == nil)
-        #expect(bitmap.next(from: 0) == nil)
     }
 
     @Test func failedBackgroundSaveRefusesWritesWithMisconf() throws {
@@ -149,9 +147,33 @@ import Testing
             return
         }
         #expect(error.hasPrefix("MISCONF "))
+        // As Redis, PING is refused too; reads are not.
+        guard case .error(let ping) = harness.run(session, "PING") else {
+            Issue.record("PING was not refused")
+            return
+        }
+        #expect(ping.hasPrefix("MISCONF "))
         #expect(harness.run(session, "GET", "k") == .bulkString(Array("v".utf8)))
         harness.run(session, "CONFIG", "SET", "stop-writes-on-bgsave-error", "no")
         #expect(harness.run(session, "SET", "k", "w") == .simpleString("OK"))
+    }
+
+    @Test func bgsaveInsideExecIsScheduled() {
+        let harness = EngineHarness()
+        let session = harness.connect()
+        harness.run(session, "MULTI")
+        harness.run(session, "BGSAVE")
+        #expect(harness.run(session, "EXEC") == .array([.simpleString("Background saving scheduled")]))
+        #expect(harness.engine.persistence.backgroundSaveScheduled)
+        #expect(harness.run(session, "BGSAVE", "NOW") == .error("ERR syntax error"))
+    }
+
+    @Test func debugReloadNamesItsOptions() throws {
+        let harness = try EngineHarness { config in try config.set("enable-debug-command", arguments: ["yes"]) }
+        let session = harness.connect()
+        #expect(
+            harness.run(session, "DEBUG", "RELOAD", "FAST")
+                == .error("ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."))
     }
 
     @Test func loadingRefusesCommandsWithoutTheLoadingFlag() {

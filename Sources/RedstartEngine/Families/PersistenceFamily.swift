@@ -17,16 +17,14 @@ enum PersistenceFamily: CommandFamily {
         cmd.reply.ok()
     }
 
-    /// BGSAVE [SCHEDULE] → "Background saving started" (or "scheduled" when one runs).
+    /// BGSAVE [SCHEDULE] → "Background saving started" ("scheduled" inside EXEC). SCHEDULE
+    /// matters to Redis only while an AOF rewrite runs, which Redstart does not have yet.
     static func bgsave(_ cmd: CommandContext) throws(ReplyError) {
-        var schedule = false
-        if cmd.args.count > 1 {
-            guard cmd.args.count == 2, cmd.argument(1, is: "schedule") else { throw .syntax }
-            schedule = true
-        }
+        if cmd.args.count > 1 && !(cmd.args.count == 2 && cmd.argument(1, is: "schedule")) { throw .syntax }
         let engine = cmd.engine
-        if engine.isSavingInBackground {
-            guard schedule else { throw ReplyError("Background save already in progress") }
+        if engine.isSavingInBackground { throw ReplyError("Background save already in progress") }
+        // Inside EXEC, as Redis, the save is left to the cron (after the transaction).
+        if engine.isExecutingTransaction {
             engine.persistence.backgroundSaveScheduled = true
             cmd.reply.simpleString("Background saving scheduled")
             return

@@ -50,8 +50,6 @@ public final class DatasetSnapshot {
     @exclusivity(unchecked) public private(set) var keysWritten = 0
     /// Bytes of keys written early because a command was about to change them.
     @exclusivity(unchecked) public private(set) var copiedBytes = 0
-    /// Bytes handed to `emit` so far.
-    @exclusivity(unchecked) public private(set) var emittedBytes = 0
 
     /// Begins a snapshot of `engine`'s dataset; its first bytes (header, aux fields,
     /// functions) are written at once.
@@ -156,7 +154,6 @@ public final class DatasetSnapshot {
         var chunk: [UInt8] = []
         chunk.reserveCapacity(Self.chunkSize + 64 * 1024)
         swap(&chunk, &encoder.out)
-        emittedBytes += chunk.count
         emit(chunk)
     }
 

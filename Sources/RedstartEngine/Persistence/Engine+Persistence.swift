@@ -18,10 +18,8 @@ public struct PersistenceStatus {
     public var lastBackgroundSaveAttempt: Int64 = 0
     /// Seconds the last background save took (-1: none yet).
     public var lastBackgroundSaveSeconds = -1
-    /// A background save is in progress: when it began (unix milliseconds), and `stats.dirty`
-    /// then.
+    /// A background save is in progress: when it began (unix milliseconds).
     public var backgroundSaveStart: Int64?
-    public var dirtyAtBackgroundSaveStart = 0
     /// BGSAVE SCHEDULE asked for one after the running save.
     public var backgroundSaveScheduled = false
     /// Successful saves since start (rdb_saves).

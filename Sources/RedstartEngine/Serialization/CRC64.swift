@@ -29,14 +29,9 @@ public enum CRC64 {
         return tables
     }()
 
-    /// `crc` continued over `bytes` (for callers outside the engine: RDB files).
-    public static func update(_ crc: UInt64, with bytes: UnsafeRawBufferPointer) -> UInt64 {
-        checksum(bytes, continuing: crc)
-    }
-
     /// The checksum of `bytes`, continuing from `crc`: eight bytes per step (slicing-by-8),
     /// then one at a time.
-    static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt64 = 0) -> UInt64 {
+    public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt64 = 0) -> UInt64 {
         var value = crc
         let count = bytes.count
         tables.withUnsafeBufferPointer { t in

@@ -314,22 +314,11 @@ public enum RDBValueCodec {
             for _ in 0..<count {
                 guard let member = reader.stringReference() else { return nil }
                 guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return nil }
-                let name = member.withBytes { ByteString($0) }
-                guard zset.score(of: name) == nil else {
-                    reader.failure = duplicates
-                    return nil
-                }
-                _ = zset.set(name, score: score, limits: limits.zset)
+                guard add(member.withBytes { ByteString($0) }, score, to: zset, &reader, limits) else { return nil }
             }
             return .sortedSet(zset)
         case .zsetListpack:
-            guard let blob = reader.stringReference() else { return nil }
-            return blob.withBytes { raw -> Value? in
-                guard let offsets = Listpack.validatedElements(raw), offsets.count % 2 == 0 else { return nil }
-                guard !offsets.isEmpty else {
-                    reader.isEmptyValue = true
-                    return nil
-                }
+            return withListpackPairs(&reader) { raw, offsets, reader in
                 let zset = SortedSetValue()
                 for index in stride(from: 0, to: offsets.count, by: 2) {
                     let score: Double?
@@ -340,11 +329,7 @@ public enum RDBValueCodec {
                     }
                     guard let score else { return nil }
                     let member = Listpack.withBytes(raw, at: offsets[index]) { ByteString($0) }
-                    guard zset.score(of: member) == nil else {
-                        reader.failure = duplicates
-                        return nil
-                    }
-                    _ = zset.set(member, score: score, limits: limits.zset)
+                    guard add(member, score, to: zset, &reader, limits) else { return nil }
                 }
                 return .sortedSet(zset)
             }
@@ -364,28 +349,19 @@ public enum RDBValueCodec {
             let hash = HashValue()
             for _ in 0..<count {
                 guard let field = reader.stringReference(), let value = reader.stringReference() else { return nil }
-                guard field.withBytes({ hash.set($0, value.withBytes { ByteString($0) }, limits: limits.hash) }) else {
-                    reader.failure = duplicates
-                    return nil
-                }
+                let added = field.withBytes { add($0, value.withBytes { ByteString($0) }, to: hash, &reader, limits) }
+                guard added else { return nil }
             }
             return .hash(hash)
         case .hashZipmap:
             guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .hashListpack:
-            guard let blob = reader.stringReference() else { return nil }
-            return blob.withBytes { raw -> Value? in
-                guard let offsets = Listpack.validatedElements(raw), offsets.count % 2 == 0 else { return nil }
-                guard !offsets.isEmpty else {
-                    reader.isEmptyValue = true
-                    return nil
-                }
+            return withListpackPairs(&reader) { raw, offsets, reader in
                 let hash = HashValue()
                 for index in stride(from: 0, to: offsets.count, by: 2) {
                     let value = Listpack.withBytes(raw, at: offsets[index + 1]) { ByteString($0) }
-                    guard Listpack.withBytes(raw, at: offsets[index], { hash.set($0, value, limits: limits.hash) }) else {
-                        reader.failure = duplicates
+                    guard Listpack.withBytes(raw, at: offsets[index], { add($0, value, to: hash, &reader, limits) }) else {
                         return nil
                     }
                 }
@@ -434,12 +410,7 @@ public enum RDBValueCodec {
         }
         let zset = SortedSetValue()
         for (member, score) in pairs {
-            let name = ByteString(member)
-            guard zset.score(of: name) == nil else {
-                reader.failure = duplicates
-                return nil
-            }
-            _ = zset.set(name, score: score, limits: limits.zset)
+            guard add(ByteString(member), score, to: zset, &reader, limits) else { return nil }
         }
         return .sortedSet(zset)
     }
@@ -451,12 +422,49 @@ public enum RDBValueCodec {
         }
         let hash = HashValue()
         for (field, value) in pairs {
-            guard field.withUnsafeBytes({ hash.set($0, ByteString(value), limits: limits.hash) }) else {
-                reader.failure = duplicates
-                return nil
-            }
+            guard field.withUnsafeBytes({ add($0, ByteString(value), to: hash, &reader, limits) }) else { return nil }
         }
         return .hash(hash)
+    }
+
+    /// Adds a member unless it is there already; a repeated member refuses the value.
+    private static func add(
+        _ member: ByteString, _ score: Double, to zset: SortedSetValue, _ reader: inout RDBReader, _ limits: CollectionLimits
+    ) -> Bool {
+        guard zset.score(of: member) == nil else {
+            reader.failure = duplicates
+            return false
+        }
+        _ = zset.set(member, score: score, limits: limits.zset)
+        return true
+    }
+
+    /// Adds a field unless it is there already; a repeated field refuses the value.
+    private static func add(
+        _ field: UnsafeRawBufferPointer, _ value: ByteString, to hash: HashValue, _ reader: inout RDBReader,
+        _ limits: CollectionLimits
+    ) -> Bool {
+        guard hash.set(field, value, limits: limits.hash) else {
+            reader.failure = duplicates
+            return false
+        }
+        return true
+    }
+
+    /// Reads a listpack stored as one string and hands `body` its bytes and the offsets of
+    /// its elements, which must come in pairs; an empty one is noted as an empty value.
+    private static func withListpackPairs(
+        _ reader: inout RDBReader, _ body: (UnsafeRawBufferPointer, [Int], inout RDBReader) -> Value?
+    ) -> Value? {
+        guard let blob = reader.stringReference() else { return nil }
+        return blob.withBytes { raw -> Value? in
+            guard let offsets = Listpack.validatedElements(raw), offsets.count % 2 == 0 else { return nil }
+            guard !offsets.isEmpty else {
+                reader.isEmptyValue = true
+                return nil
+            }
+            return body(raw, offsets, &reader)
+        }
     }
 
     /// A score written as text (listpack/ziplist entries, the old ZSET type).
@@ -594,20 +602,6 @@ public struct RDBReader {
         }
         position -= 1  // the length byte again: `string()` decodes the special encodings
         return string().map { RDBString(owned: $0) }
-    }
-
-    /// A count (at least one) and that many strings: the plain list and set forms.
-    mutating func strings() -> [[UInt8]]? {
-        guard let count = count(), count > 0 else {
-            isEmptyValue = true
-            return nil
-        }
-        var result: [[UInt8]] = []
-        for _ in 0..<count {
-            guard let element = string() else { return nil }
-            result.append(element)
-        }
-        return result
     }
 
     mutating func binaryDouble() -> Double? {

@@ -27,19 +27,6 @@ struct SlotBitmap {
         words[index >> 6] &= ~(1 << UInt64(index & 63))
     }
 
-    /// The first set slot at or after `start`, or nil.
-    func next(from start: Int) -> Int32? {
-        var word = start >> 6
-        guard word < words.count else { return nil }
-        var bits = words[word] & (UInt64.max << UInt64(start & 63))
-        while true {
-            if bits != 0 { return Int32(word << 6 + bits.trailingZeroBitCount) }
-            word += 1
-            guard word < words.count else { return nil }
-            bits = words[word]
-        }
-    }
-
     /// The last set slot below `end`, or nil.
     func previous(before end: Int) -> Int32? {
         guard end > 0 else { return nil }
