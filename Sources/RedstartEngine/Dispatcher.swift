@@ -33,7 +33,8 @@ extension Engine {
             endCommand(session, replyMark: replyMark)
             return session.isPaused ? .postponed : .executed
         }
-        if runsScript(spec, session), let scripting {
+        // The AOF's scripts run to their end: the replay itself is what waits.
+        if runsScript(spec, session), let scripting, !session.isReplayClient {
             let command = AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)
             if !scripting.runPausable(command) { return .scriptPaused }
             return session.isBlocked ? .blocked : .executed
@@ -41,6 +42,12 @@ extension Engine {
         runAdmitted(spec, args, session)
         endCommand(session, replyMark: replyMark)
         return session.isBlocked ? .blocked : .executed
+    }
+
+    /// Whether the request names a command (or container command) Redstart has.
+    public func knowsCommand(_ args: CommandArguments) -> Bool {
+        guard args.count > 0, let name = CommandName(args, at: 0) else { return false }
+        return table.command(name) != nil
     }
 
     /// Runs a command the gatekeeper let through, to its end (what `runPausable` runs).
@@ -53,6 +60,15 @@ extension Engine {
     /// refused, queued inside MULTI or postponed by CLIENT PAUSE (`session.isPaused`).
     private func admit(_ args: CommandArguments, _ session: Session) -> CommandSpec? {
         guard let spec = resolve(args, for: session) else { return nil }
+        // The AOF's commands run as written, without the checks that guard clients (Redis
+        // calls their handlers directly); only MULTI's queueing applies.
+        if session.isReplayClient {
+            if session.isInTransaction && !spec.flags.contains(.skipsQueue) {
+                queue(spec, args, session)
+                return nil
+            }
+            return spec
+        }
 
         if spec.flags.contains(.protected) && !debugCommandAccess.allows(session) {
             reject(spec, args, session, ReplyError(
@@ -68,7 +84,7 @@ extension Engine {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
             return nil
         }
-        if persistence.lastBackgroundSaveSucceeded == false, let refusal = diskErrorRefusal,
+        if hasDiskError, let refusal = diskErrorRefusal,
             spec.name == "ping" || effectiveFlags(spec, args, session).contains(.write)
         {
             reject(spec, args, session, refusal)
@@ -226,7 +242,7 @@ extension Engine {
         }
         // A command that changed the dataset is replayed as called; the commands EXEC and
         // scripts run record themselves.
-        if stats.dirty != dirtyBefore && propagationSink != nil && spec !== execSpec
+        if (stats.dirty != dirtyBefore || propagationForced) && propagationSink != nil && spec !== execSpec
             && !spec.flags.contains(.runsScript)
         {
             if let rewritten = rewrittenCommand {
@@ -237,6 +253,7 @@ extension Engine {
             }
         }
         rewrittenCommand = nil
+        propagationForced = false
     }
 
     /// Lets the snapshot being written take the keys a write command names before it

@@ -70,6 +70,13 @@ public protocol EngineHost: AnyObject {
     /// DEBUG RELOAD: saves (unless `save` is false), empties the dataset (unless `flush` is
     /// false) and loads the RDB file again; with `merge`, keys in the file replace existing ones.
     func reloadSnapshot(save: Bool, flush: Bool, merge: Bool) throws(ReplyError)
+    /// Starts rewriting the append-only file in the background (BGREWRITEAOF); false when it
+    /// could not start (the reason is logged).
+    func startAppendOnlyRewrite() -> Bool
+    /// DEBUG LOADAOF: writes what is pending, empties the dataset and loads the AOF again.
+    func reloadAppendOnlyFile() throws(ReplyError)
+    /// DEBUG AOF-FLUSH-SLEEP: sleeps `microseconds` before each write of the AOF buffer.
+    func setAppendOnlyFlushSleep(microseconds: Int)
     /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked
     /// client's timeout), or earlier; a later call with a later deadline may be ignored.
     func scheduleBlockingTimeout(at deadline: Int64)

@@ -333,6 +333,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     private func closeAfterFlush() {
         guard let session, let context, !isClosing else { return }
         isClosing = true
+        flusher.barrier()
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: promise)
         session.reply.buffer.clear()

@@ -1,5 +1,6 @@
-// Writes an RDB file safely: the bytes go to a temporary file in the same
-// directory, the CRC-64 of everything is appended (zero with rdbchecksum no),
+// Writes an RDB file (or an AOF base file) safely: the bytes go to a temporary
+// file in the same directory, the CRC-64 of everything is appended (zero with
+// rdbchecksum no; none for an AOF base of commands),
 // the file is fsynced and only then renamed over the real name, and the
 // directory is fsynced so that the rename itself is on disk. A crash at any
 // point leaves the previous dump as it was. Chunks may be written from a
@@ -16,6 +17,8 @@ final class RDBFileWriter: @unchecked Sendable {
     let temporaryPath: String
     let path: String
     private let checksum: Bool
+    /// False for a file of commands (an AOF base without the RDB preamble): no CRC footer.
+    private let footer: Bool
     private var descriptor: CInt
     /// Touched only by the thread that writes (one at a time).
     private var crc: UInt64 = 0
@@ -26,11 +29,12 @@ final class RDBFileWriter: @unchecked Sendable {
     let failed = Atomic<Bool>(false)
 
     /// Creates the temporary file; throws Redis's log text when it cannot.
-    init(directory: String, fileName: String, temporaryName: String, checksum: Bool) throws(RDBFileError) {
+    init(directory: String, fileName: String, temporaryName: String, checksum: Bool, footer: Bool = true) throws(RDBFileError) {
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         path = base + fileName
         temporaryPath = base + temporaryName
-        self.checksum = checksum
+        self.checksum = checksum && footer
+        self.footer = footer
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
@@ -53,7 +57,7 @@ final class RDBFileWriter: @unchecked Sendable {
     /// Appends the checksum, syncs, closes and renames; returns the failure, if any (the
     /// temporary file is then removed).
     func finish() -> String? {
-        if failure == nil {
+        if failure == nil && footer {
             _ = writeAll(withUnsafeBytes(of: crc.littleEndian) { Array($0) })
         }
         if failure == nil && fsync(descriptor) != 0 { fail("Write error saving DB on disk: \(String(cString: strerror(errno)))") }

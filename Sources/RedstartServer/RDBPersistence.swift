@@ -1,13 +1,8 @@
 // The server's side of RDB persistence: where the file is, saving it now
 // (SAVE, SHUTDOWN, FLUSHALL), saving it in the background (BGSAVE, save
-// points) and loading it (start-up, DEBUG RELOAD).
-//
-// A background save runs a DatasetSnapshot on the event loop in steps of
-// about 2 ms, each followed by the loop's other work; the bytes go to a
-// writer thread (CRC-64, write(2), fsync, rename), so the event loop never
-// waits on the disk. If the disk falls behind by more than 32 MB the steps
-// wait for it. A load maps the file and feeds it to an RDBLoader in steps of
-// about 10 ms, while clients get -LOADING.
+// points: a SnapshotJob) and loading it (start-up, DEBUG RELOAD). A load maps
+// the file and feeds it to an RDBLoader in steps of about 10 ms, while
+// clients get -LOADING.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -21,22 +16,16 @@ final class RDBPersistence {
     private unowned let server: RedstartServer
     private var engine: Engine { server.engine }
     private var log: ServerLog { server.log }
-    /// The background save in progress: its snapshot and file.
+    /// The background save in progress.
     /// (When it began is the engine's `persistence.backgroundSaveStart`.)
-    private var background: (snapshot: DatasetSnapshot, file: RDBFileWriter, dirty: Int)?
-    /// The thread that writes background saves.
-    private let writerThread = NIOThreadPool(numberOfThreads: 1)
-    /// Milliseconds of work per step of a background save, and what the disk may lag by.
-    static let saveStepMicros: Int64 = 2000
-    static let maximumBacklog = 32 << 20
+    private var background: SnapshotJob?
+    /// The thread that writes background saves (shared with AOF rewrites).
+    private var writerThread: NIOThreadPool { server.writerThread }
     static let loadStepMicros: Int64 = 10_000
 
     init(server: RedstartServer) {
         self.server = server
-        writerThread.start()
     }
-
-    func shutdownThreads() { try? writerThread.syncShutdownGracefully() }
 
     private var directory: String { engine.config["dir"] }
     private var fileName: String { engine.config["dbfilename"] }
@@ -55,7 +44,7 @@ final class RDBPersistence {
             return false
         }
         let snapshot = DatasetSnapshot(
-            engine: engine, compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()
+            engine: engine, format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes())
         ) { file.write($0) }
         while !snapshot.step(until: .max) {}
         snapshot.finish()
@@ -87,60 +76,18 @@ final class RDBPersistence {
             engine.persistence.lastBackgroundSaveSucceeded = false
             return false
         }
-        let pool = writerThread
-        let snapshot = DatasetSnapshot(
-            engine: engine, compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()
-        ) { chunk in
-            file.queue(chunk.count)
-            pool.submit { _ in file.write(chunk) }
-        }
-        background = (snapshot, file, engine.stats.dirty)
-        engine.runningSnapshot = snapshot
         engine.persistence.backgroundSaveStart = now
+        background = SnapshotJob(
+            server: server, file: file,
+            format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()),
+            writerThread: writerThread
+        ) { [self] failure, copied in backgroundSaveEnded(failure: failure, copiedBytes: copied) }
         log.write(.notice, "Background saving started")
-        scheduleSaveStep(after: 0)
         return true
     }
 
-    private func scheduleSaveStep(after micros: Int64) {
-        // Due a little later, not at once: NIO runs due tasks before it polls the sockets.
-        server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(50, micros))) { [self] in saveStep() }
-    }
-
-    private func saveStep() {
-        guard let (snapshot, file, _) = background else { return }
-        if file.failed.load(ordering: .relaxed) {
-            snapshot.abandon()
-            completeBackgroundSave()
-            return
-        }
-        if file.backlog.load(ordering: .relaxed) > Self.maximumBacklog {
-            scheduleSaveStep(after: 1000)
-            return
-        }
-        let deadline = engine.clock.monotonicMicroseconds + Self.saveStepMicros
-        guard snapshot.step(until: deadline) else {
-            scheduleSaveStep(after: 0)
-            return
-        }
-        snapshot.finish()
-        completeBackgroundSave()
-    }
-
-    /// Finishes the file on the writer thread, then reports on the event loop.
-    private func completeBackgroundSave() {
-        guard let (snapshot, file, _) = background else { return }
-        let loop = server.eventLoop
-        engine.runningSnapshot = nil
-        let copied = snapshot.copiedBytes
-        writerThread.submit { [self] _ in
-            let failure = file.finish()
-            loop.execute { [self] in backgroundSaveEnded(failure: failure, copiedBytes: copied) }
-        }
-    }
-
     private func backgroundSaveEnded(failure: String?, copiedBytes: Int) {
-        guard let (_, _, dirty) = background else { return }
+        guard let job = background else { return }
         background = nil
         let started = engine.persistence.backgroundSaveStart ?? engine.clock.wallMilliseconds
         engine.persistence.backgroundSaveStart = nil
@@ -154,19 +101,18 @@ final class RDBPersistence {
             log.write(.notice, "DB saved on disk")
             log.write(.notice, "Background saving terminated with success")
             engine.persistence.lastBackgroundSaveSucceeded = true
-            engine.noteSaved(dirtyAt: dirty)
+            engine.noteSaved(dirtyAt: job.dirty)
         }
+        server.backgroundJobEnded()
     }
 
     /// Stops the background save in progress and removes its temporary file.
     func abortBackgroundSave() {
-        guard let (snapshot, file, _) = background else { return }
+        guard let job = background else { return }
         log.write(.notice, "Background saving aborted")
         background = nil
-        engine.runningSnapshot = nil
         engine.persistence.backgroundSaveStart = nil
-        snapshot.abandon()
-        writerThread.submit { _ in file.discard() }
+        job.abort()
     }
 
     // MARK: - Loading

@@ -40,6 +40,10 @@ public final class RedstartServer: @unchecked Sendable {
     let facts: ProcessFacts
     /// The RDB file: saves and loads.
     private(set) lazy var rdb = RDBPersistence(server: self)
+    /// The append-only file.
+    private(set) lazy var aof = AOFPersistence(server: self)
+    /// The thread that writes background snapshots (BGSAVE, AOF rewrites) to disk.
+    let writerThread = NIOThreadPool(numberOfThreads: 1)
 
     /// A server configured by `config`; nothing is opened until `start()`.
     public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
@@ -66,6 +70,7 @@ public final class RedstartServer: @unchecked Sendable {
             _ = loop.assumeIsolated().scheduleTask(in: .microseconds(50)) { work() }
         }
         backgroundWork.start()
+        writerThread.start()
         var uts = utsname()
         uname(&uts)
         let os = [uts.sysname, uts.release, uts.machine].map { field in
@@ -141,14 +146,28 @@ public final class RedstartServer: @unchecked Sendable {
             engine.host = self
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
-            rdb.loadAtStartup { [self] in log.write(.notice, "Ready to accept connections") }
+            flusher.beforeSending = { [unowned self] in aof.flushBeforeReplies() }
+            // The manifest is read whatever appendonly says (rewrites keep it up to date).
+            aof.loadManifestFromDisk()
+            let loaded = { [self] in
+                aof.openIfNeededOnServerStart()
+                aof.deleteHistoryFiles()
+                log.write(.notice, "Ready to accept connections")
+            }
+            // With appendonly the AOF is the dataset; the RDB file is not read.
+            if engine.config.bool("appendonly") {
+                aof.loadAtStartup(then: loaded)
+            } else {
+                rdb.loadAtStartup(then: loaded)
+            }
         }
     }
 
     /// Blocks until the server has shut down.
     public func waitUntilStopped() {
         try? stopped.futureResult.wait()
-        rdb.shutdownThreads()
+        try? writerThread.syncShutdownGracefully()
+        aof.shutdownThreads()
         try? group.syncShutdownGracefully()
     }
 
@@ -249,6 +268,16 @@ public final class RedstartServer: @unchecked Sendable {
         }
         engine.stats.peakMemory = max(engine.stats.peakMemory, ProcessResources.allocatedBytes())
         engine.cron()
+        if engine.persistence.loading == nil { aof.cron() }
+    }
+
+    /// Whether a background snapshot (BGSAVE or AOF rewrite) is running: one at a time.
+    var hasBackgroundJob: Bool { rdb.isSavingInBackground || aof.isRewriting }
+
+    /// A background snapshot ended: one that waited for it starts now (Redis starts them
+    /// from its cron; starting here saves up to a cron period).
+    func backgroundJobEnded() {
+        if engine.persistence.aof.rewriteScheduled { aof.cron() }
     }
 
     private func installSignalHandlers() {
@@ -269,6 +298,7 @@ public final class RedstartServer: @unchecked Sendable {
             log.write(.warning, "There is a child saving an .rdb. Killing it!")
             rdb.abortBackgroundSave()
         }
+        guard aof.prepareShutdown(force: force) else { return false }
         if mode == .save || (mode == .standard && !engine.savePoints.isEmpty) {
             log.write(.notice, "Saving the final RDB snapshot before exiting.")
             if !rdb.save() {
@@ -382,6 +412,12 @@ extension RedstartServer: EngineHost {
 
     public func abortBackgroundSave() { rdb.abortBackgroundSave() }
 
+    public func startAppendOnlyRewrite() -> Bool { aof.startRewrite() }
+
+    public func reloadAppendOnlyFile() throws(ReplyError) { aof.reload() }
+
+    public func setAppendOnlyFlushSleep(microseconds: Int) { aof.setFlushSleep(microseconds: microseconds) }
+
     public func reloadSnapshot(save: Bool, flush: Bool, merge: Bool) throws(ReplyError) {
         try rdb.reload(save: save, flush: flush, merge: merge)
     }
@@ -405,6 +441,16 @@ extension RedstartServer: EngineHost {
             guard value != boundAddresses else { return }
             try rebind(port: tcpPort, bind: value, error: "Failed to bind to specified addresses.")
             boundAddresses = value
+        case "appendonly":
+            if value == "yes" {
+                guard aof.start() else { throw ConfigError("Unable to turn on AOF. Check server logs.") }
+            } else {
+                aof.stop()
+            }
+        case "aof-disable-auto-gc":
+            if value == "no" { aof.deleteHistoryFiles() }
+        case "appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite", "aof-use-rdb-preamble":
+            aof.refreshSettings()
         default:
             break
         }

@@ -10,6 +10,8 @@ final class ReplyFlusher {
     private let eventLoop: any EventLoop
     private var pending: [ConnectionHandler] = []
     private var isScheduled = false
+    /// Runs before any reply of the turn leaves: the AOF is written (and synced) first.
+    var beforeSending: (() -> Void)?
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -24,8 +26,13 @@ final class ReplyFlusher {
         eventLoop.assumeIsolated().execute { [self] in flushAll() }
     }
 
+    /// Makes sure what must precede replies has happened (a reply about to be sent outside
+    /// the turn's flush, QUIT's).
+    func barrier() { beforeSending?() }
+
     private func flushAll() {
         isScheduled = false
+        beforeSending?()
         let handlers = pending
         pending.removeAll(keepingCapacity: true)
         for handler in handlers { handler.flushScheduledReplies() }

@@ -24,7 +24,7 @@ import Testing
 
     private func snapshotBytes(_ engine: Engine, steps: (DatasetSnapshot) -> Void = { _ in }) -> [UInt8] {
         var bytes: [UInt8] = []
-        let snapshot = DatasetSnapshot(engine: engine, compressing: true, usedMemory: 0) { bytes += $0 }
+        let snapshot = DatasetSnapshot(engine: engine, format: .rdb(compressing: true, usedMemory: 0)) { bytes += $0 }
         engine.runningSnapshot = snapshot
         steps(snapshot)
         while !snapshot.step(until: .max) {}

@@ -16,7 +16,7 @@ public struct CommandContext {
 
     /// Whether the command may block: not inside EXEC, not for a script (Redis's
     /// CLIENT_DENY_BLOCKING): a blocking command then answers as if it timed out.
-    public var mayBlock: Bool { !engine.isExecutingTransaction && !session.isScriptClient }
+    public var mayBlock: Bool { !engine.isExecutingTransaction && !session.isScriptClient && !session.isReplayClient }
 
     /// The current time in unix milliseconds.
     public var now: Int64 { engine.commandTime }

@@ -51,7 +51,7 @@ public enum ConfigCatalog {
         .init("activedefrag", .bool, default: "no", unsupported: notYet("no", "active defragmentation")),
         .init("syslog-enabled", .bool, default: "no", flags: [.immutable], unsupported: notYet("no", "logging to syslog")),
         .init("cluster-enabled", .bool, default: "no", flags: [.immutable], unsupported: notYet("no", "cluster mode")),
-        .init("appendonly", .bool, default: "no", flags: [.denyLoading], unsupported: notYet("no", "the append-only file")),
+        .init("appendonly", .bool, default: "no", flags: [.denyLoading]),
         .init("cluster-allow-reads-when-down", .bool, default: "no"),
         .init("cluster-allow-pubsubshard-when-down", .bool, default: "yes"),
         .init("crash-log-enabled", .bool, default: "yes"),

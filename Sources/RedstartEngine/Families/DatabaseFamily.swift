@@ -75,6 +75,8 @@ enum DatabaseFamily: CommandFamily {
         cmd.engine.noteChanges(db.count)
         cmd.engine.touchWatchedKeys(emptying: db, replacedWith: nil)
         cmd.engine.emptyDatabase(db, lazily: lazily)
+        // An empty database's FLUSHDB is written to the AOF too, as Redis.
+        cmd.engine.forceRunningCommandPropagation()
         cmd.reply.ok()
     }
 

@@ -1,5 +1,6 @@
 // DEBUG: the subcommands client and server test suites use. SLEEP, ERROR and
-// LOG; RELOAD (save, empty, load the RDB file again); DIGEST and DIGEST-VALUE
+// LOG; RELOAD (save, empty, load the RDB file again); LOADAOF and
+// AOF-FLUSH-SLEEP (the append-only file, through the host); DIGEST and DIGEST-VALUE
 // (Redis's SHA-1 digest of the data, Support/DatasetDigest.swift); POPULATE;
 // OBJECT (the low-level view of a value); SET-ACTIVE-EXPIRE and
 // SET-SKIP-CHECKSUM-VALIDATION (switches for tests).
@@ -33,6 +34,13 @@ enum DebugFamily: CommandFamily {
             cmd.reply.ok()
         } else if cmd.argument(1, is: "reload") {
             try reload(cmd)
+        } else if cmd.argument(1, is: "loadaof") {
+            guard let host = cmd.engine.host else { throw ReplyError(line: "ERR") }
+            try host.reloadAppendOnlyFile()
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "aof-flush-sleep") && count == 3 {
+            cmd.engine.host?.setAppendOnlyFlushSleep(microseconds: Int(clamping: try cmd.integer(2)))
+            cmd.reply.ok()
         } else if cmd.argument(1, is: "digest") && count == 2 {
             cmd.reply.simpleString(DatasetDigest.hex(DatasetDigest.dataset(cmd.engine.databases)))
         } else if cmd.argument(1, is: "digest-value") {
@@ -130,6 +138,8 @@ enum DebugFamily: CommandFamily {
     }
 
     private static let help = [
+        "AOF-FLUSH-SLEEP <microsec>",
+        "    Server will sleep before flushing the AOF, this is used for testing.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -139,6 +149,8 @@ enum DebugFamily: CommandFamily {
         "    unit tests to simulate Redis errors.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "LOADAOF",
+        "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",

@@ -96,7 +96,9 @@ enum ExpireFamily: CommandFamily {
                 cmd.reply.integer(0)
                 return
             }
-            if when <= cmd.now {
+            // A time already past deletes the key, except while the AOF loads (Redis's
+            // checkAlreadyExpired): later commands in the file may still use the key.
+            if when <= cmd.now && engine.persistence.loading == nil {
                 engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
                 engine.keyModified(db, key)
                 engine.notify(.generic, "del", key, db: db.index)

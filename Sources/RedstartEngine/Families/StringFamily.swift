@@ -329,7 +329,7 @@ enum StringFamily: CommandFamily {
             cmd.replyString(value)
             if let when = options.expireAt {
                 // An absolute time already past deletes the key, as Redis does.
-                if options.isAbsolute && when <= cmd.now {
+                if options.isAbsolute && when <= cmd.now && engine.persistence.loading == nil {
                     engine.deleteKey(db, at: index, lazily: engine.lazyFreeExpire)
                     engine.keyModified(db, key)
                     engine.notify(.generic, "del", key, db: db.index)

@@ -165,7 +165,7 @@ struct InfoReport {
             ("mem_clients_slaves", "0"),
             ("mem_clients_normal", "\(engine.clientsMemory)"),
             ("mem_cluster_links", "0"),
-            ("mem_aof_buffer", "0"),
+            ("mem_aof_buffer", "\(engine.persistence.aof.bufferLength)"),
             ("mem_allocator", "libc"),
             ("active_defrag_running", "0"),
             ("lazyfree_pending_objects", "\(engine.lazyFree.pendingObjects)"),
@@ -181,20 +181,6 @@ struct InfoReport {
             ("loading", status.loading == nil ? "0" : "1"),
             ("async_loading", "0"),
         ]
-        if let loading = status.loading {
-            let elapsed = max(0, now / 1000 - loading.startTime)
-            let fraction = loading.totalBytes > 0 ? Double(loading.loadedBytes) / Double(loading.totalBytes) : 1
-            let eta = loading.loadedBytes > 0 && elapsed > 0
-                ? Int(Double(loading.totalBytes - loading.loadedBytes) / (Double(loading.loadedBytes) / Double(elapsed))) : 1
-            lines += [
-                ("loading_start_time", "\(loading.startTime)"),
-                ("loading_total_bytes", "\(loading.totalBytes)"),
-                ("loading_rdb_used_mem", "0"),
-                ("loading_loaded_bytes", "\(loading.loadedBytes)"),
-                ("loading_loaded_perc", formatWithC("%.2f", fraction * 100)),
-                ("loading_eta_seconds", "\(eta)"),
-            ]
-        }
         lines += [
             ("current_cow_peak", "\(snapshot?.copiedBytes ?? 0)"),
             ("current_cow_size", "\(snapshot?.copiedBytes ?? 0)"),
@@ -214,20 +200,46 @@ struct InfoReport {
             ("rdb_last_load_keys_expired", "\(status.lastLoadKeysExpired)"),
             ("rdb_last_load_keys_loaded", "\(status.lastLoadKeysLoaded)"),
         ]
-        return lines + [
-            ("aof_enabled", "0"),
-            ("aof_rewrite_in_progress", "0"),
-            ("aof_rewrite_scheduled", "0"),
-            ("aof_last_rewrite_time_sec", "-1"),
-            ("aof_current_rewrite_time_sec", "-1"),
-            ("aof_last_bgrewrite_status", "ok"),
-            ("aof_rewrites", "0"),
-            ("aof_rewrites_consecutive_failures", "0"),
-            ("aof_last_write_status", "ok"),
-            ("aof_last_cow_size", "0"),
+        let aof = status.aof
+        lines += [
+            ("aof_enabled", aof.enabled ? "1" : "0"),
+            ("aof_rewrite_in_progress", aof.rewriteStart != nil ? "1" : "0"),
+            ("aof_rewrite_scheduled", aof.rewriteScheduled ? "1" : "0"),
+            ("aof_last_rewrite_time_sec", "\(aof.lastRewriteSeconds)"),
+            ("aof_current_rewrite_time_sec", aof.rewriteStart.map { "\((now - $0) / 1000)" } ?? "-1"),
+            ("aof_last_bgrewrite_status", aof.lastRewriteSucceeded ? "ok" : "err"),
+            ("aof_rewrites", "\(aof.rewrites)"),
+            ("aof_rewrites_consecutive_failures", "\(aof.consecutiveRewriteFailures)"),
+            ("aof_last_write_status", aof.lastWriteSucceeded ? "ok" : "err"),
+            ("aof_last_cow_size", "\(aof.lastCopiedBytes)"),
             ("module_fork_in_progress", "0"),
             ("module_fork_last_cow_size", "0"),
         ]
+        if aof.enabled {
+            lines += [
+                ("aof_current_size", "\(aof.currentSize)"),
+                ("aof_base_size", "\(aof.baseSize)"),
+                ("aof_pending_rewrite", aof.rewriteScheduled ? "1" : "0"),
+                ("aof_buffer_length", "\(aof.bufferLength)"),
+                ("aof_pending_bio_fsync", "\(aof.pendingFsyncs)"),
+                ("aof_delayed_fsync", "\(aof.delayedFsyncs)"),
+            ]
+        }
+        if let loading = status.loading {
+            let elapsed = max(0, now / 1000 - loading.startTime)
+            let fraction = loading.totalBytes > 0 ? Double(loading.loadedBytes) / Double(loading.totalBytes) : 1
+            let eta = loading.loadedBytes > 0 && elapsed > 0
+                ? Int(Double(loading.totalBytes - loading.loadedBytes) / (Double(loading.loadedBytes) / Double(elapsed))) : 1
+            lines += [
+                ("loading_start_time", "\(loading.startTime)"),
+                ("loading_total_bytes", "\(loading.totalBytes)"),
+                ("loading_rdb_used_mem", "0"),
+                ("loading_loaded_bytes", "\(loading.loadedBytes)"),
+                ("loading_loaded_perc", formatWithC("%.2f", fraction * 100)),
+                ("loading_eta_seconds", "\(eta)"),
+            ]
+        }
+        return lines
     }
 
     private func stats() -> [(String, String)] {
@@ -262,7 +274,7 @@ struct InfoReport {
             ("pubsub_patterns", "\(engine.patternSubscribers.count)"),
             ("pubsubshard_channels", "\(engine.shardSubscribers.count)"),
             ("latest_fork_usec", "0"),
-            ("total_forks", "0"),
+            ("total_forks", "\(engine.persistence.backgroundJobs)"),
             ("migrate_cached_sockets", "0"),
             ("slave_expires_tracked_keys", "0"),
             ("active_defrag_hits", "0"),

@@ -33,10 +33,11 @@ extension Engine {
     /// The entry of `key` unless it is missing or expired; an expired key is removed
     /// (no hit/miss counting, no access clock update). While clients are paused the
     /// dataset stays as it is: an expired key is only reported missing, unless the
-    /// running command writes (it may add the key again, so the old entry must go).
+    /// running command writes (it may add the key again, so the old entry must go). While
+    /// the dataset loads nothing expires: the AOF's later commands may still use the key.
     public func findLive(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
         guard let index = db.table.find(key) else { return nil }
-        if db.isExpired(index, now: commandTime) {
+        if db.isExpired(index, now: commandTime) && persistence.loading == nil {
             if pause == nil || isWriteCall { removeExpired(db, at: index) }
             return nil
         }

@@ -17,7 +17,17 @@
 // runs is one nil check per change; during one, a bitmap of one bit per slot
 // and the records of keys written early (counted as `copiedBytes`, the
 // analogue of fork's copy-on-write). The bytes go out in chunks through
-// `emit`; the caller writes them, with the CRC-64, to the file.
+// `emit`; the caller writes them (with the CRC-64 for RDB) to the file. The
+// records are RDB's, or the commands of an AOF base file (AOFCommandEncoder).
+
+/// What a snapshot is written as.
+public enum SnapshotFormat {
+    /// An RDB file (also an AOF base file with the RDB preamble: `aofBase`).
+    case rdb(compressing: Bool, usedMemory: Int, aofBase: Bool = false)
+    /// The commands that rebuild the dataset (an AOF base file), with a `#TS:` line first
+    /// when `timestamp` is given.
+    case commands(timestamp: Int64?)
+}
 
 /// A snapshot being written.
 public final class DatasetSnapshot {
@@ -33,7 +43,7 @@ public final class DatasetSnapshot {
 
     private unowned let engine: Engine
     private let emit: ([UInt8]) -> Void
-    @exclusivity(unchecked) private var encoder: RDBEncoder
+    @exclusivity(unchecked) private var encoder: any SnapshotEncoding
     @exclusivity(unchecked) private var sources: [Source] = []
     @exclusivity(unchecked) private var current = 0
     /// The walk's position in the current table: slots at and above it are done.
@@ -53,16 +63,24 @@ public final class DatasetSnapshot {
 
     /// Begins a snapshot of `engine`'s dataset; its first bytes (header, aux fields,
     /// functions) are written at once.
-    public init(engine: Engine, compressing: Bool, usedMemory: Int, emit: @escaping ([UInt8]) -> Void) {
+    public init(engine: Engine, format: SnapshotFormat, emit: @escaping ([UInt8]) -> Void) {
         self.engine = engine
         self.emit = emit
-        encoder = RDBEncoder(compressing: compressing)
-        encoder.out.reserveCapacity(Self.chunkSize + 64 * 1024)
-        clockRecord = engine.usesLFU ? .frequency : engine.usesLRU ? .idle : .none
+        let functions = engine.scripting?.functionLibraryCodes ?? []
+        switch format {
+        case .rdb(let compressing, let usedMemory, let aofBase):
+            var rdb = RDBEncoder(compressing: compressing)
+            rdb.out.reserveCapacity(Self.chunkSize + 64 * 1024)
+            rdb.header(creationTime: engine.clock.wallMilliseconds / 1000, usedMemory: usedMemory, aofBase: aofBase)
+            for code in functions { rdb.function(code) }
+            encoder = rdb
+            clockRecord = engine.usesLFU ? .frequency : engine.usesLRU ? .idle : .none
+        case .commands(let timestamp):
+            encoder = AOFCommandEncoder(timestamp: timestamp, functions: functions)
+            clockRecord = .none
+        }
         keyDelay = engine.rdbKeySaveDelay
         startMicros = engine.clock.monotonicMicroseconds
-        encoder.header(creationTime: engine.clock.wallMilliseconds / 1000, usedMemory: usedMemory)
-        for code in engine.scripting?.functionLibraryCodes ?? [] { encoder.function(code) }
         for db in engine.databases {
             keysTotal += db.count
             guard db.count > 0 else { continue }

@@ -31,6 +31,40 @@ public struct PersistenceStatus {
     /// Keys loaded and skipped as expired by the last load.
     public var lastLoadKeysLoaded = 0
     public var lastLoadKeysExpired = 0
+    /// The append-only file.
+    public var aof = AOFStatus()
+    /// Background snapshots started (BGSAVE, AOF rewrites): INFO's total_forks.
+    public var backgroundJobs = 0
+
+    public init() {}
+}
+
+/// The append-only file's state, as INFO persistence reports it (the server keeps it).
+public struct AOFStatus {
+    /// appendonly is on (also while its first rewrite runs).
+    public var enabled = false
+    /// A rewrite is running: when it began (unix milliseconds).
+    public var rewriteStart: Int64?
+    /// BGREWRITEAOF was asked while another background job ran, or AOF was turned on then.
+    public var rewriteScheduled = false
+    public var lastRewriteSeconds = -1
+    public var lastRewriteSucceeded = true
+    public var rewrites = 0
+    public var consecutiveRewriteFailures = 0
+    public var lastWriteSucceeded = true
+    /// A background fsync failed (cleared by the next one that succeeds).
+    public var fsyncFailed = false
+    /// strerror of the last write or fsync failure (the -MISCONF text).
+    public var lastWriteError = ""
+    public var lastCopiedBytes = 0
+    /// Bytes of the whole AOF (base and increments), and of it after the last rewrite.
+    public var currentSize: Int64 = 0
+    public var baseSize: Int64 = 0
+    /// Bytes waiting to be written.
+    public var bufferLength = 0
+    public var pendingFsyncs = 0
+    /// Writes done while a background fsync was late by more than 2 seconds.
+    public var delayedFsyncs = 0
 
     public init() {}
 }
@@ -68,6 +102,9 @@ extension Engine {
     /// Whether a background save is running.
     public var isSavingInBackground: Bool { persistence.backgroundSaveStart != nil }
 
+    /// Whether an AOF rewrite is running.
+    public var isRewritingAppendOnlyFile: Bool { persistence.aof.rewriteStart != nil }
+
     /// Records a successful save of the dataset as it was when `stats.dirty` was `dirty`.
     public func noteSaved(dirtyAt dirty: Int) {
         persistence.dirtyAtLastSave = dirty
@@ -75,10 +112,20 @@ extension Engine {
         persistence.saves += 1
     }
 
+    /// Whether writes are refused for a persistence failure (see diskErrorRefusal).
+    var hasDiskError: Bool {
+        !persistence.lastBackgroundSaveSucceeded
+            || (persistence.aof.enabled && (!persistence.aof.lastWriteSucceeded || persistence.aof.fsyncFailed))
+    }
+
     /// The refusal of write commands after a failed background save
-    /// (stop-writes-on-bgsave-error), or nil.
+    /// (stop-writes-on-bgsave-error) or while the AOF cannot be written, or nil.
     var diskErrorRefusal: ReplyError? {
-        guard stopWritesOnSaveError, !savePoints.isEmpty, !persistence.lastBackgroundSaveSucceeded else { return nil }
+        guard stopWritesOnSaveError, !savePoints.isEmpty, !persistence.lastBackgroundSaveSucceeded else {
+            let aof = persistence.aof
+            guard aof.enabled, !aof.lastWriteSucceeded || aof.fsyncFailed else { return nil }
+            return ReplyError(code: "MISCONF", "Errors writing to the AOF file: \(aof.lastWriteError)")
+        }
         return ReplyError(
             code: "MISCONF",
             "Redis is configured to save RDB snapshots, but it's currently unable to persist to disk. Commands that may modify the data set are disabled, because this instance is configured to report errors during writes if RDB snapshotting fails (stop-writes-on-bgsave-error option). Please check the Redis logs for details about the RDB error."
@@ -87,7 +134,7 @@ extension Engine {
 
     /// The cron's persistence work: a scheduled BGSAVE once none runs, and the save points.
     func checkSavePoints() {
-        guard let host, persistence.loading == nil, !isSavingInBackground else { return }
+        guard let host, persistence.loading == nil, !isSavingInBackground, !isRewritingAppendOnlyFile else { return }
         if persistence.backgroundSaveScheduled {
             if host.startBackgroundSave() { persistence.backgroundSaveScheduled = false }
             return

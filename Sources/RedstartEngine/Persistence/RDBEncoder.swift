@@ -44,13 +44,14 @@ struct RDBEncoder {
     init(compressing: Bool) { self.compressing = compressing }
 
     /// "REDIS0010" and the aux fields Redis 7.0 writes.
-    mutating func header(creationTime: Int64, usedMemory: Int) {
+    /// `aofBase`: the file is an AOF base (Redis's RDB preamble marks itself so).
+    mutating func header(creationTime: Int64, usedMemory: Int, aofBase: Bool = false) {
         out.append(contentsOf: Array("REDIS00\(RDBValueCodec.version)".utf8))
         aux("redis-ver", Engine.redisVersion)
         aux("redis-bits", String(MemoryLayout<Int>.size * 8))
         aux("ctime", String(creationTime))
         aux("used-mem", String(usedMemory))
-        aux("aof-base", "0")
+        aux("aof-base", aofBase ? "1" : "0")
     }
 
     mutating func aux(_ key: String, _ value: String) {

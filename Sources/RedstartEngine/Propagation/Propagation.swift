@@ -71,6 +71,13 @@ extension Engine {
         rewrittenCommand = arguments()
     }
 
+    /// Makes the running command propagate even when it changed nothing (FLUSHDB of an
+    /// empty database, Redis's forceCommandPropagation).
+    func forceRunningCommandPropagation() {
+        guard propagationSink != nil else { return }
+        propagationForced = true
+    }
+
     /// Keeps the running command from propagating as called: it recorded its effects itself
     /// with alsoPropagate (Redis's preventCommandPropagation).
     func preventRunningCommandPropagation() {

@@ -79,6 +79,8 @@ public final class Session {
     /// The session scripts run their commands in (Redis's Lua client): SORT orders its
     /// output, and nothing shows it in CLIENT LIST.
     @exclusivity(unchecked) public var isScriptClient = false
+    /// The client that replays the append-only file: no checks, never blocks, no replies kept.
+    @exclusivity(unchecked) public var isReplayClient = false
     /// Waiting for a CLIENT PAUSE to end before running its next command.
     @exclusivity(unchecked) public var isPaused = false
     /// Bytes of the arguments of the command being run (`argv-mem=`).

@@ -8,7 +8,7 @@ import RedstartRESP
 
 extension Engine {
     /// Leaves MULTI (if in it) and stops watching: after EXEC, DISCARD, RESET and disconnect.
-    func discardTransaction(_ session: Session) {
+    public func discardTransaction(_ session: Session) {
         session.transaction = nil
         session.isWatchDirty = false
         unwatchAll(session)

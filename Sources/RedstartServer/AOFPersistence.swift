@@ -1,0 +1,941 @@
+// The append-only file, as Redis 7.0 keeps it: a directory (`appenddirname`)
+// with a base file (a snapshot, RDB or commands), incremental files of the
+// writes since, and a manifest naming them (AOFManifest).
+//
+// Writes arrive from the engine's propagation, one unit per command (a whole
+// EXEC or script as MULTI … EXEC), and are appended in RESP to a buffer with
+// SELECT (and `#TS:` lines with aof-timestamp-enabled) as needed. The buffer
+// goes to the file in one write(2) at the end of each event-loop turn, before
+// any reply of that turn is sent (the ReplyFlusher calls `flushBeforeReplies`
+// first), so a transaction is never split and, with `appendfsync always`, a
+// write is on disk before its reply leaves: one fdatasync per turn covers
+// every client of that turn (group commit). With `everysec` the fsync runs on
+// a thread of its own at most once a second; if it is still running the
+// write waits up to two seconds (then goes ahead and counts
+// aof_delayed_fsync), as Redis's flushAppendOnlyFile.
+//
+// A rewrite (BGREWRITEAOF, auto-aof-rewrite-*, turning AOF on) opens a new
+// incremental file for the writes that follow, writes a new base from a
+// DatasetSnapshot in the background, then switches the manifest to it in one
+// rename: older files become history and are removed. A crash at any point
+// leaves a manifest whose files load.
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOPosix
+import RedstartEngine
+import RedstartRESP
+import Synchronization
+
+/// The server's append-only file.
+final class AOFPersistence: PropagationSink {
+    enum State {
+        case off
+        /// Turned on at run time: the first rewrite must finish before the AOF counts.
+        case waitingForRewrite
+        case on
+    }
+
+    private unowned let server: RedstartServer
+    private var engine: Engine { server.engine }
+    private var log: ServerLog { server.log }
+    private(set) var state: State = .off
+    private(set) var manifest = AOFManifest()
+    /// The manifest text last written, to skip writing it unchanged.
+    private var persistedManifest: String?
+    /// The incremental file being appended to.
+    private var descriptor: CInt = -1
+    /// Writes not yet handed to write(2).
+    private var buffer: [UInt8] = []
+    private var selectedDatabase = -1
+    private var lastTimestamp: Int64 = 0
+    private var lastIncrementalSize: Int64 = 0
+    private var lastIncrementalFsyncOffset: Int64 = 0
+    private var lastFsyncSecond: Int64 = 0
+    private var flushPostponedSince: Int64 = 0
+    private var flushSleepMicros = 0
+    private var lastWriteErrorLog: Int64 = 0
+    private var lastWriteErrno: CInt = 0
+    private var flushTaskQueued = false
+    /// The rewrite in progress, the format of its base file, and where its temporary file is.
+    private var rewrite: SnapshotJob?
+    private var rewriteIsRDB = true
+    private var rewriteFailureDelayMinutes = 0
+    private var nextRewriteAllowed: Int64 = 0
+    /// The thread that runs the everysec fsyncs.
+    private let fsyncThread = NIOThreadPool(numberOfThreads: 1)
+    private let fsyncs = FsyncCounters()
+
+    // Settings, refreshed when CONFIG SET changes one.
+    private var policy = FsyncPolicy.everySecond
+    private var timestamps = false
+    private var noFsyncOnRewrite = false
+    private var usePreamble = true
+
+    enum FsyncPolicy { case always, everySecond, no }
+
+    init(server: RedstartServer) {
+        self.server = server
+        fsyncThread.start()
+        refreshSettings()
+    }
+
+    func shutdownThreads() { try? fsyncThread.syncShutdownGracefully() }
+
+    private var directoryName: String { engine.config["appenddirname"] }
+    private var prefix: String { engine.config["appendfilename"] }
+    private func path(_ name: String) -> String { directoryName + "/" + name }
+    private var isOn: Bool { state != .off }
+    var isRewriting: Bool { rewrite != nil }
+
+    /// Reads the settings the hot path uses (after start-up and CONFIG SET).
+    func refreshSettings() {
+        let config = engine.config
+        switch config["appendfsync"] {
+        case "always": policy = .always
+        case "no": policy = .no
+        default: policy = .everySecond
+        }
+        timestamps = config.bool("aof-timestamp-enabled")
+        noFsyncOnRewrite = config.bool("no-appendfsync-on-rewrite")
+        usePreamble = config.bool("aof-use-rdb-preamble")
+    }
+
+    private var nowSeconds: Int64 { engine.clock.wallMilliseconds / 1000 }
+
+    // MARK: - Appending
+
+    func propagate(_ unit: [PropagatedCommand]) {
+        guard state == .on || (state == .waitingForRewrite && rewrite != nil) else { return }
+        let wasEmpty = buffer.isEmpty
+        for command in unit where command.targets.contains(.aof) {
+            if timestamps && nowSeconds > lastTimestamp {
+                lastTimestamp = nowSeconds
+                buffer.append(contentsOf: Array("#TS:\(lastTimestamp)\r\n".utf8))
+            }
+            if command.database != selectedDatabase {
+                AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(command.database).utf8)], to: &buffer)
+                selectedDatabase = command.database
+            }
+            AOFEncoding.appendCommand(command.arguments, to: &buffer)
+        }
+        engine.persistence.aof.bufferLength = buffer.count
+        if wasEmpty && !buffer.isEmpty && !flushTaskQueued {
+            // Writes without a reply (expired keys) are written at the end of the turn too.
+            flushTaskQueued = true
+            server.eventLoop.execute { [self] in
+                flushTaskQueued = false
+                flush(force: false)
+            }
+        }
+    }
+
+    /// Called before the turn's replies are sent.
+    func flushBeforeReplies() {
+        if isOn && !buffer.isEmpty { flush(force: false) }
+    }
+
+    /// Writes the buffer (Redis's flushAppendOnlyFile) and fsyncs as the policy says.
+    func flush(force: Bool) {
+        guard descriptor >= 0 else { return }
+        let now = nowSeconds
+        var syncInProgress = false
+        if buffer.isEmpty {
+            // Nothing to write, but an everysec fsync may still be owed.
+            let unsynced = lastIncrementalFsyncOffset != lastIncrementalSize
+            if policy == .everySecond && unsynced && now > lastFsyncSecond && fsyncs.pending.load(ordering: .relaxed) == 0 {
+                fsyncIfNeeded(now: now, syncInProgress: false)
+            } else if policy == .always && unsynced {
+                fsyncIfNeeded(now: now, syncInProgress: false)
+            }
+            return
+        }
+        if policy == .everySecond { syncInProgress = fsyncs.pending.load(ordering: .relaxed) > 0 }
+        if policy == .everySecond && !force && syncInProgress {
+            // The disk is busy with the last fsync: a write now would wait for it.
+            if flushPostponedSince == 0 {
+                flushPostponedSince = now
+                return
+            } else if now - flushPostponedSince < 2 {
+                return
+            }
+            engine.persistence.aof.delayedFsyncs += 1
+            log.write(
+                .notice,
+                "Asynchronous AOF fsync is taking too long (disk is busy?). Writing the AOF buffer without waiting for fsync to complete, this may slow down Redis."
+            )
+        }
+        if flushSleepMicros > 0 { usleep(useconds_t(flushSleepMicros)) }
+        let written = writeBuffer()
+        flushPostponedSince = 0
+        if written != buffer.count {
+            writeFailed(written: written, now: now)
+            return
+        }
+        if !engine.persistence.aof.lastWriteSucceeded {
+            log.write(.warning, "AOF write error looks solved, Redis can write again.")
+            engine.persistence.aof.lastWriteSucceeded = true
+        }
+        engine.persistence.aof.currentSize += Int64(written)
+        lastIncrementalSize += Int64(written)
+        if buffer.capacity < 4000 {
+            buffer.removeAll(keepingCapacity: true)
+        } else {
+            buffer = []
+        }
+        engine.persistence.aof.bufferLength = 0
+        fsyncIfNeeded(now: now, syncInProgress: syncInProgress)
+    }
+
+    /// write(2) of the whole buffer, retried on short writes; the bytes written, or -1.
+    private func writeBuffer() -> Int {
+        buffer.withUnsafeBytes { raw -> Int in
+            var total = 0
+            while total < raw.count {
+                let written = write(descriptor, raw.baseAddress! + total, raw.count - total)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    lastWriteErrno = errno
+                    return total > 0 ? total : -1
+                }
+                total += written
+            }
+            return total
+        }
+    }
+
+    private func writeFailed(written: Int, now: Int64) {
+        let canLog = now - lastWriteErrorLog > 30
+        if canLog { lastWriteErrorLog = now }
+        var written = written
+        if written == -1 {
+            if canLog { log.write(.warning, "Error writing to the AOF file: \(String(cString: strerror(lastWriteErrno)))") }
+        } else {
+            if canLog {
+                log.write(.warning, "Short write while writing to the AOF file: (nwritten=\(written), expected=\(buffer.count))")
+            }
+            if ftruncate(descriptor, off_t(lastIncrementalSize)) == -1 {
+                if canLog {
+                    log.write(
+                        .warning,
+                        "Could not remove short write from the append-only file.  Redis may refuse to load the AOF the next time it starts.  ftruncate: \(String(cString: strerror(errno)))"
+                    )
+                }
+            } else {
+                written = -1
+            }
+            lastWriteErrno = ENOSPC
+        }
+        if policy == .always {
+            // The replies of this turn are already promised: the contract cannot be kept.
+            log.write(.warning, "Can't recover from AOF write error when the AOF fsync policy is 'always'. Exiting...")
+            exit(1)
+        }
+        engine.persistence.aof.lastWriteSucceeded = false
+        engine.persistence.aof.lastWriteError = String(cString: strerror(lastWriteErrno))
+        if written > 0 {
+            engine.persistence.aof.currentSize += Int64(written)
+            lastIncrementalSize += Int64(written)
+            buffer.removeFirst(written)
+        }
+    }
+
+    private func fsyncIfNeeded(now: Int64, syncInProgress: Bool) {
+        if noFsyncOnRewrite && server.hasBackgroundJob { return }
+        switch policy {
+        case .always:
+            if fdatasync(descriptor) == -1 {
+                log.write(
+                    .warning,
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting..."
+                )
+                exit(1)
+            }
+            lastIncrementalFsyncOffset = lastIncrementalSize
+            lastFsyncSecond = now
+        case .everySecond where now > lastFsyncSecond:
+            if !syncInProgress {
+                backgroundFsync(descriptor, thenClose: false)
+                lastIncrementalFsyncOffset = lastIncrementalSize
+            }
+            lastFsyncSecond = now
+        default:
+            break
+        }
+    }
+
+    private func backgroundFsync(_ descriptor: CInt, thenClose: Bool) {
+        fsyncs.pending.add(1, ordering: .relaxed)
+        let counters = fsyncs
+        fsyncThread.submit { _ in
+            if fdatasync(descriptor) == -1 && errno != EBADF && errno != EINVAL {
+                counters.failure.store(errno, ordering: .relaxed)
+            } else if !thenClose {
+                counters.failure.store(0, ordering: .relaxed)
+            }
+            if thenClose { close(descriptor) }
+            counters.pending.subtract(1, ordering: .relaxed)
+        }
+    }
+
+    /// The -MISCONF text while the AOF cannot be written or synced, else nil.
+    func refreshWriteStatus() {
+        let failedSync = fsyncs.failure.load(ordering: .relaxed)
+        if isOn && failedSync != 0 {
+            engine.persistence.aof.fsyncFailed = true
+            engine.persistence.aof.lastWriteError = String(cString: strerror(failedSync))
+        } else {
+            engine.persistence.aof.fsyncFailed = false
+        }
+        engine.persistence.aof.pendingFsyncs = fsyncs.pending.load(ordering: .relaxed)
+    }
+
+    // MARK: - Cron
+
+    /// Once per server cron tick: scheduled and automatic rewrites, postponed writes, fsyncs.
+    func cron() {
+        refreshWriteStatus()
+        let status = engine.persistence.aof
+        if !server.hasBackgroundJob && status.rewriteScheduled && !rewriteLimited() {
+            _ = startRewrite()
+        }
+        let percentage = engine.config.integer("auto-aof-rewrite-percentage")
+        if state == .on && !server.hasBackgroundJob && percentage > 0
+            && status.currentSize > engine.config.integer("auto-aof-rewrite-min-size")
+        {
+            let base = max(status.baseSize, 1)
+            let growth = status.currentSize * 100 / base - 100
+            if growth >= percentage && !rewriteLimited() {
+                log.write(.notice, "Starting automatic rewriting of AOF on \(growth)% growth")
+                _ = startRewrite()
+            }
+        }
+        if isOn { flush(force: false) }
+    }
+
+    /// After three failed rewrites in a row automatic ones wait 1, 2, 4 … 60 minutes.
+    private func rewriteLimited() -> Bool {
+        guard engine.persistence.aof.consecutiveRewriteFailures >= 3 else {
+            rewriteFailureDelayMinutes = 0
+            nextRewriteAllowed = 0
+            return false
+        }
+        if nextRewriteAllowed != 0 {
+            if nowSeconds < nextRewriteAllowed { return true }
+            nextRewriteAllowed = 0
+            return false
+        }
+        rewriteFailureDelayMinutes = min(rewriteFailureDelayMinutes == 0 ? 1 : rewriteFailureDelayMinutes * 2, 60)
+        nextRewriteAllowed = nowSeconds + Int64(rewriteFailureDelayMinutes) * 60
+        log.write(
+            .warning,
+            "Background AOF rewrite has repeatedly failed and triggered the limit, will retry in \(rewriteFailureDelayMinutes) minutes"
+        )
+        return true
+    }
+
+    func setFlushSleep(microseconds: Int) { flushSleepMicros = max(0, microseconds) }
+
+    // MARK: - Manifest and files
+
+    /// Reads the manifest from the AOF directory (none there: an empty one); a broken
+    /// manifest ends the process, as Redis.
+    func loadManifestFromDisk() {
+        manifest = AOFManifest()
+        persistedManifest = nil
+        guard directoryExists(directoryName) else { return }
+        let manifestPath = path(prefix + ".manifest")
+        guard fileExists(manifestPath) else { return }
+        guard let bytes = readWholeFile(manifestPath) else {
+            log.write(.warning, "Fatal error: can't open the AOF manifest file \(manifestPath) for reading: \(String(cString: strerror(errno)))")
+            exit(1)
+        }
+        do throws(AOFManifestError) {
+            manifest = try AOFManifest.parse(bytes)
+            persistedManifest = manifest.text
+        } catch {
+            for line in error.logLines { log.write(.warning, line) }
+            exit(1)
+        }
+    }
+
+    /// Writes `manifest` through a temporary file, fsync and rename; false when it failed.
+    private func persist(_ manifest: AOFManifest) -> Bool {
+        let text = manifest.text
+        if text == persistedManifest { return true }
+        let name = prefix + ".manifest"
+        let temporaryName = "temp-" + prefix + ".manifest"
+        let handle = open(path(temporaryName), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)
+        guard handle >= 0 else {
+            log.write(.warning, "Can't open the AOF manifest file \(temporaryName): \(String(cString: strerror(errno)))")
+            return false
+        }
+        defer { close(handle) }
+        guard writeAll(handle, Array(text.utf8)) else {
+            log.write(
+                .warning, "Error trying to write the temporary AOF manifest file \(temporaryName): \(String(cString: strerror(errno)))")
+            return false
+        }
+        guard fsync(handle) == 0 else {
+            log.write(.warning, "Fail to fsync the temp AOF file \(temporaryName): \(String(cString: strerror(errno))).")
+            return false
+        }
+        guard rename(path(temporaryName), path(name)) == 0 else {
+            log.write(
+                .warning,
+                "Error trying to rename the temporary AOF manifest file \(temporaryName) into \(name): \(String(cString: strerror(errno)))")
+            return false
+        }
+        syncDirectory(directoryName)
+        persistedManifest = text
+        return true
+    }
+
+    /// Creates the AOF directory when missing; false (logged) when it cannot.
+    private func createDirectoryIfMissing() -> Bool {
+        if mkdir(directoryName, 0o755) == 0 || errno == EEXIST { return true }
+        log.write(.warning, "Can't open or create append-only dir \(directoryName): \(String(cString: strerror(errno)))")
+        return false
+    }
+
+    /// Removes the history files (unless aof-disable-auto-gc) and drops them from the manifest.
+    func deleteHistoryFiles() {
+        guard !manifest.history.isEmpty, !engine.config.bool("aof-disable-auto-gc") else { return }
+        for info in manifest.history {
+            log.write(.notice, "Removing the history file \(info.name) in the background")
+            let target = path(info.name)
+            engine.host?.runInBackground { unlink(target) }
+        }
+        manifest.history = []
+        _ = persist(manifest)
+    }
+
+    /// A file of the AOF directory's size, or nil (logged as Redis does) when it cannot be read.
+    private func fileSize(_ name: String) -> Int64? {
+        var info = stat()
+        guard stat(path(name), &info) == 0 else {
+            log.write(.warning, "Unable to obtain the AOF file \(name) length. stat: \(String(cString: strerror(errno)))")
+            return nil
+        }
+        return Int64(info.st_size)
+    }
+
+    // MARK: - Start-up
+
+    /// Moves an AOF of Redis before 7.0 (a single file in `dir`) into the AOF directory
+    /// as its base, when that is what the directory says (or it has no manifest).
+    private func upgradeOldStyleFileIfPresent() {
+        guard fileExists(prefix) else { return }
+        let needed =
+            !directoryExists(directoryName) || manifest.isEmpty
+            || (manifest.base?.name == prefix && manifest.incremental.isEmpty && !fileExists(path(prefix)))
+        guard needed else { return }
+        guard createDirectoryIfMissing() else { exit(1) }
+        manifest.base = AOFFileInfo(name: prefix, sequence: 1, kind: .base)
+        manifest.baseSequence = 1
+        guard persist(manifest) else { exit(1) }
+        guard rename(prefix, path(prefix)) == 0 else {
+            log.write(
+                .warning,
+                "Error trying to move the old AOF file \(prefix) into dir \(directoryName): \(String(cString: strerror(errno)))")
+            exit(1)
+        }
+        log.write(
+            .notice, "Successfully migrated an old-style AOF file (\(prefix)) into the AOF directory (\(directoryName)).")
+    }
+
+    /// Loads the AOF at start-up in steps (clients get -LOADING meanwhile); a file that
+    /// cannot be loaded ends the process with exit code 1.
+    func loadAtStartup(then done: @escaping () -> Void) {
+        state = .on
+        engine.persistence.aof.enabled = true
+        let started = engine.clock.monotonicMicroseconds
+        let outcome = prepareLoad()
+        switch outcome {
+        case .nothing:
+            done()
+        case .failed:
+            exit(1)
+        case .files(let files, let total):
+            runLoad(files, total: total, stepMicros: RDBPersistence.loadStepMicros) { [self] result in
+                guard result != .failed && result != .openFailed else { exit(1) }
+                log.write(
+                    .notice,
+                    "DB loaded from append only file: \(formatWithC("%.3f", Double(engine.clock.monotonicMicroseconds - started) / 1_000_000)) seconds"
+                )
+                done()
+            }
+        }
+    }
+
+    private enum Preparation {
+        case nothing
+        case failed
+        case files([AOFFileInfo], total: Int64)
+    }
+
+    /// What to load: nothing, or the files and their total size.
+    private func prepareLoad() -> Preparation {
+        upgradeOldStyleFileIfPresent()
+        guard !manifest.isEmpty else { return .nothing }
+        var total: Int64 = 0
+        for info in manifest.filesToLoad {
+            guard let size = fileSize(info.name) else { return .failed }
+            total += size
+        }
+        return total == 0 ? .nothing : .files(manifest.filesToLoad, total: total)
+    }
+
+    /// Loads `files` in order, in steps of `stepMicros` (`.max`: at once), then calls `done`.
+    private func runLoad(
+        _ files: [AOFFileInfo], total: Int64, stepMicros: Int64, done: @escaping (AOFLoadResult) -> Void
+    ) {
+        let sink = engine.propagationSink
+        engine.propagationSink = nil
+        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: Int(total))
+        var index = 0
+        var loadedBefore = 0
+        var loader: AOFLoader?
+        var fileStart = engine.clock.monotonicMicroseconds
+        var baseSize: Int64 = 0
+        func finish(_ result: AOFLoadResult) {
+            loader?.close()
+            engine.persistence.loading = nil
+            engine.propagationSink = sink
+            if result != .failed && result != .openFailed {
+                engine.persistence.aof.currentSize = total
+                engine.persistence.aof.baseSize = baseSize
+                engine.persistence.dirtyAtLastSave = engine.stats.dirty
+            }
+            done(result)
+        }
+        func step() {
+            while index < files.count {
+                let info = files[index]
+                let isLast = index == files.count - 1
+                if loader == nil {
+                    loader = AOFLoader(
+                        engine: engine, log: log, directory: directoryName, fileName: info.name,
+                        oldStyle: info.name == prefix, loadTruncated: engine.config.bool("aof-load-truncated"))
+                    fileStart = engine.clock.monotonicMicroseconds
+                    if info.kind == .base { baseSize = Int64(loader!.size) }
+                }
+                let current = loader!
+                let deadline = stepMicros == .max ? Int64.max : engine.clock.monotonicMicroseconds + stepMicros
+                let finished = current.step(until: deadline)
+                engine.persistence.loading?.loadedBytes = loadedBefore + current.offset
+                guard finished else {
+                    let delay = max(50, engine.keyLoadDelay)
+                    server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(delay)) { step() }
+                    return
+                }
+                var result = current.result ?? .failed
+                if result == .loaded || (result == .truncated && isLast) {
+                    let seconds = formatWithC("%.3f", Double(engine.clock.monotonicMicroseconds - fileStart) / 1_000_000)
+                    log.write(.notice, "DB loaded from \(info.kind == .base ? "base" : "incr") file \(info.name): \(seconds) seconds")
+                }
+                if result == .empty { result = .loaded }
+                if result == .truncated && !isLast {
+                    log.write(.warning, "Fatal error: the truncated file is not the last file")
+                    result = .failed
+                }
+                if result == .failed || result == .openFailed || result == .notFound {
+                    finish(result == .notFound ? .failed : result)
+                    return
+                }
+                loadedBefore += current.size
+                current.close()
+                loader = nil
+                index += 1
+            }
+            finish(.loaded)
+        }
+        step()
+    }
+
+    /// After the dataset is loaded: with appendonly on, makes sure there is a base file (an
+    /// empty start writes one) and opens the last incremental file for appending.
+    func openIfNeededOnServerStart() {
+        guard state == .on else { return }
+        guard createDirectoryIfMissing() else { exit(1) }
+        let hadIncrementals = !manifest.incremental.isEmpty
+        if manifest.base == nil && !hadIncrementals {
+            let name = manifest.addBase(prefix: prefix, rdbFormat: usePreamble)
+            guard writeBaseNow(name: name) else { exit(1) }
+            log.write(.notice, "Creating AOF base file \(name) on server start")
+        }
+        let name = manifest.lastIncremental(prefix: prefix)
+        descriptor = open(path(name), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            log.write(.warning, "Can't open the append-only file \(name): \(String(cString: strerror(errno)))")
+            exit(1)
+        }
+        guard persist(manifest) else { exit(1) }
+        lastIncrementalSize = fileSize(name) ?? 0
+        lastIncrementalFsyncOffset = lastIncrementalSize
+        log.write(.notice, "\(hadIncrementals ? "Opening" : "Creating") AOF incr file \(name) on server start")
+        engine.propagationSink = self
+    }
+
+    /// Writes a base file of the whole dataset on this thread.
+    private func writeBaseNow(name: String) -> Bool {
+        let file: RDBFileWriter
+        do throws(RDBFileError) {
+            file = try RDBFileWriter(
+                directory: directoryName, fileName: name, temporaryName: "temp-rewriteaof-\(getpid()).aof",
+                checksum: engine.config.bool("rdbchecksum"), footer: usePreamble)
+        } catch {
+            log.write(.warning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(error.description)")
+            return false
+        }
+        let snapshot = DatasetSnapshot(engine: engine, format: snapshotFormat(rdb: usePreamble)) { file.write($0) }
+        while !snapshot.step(until: .max) {}
+        snapshot.finish()
+        if let failure = file.finish() {
+            log.write(.warning, "Write error writing append only file on disk: \(failure)")
+            return false
+        }
+        return true
+    }
+
+    private func snapshotFormat(rdb: Bool) -> SnapshotFormat {
+        rdb
+            ? .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes(), aofBase: true)
+            : .commands(timestamp: timestamps ? engine.clock.wallMilliseconds / 1000 : nil)
+    }
+
+    // MARK: - DEBUG LOADAOF
+
+    /// Writes what is pending, empties the dataset and loads the AOF again, at once; a
+    /// file that does not load ends the process, as Redis.
+    func reload() {
+        if isOn { flush(force: true) }
+        engine.emptyDatasetForLoad()
+        loadManifestFromDisk()
+        deleteHistoryFiles()
+        switch prepareLoad() {
+        case .nothing:
+            break
+        case .failed:
+            exit(1)
+        case .files(let files, let total):
+            var outcome: AOFLoadResult?
+            runLoad(files, total: total, stepMicros: .max) { outcome = $0 }
+            guard let outcome, outcome != .failed, outcome != .openFailed else { exit(1) }
+        }
+        engine.persistence.dirtyAtLastSave = engine.stats.dirty
+        log.write(.warning, "Append Only File loaded by DEBUG LOADAOF")
+    }
+
+    // MARK: - Turning on and off
+
+    /// CONFIG SET appendonly yes: the AOF counts once a first rewrite wrote its base.
+    func start() -> Bool {
+        guard state == .off else { return true }
+        state = .waitingForRewrite
+        engine.persistence.aof.enabled = true
+        engine.propagationSink = self
+        if server.rdb.isSavingInBackground {
+            engine.persistence.aof.rewriteScheduled = true
+            log.write(
+                .warning,
+                "AOF was enabled but there is already another background operation. An AOF background was scheduled to start when possible."
+            )
+        } else if engine.isExecutingTransaction {
+            engine.persistence.aof.rewriteScheduled = true
+            log.write(.warning, "AOF was enabled during a transaction. An AOF background was scheduled to start when possible.")
+        } else {
+            if rewrite != nil {
+                log.write(
+                    .warning,
+                    "AOF was enabled but there is already an AOF rewriting in background. Stopping background AOF and starting a rewrite now."
+                )
+                killRewrite()
+            }
+            guard startRewrite() else {
+                state = .off
+                engine.persistence.aof.enabled = false
+                engine.propagationSink = nil
+                log.write(
+                    .warning,
+                    "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
+                )
+                return false
+            }
+        }
+        lastFsyncSecond = nowSeconds
+        if fsyncs.failure.load(ordering: .relaxed) != 0 {
+            log.write(.warning, "AOF reopen, just ignore the AOF fsync error in bio job")
+            fsyncs.failure.store(0, ordering: .relaxed)
+        }
+        if !engine.persistence.aof.lastWriteSucceeded {
+            log.write(.warning, "AOF reopen, just ignore the last error.")
+            engine.persistence.aof.lastWriteSucceeded = true
+        }
+        return true
+    }
+
+    /// CONFIG SET appendonly no: the file is written, synced and closed; a rewrite stops.
+    func stop() {
+        guard state != .off else { return }
+        flush(force: true)
+        if descriptor >= 0 {
+            if fsync(descriptor) == -1 {
+                log.write(.warning, "Fail to fsync the AOF file: \(String(cString: strerror(errno)))")
+            } else {
+                lastFsyncSecond = nowSeconds
+            }
+            close(descriptor)
+        }
+        descriptor = -1
+        selectedDatabase = -1
+        state = .off
+        engine.persistence.aof.enabled = false
+        engine.persistence.aof.rewriteScheduled = false
+        engine.propagationSink = nil
+        lastIncrementalSize = 0
+        lastIncrementalFsyncOffset = 0
+        killRewrite()
+        buffer = []
+        engine.persistence.aof.bufferLength = 0
+    }
+
+    /// Shutdown: stops a rewrite, writes and syncs the buffer. False (and the server stays
+    /// up) while the first rewrite after turning AOF on runs, unless `force`.
+    func prepareShutdown(force: Bool) -> Bool {
+        if rewrite != nil {
+            if state == .waitingForRewrite {
+                if !force {
+                    log.write(.warning, "Writing initial AOF, can't exit.")
+                    return false
+                }
+                log.write(.warning, "Writing initial AOF. Exit anyway.")
+            }
+            log.write(.warning, "There is a child rewriting the AOF. Killing it!")
+            killRewrite()
+        }
+        if state != .off {
+            log.write(.notice, "Calling fsync() on the AOF file.")
+            flush(force: true)
+            if descriptor >= 0 { fsync(descriptor) }
+        }
+        return true
+    }
+
+    // MARK: - Rewriting
+
+    /// Starts a rewrite (Redis's rewriteAppendOnlyFileBackground); false when it could not.
+    func startRewrite() -> Bool {
+        guard !server.hasBackgroundJob else { return false }
+        guard createDirectoryIfMissing() else {
+            engine.persistence.aof.lastRewriteSucceeded = false
+            return false
+        }
+        selectedDatabase = -1
+        flush(force: true)
+        guard openNewIncrementalFile() else {
+            engine.persistence.aof.lastRewriteSucceeded = false
+            return false
+        }
+        let temporary = "temp-rewriteaof-bg-\(getpid()).aof"
+        let file: RDBFileWriter
+        do throws(RDBFileError) {
+            file = try RDBFileWriter(
+                directory: ".", fileName: temporary, temporaryName: "temp-rewriteaof-\(getpid()).aof",
+                checksum: engine.config.bool("rdbchecksum"), footer: usePreamble)
+        } catch {
+            log.write(.warning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(error.description)")
+            engine.persistence.aof.lastRewriteSucceeded = false
+            return false
+        }
+        engine.persistence.aof.rewrites += 1
+        engine.persistence.backgroundJobs += 1
+        rewriteIsRDB = usePreamble
+        rewrite = SnapshotJob(server: server, file: file, format: snapshotFormat(rdb: usePreamble), writerThread: server.writerThread) {
+            [self] failure, copied in rewriteEnded(failure: failure, copiedBytes: copied)
+        }
+        log.write(.notice, "Background append only file rewriting started by pid \(getpid())")
+        engine.persistence.aof.rewriteScheduled = false
+        engine.persistence.aof.rewriteStart = engine.clock.wallMilliseconds
+        return true
+    }
+
+    /// Opens the incremental file the writes during a rewrite go to (a temporary one while
+    /// AOF waits for its first rewrite); the manifest names it before anything is written.
+    private func openNewIncrementalFile() -> Bool {
+        guard state != .off else { return true }
+        var updated = manifest
+        let name = state == .waitingForRewrite ? temporaryIncrementalName : updated.addIncremental(prefix: prefix)
+        let handle = open(path(name), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)
+        guard handle >= 0 else {
+            log.write(.warning, "Can't open the append-only file \(name): \(String(cString: strerror(errno)))")
+            return false
+        }
+        if state == .on && !persist(updated) {
+            close(handle)
+            return false
+        }
+        log.write(.notice, "Creating AOF incr file \(name) on background rewrite")
+        if descriptor >= 0 {
+            backgroundFsync(descriptor, thenClose: true)
+            lastFsyncSecond = nowSeconds
+        }
+        descriptor = handle
+        lastIncrementalSize = 0
+        lastIncrementalFsyncOffset = 0
+        if state == .on { manifest = updated }
+        return true
+    }
+
+    private var temporaryIncrementalName: String { "temp-" + prefix + ".incr" }
+
+    /// The rewrite's file is complete (or failed): switch the manifest to the new base.
+    private func rewriteEnded(failure: String?, copiedBytes: Int) {
+        guard rewrite != nil else { return }
+        rewrite = nil
+        let status = engine.persistence.aof
+        let temporary = "temp-rewriteaof-bg-\(getpid()).aof"
+        if let failure {
+            log.write(.warning, "Write error writing append only file on disk: \(failure)")
+            log.write(.warning, "Background AOF rewrite terminated with error")
+            rewriteFailed()
+        } else {
+            log.write(.notice, "Background AOF rewrite terminated with success")
+            engine.persistence.aof.lastCopiedBytes = copiedBytes
+            if switchToRewrittenBase(temporary: temporary) {
+                engine.persistence.aof.lastRewriteSucceeded = true
+                engine.persistence.aof.consecutiveRewriteFailures = 0
+                log.write(.notice, "Background AOF rewrite finished successfully")
+                if state == .waitingForRewrite { state = .on }
+            } else {
+                rewriteFailed()
+            }
+        }
+        unlink(temporary)
+        unlink("temp-rewriteaof-\(getpid()).aof")
+        if state == .waitingForRewrite {
+            buffer = []
+            engine.persistence.aof.bufferLength = 0
+            log.write(.notice, "Removing the temp incr aof file \(temporaryIncrementalName) in the background")
+            let target = path(temporaryIncrementalName)
+            engine.host?.runInBackground { unlink(target) }
+        }
+        let started = status.rewriteStart ?? engine.clock.wallMilliseconds
+        engine.persistence.aof.lastRewriteSeconds = Int((engine.clock.wallMilliseconds - started) / 1000)
+        engine.persistence.aof.rewriteStart = nil
+        if state == .waitingForRewrite { engine.persistence.aof.rewriteScheduled = true }
+        server.backgroundJobEnded()
+    }
+
+    private func rewriteFailed() {
+        engine.persistence.aof.lastRewriteSucceeded = false
+        engine.persistence.aof.consecutiveRewriteFailures += 1
+    }
+
+    /// Renames the new base (and, after turning AOF on, the temporary incremental file)
+    /// into place and writes the manifest that names them; false (undone) on failure.
+    private func switchToRewrittenBase(temporary: String) -> Bool {
+        var updated = manifest
+        let baseName = updated.addBase(prefix: prefix, rdbFormat: rewriteIsRDB)
+        guard rename(temporary, path(baseName)) == 0 else {
+            log.write(
+                .warning,
+                "Error trying to rename the temporary AOF file \(temporary) into \(baseName): \(String(cString: strerror(errno)))")
+            return false
+        }
+        log.write(.notice, "Successfully renamed the temporary AOF base file \(temporary) into \(baseName)")
+        var incrementalName: String?
+        if state == .waitingForRewrite {
+            let name = updated.addIncremental(prefix: prefix)
+            guard rename(path(temporaryIncrementalName), path(name)) == 0 else {
+                log.write(
+                    .warning,
+                    "Error trying to rename the temporary AOF incr file \(temporaryIncrementalName) into \(name): \(String(cString: strerror(errno)))"
+                )
+                unlink(path(baseName))
+                return false
+            }
+            log.write(.notice, "Successfully renamed the temporary AOF incr file \(temporaryIncrementalName) into \(name)")
+            incrementalName = name
+        }
+        updated.markRewrittenIncrementalsAsHistory(keepingLast: descriptor >= 0)
+        guard persist(updated) else {
+            unlink(path(baseName))
+            if let incrementalName { unlink(path(incrementalName)) }
+            return false
+        }
+        manifest = updated
+        if state != .off {
+            let size = (fileSize(baseName) ?? 0) + lastIncrementalSize
+            engine.persistence.aof.currentSize = size
+            engine.persistence.aof.baseSize = size
+        }
+        deleteHistoryFiles()
+        return true
+    }
+
+    /// Stops the running rewrite (turning AOF off or on again, shutdown).
+    func killRewrite() {
+        guard let job = rewrite else { return }
+        log.write(.notice, "Killing running AOF rewrite child: \(getpid())")
+        rewrite = nil
+        job.abort()
+        unlink("temp-rewriteaof-bg-\(getpid()).aof")
+        engine.persistence.aof.rewriteStart = nil
+    }
+}
+
+/// What the fsync thread reports: fsyncs queued or running, and the errno of the last
+/// one that failed (0 once one succeeds).
+final class FsyncCounters: Sendable {
+    let pending = Atomic<Int>(0)
+    let failure = Atomic<Int32>(0)
+}
+
+// MARK: - File helpers
+
+func fileExists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0
+}
+
+func directoryExists(_ path: String) -> Bool {
+    var info = stat()
+    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
+}
+
+func readWholeFile(_ path: String) -> [UInt8]? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
+        if count < chunk.count { break }
+    }
+    return bytes
+}
+
+func writeAll(_ handle: CInt, _ bytes: [UInt8]) -> Bool {
+    bytes.withUnsafeBytes { raw -> Bool in
+        var offset = 0
+        while offset < raw.count {
+            let written = write(handle, raw.baseAddress! + offset, raw.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                return false
+            }
+            offset += written
+        }
+        return true
+    }
+}
+
+func syncDirectory(_ path: String) {
+    let handle = open(path.isEmpty ? "." : path, O_RDONLY | O_CLOEXEC)
+    guard handle >= 0 else { return }
+    fsync(handle)
+    close(handle)
+}
