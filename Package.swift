@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "redstart-server", targets: ["redstart-server"]),
         .executable(name: "redstart-check-rdb", targets: ["redstart-check-rdb"]),
+        .executable(name: "redstart-check-aof", targets: ["redstart-check-aof"]),
         .library(name: "RedstartServer", targets: ["RedstartServer"]),
         .library(name: "RedstartClient", targets: ["RedstartClient"]),
     ],
@@ -76,6 +77,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "redstart-check-rdb",
+            dependencies: ["RedstartServer", "RedstartEngine"]
+        ),
+        .executableTarget(
+            name: "redstart-check-aof",
             dependencies: ["RedstartServer", "RedstartEngine"]
         ),
         .target(

@@ -107,6 +107,9 @@ final class AOFLoader {
             switch AOFRecordParser.record(in: bytes, at: position) {
             case .annotation(_, let end):
                 position = end
+            case .command(let arguments, _, _) where arguments.isEmpty:
+                badFormat()
+                return true
             case .command(let arguments, let end, _):
                 guard replay(bytes, arguments) else {
                     result = .failed
@@ -124,11 +127,7 @@ final class AOFLoader {
                 unexpectedEnd()
                 return true
             case .malformed:
-                log.write(
-                    .warning,
-                    "Bad file format reading the append only file \(fileName): make a backup of your AOF file, then use ./redstart-check-aof --fix <filename.manifest>"
-                )
-                result = .failed
+                badFormat()
                 return true
             }
         }
@@ -163,6 +162,14 @@ final class AOFLoader {
         _ = engine.execute(arguments, for: session)
         session.reply.buffer.clear()
         return true
+    }
+
+    private func badFormat() {
+        log.write(
+            .warning,
+            "Bad file format reading the append only file \(fileName): make a backup of your AOF file, then use ./redstart-check-aof --fix <filename.manifest>"
+        )
+        result = .failed
     }
 
     /// A file cut short: truncated to its last whole command with aof-load-truncated, else a failure.

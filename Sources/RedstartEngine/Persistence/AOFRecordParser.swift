@@ -11,13 +11,14 @@ import RedstartRESP
 
 /// One record of an AOF, or why there is none at a position.
 public enum AOFRecord: Equatable {
-    /// A command: its arguments (offsets from the start of the bytes), where it ends, and
-    /// the lines it took.
+    /// A command: its arguments (offsets from the start of the bytes; none for `*0`), where
+    /// it ends, and the lines it took.
     case command(arguments: [ArgumentSpan], end: Int, lines: Int)
     /// A `#` line: its text without the line end, and where the next record starts.
     case annotation(text: [UInt8], end: Int)
-    /// The bytes end inside the record; `lines` were consumed before.
-    case incomplete(lines: Int, failedAt: Int, reason: String)
+    /// The bytes end inside the record; `lines` were consumed before. No reason when the
+    /// bytes end exactly where a line should start (redis-check-aof prints none then).
+    case incomplete(lines: Int, failedAt: Int, reason: String?)
     /// The bytes at `failedAt` are not what the format allows.
     case malformed(lines: Int, failedAt: Int, reason: String)
 }
@@ -27,8 +28,9 @@ public enum AOFRecordParser {
     public static func record(in bytes: UnsafeRawBufferPointer, at position: Int) -> AOFRecord {
         precondition(position < bytes.count)
         if bytes[position] == UInt8(ascii: "#") {
+            // An annotation cut by the end of the file still counts (Redis reads it with fgets).
             guard let newline = firstNewline(bytes, from: position) else {
-                return .incomplete(lines: 0, failedAt: position, reason: "Unterminated annotation")
+                return .annotation(text: Array(bytes[(position + 1)...]), end: bytes.count)
             }
             var end = newline
             if end > position && bytes[end - 1] == 0x0D { end -= 1 }
@@ -42,10 +44,9 @@ public enum AOFRecordParser {
         let count: Int
         switch header(bytes, at: &offset, prefix: UInt8(ascii: "*"), lines: &lines) {
         case .value(let value):
-            guard value >= 1 else {
-                return .malformed(lines: lines, failedAt: position, reason: "Expected a command of at least one argument, got: \(value)")
-            }
-            count = value
+            // `*0` (or less) reads as an empty command: redis-check-aof lets it pass, the
+            // loader refuses it, as Redis's do.
+            count = max(0, value)
         case .failure(let record):
             return record
         }
@@ -54,7 +55,7 @@ public enum AOFRecordParser {
         for _ in 0..<count {
             let start = offset
             guard start < bytes.count else {
-                return .incomplete(lines: lines, failedAt: start, reason: "Expected prefix '$', got: end of file")
+                return .incomplete(lines: lines, failedAt: start, reason: nil)
             }
             let length: Int
             switch header(bytes, at: &offset, prefix: UInt8(ascii: "$"), lines: &lines) {
@@ -114,7 +115,9 @@ public enum AOFRecordParser {
         }
         // The line must end here with \r\n, or the bytes end (a truncated file).
         if index == bytes.count || (bytes[index] == 0x0D && index + 1 == bytes.count) {
-            return .failure(.incomplete(lines: lines, failedAt: start, reason: "Unexpected end of file"))
+            // What redis-check-aof sees past the cut are the zeros that end its line buffer.
+            let first = index < bytes.count ? bytes[index] : 0
+            return .failure(.incomplete(lines: lines, failedAt: start, reason: "Expected \\r\\n, got: \(hex(first))00"))
         }
         guard bytes[index] == 0x0D, bytes[index + 1] == 0x0A else {
             let second = index + 1 < bytes.count ? bytes[index + 1] : 0

@@ -8,6 +8,8 @@
 public struct RDBCheckReport {
     public var lines: [String] = []
     public var isValid = false
+    /// Where the RDB data ends (after its checksum): an AOF tail may follow.
+    public var endOffset = 0
 }
 
 public enum RDBCheck {
@@ -42,6 +44,7 @@ public enum RDBCheck {
             report.lines.append("[offset \(reading.offset)] Checksum OK")
             report.lines.append("[offset \(reading.offset)] \\o/ RDB looks OK! \\o/")
             report.isValid = true
+            report.endOffset = reading.offset
         } catch {
             report.lines.append("--- RDB ERROR DETECTED ---")
             report.lines.append("[offset \(error.offset ?? 0)] \(error.description)")
