@@ -124,6 +124,9 @@ final class AOFLoader {
                 }
                 if commands & 63 == 0 && engine.clock.monotonicMicroseconds >= deadline { return false }
             case .incomplete:
+                // Cut inside a transaction: the whole transaction goes, not only its last
+                // command (else later writes appended after a lone MULTI would join it).
+                revertTransaction()
                 unexpectedEnd()
                 return true
             case .malformed:
@@ -133,9 +136,7 @@ final class AOFLoader {
         }
         if session.isInTransaction {
             // A MULTI without its EXEC at the end counts as a short read.
-            log.write(.warning, "Revert incomplete MULTI/EXEC transaction in AOF file \(fileName)")
-            engine.discardTransaction(session)
-            validUpTo = validBeforeMulti
+            revertTransaction()
             unexpectedEnd()
             return true
         }
@@ -162,6 +163,14 @@ final class AOFLoader {
         _ = engine.execute(arguments, for: session)
         session.reply.buffer.clear()
         return true
+    }
+
+    /// Drops the transaction being replayed; the file is to be cut before its MULTI.
+    private func revertTransaction() {
+        guard session.isInTransaction else { return }
+        log.write(.warning, "Revert incomplete MULTI/EXEC transaction in AOF file \(fileName)")
+        engine.discardTransaction(session)
+        validUpTo = validBeforeMulti
     }
 
     private func badFormat() {

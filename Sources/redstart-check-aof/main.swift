@@ -179,7 +179,8 @@ func checkMultiPart(_ manifestBytes: UnsafeRawBufferPointer, manifestPath: Strin
         let path = (directory.isEmpty ? "" : directory + "/") + info.name
         let isLast = index == files.count - 1
         if info.kind == .base {
-            let preamble = isRDB(readFile(path).bytes)
+            let base = readFile(path)
+            let preamble = withExtendedLifetime(base) { isRDB(base.bytes) }
             print("Start to check BASE AOF (\(preamble ? "RDB" : "RESP") format).")
             let outcome = checkSingle(name: info.name, path: path, isLast: isLast, options: options, preamble: preamble)
             report(outcome, kind: "BASE AOF ", name: info.name, timestamp: options.timestamp)

@@ -34,9 +34,12 @@ enum DebugFamily: CommandFamily {
             cmd.reply.ok()
         } else if cmd.argument(1, is: "reload") {
             try reload(cmd)
+            cmd.engine.preventRunningCommandPropagation()
         } else if cmd.argument(1, is: "loadaof") {
             guard let host = cmd.engine.host else { throw ReplyError(line: "ERR") }
             try host.reloadAppendOnlyFile()
+            // The reload changed the dataset, but nothing of it is to be written anywhere.
+            cmd.engine.preventRunningCommandPropagation()
             cmd.reply.ok()
         } else if cmd.argument(1, is: "aof-flush-sleep") && count == 3 {
             cmd.engine.host?.setAppendOnlyFlushSleep(microseconds: Int(clamping: try cmd.integer(2)))

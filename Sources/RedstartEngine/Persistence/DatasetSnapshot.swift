@@ -101,7 +101,7 @@ public final class DatasetSnapshot {
             let expiry = source.detachedExpiry ?? holder(of: table)?.expiring
             while let slot = table.unsaved?.previous(before: cursor) {
                 if written == limit { return false }
-                if keyDelay > 0 && Int64(keysWritten) * keyDelay > engine.clock.monotonicMicroseconds - startMicros {
+                if keyDelay > 0 && Int64(keysWritten + 1) * keyDelay > engine.clock.monotonicMicroseconds - startMicros {
                     return false
                 }
                 cursor = Int(slot)
