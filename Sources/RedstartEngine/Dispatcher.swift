@@ -33,15 +33,16 @@ extension Engine {
             endCommand(session, replyMark: replyMark)
             return session.isPaused ? .postponed : .executed
         }
-        // The AOF's scripts run to their end: the replay itself is what waits.
-        if runsScript(spec, session), let scripting, !session.isReplayClient {
+        if runsScript(spec, session), let scripting {
             let command = AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)
             if !scripting.runPausable(command) { return .scriptPaused }
             return session.isBlocked ? .blocked : .executed
         }
         runAdmitted(spec, args, session)
         endCommand(session, replyMark: replyMark)
-        return session.isBlocked ? .blocked : .executed
+        if session.isBlocked { return .blocked }
+        // A command whose work goes on after it returned (DEBUG LOADAOF) replies later.
+        return session.isProtected ? .scriptPaused : .executed
     }
 
     /// Whether the request names a command (or container command) Redstart has.

@@ -74,7 +74,9 @@ public protocol EngineHost: AnyObject {
     /// could not start (the reason is logged).
     func startAppendOnlyRewrite() -> Bool
     /// DEBUG LOADAOF: writes what is pending, empties the dataset and loads the AOF again.
-    func reloadAppendOnlyFile() throws(ReplyError)
+    /// Returns false when the load goes on in steps (clients get -LOADING meanwhile): the
+    /// host then replies +OK to `session` and calls `Engine.finishPausedCommand` once done.
+    func reloadAppendOnlyFile(for session: Session) -> Bool
     /// DEBUG AOF-FLUSH-SLEEP: sleeps `microseconds` before each write of the AOF buffer.
     func setAppendOnlyFlushSleep(microseconds: Int)
     /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked

@@ -42,6 +42,8 @@ final class AOFLoader {
     private(set) var result: AOFLoadResult?
     /// Bytes of the file.
     var size: Int { mapping?.bytes.count ?? 0 }
+    /// A script of the file is paused (the loop serves -LOADING meanwhile).
+    var isWaitingForScript: Bool { session.isProtected }
     /// How far the replay is.
     var offset: Int { rdb?.offset ?? position }
 
@@ -88,6 +90,8 @@ final class AOFLoader {
     /// file is done (see `result`).
     func step(until deadline: Int64) -> Bool {
         if result != nil { return true }
+        // A script of the file paused to let the loop serve others (-LOADING): wait for it.
+        if session.isProtected { return false }
         guard let bytes = mapping?.bytes else { return true }
         if let rdb {
             do throws(RDBLoadError) {
@@ -111,13 +115,14 @@ final class AOFLoader {
                 badFormat()
                 return true
             case .command(let arguments, let end, _):
-                guard replay(bytes, arguments) else {
+                guard let outcome = replay(bytes, arguments) else {
                     result = .failed
                     return true
                 }
                 position = end
                 validUpTo = end
                 commands += 1
+                if outcome == .scriptPaused { return false }
                 if engine.keyLoadDelay > 0 {
                     usleep(useconds_t(min(engine.keyLoadDelay, 1_000_000)))
                     return false
@@ -144,8 +149,8 @@ final class AOFLoader {
         return true
     }
 
-    /// Runs one command; false for a command Redstart does not know (logged).
-    private func replay(_ bytes: UnsafeRawBufferPointer, _ spans: [ArgumentSpan]) -> Bool {
+    /// Runs one command; nil for a command Redstart does not know (logged).
+    private func replay(_ bytes: UnsafeRawBufferPointer, _ spans: [ArgumentSpan]) -> ExecutionResult? {
         argumentBuffer.clear()
         var local: [ArgumentSpan] = []
         local.reserveCapacity(spans.count)
@@ -157,12 +162,11 @@ final class AOFLoader {
         guard engine.knowsCommand(arguments) else {
             let name = arguments.withBytes(at: 0) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
             log.write(.warning, "Unknown command '\(name)' reading the append only file \(fileName)")
-            return false
+            return nil
         }
         if arguments.isEqual(at: 0, toLowercase: "multi") { validBeforeMulti = validUpTo }
-        _ = engine.execute(arguments, for: session)
         session.reply.buffer.clear()
-        return true
+        return engine.execute(arguments, for: session)
     }
 
     /// Drops the transaction being replayed; the file is to be cut before its MULTI.

@@ -458,7 +458,7 @@ final class AOFPersistence: PropagationSink {
         case .failed:
             exit(1)
         case .files(let files, let total):
-            runLoad(files, total: total, stepMicros: RDBPersistence.loadStepMicros) { [self] result in
+            runLoad(files, total: total) { [self] result in
                 guard result != .failed && result != .openFailed else { exit(1) }
                 log.write(
                     .notice,
@@ -487,10 +487,9 @@ final class AOFPersistence: PropagationSink {
         return total == 0 ? .nothing : .files(manifest.filesToLoad, total: total)
     }
 
-    /// Loads `files` in order, in steps of `stepMicros` (`.max`: at once), then calls `done`.
-    private func runLoad(
-        _ files: [AOFFileInfo], total: Int64, stepMicros: Int64, done: @escaping (AOFLoadResult) -> Void
-    ) {
+    /// Loads `files` in order, in steps of about 10 ms between the loop's other work, then
+    /// calls `done`.
+    private func runLoad(_ files: [AOFFileInfo], total: Int64, done: @escaping (AOFLoadResult) -> Void) {
         let sink = engine.propagationSink
         engine.propagationSink = nil
         engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: Int(total))
@@ -522,11 +521,11 @@ final class AOFPersistence: PropagationSink {
                     if info.kind == .base { baseSize = Int64(loader!.size) }
                 }
                 let current = loader!
-                let deadline = stepMicros == .max ? Int64.max : engine.clock.monotonicMicroseconds + stepMicros
+                let deadline = engine.clock.monotonicMicroseconds + RDBPersistence.loadStepMicros
                 let finished = current.step(until: deadline)
                 engine.persistence.loading?.loadedBytes = loadedBefore + current.offset
                 guard finished else {
-                    let delay = max(50, engine.keyLoadDelay)
+                    let delay = current.isWaitingForScript ? 1000 : max(50, engine.keyLoadDelay)
                     server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(delay)) { step() }
                     return
                 }
@@ -607,25 +606,33 @@ final class AOFPersistence: PropagationSink {
 
     // MARK: - DEBUG LOADAOF
 
-    /// Writes what is pending, empties the dataset and loads the AOF again, at once; a
-    /// file that does not load ends the process, as Redis.
-    func reload() {
+    /// Writes what is pending, empties the dataset and loads the AOF again, in steps while
+    /// other clients get -LOADING; true when it is done at once (nothing to load). A file
+    /// that does not load ends the process, as Redis.
+    func reload(for session: Session) -> Bool {
         if isOn { flush(force: true) }
         engine.emptyDatasetForLoad()
         loadManifestFromDisk()
         deleteHistoryFiles()
+        let finished = { [self] in
+            engine.persistence.dirtyAtLastSave = engine.stats.dirty
+            log.write(.warning, "Append Only File loaded by DEBUG LOADAOF")
+        }
         switch prepareLoad() {
         case .nothing:
-            break
+            finished()
+            return true
         case .failed:
             exit(1)
         case .files(let files, let total):
-            var outcome: AOFLoadResult?
-            runLoad(files, total: total, stepMicros: .max) { outcome = $0 }
-            guard let outcome, outcome != .failed, outcome != .openFailed else { exit(1) }
+            runLoad(files, total: total) { [self] outcome in
+                guard outcome != .failed, outcome != .openFailed else { exit(1) }
+                finished()
+                session.reply.ok()
+                engine.finishPausedCommand(session)
+            }
+            return false
         }
-        engine.persistence.dirtyAtLastSave = engine.stats.dirty
-        log.write(.warning, "Append Only File loaded by DEBUG LOADAOF")
     }
 
     // MARK: - Turning on and off

@@ -414,7 +414,7 @@ extension RedstartServer: EngineHost {
 
     public func startAppendOnlyRewrite() -> Bool { aof.startRewrite() }
 
-    public func reloadAppendOnlyFile() throws(ReplyError) { aof.reload() }
+    public func reloadAppendOnlyFile(for session: Session) -> Bool { aof.reload(for: session) }
 
     public func setAppendOnlyFlushSleep(microseconds: Int) { aof.setFlushSleep(microseconds: microseconds) }
 

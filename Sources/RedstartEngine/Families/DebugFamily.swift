@@ -37,10 +37,13 @@ enum DebugFamily: CommandFamily {
             cmd.engine.preventRunningCommandPropagation()
         } else if cmd.argument(1, is: "loadaof") {
             guard let host = cmd.engine.host else { throw ReplyError(line: "ERR") }
-            try host.reloadAppendOnlyFile()
-            // The reload changed the dataset, but nothing of it is to be written anywhere.
+            // The reload changes the dataset, but nothing of it is to be written anywhere.
             cmd.engine.preventRunningCommandPropagation()
-            cmd.reply.ok()
+            if host.reloadAppendOnlyFile(for: cmd.session) {
+                cmd.reply.ok()
+            } else {
+                cmd.engine.holdCommand(of: cmd.session)
+            }
         } else if cmd.argument(1, is: "aof-flush-sleep") && count == 3 {
             cmd.engine.host?.setAppendOnlyFlushSleep(microseconds: Int(clamping: try cmd.integer(2)))
             cmd.reply.ok()

@@ -105,6 +105,12 @@ extension Engine {
         script.session.isProtected = true
     }
 
+    /// Holds the running command of `session` open after its handler returns: the session runs
+    /// and sends nothing until `finishPausedCommand` (DEBUG LOADAOF, which loads in steps).
+    public func holdCommand(of session: Session) {
+        session.isProtected = true
+    }
+
     /// Sets aside the running command's engine state, for the other clients' commands to
     /// run while its script is paused.
     func suspendRunningCommand() -> SuspendedCommand {
