@@ -67,6 +67,13 @@ final class AOFPersistence: PropagationSink {
     private let fsyncThread = NIOThreadPool(numberOfThreads: 1)
     private let fsyncs = FsyncCounters()
 
+    /// Holds replies until their AOF bytes are synced (appendfsync always).
+    var gate = DurabilityGate()
+    /// An fdatasync for `always` runs on the fsync thread.
+    private var durableSyncInFlight = false
+    /// Turns that wrote at least this much sync off the loop (see startDurableSync).
+    static let backgroundSyncThreshold = 16 * 1024
+
     // Settings, refreshed when CONFIG SET changes one.
     private var policy = FsyncPolicy.everySecond
     private var timestamps = false
@@ -92,11 +99,14 @@ final class AOFPersistence: PropagationSink {
     /// Reads the settings the hot path uses (after start-up and CONFIG SET).
     func refreshSettings() {
         let config = engine.config
+        let previous = policy
         switch config["appendfsync"] {
         case "always": policy = .always
         case "no": policy = .no
         default: policy = .everySecond
         }
+        // Leaving `always`: what replies wait for is synced now, and none wait any more.
+        if previous == .always && policy != .always { syncBeforeClosing() }
         timestamps = config.bool("aof-timestamp-enabled")
         noFsyncOnRewrite = config.bool("no-appendfsync-on-rewrite")
         usePreamble = config.bool("aof-use-rdb-preamble")
@@ -118,9 +128,10 @@ final class AOFPersistence: PropagationSink {
                 AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(command.database).utf8)], to: &buffer)
                 selectedDatabase = command.database
             }
-            AOFEncoding.appendCommand(command.arguments, to: &buffer)
+            buffer.append(contentsOf: command.encoded)
         }
         engine.persistence.aof.bufferLength = buffer.count
+        if policy == .always && !buffer.isEmpty { gate.hasPendingBytes = true }
         if wasEmpty && !buffer.isEmpty && !flushTaskQueued {
             // Writes without a reply (expired keys) are written at the end of the turn too.
             flushTaskQueued = true
@@ -146,11 +157,15 @@ final class AOFPersistence: PropagationSink {
             let unsynced = lastIncrementalFsyncOffset != lastIncrementalSize
             if policy == .everySecond && unsynced && now > lastFsyncSecond && fsyncs.pending.load(ordering: .relaxed) == 0 {
                 fsyncIfNeeded(now: now, syncInProgress: false)
-            } else if policy == .always && unsynced {
-                fsyncIfNeeded(now: now, syncInProgress: false)
+            } else if policy == .always && gate.writtenGeneration > gate.syncedGeneration {
+                startDurableSync()
             }
             return
         }
+        // With `always`, bytes that arrive while an fdatasync runs are written when it ends
+        // (a write(2) would wait for the fsync anyway): the loop goes on serving, and the
+        // next fsync covers all of them.
+        if policy == .always && durableSyncInFlight && !force { return }
         if policy == .everySecond { syncInProgress = fsyncs.pending.load(ordering: .relaxed) > 0 }
         if policy == .everySecond && !force && syncInProgress {
             // The disk is busy with the last fsync: a write now would wait for it.
@@ -179,13 +194,16 @@ final class AOFPersistence: PropagationSink {
         }
         engine.persistence.aof.currentSize += Int64(written)
         lastIncrementalSize += Int64(written)
-        if buffer.capacity < 4000 {
+        // The buffer is reused unless a burst made it big (Redis keeps only small ones; its
+        // allocator makes regrowth cheap, ours less so).
+        if buffer.capacity <= 1 << 20 {
             buffer.removeAll(keepingCapacity: true)
         } else {
             buffer = []
         }
         engine.persistence.aof.bufferLength = 0
-        fsyncIfNeeded(now: now, syncInProgress: syncInProgress)
+        if policy == .always { _ = gate.noteWritten() }
+        fsyncIfNeeded(now: now, syncInProgress: syncInProgress, turnBytes: written)
     }
 
     /// write(2) of the whole buffer, retried on short writes; the bytes written, or -1.
@@ -241,18 +259,15 @@ final class AOFPersistence: PropagationSink {
         }
     }
 
-    private func fsyncIfNeeded(now: Int64, syncInProgress: Bool) {
-        if noFsyncOnRewrite && server.hasBackgroundJob { return }
+    private func fsyncIfNeeded(now: Int64, syncInProgress: Bool, turnBytes: Int = 0) {
+        if noFsyncOnRewrite && server.hasBackgroundJob {
+            // The user chose not to sync during rewrites: replies do not wait either.
+            gate.noteAllSynced()
+            return
+        }
         switch policy {
         case .always:
-            if fdatasync(descriptor) == -1 {
-                log.write(
-                    .warning,
-                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting..."
-                )
-                exit(1)
-            }
-            lastIncrementalFsyncOffset = lastIncrementalSize
+            startDurableSync(turnBytes: turnBytes)
             lastFsyncSecond = now
         case .everySecond where now > lastFsyncSecond:
             if !syncInProgress {
@@ -263,6 +278,75 @@ final class AOFPersistence: PropagationSink {
         default:
             break
         }
+    }
+
+    /// Syncs everything written so far. A small turn (clients one command at a time) syncs
+    /// here, on the loop, as Redis does: its clients wait for nothing else, and answering
+    /// them at once lets them all join the next turn. A big turn (pipelines) syncs on the
+    /// fsync thread while the loop works on the next turn, whose replies wait for the sync
+    /// after it (see DurabilityGate); if one runs, the next starts when it ends.
+    private func startDurableSync(turnBytes: Int = 0) {
+        guard !durableSyncInFlight, descriptor >= 0, gate.writtenGeneration > gate.syncedGeneration else { return }
+        if turnBytes < Self.backgroundSyncThreshold {
+            if fdatasync(descriptor) == -1 {
+                log.write(
+                    .warning,
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting..."
+                )
+                exit(1)
+            }
+            lastIncrementalFsyncOffset = lastIncrementalSize
+            gate.noteAllSynced()
+            return
+        }
+        durableSyncInFlight = true
+        let target = gate.writtenGeneration
+        let offset = lastIncrementalSize
+        let descriptor = self.descriptor
+        let loop = server.eventLoop
+        fsyncThread.submit { [self] _ in
+            let failure = fdatasync(descriptor) == -1 ? errno : 0
+            loop.execute { [self] in durableSyncEnded(target, offset: offset, failure: failure) }
+        }
+    }
+
+    private func durableSyncEnded(_ generation: Int, offset: Int64, failure: CInt) {
+        durableSyncInFlight = false
+        // A descriptor closed by a switch to a new file was synced before it closed.
+        if failure != 0 && failure != EBADF {
+            log.write(
+                .warning,
+                "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(failure))). Exiting..."
+            )
+            exit(1)
+        }
+        if offset <= lastIncrementalSize { lastIncrementalFsyncOffset = max(lastIncrementalFsyncOffset, offset) }
+        gate.noteSynced(generation)
+        // What arrived meanwhile waits for the writes of the clients just answered (the end
+        // of the turn that reads them writes and syncs all of it at once); a short timer
+        // covers a quiet loop.
+        if policy == .always && isOn && !buffer.isEmpty && !flushTaskQueued {
+            flushTaskQueued = true
+            server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(200)) { [self] in
+                flushTaskQueued = false
+                flush(force: false)
+            }
+        }
+    }
+
+    /// Writes the buffer and syncs the file now, on this thread: no reply waits after it
+    /// (replies sent as a connection closes, leaving `always`, turning the AOF off).
+    func syncBeforeClosing() {
+        guard isOn, descriptor >= 0 else {
+            gate.noteAllSynced()
+            return
+        }
+        flush(force: true)
+        if gate.writtenGeneration > gate.syncedGeneration {
+            fdatasync(descriptor)
+            lastIncrementalFsyncOffset = lastIncrementalSize
+        }
+        gate.noteAllSynced()
     }
 
     private func backgroundFsync(_ descriptor: CInt, thenClose: Bool) {
@@ -695,6 +779,7 @@ final class AOFPersistence: PropagationSink {
             }
             close(descriptor)
         }
+        gate.noteAllSynced()
         descriptor = -1
         selectedDatabase = -1
         state = .off
@@ -726,6 +811,7 @@ final class AOFPersistence: PropagationSink {
             log.write(.notice, "Calling fsync() on the AOF file.")
             flush(force: true)
             if descriptor >= 0 { fsync(descriptor) }
+            gate.noteAllSynced()
         }
         return true
     }

@@ -145,6 +145,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        flusher.gate.forget(self)
         if let session { engine.closeSession(session) }
         session = nil
         postponed = nil
@@ -176,7 +177,40 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     /// Called by the flusher at the end of the loop turn.
     func flushScheduledReplies() {
         isFlushQueued = false
+        markRepliesOfThisTurn()
         flushReplies()
+    }
+
+    // MARK: - Replies that wait for the AOF (DurabilityGate)
+
+    /// Ends (writer indices in the reply buffer) of replies that wait for an AOF fsync, with
+    /// the generation each needs, oldest first.
+    private var durableMarks: [(end: Int, generation: Int)] = []
+
+    /// Tags the replies this turn produced with the AOF generation they wait for.
+    private func markRepliesOfThisTurn() {
+        let gate = flusher.gate
+        guard let session, !gate.isOpen else { return }
+        let end = session.reply.buffer.writerIndex
+        if end > (durableMarks.last?.end ?? session.reply.buffer.readerIndex) {
+            durableMarks.append((end, gate.requirement))
+        }
+    }
+
+    /// The fsync some replies waited for is done.
+    func releaseDurableReplies() { flushReplies() }
+
+    /// Where sending must stop: before the first reply still waiting for an fsync.
+    private func sendableEnd(_ buffer: ByteBuffer) -> Int {
+        let gate = flusher.gate
+        if durableMarks.isEmpty && gate.isOpen { return buffer.writerIndex }
+        var end = buffer.readerIndex
+        while let first = durableMarks.first {
+            guard first.generation <= gate.syncedGeneration else { return end }
+            end = first.end
+            durableMarks.removeFirst()
+        }
+        return gate.isOpen ? buffer.writerIndex : end
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
@@ -276,6 +310,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         session.outputSent()
         let count = session.reply.buffer.readableBytes
         guard count > 0 else { return }
+        let sendable = sendableEnd(session.reply.buffer) - session.reply.buffer.readerIndex
+        if sendable < count { flusher.gate.hold(self) }
+        guard sendable > 0 else { return }
         if exceedsOutputLimit(session, waiting: count) {
             log.write(
                 .warning,
@@ -286,8 +323,13 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
             context.close(promise: nil)
             return
         }
-        engine.stats.netOutputBytes += count
+        engine.stats.netOutputBytes += sendable
         engine.stats.totalWritesProcessed += 1
+        if sendable < count {
+            // The rest waits for the AOF: send the part before it, keep the buffer as it is.
+            context.writeAndFlush(wrapOutboundOut(session.reply.buffer.readSlice(length: sendable)!), promise: nil)
+            return
+        }
         context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: nil)
         // Once the socket took the bytes the storage is ours again and clear() reuses it.
         session.reply.buffer.clear()

@@ -147,6 +147,8 @@ public final class RedstartServer: @unchecked Sendable {
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             flusher.beforeSending = { [unowned self] in aof.flushBeforeReplies() }
+            flusher.beforeClosing = { [unowned self] in aof.syncBeforeClosing() }
+            aof.gate = flusher.gate
             // The manifest is read whatever appendonly says (rewrites keep it up to date).
             aof.loadManifestFromDisk()
             let loaded = { [self] in

@@ -8,6 +8,8 @@ import NIOCore
 /// Collects the connections with replies to send and flushes them at the end of the loop turn.
 final class ReplyFlusher {
     private let eventLoop: any EventLoop
+    /// What holds replies until the AOF has them on disk (appendfsync always).
+    let gate = DurabilityGate()
     private var pending: [ConnectionHandler] = []
     private var isScheduled = false
     /// Runs before any reply of the turn leaves: the AOF is written (and synced) first.
@@ -26,9 +28,10 @@ final class ReplyFlusher {
         eventLoop.assumeIsolated().execute { [self] in flushAll() }
     }
 
-    /// Makes sure what must precede replies has happened (a reply about to be sent outside
-    /// the turn's flush, QUIT's).
-    func barrier() { beforeSending?() }
+    /// Makes sure what must precede replies has happened, to the disk (the replies a
+    /// connection sends as it closes, QUIT's, leave outside the turn's flush).
+    var beforeClosing: (() -> Void)?
+    func barrier() { beforeClosing?() }
 
     private func flushAll() {
         isScheduled = false

@@ -219,12 +219,26 @@ public enum AOFEncoding {
         for argument in arguments { appendBulk(argument, to: &out) }
     }
 
-    /// `<n>\r\n`.
+    /// `<n>\r\n` (n is a count, never negative).
     static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
         if value < 10 {
             out.append(UInt8(truncatingIfNeeded: 0x30 + value))
         } else {
-            out.append(contentsOf: Array(String(value).utf8))
+            var digits = 1
+            var rest = value / 10
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            let start = out.count
+            out.append(contentsOf: repeatElement(0, count: digits))
+            var remaining = value
+            var index = start + digits - 1
+            while index >= start {
+                out[index] = UInt8(truncatingIfNeeded: 0x30 + remaining % 10)
+                remaining /= 10
+                index -= 1
+            }
         }
         out.append(0x0D)
         out.append(0x0A)

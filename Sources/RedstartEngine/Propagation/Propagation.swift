@@ -20,17 +20,34 @@ public struct PropagationTargets: OptionSet, Sendable, Hashable {
     public static let all: PropagationTargets = [.aof, .replicas]
 }
 
-/// One command to replay, with the database it ran in.
+/// One command to replay, with the database it ran in. It is kept as the RESP array the
+/// AOF and replicas write (encoded once, when the command is recorded).
 public struct PropagatedCommand: Sendable, Equatable, CustomStringConvertible {
     public let database: Int
-    public let arguments: [[UInt8]]
+    /// `*<n>` and each argument as a bulk string.
+    public let encoded: [UInt8]
     /// Where it goes; everything but a script's writes after redis.set_repl goes everywhere.
     public let targets: PropagationTargets
 
     public init(database: Int, arguments: [[UInt8]], targets: PropagationTargets = .all) {
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(arguments.reduce(16) { $0 + $1.count + 16 })
+        AOFEncoding.appendCommand(arguments, to: &encoded)
+        self.init(database: database, encoded: encoded, targets: targets)
+    }
+
+    init(database: Int, encoded: [UInt8], targets: PropagationTargets) {
         self.database = database
-        self.arguments = arguments
+        self.encoded = encoded
         self.targets = targets
+    }
+
+    /// The arguments, decoded from `encoded`.
+    public var arguments: [[UInt8]] {
+        encoded.withUnsafeBytes { raw in
+            guard case .command(let spans, _, _) = AOFRecordParser.record(in: raw, at: 0) else { return [] }
+            return spans.map { Array(raw[$0.offset..<($0.offset + $0.length)]) }
+        }
     }
 
     public var description: String {
@@ -85,9 +102,14 @@ extension Engine {
         rewrittenCommand = []
     }
 
-    /// Records a command that ran, as it was called.
+    /// Records a command that ran, as it was called (encoded straight from the request).
     func propagate(_ args: CommandArguments, database: Int) {
-        alsoPropagate(database: database, (0..<args.count).map { args.bytes(at: $0) })
+        guard propagationSink != nil, !propagationTargets.isEmpty else { return }
+        var encoded: [UInt8] = []
+        encoded.reserveCapacity(args.byteCount + 16 * (args.count + 1))
+        AOFEncoding.appendHeader(args.count, to: &encoded)
+        for index in 0..<args.count { args.withBytes(at: index) { AOFEncoding.appendBulk($0, to: &encoded) } }
+        pendingPropagation.append(PropagatedCommand(database: database, encoded: encoded, targets: propagationTargets))
     }
 
     /// Sends what the finished command recorded, as one unit (Redis's propagatePendingCommands).
