@@ -31,15 +31,15 @@ final class AOFLoader {
     private let oldStyle: Bool
     private let loadTruncated: Bool
     private let mapping: MappedFile?
-    private var rdb: RDBLoader?
-    private var position = 0
+    @exclusivity(unchecked) private var rdb: RDBLoader?
+    @exclusivity(unchecked) private var position = 0
     /// The offset after the last whole command, and before the MULTI being replayed.
-    private var validUpTo = 0
-    private var validBeforeMulti = 0
+    @exclusivity(unchecked) private var validUpTo = 0
+    @exclusivity(unchecked) private var validBeforeMulti = 0
     private let session: Session
-    private var argumentBuffer = ByteBufferAllocator().buffer(capacity: 4096)
+    @exclusivity(unchecked) private var argumentBuffer = ByteBufferAllocator().buffer(capacity: 4096)
     /// The result once the file is done.
-    private(set) var result: AOFLoadResult?
+    @exclusivity(unchecked) private(set) var result: AOFLoadResult?
     /// Bytes of the file.
     var size: Int { mapping?.bytes.count ?? 0 }
     /// A script of the file is paused (the loop serves -LOADING meanwhile).
