@@ -709,11 +709,16 @@ final class AOFPersistence: PropagationSink {
         case .failed:
             exit(1)
         case .files(let files, let total):
-            runLoad(files, total: total) { [self] outcome in
-                guard outcome != .failed, outcome != .openFailed else { exit(1) }
-                finished()
-                session.reply.ok()
-                engine.finishPausedCommand(session)
+            // The first step runs after DEBUG LOADAOF has returned (and its session is held);
+            // clients get -LOADING from now on.
+            engine.persistence.loading = LoadingProgress(startTime: nowSeconds, totalBytes: Int(total))
+            server.eventLoop.assumeIsolated().execute { [self] in
+                runLoad(files, total: total) { [self] outcome in
+                    guard outcome != .failed, outcome != .openFailed else { exit(1) }
+                    finished()
+                    session.reply.ok()
+                    engine.finishPausedCommand(session)
+                }
             }
             return false
         }
@@ -831,24 +836,19 @@ final class AOFPersistence: PropagationSink {
             engine.persistence.aof.lastRewriteSucceeded = false
             return false
         }
-        let temporary = "temp-rewriteaof-bg-\(getpid()).aof"
-        let file: RDBFileWriter
-        do throws(RDBFileError) {
-            file = try RDBFileWriter(
-                directory: ".", fileName: temporary, temporaryName: "temp-rewriteaof-\(getpid()).aof",
-                checksum: engine.config.bool("rdbchecksum"), footer: usePreamble)
+        engine.persistence.aof.rewrites += 1
+        do throws(SpawnFailure) {
+            rewrite = try SnapshotJob(
+                server: server, kind: .aof, format: snapshotFormat(rdb: usePreamble),
+                checksum: engine.config.bool("rdbchecksum"), writerThread: server.writerThread
+            ) { [self] result in rewriteEnded(result) }
         } catch {
-            log.write(.warning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(error.description)")
+            log.write(.warning, "Can't rewrite append only file in background: fork: \(error.description)")
             engine.persistence.aof.lastRewriteSucceeded = false
             return false
         }
-        engine.persistence.aof.rewrites += 1
-        engine.persistence.backgroundJobs += 1
         rewriteIsRDB = usePreamble
-        rewrite = SnapshotJob(server: server, file: file, format: snapshotFormat(rdb: usePreamble), writerThread: server.writerThread) {
-            [self] failure, copied in rewriteEnded(failure: failure, copiedBytes: copied)
-        }
-        log.write(.notice, "Background append only file rewriting started by pid \(getpid())")
+        log.write(.notice, "Background append only file rewriting started by pid \(rewrite!.child)")
         engine.persistence.aof.rewriteScheduled = false
         engine.persistence.aof.rewriteStart = engine.clock.wallMilliseconds
         return true
@@ -883,19 +883,26 @@ final class AOFPersistence: PropagationSink {
 
     private var temporaryIncrementalName: String { "temp-" + prefix + ".incr" }
 
+    /// Checks whether the rewrite's process exited (from the cron).
+    func pollRewrite() { rewrite?.poll() }
+
     /// The rewrite's file is complete (or failed): switch the manifest to the new base.
-    private func rewriteEnded(failure: String?, copiedBytes: Int) {
+    private func rewriteEnded(_ result: SnapshotJobResult) {
         guard rewrite != nil else { return }
         rewrite = nil
         let status = engine.persistence.aof
-        let temporary = "temp-rewriteaof-bg-\(getpid()).aof"
-        if let failure {
+        let temporary = result.temporaryFile
+        if let signal = result.signal {
+            log.write(.warning, "Background AOF rewrite terminated by signal \(signal)")
+            // A rewrite this server stopped itself (SIGUSR1) is not a failed one, as Redis.
+            if signal != SIGUSR1 { rewriteFailed() }
+        } else if let failure = result.failure {
             log.write(.warning, "Write error writing append only file on disk: \(failure)")
             log.write(.warning, "Background AOF rewrite terminated with error")
             rewriteFailed()
         } else {
             log.write(.notice, "Background AOF rewrite terminated with success")
-            engine.persistence.aof.lastCopiedBytes = copiedBytes
+            engine.persistence.aof.lastCopiedBytes = result.copiedBytes
             if switchToRewrittenBase(temporary: temporary) {
                 engine.persistence.aof.lastRewriteSucceeded = true
                 engine.persistence.aof.consecutiveRewriteFailures = 0
@@ -906,7 +913,6 @@ final class AOFPersistence: PropagationSink {
             }
         }
         unlink(temporary)
-        unlink("temp-rewriteaof-\(getpid()).aof")
         if state == .waitingForRewrite {
             buffer = []
             engine.persistence.aof.bufferLength = 0
@@ -971,10 +977,10 @@ final class AOFPersistence: PropagationSink {
     /// Stops the running rewrite (turning AOF off or on again, shutdown).
     func killRewrite() {
         guard let job = rewrite else { return }
-        log.write(.notice, "Killing running AOF rewrite child: \(getpid())")
+        log.write(.notice, "Killing running AOF rewrite child: \(job.child)")
         rewrite = nil
         job.abort()
-        unlink("temp-rewriteaof-bg-\(getpid()).aof")
+        unlink(job.temporaryFile)
         engine.persistence.aof.rewriteStart = nil
     }
 }

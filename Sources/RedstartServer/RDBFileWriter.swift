@@ -19,6 +19,8 @@ final class RDBFileWriter: @unchecked Sendable {
     private let checksum: Bool
     /// False for a file of commands (an AOF base without the RDB preamble): no CRC footer.
     private let footer: Bool
+    /// The bytes go to a background writer process, which makes the file.
+    private let isPipe: Bool
     private var descriptor: CInt
     /// Touched only by the thread that writes (one at a time).
     private var crc: UInt64 = 0
@@ -35,12 +37,24 @@ final class RDBFileWriter: @unchecked Sendable {
         temporaryPath = base + temporaryName
         self.checksum = checksum && footer
         self.footer = footer
+        isPipe = false
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             let reason = String(cString: strerror(errno))
             throw RDBFileError(
                 "Failed opening the temp RDB file \(temporaryName) (in server root dir \(directory)) for saving: \(reason)")
         }
+    }
+
+    /// Writes into `pipe`, the input of a background writer process (which writes, syncs and
+    /// names the file; see BackgroundWriterProcess).
+    init(pipe: CInt, checksum: Bool, footer: Bool) {
+        path = ""
+        temporaryPath = ""
+        self.checksum = checksum && footer
+        self.footer = footer
+        isPipe = true
+        descriptor = pipe
     }
 
     /// Appends `bytes` (and adds them to the checksum).
@@ -60,6 +74,12 @@ final class RDBFileWriter: @unchecked Sendable {
         if failure == nil && footer {
             _ = writeAll(withUnsafeBytes(of: crc.littleEndian) { Array($0) })
         }
+        if isPipe {
+            // End of input: the process syncs its file and exits.
+            close(descriptor)
+            descriptor = -1
+            return failure
+        }
         if failure == nil && fsync(descriptor) != 0 { fail("Write error saving DB on disk: \(String(cString: strerror(errno)))") }
         close(descriptor)
         descriptor = -1
@@ -78,7 +98,7 @@ final class RDBFileWriter: @unchecked Sendable {
     func discard() {
         if descriptor >= 0 { close(descriptor) }
         descriptor = -1
-        unlink(temporaryPath)
+        if !isPipe { unlink(temporaryPath) }
     }
 
     private func writeAll(_ bytes: [UInt8]) -> Bool {

@@ -66,38 +66,48 @@ final class RDBPersistence {
         guard background == nil else { return false }
         let now = engine.clock.wallMilliseconds
         engine.persistence.lastBackgroundSaveAttempt = now
-        let file: RDBFileWriter
-        do throws(RDBFileError) {
-            file = try RDBFileWriter(
-                directory: directory, fileName: fileName, temporaryName: "temp-bg-\(getpid())-\(now).rdb", checksum: checksum)
+        do throws(SpawnFailure) {
+            background = try SnapshotJob(
+                server: server, kind: .rdb,
+                format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()),
+                checksum: checksum, writerThread: writerThread
+            ) { [self] result in backgroundSaveEnded(result) }
         } catch {
-            log.write(.warning, error.description)
-            log.write(.warning, "Background saving error")
+            log.write(.warning, "Can't save in background: fork: \(error.description)")
             engine.persistence.lastBackgroundSaveSucceeded = false
             return false
         }
         engine.persistence.backgroundSaveStart = now
-        background = SnapshotJob(
-            server: server, file: file,
-            format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()),
-            writerThread: writerThread
-        ) { [self] failure, copied in backgroundSaveEnded(failure: failure, copiedBytes: copied) }
-        log.write(.notice, "Background saving started")
+        log.write(.notice, "Background saving started by pid \(background!.child)")
         return true
     }
 
-    private func backgroundSaveEnded(failure: String?, copiedBytes: Int) {
+    /// Checks whether the background save's process exited (from the cron).
+    func pollBackgroundSave() { background?.poll() }
+
+    private func backgroundSaveEnded(_ result: SnapshotJobResult) {
         guard let job = background else { return }
         background = nil
         let started = engine.persistence.backgroundSaveStart ?? engine.clock.wallMilliseconds
         engine.persistence.backgroundSaveStart = nil
         engine.persistence.lastBackgroundSaveSeconds = Int((engine.clock.wallMilliseconds - started) / 1000)
-        engine.persistence.lastCopiedBytes = copiedBytes
-        if let failure {
+        engine.persistence.lastCopiedBytes = result.copiedBytes
+        var failure = result.failure
+        if failure == nil && rename(result.temporaryFile, directory + "/" + fileName) != 0 {
+            failure = "Error moving temp DB file \(result.temporaryFile) on the final destination \(fileName) (in server root dir \(directory)): \(String(cString: strerror(errno)))"
+        }
+        if let signal = result.signal {
+            log.write(.warning, "Background saving terminated by signal \(signal)")
+            // A save this server stopped itself (SIGUSR1) is not a failed one, as Redis.
+            if signal != SIGUSR1 { engine.persistence.lastBackgroundSaveSucceeded = false }
+            unlink(result.temporaryFile)
+        } else if let failure {
             log.write(.warning, failure)
             log.write(.warning, "Background saving error")
             engine.persistence.lastBackgroundSaveSucceeded = false
+            unlink(result.temporaryFile)
         } else {
+            syncDirectory(directory)
             log.write(.notice, "DB saved on disk")
             log.write(.notice, "Background saving terminated with success")
             engine.persistence.lastBackgroundSaveSucceeded = true
@@ -113,6 +123,7 @@ final class RDBPersistence {
         background = nil
         engine.persistence.backgroundSaveStart = nil
         job.abort()
+        unlink(job.temporaryFile)
     }
 
     // MARK: - Loading
@@ -175,11 +186,21 @@ final class RDBPersistence {
             guard name.hasPrefix("temp-"), name.hasSuffix(".rdb") else { continue }
             let middle = name.dropFirst(name.hasPrefix("temp-bg-") ? 8 : 5).dropLast(4)
             guard let pid = Int32(middle.split(separator: "-").first ?? ""), pid > 0 else { continue }
-            if kill(pid, 0) != 0 && errno == ESRCH {
+            if !processIsRunning(pid) {
                 unlink(name)
                 log.write(.notice, "Removed \(name), left by a save that did not finish")
             }
         }
+    }
+
+    /// Whether `pid` is a running process (not gone, not a zombie: a killed save's child may
+    /// not be reaped yet when the server starts again).
+    private func processIsRunning(_ pid: Int32) -> Bool {
+        if kill(pid, 0) != 0 && errno == ESRCH { return false }
+        guard let stat = readWholeFile("/proc/\(pid)/stat"), let close = stat.lastIndex(of: UInt8(ascii: ")")),
+            close + 2 < stat.count
+        else { return true }
+        return stat[close + 2] != UInt8(ascii: "Z")
     }
 
     private func finishLoad(_ loader: RDBLoader, micros: Int64) {

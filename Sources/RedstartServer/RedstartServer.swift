@@ -270,6 +270,8 @@ public final class RedstartServer: @unchecked Sendable {
         }
         engine.stats.peakMemory = max(engine.stats.peakMemory, ProcessResources.allocatedBytes())
         engine.cron()
+        rdb.pollBackgroundSave()
+        aof.pollRewrite()
         if engine.persistence.loading == nil { aof.cron() }
     }
 

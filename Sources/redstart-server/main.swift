@@ -9,6 +9,11 @@ import RedstartServer
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 
+// The child that writes a background snapshot (BackgroundWriterProcess).
+if arguments.count == 4 && arguments[0] == BackgroundWriterProcess.flag, let parent = Int32(arguments[2]) {
+    BackgroundWriterProcess.run(kind: arguments[1], parent: parent, directory: arguments[3])
+}
+
 if let first = arguments.first {
     if first == "-v" || first == "--version" {
         print("Redstart server v=\(Engine.redstartVersion) (Redis \(Engine.redisVersion) compatible) bits=\(MemoryLayout<Int>.size * 8)")

@@ -16,6 +16,9 @@ long long redstart_monotonic_microseconds(void);
 
 /// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
 /// read), so that the work done meanwhile hides the memory latency.
+/// Asks for SIGKILL when the parent process dies (prctl PR_SET_PDEATHSIG); 0 on success.
+int redstart_die_with_parent(void);
+
 static inline void redstart_prefetch(const void *address) { __builtin_prefetch(address); }
 
 #endif
