@@ -488,11 +488,19 @@ final class AOFPersistence: PropagationSink {
         guard !manifest.history.isEmpty, !engine.config.bool("aof-disable-auto-gc") else { return }
         for info in manifest.history {
             log.write(.notice, "Removing the history file \(info.name) in the background")
-            let target = path(info.name)
-            engine.host?.runInBackground { unlink(target) }
+            unlinkInBackground(path(info.name))
         }
         manifest.history = []
         _ = persist(manifest)
+    }
+
+    /// Removes `path` now (its name is free at once for a new file) and lets the background
+    /// thread release its blocks, by closing the last descriptor there (Redis's bg_unlink).
+    private func unlinkInBackground(_ path: String) {
+        let handle = open(path, O_RDONLY | O_CLOEXEC)
+        unlink(path)
+        guard handle >= 0 else { return }
+        engine.host?.runInBackground { close(handle) }
     }
 
     /// A file of the AOF directory's size, or nil (logged as Redis does) when it cannot be read.
@@ -917,8 +925,7 @@ final class AOFPersistence: PropagationSink {
             buffer = []
             engine.persistence.aof.bufferLength = 0
             log.write(.notice, "Removing the temp incr aof file \(temporaryIncrementalName) in the background")
-            let target = path(temporaryIncrementalName)
-            engine.host?.runInBackground { unlink(target) }
+            unlinkInBackground(path(temporaryIncrementalName))
         }
         let started = status.rewriteStart ?? engine.clock.wallMilliseconds
         engine.persistence.aof.lastRewriteSeconds = Int((engine.clock.wallMilliseconds - started) / 1000)
