@@ -305,7 +305,6 @@ import Testing
 
     @Test func refusedFeatureValuesThrow() {
         let refused: [(name: String, value: String, allowed: String)] = [
-            ("appendonly", "yes", "no"),
             ("cluster-enabled", "yes", "no"),
             ("replicaof", "127.0.0.1 6379", "no one"),
             ("io-threads", "4", "1"),

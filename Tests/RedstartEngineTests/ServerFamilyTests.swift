@@ -77,10 +77,10 @@ private func infoFields(_ text: String) -> [String: String] {
 @Test func configSetRefusesFeaturesThatDoNotExistYet() {
     let harness = EngineHarness()
     let s = harness.connect()
-    let reply = harness.run(s, "CONFIG", "SET", "appendonly", "yes")
-    #expect(reply.string?.hasPrefix("ERR CONFIG SET failed (possibly related to argument 'appendonly') - ") == true)
-    #expect(harness.run(s, "CONFIG", "SET", "appendonly", "no") == .simpleString("OK"))
-    #expect(harness.run(s, "CONFIG", "GET", "appendonly") == .array([.bulk("appendonly"), .bulk("no")]))
+    let reply = harness.run(s, "CONFIG", "SET", "activedefrag", "yes")
+    #expect(reply.string?.hasPrefix("ERR CONFIG SET failed (possibly related to argument 'activedefrag') - ") == true)
+    #expect(harness.run(s, "CONFIG", "SET", "activedefrag", "no") == .simpleString("OK"))
+    #expect(harness.run(s, "CONFIG", "GET", "activedefrag") == .array([.bulk("activedefrag"), .bulk("no")]))
 }
 
 @Test func configSetChangesBehaviour() {

@@ -50,10 +50,10 @@ struct StartupTests {
         let bad = try ServerProcess(arguments: ["--maxclients", "lots"])
         #expect(try await bad.waitForExit() == 1)
         #expect(bad.readOutput().contains("argument couldn't be parsed into an integer"))
-        let aof = try ServerProcess(arguments: ["--appendonly", "yes"])
-        #expect(try await aof.waitForExit() == 1)
-        #expect(aof.readOutput().contains(">>> 'appendonly \"yes\"'"))
-        #expect(aof.readOutput().contains("not supported yet"))
+        let cluster = try ServerProcess(arguments: ["--cluster-enabled", "yes"])
+        #expect(try await cluster.waitForExit() == 1)
+        #expect(cluster.readOutput().contains(">>> 'cluster-enabled \"yes\"'"))
+        #expect(cluster.readOutput().contains("not supported yet"))
     }
 
     @Test func configFileWithIncludeQuotingAndCommandLineOverride() async throws {
