@@ -37,48 +37,48 @@ final class AOFPersistence: PropagationSink {
         case on
     }
 
-    private unowned let server: RedstartServer
-    private var engine: Engine { server.engine }
-    private var log: ServerLog { server.log }
-    private(set) var state: State = .off
-    private(set) var manifest = AOFManifest()
+    unowned let server: RedstartServer
+    var engine: Engine { server.engine }
+    var log: ServerLog { server.log }
+    var state: State = .off
+    var manifest = AOFManifest()
     /// The manifest text last written, to skip writing it unchanged.
-    private var persistedManifest: String?
+    var persistedManifest: String?
     /// The incremental file being appended to.
-    private var descriptor: CInt = -1
+    var descriptor: CInt = -1
     /// Writes not yet handed to write(2).
-    private var buffer: [UInt8] = []
-    private var selectedDatabase = -1
+    var buffer: [UInt8] = []
+    var selectedDatabase = -1
     private var lastTimestamp: Int64 = 0
-    private var lastIncrementalSize: Int64 = 0
-    private var lastIncrementalFsyncOffset: Int64 = 0
-    private var lastFsyncSecond: Int64 = 0
+    var lastIncrementalSize: Int64 = 0
+    var lastIncrementalFsyncOffset: Int64 = 0
+    var lastFsyncSecond: Int64 = 0
     private var flushPostponedSince: Int64 = 0
     private var flushSleepMicros = 0
     private var lastWriteErrorLog: Int64 = 0
     private var lastWriteErrno: CInt = 0
-    private var flushTaskQueued = false
+    var flushTaskQueued = false
     /// The rewrite in progress, the format of its base file, and where its temporary file is.
-    private var rewrite: SnapshotJob?
-    private var rewriteIsRDB = true
-    private var rewriteFailureDelayMinutes = 0
-    private var nextRewriteAllowed: Int64 = 0
+    var rewrite: SnapshotJob?
+    var rewriteIsRDB = true
+    var rewriteFailureDelayMinutes = 0
+    var nextRewriteAllowed: Int64 = 0
     /// The thread that runs the everysec fsyncs.
-    private let fsyncThread = NIOThreadPool(numberOfThreads: 1)
-    private let fsyncs = FsyncCounters()
+    let fsyncThread = NIOThreadPool(numberOfThreads: 1)
+    let fsyncs = FsyncCounters()
 
     /// Holds replies until their AOF bytes are synced (appendfsync always).
     var gate = DurabilityGate()
     /// An fdatasync for `always` runs on the fsync thread.
-    private var durableSyncInFlight = false
+    var durableSyncInFlight = false
     /// Turns that wrote at least this much sync off the loop (see startDurableSync).
     static let backgroundSyncThreshold = 16 * 1024
 
     // Settings, refreshed when CONFIG SET changes one.
-    private var policy = FsyncPolicy.everySecond
-    private var timestamps = false
+    var policy = FsyncPolicy.everySecond
+    var timestamps = false
     private var noFsyncOnRewrite = false
-    private var usePreamble = true
+    var usePreamble = true
 
     enum FsyncPolicy { case always, everySecond, no }
 
@@ -90,10 +90,10 @@ final class AOFPersistence: PropagationSink {
 
     func shutdownThreads() { try? fsyncThread.syncShutdownGracefully() }
 
-    private var directoryName: String { engine.config["appenddirname"] }
-    private var prefix: String { engine.config["appendfilename"] }
-    private func path(_ name: String) -> String { directoryName + "/" + name }
-    private var isOn: Bool { state != .off }
+    var directoryName: String { engine.config["appenddirname"] }
+    var prefix: String { engine.config["appendfilename"] }
+    func path(_ name: String) -> String { directoryName + "/" + name }
+    var isOn: Bool { state != .off }
     var isRewriting: Bool { rewrite != nil }
 
     /// Reads the settings the hot path uses (after start-up and CONFIG SET).
@@ -112,7 +112,7 @@ final class AOFPersistence: PropagationSink {
         usePreamble = config.bool("aof-use-rdb-preamble")
     }
 
-    private var nowSeconds: Int64 { engine.clock.wallMilliseconds / 1000 }
+    var nowSeconds: Int64 { engine.clock.wallMilliseconds / 1000 }
 
     // MARK: - Appending
 
@@ -208,19 +208,10 @@ final class AOFPersistence: PropagationSink {
 
     /// write(2) of the whole buffer, retried on short writes; the bytes written, or -1.
     private func writeBuffer() -> Int {
-        buffer.withUnsafeBytes { raw -> Int in
-            var total = 0
-            while total < raw.count {
-                let written = write(descriptor, raw.baseAddress! + total, raw.count - total)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    lastWriteErrno = errno
-                    return total > 0 ? total : -1
-                }
-                total += written
-            }
-            return total
-        }
+        let (written, error) = buffer.withUnsafeBytes { writeFully(descriptor, $0) }
+        guard error != 0 else { return written }
+        lastWriteErrno = error
+        return written > 0 ? written : -1
     }
 
     private func writeFailed(written: Int, now: Int64) {
@@ -349,7 +340,7 @@ final class AOFPersistence: PropagationSink {
         gate.noteAllSynced()
     }
 
-    private func backgroundFsync(_ descriptor: CInt, thenClose: Bool) {
+    func backgroundFsync(_ descriptor: CInt, thenClose: Bool) {
         fsyncs.pending.add(1, ordering: .relaxed)
         let counters = fsyncs
         fsyncThread.submit { _ in
@@ -445,7 +436,7 @@ final class AOFPersistence: PropagationSink {
     }
 
     /// Writes `manifest` through a temporary file, fsync and rename; false when it failed.
-    private func persist(_ manifest: AOFManifest) -> Bool {
+    func persist(_ manifest: AOFManifest) -> Bool {
         let text = manifest.text
         if text == persistedManifest { return true }
         let name = prefix + ".manifest"
@@ -477,7 +468,7 @@ final class AOFPersistence: PropagationSink {
     }
 
     /// Creates the AOF directory when missing; false (logged) when it cannot.
-    private func createDirectoryIfMissing() -> Bool {
+    func createDirectoryIfMissing() -> Bool {
         if mkdir(directoryName, 0o755) == 0 || errno == EEXIST { return true }
         log.write(.warning, "Can't open or create append-only dir \(directoryName): \(String(cString: strerror(errno)))")
         return false
@@ -496,7 +487,7 @@ final class AOFPersistence: PropagationSink {
 
     /// Removes `path` now (its name is free at once for a new file) and lets the background
     /// thread release its blocks, by closing the last descriptor there (Redis's bg_unlink).
-    private func unlinkInBackground(_ path: String) {
+    func unlinkInBackground(_ path: String) {
         let handle = open(path, O_RDONLY | O_CLOEXEC)
         unlink(path)
         guard handle >= 0 else { return }
@@ -504,232 +495,13 @@ final class AOFPersistence: PropagationSink {
     }
 
     /// A file of the AOF directory's size, or nil (logged as Redis does) when it cannot be read.
-    private func fileSize(_ name: String) -> Int64? {
+    func fileSize(_ name: String) -> Int64? {
         var info = stat()
         guard stat(path(name), &info) == 0 else {
             log.write(.warning, "Unable to obtain the AOF file \(name) length. stat: \(String(cString: strerror(errno)))")
             return nil
         }
         return Int64(info.st_size)
-    }
-
-    // MARK: - Start-up
-
-    /// Moves an AOF of Redis before 7.0 (a single file in `dir`) into the AOF directory
-    /// as its base, when that is what the directory says (or it has no manifest).
-    private func upgradeOldStyleFileIfPresent() {
-        guard fileExists(prefix) else { return }
-        let needed =
-            !directoryExists(directoryName) || manifest.isEmpty
-            || (manifest.base?.name == prefix && manifest.incremental.isEmpty && !fileExists(path(prefix)))
-        guard needed else { return }
-        guard createDirectoryIfMissing() else { exit(1) }
-        manifest.base = AOFFileInfo(name: prefix, sequence: 1, kind: .base)
-        manifest.baseSequence = 1
-        guard persist(manifest) else { exit(1) }
-        guard rename(prefix, path(prefix)) == 0 else {
-            log.write(
-                .warning,
-                "Error trying to move the old AOF file \(prefix) into dir \(directoryName): \(String(cString: strerror(errno)))")
-            exit(1)
-        }
-        log.write(
-            .notice, "Successfully migrated an old-style AOF file (\(prefix)) into the AOF directory (\(directoryName)).")
-    }
-
-    /// Loads the AOF at start-up in steps (clients get -LOADING meanwhile); a file that
-    /// cannot be loaded ends the process with exit code 1.
-    func loadAtStartup(then done: @escaping () -> Void) {
-        state = .on
-        engine.persistence.aof.enabled = true
-        let started = engine.clock.monotonicMicroseconds
-        let outcome = prepareLoad()
-        switch outcome {
-        case .nothing:
-            done()
-        case .failed:
-            exit(1)
-        case .files(let files, let total):
-            runLoad(files, total: total) { [self] result in
-                guard result != .failed && result != .openFailed else { exit(1) }
-                log.write(
-                    .notice,
-                    "DB loaded from append only file: \(formatWithC("%.3f", Double(engine.clock.monotonicMicroseconds - started) / 1_000_000)) seconds"
-                )
-                done()
-            }
-        }
-    }
-
-    private enum Preparation {
-        case nothing
-        case failed
-        case files([AOFFileInfo], total: Int64)
-    }
-
-    /// What to load: nothing, or the files and their total size.
-    private func prepareLoad() -> Preparation {
-        upgradeOldStyleFileIfPresent()
-        guard !manifest.isEmpty else { return .nothing }
-        var total: Int64 = 0
-        for info in manifest.filesToLoad {
-            guard let size = fileSize(info.name) else { return .failed }
-            total += size
-        }
-        return total == 0 ? .nothing : .files(manifest.filesToLoad, total: total)
-    }
-
-    /// Loads `files` in order, in steps of about 10 ms between the loop's other work, then
-    /// calls `done`.
-    private func runLoad(_ files: [AOFFileInfo], total: Int64, done: @escaping (AOFLoadResult) -> Void) {
-        let sink = engine.propagationSink
-        engine.propagationSink = nil
-        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: Int(total))
-        var index = 0
-        var loadedBefore = 0
-        var loader: AOFLoader?
-        var fileStart = engine.clock.monotonicMicroseconds
-        var baseSize: Int64 = 0
-        func finish(_ result: AOFLoadResult) {
-            loader?.close()
-            engine.persistence.loading = nil
-            engine.propagationSink = sink
-            if result != .failed && result != .openFailed {
-                engine.persistence.aof.currentSize = total
-                engine.persistence.aof.baseSize = baseSize
-                engine.persistence.dirtyAtLastSave = engine.stats.dirty
-            }
-            done(result)
-        }
-        func step() {
-            while index < files.count {
-                let info = files[index]
-                let isLast = index == files.count - 1
-                if loader == nil {
-                    loader = AOFLoader(
-                        engine: engine, log: log, directory: directoryName, fileName: info.name,
-                        oldStyle: info.name == prefix, loadTruncated: engine.config.bool("aof-load-truncated"))
-                    fileStart = engine.clock.monotonicMicroseconds
-                    if info.kind == .base { baseSize = Int64(loader!.size) }
-                }
-                let current = loader!
-                let deadline = engine.clock.monotonicMicroseconds + RDBPersistence.loadStepMicros
-                let finished = current.step(until: deadline)
-                engine.persistence.loading?.loadedBytes = loadedBefore + current.offset
-                guard finished else {
-                    let delay = current.isWaitingForScript ? 1000 : max(50, engine.keyLoadDelay)
-                    server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(delay)) { step() }
-                    return
-                }
-                var result = current.result ?? .failed
-                if result == .loaded || (result == .truncated && isLast) {
-                    let seconds = formatWithC("%.3f", Double(engine.clock.monotonicMicroseconds - fileStart) / 1_000_000)
-                    log.write(.notice, "DB loaded from \(info.kind == .base ? "base" : "incr") file \(info.name): \(seconds) seconds")
-                }
-                if result == .empty { result = .loaded }
-                if result == .truncated && !isLast {
-                    log.write(.warning, "Fatal error: the truncated file is not the last file")
-                    result = .failed
-                }
-                if result == .failed || result == .openFailed || result == .notFound {
-                    finish(result == .notFound ? .failed : result)
-                    return
-                }
-                loadedBefore += current.size
-                current.close()
-                loader = nil
-                index += 1
-            }
-            finish(.loaded)
-        }
-        step()
-    }
-
-    /// After the dataset is loaded: with appendonly on, makes sure there is a base file (an
-    /// empty start writes one) and opens the last incremental file for appending.
-    func openIfNeededOnServerStart() {
-        guard state == .on else { return }
-        guard createDirectoryIfMissing() else { exit(1) }
-        let hadIncrementals = !manifest.incremental.isEmpty
-        if manifest.base == nil && !hadIncrementals {
-            let name = manifest.addBase(prefix: prefix, rdbFormat: usePreamble)
-            guard writeBaseNow(name: name) else { exit(1) }
-            log.write(.notice, "Creating AOF base file \(name) on server start")
-        }
-        let name = manifest.lastIncremental(prefix: prefix)
-        descriptor = open(path(name), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            log.write(.warning, "Can't open the append-only file \(name): \(String(cString: strerror(errno)))")
-            exit(1)
-        }
-        guard persist(manifest) else { exit(1) }
-        lastIncrementalSize = fileSize(name) ?? 0
-        lastIncrementalFsyncOffset = lastIncrementalSize
-        log.write(.notice, "\(hadIncrementals ? "Opening" : "Creating") AOF incr file \(name) on server start")
-        engine.propagationSink = self
-    }
-
-    /// Writes a base file of the whole dataset on this thread.
-    private func writeBaseNow(name: String) -> Bool {
-        let file: RDBFileWriter
-        do throws(RDBFileError) {
-            file = try RDBFileWriter(
-                directory: directoryName, fileName: name, temporaryName: "temp-rewriteaof-\(getpid()).aof",
-                checksum: engine.config.bool("rdbchecksum"), footer: usePreamble)
-        } catch {
-            log.write(.warning, "Opening the temp file for AOF rewrite in rewriteAppendOnlyFile(): \(error.description)")
-            return false
-        }
-        let snapshot = DatasetSnapshot(engine: engine, format: snapshotFormat(rdb: usePreamble)) { file.write($0) }
-        while !snapshot.step(until: .max) {}
-        snapshot.finish()
-        if let failure = file.finish() {
-            log.write(.warning, "Write error writing append only file on disk: \(failure)")
-            return false
-        }
-        return true
-    }
-
-    private func snapshotFormat(rdb: Bool) -> SnapshotFormat {
-        rdb
-            ? .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes(), aofBase: true)
-            : .commands(timestamp: timestamps ? engine.clock.wallMilliseconds / 1000 : nil)
-    }
-
-    // MARK: - DEBUG LOADAOF
-
-    /// Writes what is pending, empties the dataset and loads the AOF again, in steps while
-    /// other clients get -LOADING; true when it is done at once (nothing to load). A file
-    /// that does not load ends the process, as Redis.
-    func reload(for session: Session) -> Bool {
-        if isOn { flush(force: true) }
-        engine.emptyDatasetForLoad()
-        loadManifestFromDisk()
-        deleteHistoryFiles()
-        let finished = { [self] in
-            engine.persistence.dirtyAtLastSave = engine.stats.dirty
-            log.write(.warning, "Append Only File loaded by DEBUG LOADAOF")
-        }
-        switch prepareLoad() {
-        case .nothing:
-            finished()
-            return true
-        case .failed:
-            exit(1)
-        case .files(let files, let total):
-            // The first step runs after DEBUG LOADAOF has returned (and its session is held);
-            // clients get -LOADING from now on.
-            engine.persistence.loading = LoadingProgress(startTime: nowSeconds, totalBytes: Int(total))
-            server.eventLoop.assumeIsolated().execute { [self] in
-                runLoad(files, total: total) { [self] outcome in
-                    guard outcome != .failed, outcome != .openFailed else { exit(1) }
-                    finished()
-                    session.reply.ok()
-                    engine.finishPausedCommand(session)
-                }
-            }
-            return false
-        }
     }
 
     // MARK: - Turning on and off
@@ -829,219 +601,6 @@ final class AOFPersistence: PropagationSink {
         return true
     }
 
-    // MARK: - Rewriting
-
-    /// Starts a rewrite (Redis's rewriteAppendOnlyFileBackground); false when it could not.
-    func startRewrite() -> Bool {
-        guard !server.hasBackgroundJob else { return false }
-        guard createDirectoryIfMissing() else {
-            engine.persistence.aof.lastRewriteSucceeded = false
-            return false
-        }
-        selectedDatabase = -1
-        flush(force: true)
-        guard openNewIncrementalFile() else {
-            engine.persistence.aof.lastRewriteSucceeded = false
-            return false
-        }
-        engine.persistence.aof.rewrites += 1
-        do throws(SpawnFailure) {
-            rewrite = try SnapshotJob(
-                server: server, kind: .aof, format: snapshotFormat(rdb: usePreamble),
-                checksum: engine.config.bool("rdbchecksum"), writerThread: server.writerThread
-            ) { [self] result in rewriteEnded(result) }
-        } catch {
-            log.write(.warning, "Can't rewrite append only file in background: fork: \(error.description)")
-            engine.persistence.aof.lastRewriteSucceeded = false
-            return false
-        }
-        rewriteIsRDB = usePreamble
-        log.write(.notice, "Background append only file rewriting started by pid \(rewrite!.child)")
-        engine.persistence.aof.rewriteScheduled = false
-        engine.persistence.aof.rewriteStart = engine.clock.wallMilliseconds
-        return true
-    }
-
-    /// Opens the incremental file the writes during a rewrite go to (a temporary one while
-    /// AOF waits for its first rewrite); the manifest names it before anything is written.
-    private func openNewIncrementalFile() -> Bool {
-        guard state != .off else { return true }
-        var updated = manifest
-        let name = state == .waitingForRewrite ? temporaryIncrementalName : updated.addIncremental(prefix: prefix)
-        let handle = open(path(name), O_WRONLY | O_TRUNC | O_CREAT | O_CLOEXEC, 0o644)
-        guard handle >= 0 else {
-            log.write(.warning, "Can't open the append-only file \(name): \(String(cString: strerror(errno)))")
-            return false
-        }
-        if state == .on && !persist(updated) {
-            close(handle)
-            return false
-        }
-        log.write(.notice, "Creating AOF incr file \(name) on background rewrite")
-        if descriptor >= 0 {
-            backgroundFsync(descriptor, thenClose: true)
-            lastFsyncSecond = nowSeconds
-        }
-        descriptor = handle
-        lastIncrementalSize = 0
-        lastIncrementalFsyncOffset = 0
-        if state == .on { manifest = updated }
-        return true
-    }
-
-    private var temporaryIncrementalName: String { "temp-" + prefix + ".incr" }
-
-    /// Checks whether the rewrite's process exited (from the cron).
-    func pollRewrite() { rewrite?.poll() }
-
-    /// The rewrite's file is complete (or failed): switch the manifest to the new base.
-    private func rewriteEnded(_ result: SnapshotJobResult) {
-        guard rewrite != nil else { return }
-        rewrite = nil
-        let status = engine.persistence.aof
-        let temporary = result.temporaryFile
-        if let signal = result.signal {
-            log.write(.warning, "Background AOF rewrite terminated by signal \(signal)")
-            // A rewrite this server stopped itself (SIGUSR1) is not a failed one, as Redis.
-            if signal != SIGUSR1 { rewriteFailed() }
-        } else if let failure = result.failure {
-            log.write(.warning, "Write error writing append only file on disk: \(failure)")
-            log.write(.warning, "Background AOF rewrite terminated with error")
-            rewriteFailed()
-        } else {
-            log.write(.notice, "Background AOF rewrite terminated with success")
-            engine.persistence.aof.lastCopiedBytes = result.copiedBytes
-            if switchToRewrittenBase(temporary: temporary) {
-                engine.persistence.aof.lastRewriteSucceeded = true
-                engine.persistence.aof.consecutiveRewriteFailures = 0
-                log.write(.notice, "Background AOF rewrite finished successfully")
-                if state == .waitingForRewrite { state = .on }
-            } else {
-                rewriteFailed()
-            }
-        }
-        unlink(temporary)
-        if state == .waitingForRewrite {
-            buffer = []
-            engine.persistence.aof.bufferLength = 0
-            log.write(.notice, "Removing the temp incr aof file \(temporaryIncrementalName) in the background")
-            unlinkInBackground(path(temporaryIncrementalName))
-        }
-        let started = status.rewriteStart ?? engine.clock.wallMilliseconds
-        engine.persistence.aof.lastRewriteSeconds = Int((engine.clock.wallMilliseconds - started) / 1000)
-        engine.persistence.aof.rewriteStart = nil
-        if state == .waitingForRewrite { engine.persistence.aof.rewriteScheduled = true }
-        server.backgroundJobEnded()
-    }
-
-    private func rewriteFailed() {
-        engine.persistence.aof.lastRewriteSucceeded = false
-        engine.persistence.aof.consecutiveRewriteFailures += 1
-    }
-
-    /// Renames the new base (and, after turning AOF on, the temporary incremental file)
-    /// into place and writes the manifest that names them; false (undone) on failure.
-    private func switchToRewrittenBase(temporary: String) -> Bool {
-        var updated = manifest
-        let baseName = updated.addBase(prefix: prefix, rdbFormat: rewriteIsRDB)
-        guard rename(temporary, path(baseName)) == 0 else {
-            log.write(
-                .warning,
-                "Error trying to rename the temporary AOF file \(temporary) into \(baseName): \(String(cString: strerror(errno)))")
-            return false
-        }
-        log.write(.notice, "Successfully renamed the temporary AOF base file \(temporary) into \(baseName)")
-        var incrementalName: String?
-        if state == .waitingForRewrite {
-            let name = updated.addIncremental(prefix: prefix)
-            guard rename(path(temporaryIncrementalName), path(name)) == 0 else {
-                log.write(
-                    .warning,
-                    "Error trying to rename the temporary AOF incr file \(temporaryIncrementalName) into \(name): \(String(cString: strerror(errno)))"
-                )
-                unlink(path(baseName))
-                return false
-            }
-            log.write(.notice, "Successfully renamed the temporary AOF incr file \(temporaryIncrementalName) into \(name)")
-            incrementalName = name
-        }
-        updated.markRewrittenIncrementalsAsHistory(keepingLast: descriptor >= 0)
-        guard persist(updated) else {
-            unlink(path(baseName))
-            if let incrementalName { unlink(path(incrementalName)) }
-            return false
-        }
-        manifest = updated
-        if state != .off {
-            let size = (fileSize(baseName) ?? 0) + lastIncrementalSize
-            engine.persistence.aof.currentSize = size
-            engine.persistence.aof.baseSize = size
-        }
-        deleteHistoryFiles()
-        return true
-    }
-
-    /// Stops the running rewrite (turning AOF off or on again, shutdown).
-    func killRewrite() {
-        guard let job = rewrite else { return }
-        log.write(.notice, "Killing running AOF rewrite child: \(job.child)")
-        rewrite = nil
-        job.abort()
-        unlink(job.temporaryFile)
-        engine.persistence.aof.rewriteStart = nil
-    }
 }
 
-/// What the fsync thread reports: fsyncs queued or running, and the errno of the last
-/// one that failed (0 once one succeeds).
-final class FsyncCounters: Sendable {
-    let pending = Atomic<Int>(0)
-    let failure = Atomic<Int32>(0)
-}
 
-// MARK: - File helpers
-
-func fileExists(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0
-}
-
-func directoryExists(_ path: String) -> Bool {
-    var info = stat()
-    return stat(path, &info) == 0 && (info.st_mode & S_IFMT) == S_IFDIR
-}
-
-func readWholeFile(_ path: String) -> [UInt8]? {
-    guard let file = fopen(path, "r") else { return nil }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let count = fread(&chunk, 1, chunk.count, file)
-        if count > 0 { bytes.append(contentsOf: chunk[0..<count]) }
-        if count < chunk.count { break }
-    }
-    return bytes
-}
-
-func writeAll(_ handle: CInt, _ bytes: [UInt8]) -> Bool {
-    bytes.withUnsafeBytes { raw -> Bool in
-        var offset = 0
-        while offset < raw.count {
-            let written = write(handle, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return false
-            }
-            offset += written
-        }
-        return true
-    }
-}
-
-func syncDirectory(_ path: String) {
-    let handle = open(path.isEmpty ? "." : path, O_RDONLY | O_CLOEXEC)
-    guard handle >= 0 else { return }
-    fsync(handle)
-    close(handle)
-}

@@ -120,14 +120,10 @@ public enum BackgroundWriterProcess {
                 if errno == EINTR { continue }
                 fail("reading the snapshot")
             }
-            var offset = 0
-            while offset < count {
-                let written = write(output, buffer + offset, count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    fail("writing \(path)")
-                }
-                offset += written
+            let error = writeFully(output, UnsafeRawBufferPointer(start: buffer, count: count)).error
+            if error != 0 {
+                errno = error
+                fail("writing \(path)")
             }
         }
         guard fsync(output) == 0, close(output) == 0 else { fail("syncing \(path)") }

@@ -102,19 +102,10 @@ final class RDBFileWriter: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) -> Bool {
-        bytes.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    fail("Write error saving DB on disk: \(String(cString: strerror(errno)))")
-                    return false
-                }
-                offset += written
-            }
-            return true
-        }
+        let error = bytes.withUnsafeBytes { writeFully(descriptor, $0).error }
+        guard error != 0 else { return true }
+        fail("Write error saving DB on disk: \(String(cString: strerror(error)))")
+        return false
     }
 
     private func fail(_ reason: String) {
