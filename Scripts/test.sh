@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the build and the tests need
-# (the Lua libraries, Debian's redis-server and redis-tools for the reference server and
-# redis-cli, PyPI's redis and pytest for the redis-py tests), then runs the Swift tests
+# (the Lua libraries, Debian's redis-server and redis-tools for the reference server,
+# redis-cli and redis-check-aof, strace to count the AOF's fsyncs, PyPI's redis and pytest
+# for the redis-py tests), then runs the Swift tests
 # and the redis-py tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ Scripts/install-build-deps.sh
 missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v strace >/dev/null 2>&1 || missing+=(strace)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo=sudo
