@@ -98,8 +98,11 @@ public enum BackgroundWriterProcess {
         if getppid() != parent { exit(1) }
         // By its path, not the server's working directory: `dir` may have been replaced.
         _ = chdir(directory)
-        // Nothing of the server's but the pipe: no sockets, no files.
-        for descriptor in 3..<4096 { close(CInt(descriptor)) }
+        // Nothing of the server's but the pipe: no sockets, no files (whatever was opened
+        // without close-on-exec).
+        var limit = rlimit()
+        let highest = getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 ? min(Int(limit.rlim_cur), 1 << 20) : 4096
+        for descriptor in 3..<max(highest, 4) { close(CInt(descriptor)) }
         signal(SIGPIPE, SIG_DFL)
         let path = temporaryName(kind, pid: getpid())
         let output = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
