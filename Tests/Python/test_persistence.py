@@ -306,7 +306,9 @@ def test_sigkill_during_bgsave_leaves_the_previous_dump(workdir, processes):
     r.execute_command("DEBUG", "POPULATE", 30000)
     r.config_set("rdb-key-save-delay", 100)
     r.bgsave()
-    wait_for(lambda: persistence(r, "current_save_keys_processed") > 100, message="the save to be under way")
+    # Under way: keys written, and the background writer process has made its file.
+    wait_for(lambda: persistence(r, "current_save_keys_processed") > 100
+             and any(name.startswith("temp-") for name in os.listdir(workdir)), message="the save to be under way")
     p.kill()
     assert [name for name in os.listdir(workdir) if name.startswith("temp-")]
     q = start(processes, BINARY, workdir, "--save", "")
