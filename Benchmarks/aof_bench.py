@@ -14,45 +14,15 @@ import argparse
 import os
 import re
 import shutil
-import subprocess
 import tempfile
 import time
 
-import redis
 
-from rdb_bench import free_port
+import rdb_bench
 
 
-class Side:
-    def __init__(self, name, binary, directory):
-        self.name = name
-        self.binary = binary
-        self.directory = directory
-        self.process = None
-
-    def start(self):
-        self.port = free_port()
-        self.log = os.path.join(self.directory, "server.log")
-        open(self.log, "w").close()
-        self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--save", "", "--appendonly", "yes", "--appendfsync", "no",
-             "--dir", self.directory, "--logfile", self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 600
-        while time.time() < deadline:
-            try:
-                if redis.Redis(port=self.port).ping():
-                    return
-            except (redis.ConnectionError, redis.BusyLoadingError):
-                time.sleep(0.02)
-        raise RuntimeError(self.name + " did not start")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            redis.Redis(port=self.port).shutdown(nosave=True)
-            self.process.wait()
-
-    def client(self):
-        return redis.Redis(port=self.port)
+class Side(rdb_bench.Side):
+    persistence = ["--save", "", "--appendonly", "yes", "--appendfsync", "no"]
 
     def load_seconds(self):
         with open(self.log) as f:

@@ -30,6 +30,9 @@ def free_port():
 
 
 class Side:
+    """A server in its own directory, restarted at will; `persistence` are its options."""
+    persistence = ["--save", "", "--appendonly", "no"]
+
     def __init__(self, name, binary, directory):
         self.name = name
         self.binary = binary
@@ -41,7 +44,7 @@ class Side:
         self.log = os.path.join(self.directory, "server.log")
         open(self.log, "w").close()
         self.process = subprocess.Popen(
-            [self.binary, "--port", str(self.port), "--save", "", "--appendonly", "no", "--dir", self.directory,
+            [self.binary, "--port", str(self.port), *self.persistence, "--dir", self.directory,
              "--logfile", self.log], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 600
         while time.time() < deadline:

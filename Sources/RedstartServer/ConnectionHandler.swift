@@ -185,7 +185,7 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     /// Ends (writer indices in the reply buffer) of replies that wait for an AOF fsync, with
     /// the generation each needs, oldest first.
-    private var durableMarks: [(end: Int, generation: Int)] = []
+    @exclusivity(unchecked) private var durableMarks: [(end: Int, generation: Int)] = []
 
     /// Tags the replies this turn produced with the AOF generation they wait for.
     private func markRepliesOfThisTurn() {
@@ -310,9 +310,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         session.outputSent()
         let count = session.reply.buffer.readableBytes
         guard count > 0 else { return }
-        let sendable = sendableEnd(session.reply.buffer) - session.reply.buffer.readerIndex
-        if sendable < count { flusher.gate.hold(self) }
-        guard sendable > 0 else { return }
         if exceedsOutputLimit(session, waiting: count) {
             log.write(
                 .warning,
@@ -323,6 +320,10 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
             context.close(promise: nil)
             return
         }
+        // Replies that wait for the AOF (appendfsync always) stay until their fsync is done.
+        let sendable = sendableEnd(session.reply.buffer) - session.reply.buffer.readerIndex
+        if sendable < count { flusher.gate.hold(self) }
+        guard sendable > 0 else { return }
         engine.stats.netOutputBytes += sendable
         engine.stats.totalWritesProcessed += 1
         if sendable < count {
