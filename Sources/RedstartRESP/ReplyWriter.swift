@@ -105,6 +105,18 @@ public struct ReplyWriter {
         }
     }
 
+    /// A double already formatted (Redis's "human" long double form, say): RESP3 `,<text>`,
+    /// RESP2 a bulk string of the text.
+    public mutating func double(text: String) {
+        if version == .resp3 {
+            buffer.writeInteger(UInt8(ascii: ","))
+            buffer.writeString(text)
+            buffer.writeStaticString("\r\n")
+        } else {
+            bulk(text)
+        }
+    }
+
     /// RESP3 `(<digits>`; RESP2 a bulk string.
     public mutating func bigNumber(_ digits: String) {
         if version == .resp3 {
