@@ -356,7 +356,8 @@ struct HyperLogLog {
     }
 
     /// Raises each of `registers` (one byte per register) to this value's register;
-    /// false when a sparse code does not cover exactly the 16,384 registers.
+    /// false when a sparse code does not cover exactly the 16,384 registers (the
+    /// registers may then be partly raised).
     func merge(into registers: inout [UInt8]) -> Bool {
         if isDense {
             bytes.withUnsafeBytes { hll in
@@ -367,12 +368,14 @@ struct HyperLogLog {
             }
             return true
         }
+        // Any run past the last register makes the value corrupt (Redis 7.0.15 as patched
+        // for CVE-2025-32023, which redis-server answers INVALIDOBJ for).
         var register = 0
         var offset = Self.headerSize
         while offset < bytes.count {
             let (run, value, size) = opcode(at: offset)
+            if register + run > Self.registerCount { return false }
             if value > 0 {
-                if register + run > Self.registerCount { break }
                 for i in register..<register + run where value > registers[i] { registers[i] = value }
             }
             register += run
