@@ -85,6 +85,15 @@ extension Engine {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
             return nil
         }
+        // Keep the tracking table within tracking-table-max-keys; invalidations for this
+        // client come before its reply.
+        if tracking.clientCount > 0 {
+            let running = runningSession
+            runningSession = nil
+            enforceTrackingTableLimit()
+            runningSession = running
+            if !sessionsWithOutput.isEmpty { flushNotedOutput() }
+        }
         if hasDiskError, let refusal = diskErrorRefusal,
             spec.name == "ping" || effectiveFlags(spec, args, session).contains(.write)
         {
@@ -122,7 +131,9 @@ extension Engine {
     /// its writes made ready, the messages it sent.
     private func runAdmitted(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         errorsAttributed = stats.totalErrorReplies
+        runningCommand = (spec, args)
         call(spec, args, session)
+        runningCommand = nil
         if !pendingPropagation.isEmpty {
             // Expired keys that SCAN or RANDOMKEY happened to remove are not one atomic change.
             flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))
@@ -135,6 +146,9 @@ extension Engine {
     private func endCommand(_ session: Session, replyMark: Int) {
         applyReplyMode(session, mark: replyMark)
         runningSession = nil
+        if let mode = session.tracking, mode.caching, let last = session.lastCommand {
+            endTrackingCachingWindow(session, after: last)
+        }
         // Pushes are not replies: CLIENT REPLY OFF/SKIP keeps them.
         if selfPushes.readableBytes > 0 {
             session.reply.raw(selfPushes)
@@ -216,6 +230,11 @@ extension Engine {
             } catch {
                 replyError(session, error)
             }
+        }
+        // The keys a tracking client read are now in its cache (EVAL_RO and the like track
+        // through the commands their script calls).
+        if tracking.clientCount > 0 && spec.flags.contains(.readonly) && !spec.flags.contains(.runsScript) {
+            rememberTrackedKeys(spec, args, session)
         }
         let duration = (isNested ? clock.monotonicMicroseconds : clock.wallMicroseconds) - start
         // When it ran, in wall-clock microseconds (SLOWLOG and latency events show it).

@@ -21,7 +21,11 @@ extension Engine {
         if persistence.loading != nil { return }
         checkPauseDeadline()
         if activeExpireEnabled { activeExpireCycle() }
-        // Keyspace events of expired keys go out now.
+        if tracking.clientCount > 0 {
+            enforceTrackingTableLimit()
+            broadcastTrackingInvalidations()
+        }
+        // Keyspace events and invalidations of expired keys go out now.
         if !sessionsWithOutput.isEmpty { flushNotedOutput() }
         rehashDatabases()
         checkSavePoints()

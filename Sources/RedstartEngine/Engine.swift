@@ -161,6 +161,17 @@ public final class Engine {
     /// caused to itself: they follow its reply, never land inside it (as Redis 7.2 does).
     @exclusivity(unchecked) var runningSession: Session?
     @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
+    /// The top-level command running (a script's commands track their caller's keys).
+    @exclusivity(unchecked) var runningCommand: (spec: CommandSpec, args: CommandArguments)?
+
+    // MARK: Client-side caching
+
+    /// The tracking table and broadcast prefixes (CLIENT TRACKING).
+    let tracking = TrackingRegistry()
+    /// tracking-table-max-keys (0: no limit).
+    @exclusivity(unchecked) var trackingTableMaxKeys = 1_000_000
+    /// Random numbers for sampling (the tracking table's limit, eviction).
+    @exclusivity(unchecked) var random = FastRandom()
 
     // MARK: Scripting
 
@@ -221,6 +232,7 @@ public final class Engine {
         keyLoadDelay = config.integer("key-load-delay")
         lfuLogFactor = Int(config.integer("lfu-log-factor"))
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
+        trackingTableMaxKeys = Int(clamping: config.integer("tracking-table-max-keys"))
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
         lazyFreeServerDelete = config.bool("lazyfree-lazy-server-del")
@@ -271,6 +283,7 @@ public final class Engine {
         discardTransaction(session)
         if session.isBlocked { dropBlockedRequest(of: session) }
         dropSubscriptions(session)
+        disableTracking(session)
         if session.isMonitor {
             monitors.removeAll { $0 === session }
         }

@@ -146,7 +146,10 @@ public final class RedstartServer: @unchecked Sendable {
             engine.host = self
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
-            flusher.beforeSending = { [unowned self] in aof.flushBeforeReplies() }
+            flusher.beforeSending = { [unowned self] in
+                engine.broadcastTrackingInvalidations()
+                aof.flushBeforeReplies()
+            }
             flusher.beforeClosing = { [unowned self] in aof.syncBeforeClosing() }
             aof.gate = flusher.gate
             // The manifest is read whatever appendonly says (rewrites keep it up to date).

@@ -177,9 +177,10 @@ extension Engine {
 
     /// Runs `body` (serving a blocked session) with `session` as the running one, so that the
     /// messages it gets from its own pop (keyspace events) follow its reply, as for any command.
-    /// Only a subscribed session can get such messages: the others are served directly.
+    /// Only a subscribed or tracking session can get such messages: the others are served
+    /// directly.
     func asRunningSession(_ session: Session, _ body: () -> Void) {
-        guard session.isSubscribed else { return body() }
+        guard session.isSubscribed || session.tracking != nil else { return body() }
         let outer = runningSession
         var outerPushes = ByteBufferAllocator().buffer(capacity: 0)
         swap(&outerPushes, &selfPushes)

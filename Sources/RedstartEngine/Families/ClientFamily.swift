@@ -1,5 +1,6 @@
 // CLIENT: the calling connection (ID, SETNAME, GETNAME, SETINFO, INFO, REPLY,
-// NO-EVICT, NO-TOUCH) and the others (LIST, KILL, PAUSE, UNPAUSE). The
+// NO-EVICT, NO-TOUCH; TRACKING and its kin in ClientFamily+Tracking.swift) and
+// the others (LIST, KILL, PAUSE, UNPAUSE). The
 // CLIENT LIST line is built by Session+Info.swift.
 import RedstartRESP
 
@@ -41,6 +42,18 @@ enum ClientFamily: CommandFamily {
                         "unblock", arity: -3, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
                         group: "connection", run: unblock),
                     .init(
+                        "tracking", arity: -3, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: tracking),
+                    .init(
+                        "caching", arity: 3, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: caching),
+                    .init(
+                        "getredir", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: getredir),
+                    .init(
+                        "trackinginfo", arity: 2, flags: [.noScript, .loading, .stale], acl: [.connection],
+                        group: "connection", run: trackinginfo),
+                    .init(
                         "unpause", arity: 2, flags: [.admin, .noScript, .loading, .stale], acl: [.connection],
                         group: "connection", run: unpause),
                 ]),
@@ -50,6 +63,10 @@ enum ClientFamily: CommandFamily {
     /// CLIENT HELP → array of status lines.
     static func help(_ cmd: CommandContext) throws(ReplyError) {
         cmd.replyHelp([
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
             "GETNAME",
             "    Return the name of the current connection.",
             "ID",
@@ -88,6 +105,11 @@ enum ClientFamily: CommandFamily {
             "    Assign the name <name> to the current connection.",
             "UNBLOCK <clientid> [TIMEOUT|ERROR]",
             "    Unblock the specified blocked client.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
             "SETINFO <option> <value>",
             "    Set client meta attr. Options are:",
             "    * LIB-NAME: the client lib name.",

@@ -57,6 +57,7 @@ enum ConnectionFamily: CommandFamily {
         cmd.engine.discardTransaction(session)
         cmd.engine.stopMonitoring(session)
         cmd.engine.dropSubscriptions(session)
+        cmd.engine.disableTracking(session)
         session.databaseIndex = 0
         session.protocolVersion = .resp2
         session.user = "default"

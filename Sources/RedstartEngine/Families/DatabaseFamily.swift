@@ -75,6 +75,7 @@ enum DatabaseFamily: CommandFamily {
         cmd.engine.noteChanges(db.count)
         cmd.engine.touchWatchedKeys(emptying: db, replacedWith: nil)
         cmd.engine.emptyDatabase(db, lazily: lazily)
+        cmd.engine.invalidateTrackingOnFlush()
         // An empty database's FLUSHDB is written to the AOF too, as Redis.
         cmd.engine.forceRunningCommandPropagation()
         cmd.reply.ok()
@@ -91,6 +92,7 @@ enum DatabaseFamily: CommandFamily {
             engine.touchWatchedKeys(emptying: db, replacedWith: nil)
             engine.emptyDatabase(db, lazily: lazily)
         }
+        engine.invalidateTrackingOnFlush()
         // With save points, the empty dataset is saved at once, as Redis does.
         if !engine.savePoints.isEmpty { _ = engine.host?.saveSnapshot() }
         // Redis counts a FLUSHALL as one more change so that it is saved even on an empty dataset.

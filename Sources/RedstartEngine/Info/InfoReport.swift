@@ -106,7 +106,7 @@ struct InfoReport {
             ("client_recent_max_input_buffer", "\(engine.stats.clientRecentMaxInputBuffer)"),
             ("client_recent_max_output_buffer", "\(engine.stats.clientRecentMaxOutputBuffer)"),
             ("blocked_clients", "\(engine.blockedClientsCount)"),
-            ("tracking_clients", "0"),
+            ("tracking_clients", "\(engine.tracking.clientCount)"),
             ("clients_in_timeout_table", "0"),
         ]
     }
@@ -283,9 +283,9 @@ struct InfoReport {
             ("active_defrag_key_misses", "0"),
             ("total_active_defrag_time", "0"),
             ("current_active_defrag_time", "0"),
-            ("tracking_total_keys", "0"),
-            ("tracking_total_items", "0"),
-            ("tracking_total_prefixes", "0"),
+            ("tracking_total_keys", "\(engine.tracking.keyCount)"),
+            ("tracking_total_items", "\(engine.tracking.totalItems)"),
+            ("tracking_total_prefixes", "\(engine.tracking.prefixes.count)"),
             ("unexpected_error_replies", "0"),
             ("total_error_replies", "\(s.totalErrorReplies)"),
             ("dump_payload_sanitizations", "0"),

@@ -52,6 +52,7 @@ extension Engine {
         stats.expiredKeys += 1
         key.withUnsafeBytes { raw in
             if !db.watchers.isEmpty { touchWatchedKey(db, raw) }
+            if tracking.isActive { invalidateTrackedKey(raw, changedBy: nil) }
             if propagationSink != nil {
                 alsoPropagate(database: db.index, [lazyFreeExpire ? Self.unlinkName : Self.delName, Array(raw)])
             }
@@ -82,11 +83,12 @@ extension Engine {
     }
 
     /// Records a change to `key` of `db`: rdb_changes_since_last_save counts `changes`
-    /// (a change also makes the running command propagate), and the key's watchers
-    /// see it (WATCH).
+    /// (a change also makes the running command propagate), the key's watchers see it
+    /// (WATCH) and clients caching it get an invalidation (CLIENT TRACKING).
     public func keyModified(_ db: Database, _ key: UnsafeRawBufferPointer, changes: Int = 1) {
         stats.dirty += changes
         if !db.watchers.isEmpty { touchWatchedKey(db, key) }
+        if tracking.isActive { invalidateTrackedKey(key, changedBy: runningSession) }
     }
 
     /// Records `count` changes to the dataset that are not about one key (FLUSHALL).

@@ -159,6 +159,7 @@ extension Engine {
             touchWatchedKeys(emptying: db, replacedWith: nil)
             emptyDatabase(db, lazily: false)
         }
+        invalidateTrackingOnFlush()
         scripting?.removeAllFunctions()
     }
 }

@@ -151,7 +151,7 @@ extension Engine {
     /// Appends an encoded message to `session`'s output: after its reply when it is the
     /// running session (`selfPushes`), else in its buffer, to be sent soon.
     @inline(__always)
-    private func deliver(_ bytes: UnsafeRawBufferPointer, to session: Session, running: ObjectIdentifier?) {
+    func deliver(_ bytes: UnsafeRawBufferPointer, to session: Session, running: ObjectIdentifier?) {
         if ObjectIdentifier(session) == running {
             selfPushes.writeBytes(bytes)
         } else {

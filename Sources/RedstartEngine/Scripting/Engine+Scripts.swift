@@ -21,6 +21,7 @@ struct SuspendedCommand {
     let readyKeys: [ReadyKey]
     let sessionsWithOutput: [Session]
     let runningSession: Session?
+    let runningCommand: (spec: CommandSpec, args: CommandArguments)?
     let selfPushes: ByteBuffer
 }
 
@@ -120,7 +121,8 @@ extension Engine {
             pendingPropagation: pendingPropagation, propagationTargets: propagationTargets,
             rewrittenCommand: rewrittenCommand, errorsAttributed: errorsAttributed,
             errorTotalAtSuspension: stats.totalErrorReplies, readyKeys: readyKeys,
-            sessionsWithOutput: sessionsWithOutput, runningSession: runningSession, selfPushes: selfPushes)
+            sessionsWithOutput: sessionsWithOutput, runningSession: runningSession, runningCommand: runningCommand,
+            selfPushes: selfPushes)
         isExecutingTransaction = false
         pendingPropagation = []
         propagationTargets = .all
@@ -128,6 +130,7 @@ extension Engine {
         readyKeys = []
         sessionsWithOutput = []
         runningSession = nil
+        runningCommand = nil
         selfPushes = ByteBufferAllocator().buffer(capacity: 0)
         return suspended
     }
@@ -147,6 +150,7 @@ extension Engine {
         readyKeys = suspended.readyKeys
         sessionsWithOutput = suspended.sessionsWithOutput
         runningSession = suspended.runningSession
+        runningCommand = suspended.runningCommand
         selfPushes = suspended.selfPushes
     }
 

@@ -12,6 +12,11 @@ extension Engine {
         if session.isSubscribed { flags += "P" }
         if session.isInTransaction { flags += "x" }
         if session.isBlocked { flags += "b" }
+        if let mode = session.tracking {
+            flags += "t"
+            if mode.brokenRedirect { flags += "R" }
+            if mode.broadcast { flags += "B" }
+        }
         if session.isWatchDirty { flags += "d" }
         if session.closeAfterReply { flags += "c" }
         if transport?.isUnixSocket == true { flags += "U" }
@@ -35,7 +40,7 @@ extension Engine {
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
         line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"
-        line += " redir=-1 resp=\(session.protocolVersion.rawValue)"
+        line += " redir=\(session.tracking?.redirect ?? -1) resp=\(session.protocolVersion.rawValue)"
         line += " lib-name=\(session.libraryName ?? "") lib-ver=\(session.libraryVersion ?? "")"
         return line
     }

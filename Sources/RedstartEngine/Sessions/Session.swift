@@ -61,6 +61,8 @@ public final class Session {
     /// CLIENT NO-EVICT and NO-TOUCH.
     @exclusivity(unchecked) public var isNoEvict = false
     @exclusivity(unchecked) public var isNoTouch = false
+    /// CLIENT TRACKING: nil while off.
+    @exclusivity(unchecked) var tracking: TrackingMode?
     /// Close the connection once the current replies are sent (QUIT, protocol error).
     @exclusivity(unchecked) public var closeAfterReply = false
     /// Creation time and time of the last command, in unix milliseconds.
