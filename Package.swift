@@ -73,8 +73,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "redstart-server",
-            dependencies: ["RedstartServer"]
+            dependencies: ["RedstartServer", "CRedstartAllocator"]
         ),
+        // malloc and its kin counted (used_memory, maxmemory); linked by the server only.
+        .target(name: "CRedstartAllocator"),
         .executableTarget(
             name: "redstart-check-rdb",
             dependencies: ["RedstartServer", "RedstartEngine"]

@@ -85,6 +85,28 @@ extension Engine {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
             return nil
         }
+        // maxmemory: evict first; when that cannot free enough, commands that may grow
+        // memory are refused (anything queued inside MULTI too, but never EXEC or DISCARD
+        // themselves unless what they would run may). Invalidations of evicted keys for
+        // this client come before its reply.
+        if maxMemory > 0 && busyScript == nil {
+            let running = runningSession
+            runningSession = nil
+            let outOfMemory = performEvictions() == .failed
+            runningSession = running
+            if !sessionsWithOutput.isEmpty { flushNotedOutput() }
+            var refuses = effectiveFlags(spec, args, session).contains(.denyOOM)
+            if session.isInTransaction && spec !== execSpec && spec.name != "discard" && spec.name != "quit"
+                && spec.name != "reset"
+            {
+                refuses = true
+            }
+            if outOfMemory && refuses {
+                reject(spec, args, session, Self.outOfMemory)
+                return nil
+            }
+            startedOutOfMemory = outOfMemory
+        }
         // Keep the tracking table within tracking-table-max-keys; invalidations for this
         // client come before its reply.
         if tracking.clientCount > 0 {

@@ -173,6 +173,26 @@ public final class Engine {
     /// Random numbers for sampling (the tracking table's limit, eviction).
     @exclusivity(unchecked) var random = FastRandom()
 
+    // MARK: maxmemory
+
+    /// maxmemory in bytes (0: no limit), the policy and its settings.
+    @exclusivity(unchecked) public private(set) var maxMemory = 0
+    @exclusivity(unchecked) var evictionPolicy = EvictionPolicy.noEviction
+    @exclusivity(unchecked) var maxMemorySamples = 5
+    @exclusivity(unchecked) var evictionTenacity = 10
+    @exclusivity(unchecked) var lazyFreeEviction = false
+    /// The best eviction candidates seen (kept between rounds, as Redis's pool).
+    @exclusivity(unchecked) var evictionPool = EvictionPool()
+    /// Where the random policies look for a key next.
+    @exclusivity(unchecked) var evictionNextDatabase = 0
+    /// A round ran out of time with memory still over the limit: the next ones go on.
+    @exclusivity(unchecked) var evictionContinues = false
+    @exclusivity(unchecked) var evictionTaskScheduled = false
+    /// Since when (monotonic µs) memory has been over the limit, while it is.
+    @exclusivity(unchecked) var evictionExceededSince: Int64?
+    /// Whether the running command started out of memory (scripts' first write checks it).
+    @exclusivity(unchecked) var startedOutOfMemory = false
+
     // MARK: Scripting
 
     /// The scripting subsystem (EVAL, FUNCTION), when the server has one.
@@ -233,6 +253,14 @@ public final class Engine {
         lfuLogFactor = Int(config.integer("lfu-log-factor"))
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
         trackingTableMaxKeys = Int(clamping: config.integer("tracking-table-max-keys"))
+        let newMaxMemory = Int(clamping: config.integer("maxmemory"))
+        let maxMemoryLowered = newMaxMemory != maxMemory && newMaxMemory > 0 && (maxMemory == 0 || newMaxMemory < maxMemory)
+        maxMemory = newMaxMemory
+        evictionPolicy = EvictionPolicy(config["maxmemory-policy"])
+        maxMemorySamples = max(1, Int(clamping: config.integer("maxmemory-samples")))
+        evictionTenacity = Int(clamping: config.integer("maxmemory-eviction-tenacity"))
+        lazyFreeEviction = config.bool("lazyfree-lazy-eviction")
+        if maxMemoryLowered && host != nil { maxMemoryChanged() }
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
         lazyFreeServerDelete = config.bool("lazyfree-lazy-server-del")

@@ -48,6 +48,9 @@ public protocol EngineHost: AnyObject {
     var processFacts: ProcessFacts { get }
     /// Current memory and CPU use.
     func resourceUsage() -> ResourceUsage
+    /// Bytes the process has allocated (used_memory); cheap enough to ask before every
+    /// command when maxmemory is set.
+    func usedMemory() -> Int
     /// Stops the server after the current command; returns an error text to refuse.
     func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
     /// Writes the current configuration back to the config file (CONFIG REWRITE).
@@ -82,6 +85,9 @@ public protocol EngineHost: AnyObject {
     /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked
     /// client's timeout), or earlier; a later call with a later deadline may be ignored.
     func scheduleBlockingTimeout(at deadline: Int64)
+    /// Runs `work` on the engine's loop after the events already waiting (a long eviction
+    /// goes on between other clients' commands).
+    func runOnLoopSoon(_ work: @escaping () -> Void)
 }
 
 /// Redis's log levels, with the mark each prints.

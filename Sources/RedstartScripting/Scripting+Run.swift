@@ -21,6 +21,7 @@ extension Scripting {
         var permissions = ScriptCallPermissions(
             isReadOnly: readOnly || (!flags.contains(.evalCompatibility) && flags.contains(.noWrites)))
         permissions.propagation = .all
+        permissions.allowsOOM = !flags.contains(.evalCompatibility) && flags.contains(.allowOOM)
         let run = runState
         run.begin(
             caller: cmd.session, spec: cmd.spec, arguments: cmd.args, name: name, isEval: isEval,

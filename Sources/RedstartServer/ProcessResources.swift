@@ -1,12 +1,13 @@
-// Process figures for INFO: resident memory (/proc/self/statm), heap in use
-// (glibc's mallinfo2), CPU time (getrusage), total system memory (sysinfo).
+// Process figures for INFO: resident memory (/proc/self/statm), heap in use (the
+// server executable's counting malloc, else glibc's mallinfo2), CPU time
+// (getrusage), total system memory (sysinfo).
 import CRedstartShims
 #if canImport(Glibc)
 import Glibc
 #endif
 import RedstartEngine
 
-enum ProcessResources {
+public enum ProcessResources {
     /// Reads the current figures.
     static func usage() -> ResourceUsage {
         var usage = ResourceUsage()
@@ -33,8 +34,14 @@ enum ProcessResources {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// Bytes handed out by malloc and not yet freed.
+    /// The counter of allocated bytes, when the executable counts its allocations
+    /// (redstart-server does: CRedstartAllocator). Set once at start-up, before any thread.
+    nonisolated(unsafe) public static var allocatedBytesProbe: (() -> Int)?
+
+    /// Bytes handed out by malloc and not yet freed: the executable's counter (cheap), or
+    /// mallinfo2 (which walks the heap's free lists).
     static func allocatedBytes() -> Int {
-        Int(redstart_heap_allocated_bytes())
+        if let probe = allocatedBytesProbe { return probe() }
+        return Int(redstart_heap_allocated_bytes())
     }
 }

@@ -407,6 +407,7 @@ extension RedstartServer: EngineHost {
     }
 
     public func resourceUsage() -> ResourceUsage { ProcessResources.usage() }
+    public func usedMemory() -> Int { ProcessResources.allocatedBytes() }
 
     public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
         performShutdown(reason: "User requested shutdown...", mode: mode, force: force)
@@ -469,6 +470,10 @@ extension RedstartServer: EngineHost {
 
     public func runInBackground(_ work: @escaping @Sendable () -> Void) {
         backgroundWork.submit { _ in work() }
+    }
+
+    public func runOnLoopSoon(_ work: @escaping () -> Void) {
+        eventLoop.assumeIsolated().execute(work)
     }
 
     public func scheduleBlockingTimeout(at deadline: Int64) {

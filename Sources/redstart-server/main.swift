@@ -4,8 +4,12 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRedstartAllocator
 import RedstartEngine
 import RedstartServer
+
+// used_memory is what this executable's counting malloc says (as Redis's zmalloc).
+ProcessResources.allocatedBytesProbe = { Int(redstart_allocated_bytes()) }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 

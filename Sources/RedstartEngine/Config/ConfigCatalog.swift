@@ -159,7 +159,7 @@ public enum ConfigCatalog {
         .init("stream-node-max-entries", .integer(min: 0, max: .max, format: .plain), default: "100"),
         .init("repl-backlog-size", .integer(min: 1, max: .max, format: .memory), default: "1048576"),
         // maxmemory and cluster-link-sendbuf-limit are unsigned long long in Redis; Int64.max bounds them here.
-        .init("maxmemory", .integer(min: 0, max: .max, format: .memory), default: "0", unsupported: notYet("0", "maxmemory (key eviction)")),
+        .init("maxmemory", .integer(min: 0, max: .max, format: .memory), default: "0"),
         .init("cluster-link-sendbuf-limit", .integer(min: 0, max: .max, format: .memory), default: "0"),
         .init("hash-max-listpack-entries", aliases: ["hash-max-ziplist-entries"], .integer(min: 0, max: .max, format: .plain), default: "512"),
         .init("set-max-intset-entries", .integer(min: 0, max: .max, format: .plain), default: "512"),

@@ -113,7 +113,7 @@ struct InfoReport {
 
     private func memory() -> [(String, String)] {
         let usage = self.usage
-        let used = usage.allocatedBytes
+        let used = usage.allocatedBytes - engine.unusedEntryBytes
         let rss = usage.residentBytes
         let peak = max(engine.stats.peakMemory, used)
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
@@ -159,7 +159,7 @@ struct InfoReport {
             ("rss_overhead_bytes", "0"),
             ("mem_fragmentation_ratio", formatFixed(ratio, 2)),
             ("mem_fragmentation_bytes", "\(rss - used)"),
-            ("mem_not_counted_for_evict", "0"),
+            ("mem_not_counted_for_evict", "\(engine.memoryNotCountedForEviction)"),
             ("mem_replication_backlog", "0"),
             ("mem_total_replication_buffers", "0"),
             ("mem_clients_slaves", "0"),
@@ -264,10 +264,10 @@ struct InfoReport {
             ("expired_stale_perc", "0.00"),
             ("expired_time_cap_reached_count", "0"),
             ("expire_cycle_cpu_milliseconds", "0"),
-            ("evicted_keys", "0"),
+            ("evicted_keys", "\(engine.stats.evictedKeys)"),
             ("evicted_clients", "0"),
-            ("total_eviction_exceeded_time", "0"),
-            ("current_eviction_exceeded_time", "0"),
+            ("total_eviction_exceeded_time", "\(engine.evictionExceededMilliseconds.total)"),
+            ("current_eviction_exceeded_time", "\(engine.evictionExceededMilliseconds.current)"),
             ("keyspace_hits", "\(s.keyspaceHits)"),
             ("keyspace_misses", "\(s.keyspaceMisses)"),
             ("pubsub_channels", "\(engine.channelSubscribers.count)"),

@@ -38,6 +38,9 @@ public final class Database {
     /// Keys with an expiry time.
     public var expiresCount: Int { expiring.count }
 
+    /// The entry of the `position`th key with an expiry (0 ..< expiresCount).
+    func expiringEntry(at position: Int) -> Int32 { expiring.entries[position] }
+
     // MARK: - Lookup
 
     /// The entry of `key` unless it is missing or expired. An expired key is left in

@@ -62,6 +62,6 @@ extension Engine {
         guard counter < 255 else { return 255 }
         let base = max(0, Double(counter) - Double(Self.lfuInitialValue))
         let probability = 1.0 / (base * Double(lfuLogFactor) + 1)
-        return Double.random(in: 0..<1) < probability ? counter + 1 : counter
+        return Double(random.next() >> 11) * 0x1.0p-53 < probability ? counter + 1 : counter
     }
 }

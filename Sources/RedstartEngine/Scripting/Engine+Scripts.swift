@@ -47,10 +47,15 @@ extension Engine {
         if permissions.isReadOnly && !spec.flags.isDisjoint(with: [.write, .mayReplicate]) {
             return refuseScriptCall(spec, ReplyError("Write commands are not allowed from read-only scripts."))
         }
-        if spec.flags.contains(.write) {
-            if let refusal = diskErrorRefusal { return refuseScriptCall(spec, refusal) }
-            permissions.hasWritten = true
+        if spec.flags.contains(.write), let refusal = diskErrorRefusal { return refuseScriptCall(spec, refusal) }
+        // Out of memory when the script started: its first write that may grow memory is
+        // refused (a later one would break the script's atomicity), unless allow-oom.
+        if spec.flags.contains(.denyOOM) && maxMemory > 0 && startedOutOfMemory && !permissions.hasWritten
+            && !permissions.allowsOOM
+        {
+            return refuseScriptCall(spec, Self.outOfMemory)
         }
+        if spec.flags.contains(.write) { permissions.hasWritten = true }
         propagationTargets = permissions.propagation
         call(spec, args, session)
         propagationTargets = .all

@@ -80,6 +80,8 @@ public struct ScriptCallPermissions {
     public var hasWritten = false
     /// Where its writes propagate (redis.set_repl).
     public var propagation: PropagationTargets = .all
+    /// The script declared allow-oom: its writes run even when memory was over maxmemory.
+    public var allowsOOM = false
 
     public init(isReadOnly: Bool) {
         self.isReadOnly = isReadOnly

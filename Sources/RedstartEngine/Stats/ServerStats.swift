@@ -7,6 +7,10 @@ public struct ServerStats {
     public var totalCommandsProcessed = 0
     public var rejectedConnections = 0
     public var expiredKeys = 0
+    /// Keys evicted for maxmemory (INFO evicted_keys).
+    public var evictedKeys = 0
+    /// Microseconds spent over maxmemory, in finished stretches (INFO total_eviction_exceeded_time).
+    public var evictionExceededMicros: Int64 = 0
     public var keyspaceHits = 0
     public var keyspaceMisses = 0
     public var totalErrorReplies = 0

@@ -95,6 +95,13 @@ struct EntryArena {
         return bitmap
     }
 
+    /// Bytes of slots holding no entry (freed, or not handed out yet): allocated from the
+    /// system but free for the next keys, as a malloc keeps freed blocks, so not counted
+    /// in used_memory.
+    var unusedBytes: Int {
+        (chunks.count * Self.chunkSize - highWater + freeSlots.count) * MemoryLayout<KeyEntry>.stride
+    }
+
     /// Bytes held by the arena (INFO / MEMORY).
     var allocatedBytes: Int {
         chunks.count * Self.chunkSize * MemoryLayout<KeyEntry>.stride + freeSlots.capacity * 4

@@ -60,6 +60,8 @@ public final class KeyTable {
     /// Below this fill (percent) the table shrinks, as Redis's HASHTABLE_MIN_FILL.
     static let minimumFillPercent = 10
 
+    /// Random picks for RANDOMKEY and eviction sampling.
+    @exclusivity(unchecked) private var random = FastRandom()
     @exclusivity(unchecked) var arena = EntryArena()
     /// The main bucket array, and the one being rehashed into.
     @exclusivity(unchecked) var main: BucketArray?
@@ -222,10 +224,10 @@ public final class KeyTable {
             if let target, let main {
                 // Buckets of `main` below rehashIndex are empty: skip them.
                 let candidates = main.size - rehashIndex + target.size
-                let pick = Int.random(in: 0..<candidates)
+                let pick = randomBelow(candidates)
                 bucketHead = pick < target.size ? target[pick] : main[rehashIndex + pick - target.size]
             } else if let main {
-                bucketHead = main[Int.random(in: 0..<main.size)]
+                bucketHead = main[randomBelow(main.size)]
             }
         }
         var length = 0
@@ -235,9 +237,13 @@ public final class KeyTable {
             index = arena.pointer(index).pointee.next
         }
         var chosen = bucketHead
-        for _ in 0..<Int.random(in: 0..<length) { chosen = arena.pointer(chosen).pointee.next }
+        for _ in 0..<randomBelow(length) { chosen = arena.pointer(chosen).pointee.next }
         return chosen
     }
+
+    /// A random number in 0 ..< bound (bound > 0), without a system call.
+    @inline(__always)
+    private func randomBelow(_ bound: Int) -> Int { Int(random.next() % UInt64(bound)) }
 
     /// Calls `body` with every entry once (both arrays while rehashing; SCAN's cursor may
     /// repeat entries then).
