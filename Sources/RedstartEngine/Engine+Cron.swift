@@ -5,6 +5,7 @@
 extension Engine {
     /// One cron tick.
     public func cron() {
+        if cronPaused { return }
         cronLoops += 1
         let now = clock.wallMilliseconds
         // Instantaneous metrics are sampled every 100 ms, as Redis does.

@@ -57,7 +57,17 @@ public final class Engine {
     /// When the instantaneous metrics were last sampled (unix milliseconds).
     @exclusivity(unchecked) var lastStatsSample: Int64 = 0
     /// The replication ID INFO reports (random per start, as Redis's master_replid).
-    public let replicationID: String = (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+    public private(set) var replicationID = Engine.newReplicationID()
+
+    /// 40 random hex digits (Redis's changeReplicationId).
+    static func newReplicationID() -> String {
+        (0..<40).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
+    }
+
+    /// DEBUG CHANGE-REPL-ID: a new replication ID (the secondary one is already cleared).
+    func changeReplicationID() {
+        replicationID = Self.newReplicationID()
+    }
 
     // MARK: Settings mirrored from the config
 
@@ -91,6 +101,10 @@ public final class Engine {
     /// DEBUG SET-ACTIVE-EXPIRE 0 turns the cron's expiry cycle off; DEBUG
     /// SET-SKIP-CHECKSUM-VALIDATION 1 makes RESTORE accept any checksum.
     @exclusivity(unchecked) var activeExpireEnabled = true
+    /// DEBUG PAUSE-CRON 1 stops the cron's work; DEBUG SET-DISABLE-DENY-SCRIPTS 1 lets
+    /// scripts call commands flagged noscript.
+    @exclusivity(unchecked) var cronPaused = false
+    @exclusivity(unchecked) var scriptDenyDisabled = false
     @exclusivity(unchecked) var skipsChecksumValidation = false
     @exclusivity(unchecked) var rdbKeySaveDelay: Int64 = 0
     @exclusivity(unchecked) public private(set) var keyLoadDelay: Int64 = 0

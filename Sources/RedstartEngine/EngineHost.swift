@@ -53,8 +53,9 @@ public protocol EngineHost: AnyObject {
     func usedMemory() -> Int
     /// Stops the server after the current command; returns an error text to refuse.
     func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
-    /// Writes the current configuration back to the config file (CONFIG REWRITE).
-    func rewriteConfig() throws(ReplyError)
+    /// Writes the current configuration back to the config file (CONFIG REWRITE); with
+    /// `forceAll` every parameter, defaults included (DEBUG CONFIG-REWRITE-FORCE-ALL).
+    func rewriteConfig(forceAll: Bool) throws(ReplyError)
     /// Applies a changed parameter that needs the process (dir, port, bind, ...).
     /// Throws the error text to refuse the new value.
     func applyConfig(_ name: String, value: String) throws(ConfigError)

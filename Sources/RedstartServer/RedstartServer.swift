@@ -430,9 +430,9 @@ extension RedstartServer: EngineHost {
         try rdb.reload(save: save, flush: flush, merge: merge)
     }
 
-    public func rewriteConfig() throws(ReplyError) {
+    public func rewriteConfig(forceAll: Bool) throws(ReplyError) {
         guard let configFile else { throw ReplyError("The server is running without a config file") }
-        try ConfigRewriter(store: engine.config, path: configFile).rewrite()
+        try ConfigRewriter(store: engine.config, path: configFile, forceAll: forceAll).rewrite()
     }
 
     public func applyConfig(_ name: String, value: String) throws(ConfigError) {

@@ -89,8 +89,10 @@ enum ConfigFamily: CommandFamily {
         // Second pass: set each value, undoing everything at the first refusal.
         let previous = parameters.map { store[$0.name] }
         var applied = 0
+        var failing = 0
         do throws(ConfigError) {
-            for (parameter, value) in zip(parameters, values) {
+            for (index, (parameter, value)) in zip(parameters, values).enumerated() {
+                failing = index
                 // Multi-argument values arrive as one string and are split at spaces, as Redis does.
                 let arguments =
                     parameter.flags.contains(.multiArgument)
@@ -105,7 +107,7 @@ enum ConfigFamily: CommandFamily {
                 if index < applied { try? cmd.engine.host?.applyConfig(parameters[index].name, value: previous[index]) }
             }
             cmd.engine.applyConfig()
-            throw failure(parameters[min(applied, parameters.count - 1)].name, error.message)
+            throw failure(parameters[failing].name, error.message)
         }
         cmd.engine.applyConfig()
         cmd.reply.ok()
@@ -124,7 +126,7 @@ enum ConfigFamily: CommandFamily {
     /// CONFIG REWRITE → +OK once the config file holds the current settings.
     static func rewrite(_ cmd: CommandContext) throws(ReplyError) {
         guard let host = cmd.engine.host else { throw ReplyError("The server is running without a config file") }
-        try host.rewriteConfig()
+        try host.rewriteConfig(forceAll: false)
         cmd.reply.ok()
     }
 }

@@ -2,8 +2,10 @@
 // LOG; RELOAD (save, empty, load the RDB file again); LOADAOF and
 // AOF-FLUSH-SLEEP (the append-only file, through the host); DIGEST and DIGEST-VALUE
 // (Redis's SHA-1 digest of the data, Support/DatasetDigest.swift); POPULATE;
-// OBJECT (the low-level view of a value); SET-ACTIVE-EXPIRE and
-// SET-SKIP-CHECKSUM-VALIDATION (switches for tests).
+// OBJECT (the low-level view of a value); SET-ACTIVE-EXPIRE,
+// SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON and SET-DISABLE-DENY-SCRIPTS (switches
+// for tests); CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL; PROTOCOL, HTSTATS and
+// STRINGMATCH-TEST (DebugFamily+Introspection.swift).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,6 +69,31 @@ enum DebugFamily: CommandFamily {
             cmd.reply.ok()
         } else if cmd.argument(1, is: "set-skip-checksum-validation") && count == 3 {
             cmd.engine.skipsChecksumValidation = try cmd.integer(2) != 0
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "pause-cron") && count == 3 {
+            cmd.engine.cronPaused = atoiLike(cmd, 2) != 0
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "set-disable-deny-scripts") && count == 3 {
+            cmd.engine.scriptDenyDisabled = atoiLike(cmd, 2) != 0
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "protocol") && count == 3 {
+            try DebugProtocol.reply(cmd, type: cmd.args.lowercasedString(at: 2))
+        } else if cmd.argument(1, is: "htstats") && count == 3 {
+            try htstats(cmd)
+        } else if cmd.argument(1, is: "change-repl-id") && count == 2 {
+            cmd.engine.log(.warning, "Changing replication IDs after receiving DEBUG change-repl-id")
+            cmd.engine.changeReplicationID()
+            cmd.reply.ok()
+        } else if cmd.argument(1, is: "stringmatch-test") && count == 2 {
+            stringMatchFuzz()
+            cmd.reply.simpleString("Apparently Redis did not crash: test passed")
+        } else if cmd.argument(1, is: "config-rewrite-force-all") && count == 2 {
+            guard let host = cmd.engine.host else { throw ReplyError("The server is running without a config file") }
+            do throws(ReplyError) {
+                try host.rewriteConfig(forceAll: true)
+            } catch {
+                throw ReplyError("CONFIG-REWRITE-FORCE-ALL failed: \(error.line.hasPrefix("ERR ") ? String(error.line.dropFirst(4)) : error.line)")
+            }
             cmd.reply.ok()
         } else {
             throw cmd.subcommandSyntaxError()
@@ -146,6 +173,12 @@ enum DebugFamily: CommandFamily {
     private static let help = [
         "AOF-FLUSH-SLEEP <microsec>",
         "    Server will sleep before flushing the AOF, this is used for testing.",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
+        "CONFIG-REWRITE-FORCE-ALL",
+        "    Like CONFIG REWRITE but writes all configuration options, including",
+        "    keywords not listed in original configuration file or default values.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -155,6 +188,8 @@ enum DebugFamily: CommandFamily {
         "    unit tests to simulate Redis errors.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "HTSTATS <dbid>",
+        "    Return hash table statistics of the specified Redis database.",
         "LOADAOF",
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
         "OBJECT <key>",
@@ -162,6 +197,10 @@ enum DebugFamily: CommandFamily {
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>. If <prefix> is specified then",
         "    it is used instead of the 'key' prefix.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
         "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -176,5 +215,9 @@ enum DebugFamily: CommandFamily {
         "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
+        "STRINGMATCH-TEST",
+        "    Run a fuzz tester against the stringmatchlen() function.",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
     ]
 }

@@ -41,7 +41,7 @@ extension Engine {
         guard spec.accepts(argumentCount: args.count) else {
             return refuseScriptCall(spec, ReplyError("Wrong number of args calling Redis command from script"))
         }
-        if spec.flags.contains(.noScript) {
+        if spec.flags.contains(.noScript) && !scriptDenyDisabled {
             return refuseScriptCall(spec, ReplyError("This Redis command is not allowed from script"))
         }
         if permissions.isReadOnly && !spec.flags.isDisjoint(with: [.write, .mayReplicate]) {
