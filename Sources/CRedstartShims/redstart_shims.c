@@ -2,6 +2,7 @@
 #include "redstart_shims.h"
 
 #include <malloc.h>
+#include <stdio.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/sysinfo.h>
@@ -9,6 +10,20 @@
 size_t redstart_heap_allocated_bytes(void) {
     struct mallinfo2 info = mallinfo2();
     return info.uordblks + info.hblkhd;
+}
+
+char *redstart_malloc_info(void) {
+    char *text = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream(&text, &length);
+    if (!stream) return NULL;
+    malloc_info(0, stream);
+    fclose(stream);
+    return text;
+}
+
+int redstart_malloc_trim(void) {
+    return malloc_trim(0);
 }
 
 unsigned long long redstart_total_system_memory(void) {

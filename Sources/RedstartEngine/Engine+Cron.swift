@@ -11,6 +11,7 @@ extension Engine {
         // Instantaneous metrics are sampled every 100 ms, as Redis does.
         if now - lastStatsSample >= 100 {
             lastStatsSample = now
+            stats.peakMemory = max(stats.peakMemory, usedMemory)
             stats.opsSamples.sample(count: stats.totalCommandsProcessed, at: now)
             stats.inputSamples.sample(count: stats.netInputBytes, at: now)
             stats.outputSamples.sample(count: stats.netOutputBytes, at: now)
@@ -21,7 +22,14 @@ extension Engine {
         // While the dataset loads, nothing but the stats.
         if persistence.loading != nil { return }
         checkPauseDeadline()
-        if activeExpireEnabled { activeExpireCycle() }
+        if activeExpireEnabled {
+            let start = clock.monotonicMicroseconds
+            activeExpireCycle()
+            let elapsed = (clock.monotonicMicroseconds - start) / 1000
+            if latencyThreshold > 0 && elapsed >= latencyThreshold {
+                latency.add(event: "expire-cycle", milliseconds: elapsed, time: now / 1000)
+            }
+        }
         if tracking.clientCount > 0 {
             enforceTrackingTableLimit()
             broadcastTrackingInvalidations()

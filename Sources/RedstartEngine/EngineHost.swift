@@ -51,6 +51,12 @@ public protocol EngineHost: AnyObject {
     /// Bytes the process has allocated (used_memory); cheap enough to ask before every
     /// command when maxmemory is set.
     func usedMemory() -> Int
+    /// The allocator's own statistics report (MEMORY MALLOC-STATS).
+    func allocatorReport() -> String
+    /// Gives free heap memory back to the system (MEMORY PURGE); false on failure.
+    func releaseFreeMemory() -> Bool
+    /// Bytes of transparent huge pages backing the process's anonymous memory (LATENCY DOCTOR).
+    func anonymousHugePagesBytes() -> Int
     /// Stops the server after the current command; returns an error text to refuse.
     func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
     /// Writes the current configuration back to the config file (CONFIG REWRITE); with

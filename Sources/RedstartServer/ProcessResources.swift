@@ -38,6 +38,30 @@ public enum ProcessResources {
     /// (redstart-server does: CRedstartAllocator). Set once at start-up, before any thread.
     nonisolated(unsafe) public static var allocatedBytesProbe: (() -> Int)?
 
+    /// glibc's malloc_info report.
+    static func allocatorReport() -> String {
+        guard let text = redstart_malloc_info() else { return "" }
+        defer { free(text) }
+        return String(cString: text)
+    }
+
+    /// malloc_trim(0): true when memory went back to the system.
+    static func trimHeap() -> Bool { redstart_malloc_trim() != 0 }
+
+    /// The AnonHugePages total of /proc/self/smaps_rollup, in bytes.
+    static func anonymousHugePagesBytes() -> Int {
+        guard let file = fopen("/proc/self/smaps_rollup", "r") else { return 0 }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        while fgets(&buffer, Int32(buffer.count), file) != nil {
+            let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard line.hasPrefix("AnonHugePages:") else { continue }
+            let fields = line.split(separator: " ")
+            return fields.count > 1 ? (Int(fields[1]) ?? 0) * 1024 : 0
+        }
+        return 0
+    }
+
     /// Bytes handed out by malloc and not yet freed: the executable's counter (cheap), or
     /// mallinfo2 (which walks the heap's free lists).
     static func allocatedBytes() -> Int {

@@ -408,6 +408,12 @@ extension RedstartServer: EngineHost {
 
     public func resourceUsage() -> ResourceUsage { ProcessResources.usage() }
     public func usedMemory() -> Int { ProcessResources.allocatedBytes() }
+    public func allocatorReport() -> String { ProcessResources.allocatorReport() }
+    public func releaseFreeMemory() -> Bool {
+        _ = ProcessResources.trimHeap()
+        return true
+    }
+    public func anonymousHugePagesBytes() -> Int { ProcessResources.anonymousHugePagesBytes() }
 
     public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
         performShutdown(reason: "User requested shutdown...", mode: mode, force: force)

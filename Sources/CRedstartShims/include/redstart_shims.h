@@ -8,6 +8,12 @@
 /// Bytes handed out by malloc and not yet freed (glibc's mallinfo2).
 size_t redstart_heap_allocated_bytes(void);
 
+/// glibc's malloc_info report (XML) in a malloc'd string the caller frees; NULL on failure.
+char *redstart_malloc_info(void);
+
+/// Returns free heap memory to the system (malloc_trim(0)); 1 if any was released.
+int redstart_malloc_trim(void);
+
 /// Total physical memory of the machine in bytes (sysinfo).
 unsigned long long redstart_total_system_memory(void);
 

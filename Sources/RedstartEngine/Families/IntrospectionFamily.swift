@@ -1,4 +1,6 @@
-// SLOWLOG, LATENCY and MEMORY USAGE: what the server observed about itself.
+// SLOWLOG, LATENCY and MEMORY: what the server observed about itself (LATENCY
+// HISTOGRAM/GRAPH/DOCTOR in IntrospectionFamily+Latency.swift, MEMORY
+// STATS/DOCTOR/MALLOC-STATS/PURGE in IntrospectionFamily+Memory.swift).
 import RedstartRESP
 
 enum IntrospectionFamily: CommandFamily {
@@ -25,6 +27,15 @@ enum IntrospectionFamily: CommandFamily {
                     .init(
                         "reset", arity: -2, flags: [.admin, .noScript, .loading, .stale], group: "server",
                         run: latencyReset),
+                    .init(
+                        "doctor", arity: 2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyDoctor),
+                    .init(
+                        "graph", arity: 3, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyGraph),
+                    .init(
+                        "histogram", arity: -2, flags: [.admin, .noScript, .loading, .stale], group: "server",
+                        run: latencyHistogram),
                 ]),
             .init(
                 "memory", arity: -2, group: "server",
@@ -33,6 +44,10 @@ enum IntrospectionFamily: CommandFamily {
                     .init(
                         "usage", arity: -3, flags: [.readonly], keys: KeyPositions(first: 2, last: 2, step: 1),
                         group: "server", run: memoryUsage),
+                    .init("stats", arity: 2, group: "server", run: memoryStats),
+                    .init("doctor", arity: 2, group: "server", run: memoryDoctor),
+                    .init("malloc-stats", arity: 2, group: "server", run: memoryMallocStats),
+                    .init("purge", arity: 2, group: "server", run: memoryPurge),
                 ]),
         ]
     }
@@ -96,6 +111,10 @@ enum IntrospectionFamily: CommandFamily {
     /// LATENCY HELP → status lines.
     static func latencyHelp(_ cmd: CommandContext) throws(ReplyError) {
         cmd.replyHelp([
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
             "HISTORY <event>",
             "    Return time-latency samples for the <event> class.",
             "LATEST",
@@ -103,6 +122,9 @@ enum IntrospectionFamily: CommandFamily {
             "RESET [<event> ...]",
             "    Reset latency data of one or more <event> classes.",
             "    (default: reset all data for all event classes)",
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
         ])
     }
 
@@ -142,6 +164,14 @@ enum IntrospectionFamily: CommandFamily {
     /// MEMORY HELP → status lines.
     static func memoryHelp(_ cmd: CommandContext) throws(ReplyError) {
         cmd.replyHelp([
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "MALLOC-STATS",
+            "    Return internal statistics report from the memory allocator.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS",
+            "    Return information about the memory usage of the server.",
             "USAGE <key> [SAMPLES <count>]",
             "    Return memory in bytes used by <key> and its value. Nested values are",
             "    sampled up to <count> times (default: 5, 0 means sample all).",

@@ -51,6 +51,37 @@ public struct LatencyHistogram {
         return Self.upperBound(counts.count - 1)
     }
 
+    /// LATENCY HISTOGRAM's points, as Redis walks its HDR histogram from 1,024 ns by powers
+    /// of two: at each point (in microseconds: the point plus the width of the value range
+    /// a 2-significant-digit histogram gives it there, over 1,000) the number of calls at
+    /// or below it, where that number grew, up to the last call.
+    public func cumulativeCountsAtPowersOfTwo() -> [(microseconds: Int64, count: UInt64)] {
+        var points: [(Int64, UInt64)] = []
+        var seen: UInt64 = 0
+        var bucket = 0
+        var step = 0
+        while seen < total && step < 40 {
+            let point: UInt64 = 1024 << UInt64(step)
+            let highest = point + (point >> 7) - 1
+            let previous = seen
+            while bucket < counts.count && Self.lowerBound(bucket) <= highest {
+                seen += UInt64(counts[bucket])
+                bucket += 1
+            }
+            if seen > previous { points.append((Int64(highest / 1000), seen)) }
+            step += 1
+        }
+        return points
+    }
+
+    /// The smallest value that falls in bucket `index`.
+    static func lowerBound(_ index: Int) -> UInt64 {
+        if index < subBuckets { return UInt64(index) }
+        let octave = index / subBuckets + 4
+        let fraction = UInt64(index % subBuckets)
+        return (32 + fraction) << UInt64(octave - 5)
+    }
+
     /// Forgets everything (CONFIG RESETSTAT).
     public mutating func reset() {
         counts = []
