@@ -3,6 +3,7 @@
 // database keeps, per key, the requests waiting on it in the order they came
 // (fairness); the session points at its request while it is blocked.
 import DequeModule
+import RedstartRESP
 
 /// A blocked BLPOP/BRPOP/BLMOVE/BRPOPLPUSH/BLMPOP/BZPOPMIN/BZPOPMAX/BZMPOP/XREAD/XREADGROUP.
 final class BlockedRequest {
@@ -45,8 +46,10 @@ final class BlockedRequest {
     let operation: Operation
     /// Unix milliseconds when it times out; 0 = never.
     let deadline: Int64
-    /// The command that blocked (for commandstats when it is served).
+    /// The command that blocked (for commandstats when it is served) and its arguments (for
+    /// SLOWLOG, which logs it as called).
     let spec: CommandSpec
+    let arguments: CommandArguments?
     /// How long the command ran before it blocked, in microseconds (counted again when served).
     let initialMicros: Int64
     /// Still waiting (the deadline heap skips requests that are not).
@@ -54,7 +57,7 @@ final class BlockedRequest {
 
     init(
         session: Session, database: Database, keys: [ByteString], operation: Operation, deadline: Int64,
-        spec: CommandSpec, initialMicros: Int64
+        spec: CommandSpec, arguments: CommandArguments?, initialMicros: Int64
     ) {
         self.session = session
         self.database = database
@@ -63,6 +66,7 @@ final class BlockedRequest {
         self.operation = operation
         self.deadline = deadline
         self.spec = spec
+        self.arguments = arguments
         self.initialMicros = initialMicros
     }
 

@@ -27,6 +27,7 @@ extension Engine {
         for key in keys where !unique.contains(key) { unique.append(key) }
         let request = BlockedRequest(
             session: session, database: db, keys: unique, operation: operation, deadline: deadline, spec: spec,
+            arguments: runningCommand.map { $0.spec === spec ? $0.args.owned() : nil } ?? nil,
             initialMicros: clock.wallMicroseconds - commandStartMicros)
         blockedRequests[session.id] = request
         session.isBlocked = true
@@ -66,6 +67,15 @@ extension Engine {
         spec.microseconds += replyMicros
         if failed { spec.failedCalls += 1 }
         if latencyTracking { spec.latency.record(nanoseconds: total * 1000) }
+        // SLOWLOG sees the command as called, for its whole time (Redis's updateStatsOnUnblock).
+        if slowlogThreshold >= 0 && total >= slowlogThreshold && !spec.flags.contains(.skipSlowlog),
+            let arguments = request.arguments
+        {
+            addSlowlogEntry(spec, arguments, request.session, duration: total, start: clock.wallMicroseconds)
+        }
+        if latencyThreshold > 0 && replyMicros / 1000 >= latencyThreshold {
+            latency.add(event: "command-unblocking", milliseconds: replyMicros / 1000, time: clock.wallMilliseconds / 1000)
+        }
         request.session.transport?.resume()
     }
 

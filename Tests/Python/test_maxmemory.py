@@ -1,0 +1,148 @@
+"""maxmemory and eviction against the real binary: each policy keeps used_memory under
+the limit while keys are written, evicts the keys its policy names, sends `evicted`
+keyspace events and DELs to the AOF, and noeviction refuses writes with Redis's -OOM
+error (inside MULTI too) while reads go on."""
+import redis
+
+LIMIT = 4 * 1024 * 1024
+VALUE = "v" * 200
+
+
+def info(client, section, field):
+    return client.info(section)[field]
+
+
+def fill(client, count, prefix="key", ttl=None):
+    pipe = client.pipeline(transaction=False)
+    for i in range(count):
+        if ttl is None:
+            pipe.set("%s:%d" % (prefix, i), VALUE)
+        else:
+            pipe.set("%s:%d" % (prefix, i), VALUE, ex=ttl)
+        if i % 500 == 499:
+            pipe.execute()
+    pipe.execute()
+
+
+def test_allkeys_policies_hold_used_memory_under_the_limit(server):
+    c = redis.Redis(port=server.port)
+    for policy in ("allkeys-lru", "allkeys-lfu", "allkeys-random"):
+        c.flushall()
+        c.config_set("maxmemory-policy", policy)
+        c.config_set("maxmemory", LIMIT)
+        fill(c, 60000)  # about 3x the limit
+        used = info(c, "memory", "used_memory")
+        assert used <= LIMIT * 1.05, (policy, used)
+        assert info(c, "stats", "evicted_keys") > 0
+        assert 0 < c.dbsize() < 60000
+        c.config_set("maxmemory", 0)
+        c.config_resetstat()
+
+
+def test_lru_keeps_the_keys_in_use(server):
+    import time
+    c = redis.Redis(port=server.port)
+    c.config_set("maxmemory-policy", "allkeys-lru")
+    fill(c, 8000, prefix="cold")
+    fill(c, 2000, prefix="hot")
+    # LRU clocks have a resolution of one second, as Redis's: the cold keys are then
+    # idle for a second when the hot ones are read.
+    time.sleep(1.1)
+    for i in range(2000):
+        c.get("hot:%d" % i)
+    c.config_set("maxmemory", int(info(c, "memory", "used_memory") * 0.7))
+    assert info(c, "stats", "evicted_keys") > 1000
+    hot = sum(c.exists("hot:%d" % i) for i in range(2000))
+    assert hot >= 1950, hot
+    c.config_set("maxmemory", 0)
+
+
+def test_volatile_policies_only_evict_keys_with_a_ttl(server):
+    c = redis.Redis(port=server.port)
+    for policy in ("volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"):
+        c.flushall()
+        c.config_set("maxmemory", 0)
+        fill(c, 2000, prefix="keep")
+        c.config_set("maxmemory-policy", policy)
+        c.config_set("maxmemory", LIMIT)
+        fill(c, 40000, prefix="temp", ttl=10000)
+        assert all(c.exists("keep:%d" % i) for i in range(0, 2000, 7)), policy
+        assert info(c, "stats", "evicted_keys") > 0
+        c.config_set("maxmemory", 0)
+        c.config_resetstat()
+
+
+def test_volatile_ttl_evicts_the_nearest_expiry_first(server):
+    c = redis.Redis(port=server.port)
+    c.config_set("maxmemory-policy", "volatile-ttl")
+    c.config_set("maxmemory-samples", 10)
+    fill(c, 3000, prefix="late", ttl=100000)
+    fill(c, 3000, prefix="soon", ttl=1000)
+    c.config_set("maxmemory", int(info(c, "memory", "used_memory") * 0.9))
+    late = sum(c.exists("late:%d" % i) for i in range(3000))
+    soon = sum(c.exists("soon:%d" % i) for i in range(3000))
+    assert late > soon
+
+
+def test_noeviction_refuses_writes_with_oom(server):
+    c = redis.Redis(port=server.port)
+    c.set("k", "v")
+    c.config_set("maxmemory-policy", "noeviction")
+    c.config_set("maxmemory", 1)
+    try:
+        for command in (("SET", "a", "b"), ("LPUSH", "l", "x"), ("EVAL", "#!lua\nreturn 1", "0")):
+            try:
+                c.execute_command(*command)
+                raise AssertionError("%s was not refused" % (command,))
+            except redis.ResponseError as e:
+                assert str(e) == "command not allowed when used memory > 'maxmemory'.", e
+        assert c.get("k") == b"v"  # reads go on
+        assert c.delete("k") == 1  # DEL frees memory: allowed
+        # Inside MULTI every queued command is refused and EXEC aborts.
+        pipe = c.pipeline(transaction=True)
+        pipe.get("k")
+        try:
+            pipe.execute()
+            raise AssertionError("EXEC of a refused transaction succeeded")
+        except redis.ResponseError as e:
+            assert "EXECABORT" in str(e) or "maxmemory" in str(e), e
+        # A script's first write is refused, with the error its caller gets.
+        try:
+            c.eval("return redis.call('set', 'x', 'y')", 0)
+            raise AssertionError("the script's write was not refused")
+        except redis.ResponseError as e:
+            assert "maxmemory" in str(e), e
+    finally:
+        c.config_set("maxmemory", 0)
+    assert c.set("a", "b")
+
+
+def test_evicted_keys_are_reported(server):
+    c = redis.Redis(port=server.port)
+    c.config_set("notify-keyspace-events", "Ee")
+    listener = redis.Redis(port=server.port).pubsub()
+    listener.subscribe("__keyevent@0__:evicted")
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+    fill(c, 1000)
+    c.config_set("maxmemory-policy", "allkeys-random")
+    c.config_set("maxmemory", int(info(c, "memory", "used_memory") * 0.9))
+    message = listener.get_message(timeout=5)
+    assert message and message["channel"] == b"__keyevent@0__:evicted"
+    assert not c.exists(message["data"])
+    c.config_set("maxmemory", 0)
+    listener.close()
+
+
+def test_info_memory_fields(server):
+    c = redis.Redis(port=server.port, decode_responses=True)
+    c.config_set("maxmemory", "10mb")
+    c.config_set("maxmemory-policy", "allkeys-lfu")
+    memory = c.info("memory")
+    assert memory["maxmemory"] == 10 * 1024 * 1024
+    assert memory["maxmemory_human"] == "10.00M"
+    assert memory["maxmemory_policy"] == "allkeys-lfu"
+    assert memory["mem_not_counted_for_evict"] == 0
+    assert 0 < memory["used_memory"] < 10 * 1024 * 1024
+    c.set("f", "1")
+    assert c.object("freq", "f") >= 0
+    c.config_set("maxmemory", 0)
