@@ -103,7 +103,7 @@ public final class Engine {
     @exclusivity(unchecked) var activeExpireEnabled = true
     /// DEBUG PAUSE-CRON 1 stops the cron's work; DEBUG SET-DISABLE-DENY-SCRIPTS 1 lets
     /// scripts call commands flagged noscript.
-    @exclusivity(unchecked) var cronPaused = false
+    @exclusivity(unchecked) public internal(set) var cronPaused = false
     @exclusivity(unchecked) var scriptDenyDisabled = false
     @exclusivity(unchecked) var skipsChecksumValidation = false
     @exclusivity(unchecked) var rdbKeySaveDelay: Int64 = 0

@@ -59,6 +59,9 @@ public protocol EngineHost: AnyObject {
     func anonymousHugePagesBytes() -> Int
     /// Stops the server after the current command; returns an error text to refuse.
     func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
+    /// SHUTDOWN ABORT: cancels a shutdown a signal asked for and the cron has not begun;
+    /// false when there is none.
+    func abortPendingShutdown() -> Bool
     /// Writes the current configuration back to the config file (CONFIG REWRITE); with
     /// `forceAll` every parameter, defaults included (DEBUG CONFIG-REWRITE-FORCE-ALL).
     func rewriteConfig(forceAll: Bool) throws(ReplyError)

@@ -39,9 +39,11 @@ public enum BackgroundWriterProcess {
         let messages: CInt
     }
 
+    static let oomScoreVariable = "REDSTART_OOM_SCORE_ADJ"
+
     /// Starts a child of `kind` writing in `directory`, or returns the reason it could not
     /// start.
-    static func spawn(_ kind: Kind, directory: String) -> Result<Started, SpawnFailure> {
+    static func spawn(_ kind: Kind, directory: String, oomScore: Int?) -> Result<Started, SpawnFailure> {
         var ends: [CInt] = [-1, -1]
         var report: [CInt] = [-1, -1]
         guard pipe(&ends) == 0 else { return .failure(SpawnFailure(errno)) }
@@ -62,8 +64,19 @@ public enum BackgroundWriterProcess {
         let arguments = [kind.title, flag, kind.rawValue, String(getpid()), directory]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        // The child's oom_score_adj (the background class of oom-score-adj-values), which it
+        // sets itself first thing.
+        var environment: [UnsafeMutablePointer<CChar>?] = []
+        var index = 0
+        while let entry = environ[index] {
+            if !String(cString: entry).hasPrefix(Self.oomScoreVariable + "=") { environment.append(strdup(entry)) }
+            index += 1
+        }
+        if let oomScore { environment.append(strdup("\(Self.oomScoreVariable)=\(oomScore)")) }
+        environment.append(nil)
+        defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
-        let status = posix_spawn(&pid, "/proc/self/exe", &actions, nil, &argv, environ)
+        let status = posix_spawn(&pid, "/proc/self/exe", &actions, nil, &argv, &environment)
         close(ends[0])
         close(report[1])
         guard status == 0 else {
@@ -95,6 +108,9 @@ public enum BackgroundWriterProcess {
     public static func run(kind name: String, parent: pid_t, directory: String) -> Never {
         guard let kind = Kind(rawValue: name) else { exit(2) }
         _ = redstart_die_with_parent()
+        if let score = getenv(oomScoreVariable).flatMap({ Int(String(cString: $0)) }) {
+            OOMScoreAdjustment.write(score)
+        }
         if getppid() != parent { exit(1) }
         // By its path, not the server's working directory: `dir` may have been replaced.
         _ = chdir(directory)

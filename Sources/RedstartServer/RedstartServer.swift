@@ -31,6 +31,8 @@ public final class RedstartServer: @unchecked Sendable {
     private let stopped: EventLoopPromise<Void>
     private var isShuttingDown = false
     private var cronTask: Scheduled<Void>?
+    /// oom-score-adj: the score the process had before Redstart changed it.
+    var oomScore = OOMScoreAdjustment()
     /// The timer for the earliest blocked client's timeout, and when it fires.
     private var blockingTimer: (task: Scheduled<Void>, deadline: Int64)?
     /// Sends replies once per loop turn.
@@ -144,6 +146,7 @@ public final class RedstartServer: @unchecked Sendable {
         installSignalHandlers()
         eventLoop.execute { [self] in
             engine.host = self
+            try? oomScore.apply(engine.config, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             flusher.beforeSending = { [unowned self] in
@@ -261,6 +264,9 @@ public final class RedstartServer: @unchecked Sendable {
     }
 
     private func cron() {
+        // DEBUG PAUSE-CRON stops all of it, a pending SIGTERM included (SHUTDOWN ABORT may
+        // still cancel that), as Redis's serverCron.
+        if engine.cronPaused { return }
         let signal = pendingSignal.exchange(0, ordering: .relaxed)
         if signal != 0 {
             let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
@@ -271,7 +277,6 @@ public final class RedstartServer: @unchecked Sendable {
             }
             log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
         }
-        engine.stats.peakMemory = max(engine.stats.peakMemory, ProcessResources.allocatedBytes())
         engine.cron()
         rdb.pollBackgroundSave()
         aof.pollRewrite()
@@ -415,6 +420,12 @@ extension RedstartServer: EngineHost {
     }
     public func anonymousHugePagesBytes() -> Int { ProcessResources.anonymousHugePagesBytes() }
 
+    public func abortPendingShutdown() -> Bool {
+        guard pendingSignal.exchange(0, ordering: .relaxed) != 0 else { return false }
+        log.write(.warning, "Shutdown manually aborted.")
+        return true
+    }
+
     public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
         performShutdown(reason: "User requested shutdown...", mode: mode, force: force)
             ? nil : "Errors trying to SHUTDOWN. Check logs."
@@ -465,6 +476,8 @@ extension RedstartServer: EngineHost {
             if value == "no" { aof.deleteHistoryFiles() }
         case "appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite", "aof-use-rdb-preamble":
             aof.refreshSettings()
+        case "oom-score-adj", "oom-score-adj-values":
+            try oomScore.apply(engine.config, log: log)
         default:
             break
         }

@@ -55,7 +55,9 @@ final class SnapshotJob {
         writerThread: NIOThreadPool, ended: @escaping (SnapshotJobResult) -> Void
     ) throws(SpawnFailure) {
         let directory = server.engine.config["dir"]
-        let started = try BackgroundWriterProcess.spawn(kind, directory: directory).get()
+        let started = try BackgroundWriterProcess.spawn(
+            kind, directory: directory, oomScore: server.oomScore.childScore(server.engine.config)
+        ).get()
         let input = started.input
         self.server = server
         child = started.pid

@@ -314,7 +314,6 @@ import Testing
             ("min-replicas-to-write", "1", "0"),
             ("activedefrag", "yes", "no"),
             ("syslog-enabled", "yes", "no"),
-            ("oom-score-adj", "absolute", "no"),
             ("tls-port", "6380", "0"),
         ]
         for (name, value, allowed) in refused {

@@ -95,7 +95,7 @@ public enum ConfigCatalog {
         .init("loglevel", .enumeration(["debug", "verbose", "notice", "warning"], isFlags: false), default: "notice"),
         .init("maxmemory-policy", .enumeration(["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"], isFlags: false), default: "noeviction"),
         .init("appendfsync", .enumeration(["everysec", "always", "no"], isFlags: false), default: "everysec"),
-        .init("oom-score-adj", .enumeration(["no", "yes", "relative=yes", "absolute"], isFlags: false), default: "no", unsupported: notYet("no", "OOM score adjustment")),
+        .init("oom-score-adj", .enumeration(["no", "yes", "relative=yes", "absolute"], isFlags: false), default: "no"),
         .init("acl-pubsub-default", .enumeration(["allchannels", "resetchannels"], isFlags: false), default: "resetchannels"),
         .init("sanitize-dump-payload", .enumeration(["no", "yes", "clients"], isFlags: false), default: "no"),
         .init("enable-protected-configs", .enumeration(["no", "yes", "local"], isFlags: false), default: "no", flags: [.immutable]),

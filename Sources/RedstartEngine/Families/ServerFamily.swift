@@ -78,8 +78,11 @@ enum ServerFamily: CommandFamily {
         if let busy = cmd.engine.busyScript, mode != .noSave { throw busy.error }
         if abort {
             guard cmd.args.count == 2 else { throw .syntax }
-            // Redstart never waits for replicas before shutting down, so there is nothing to abort.
-            throw ReplyError("No shutdown in progress.")
+            // A shutdown a signal asked for can be cancelled until the cron acts on it (Redstart
+            // never waits for replicas, so a started shutdown is never in progress for long).
+            guard cmd.engine.host?.abortPendingShutdown() == true else { throw ReplyError("No shutdown in progress.") }
+            cmd.reply.ok()
+            return
         }
         guard let host = cmd.engine.host else { throw ReplyError("Errors trying to SHUTDOWN. Check logs.") }
         if let refusal = host.shutdown(mode: mode, now: now, force: force) { throw ReplyError(refusal) }
