@@ -95,6 +95,10 @@ public protocol EngineHost: AnyObject {
     /// Calls `Engine.handleBlockingTimeouts` at unix millisecond `deadline` (a blocked
     /// client's timeout), or earlier; a later call with a later deadline may be ignored.
     func scheduleBlockingTimeout(at deadline: Int64)
+    /// MIGRATE's exchange with another server, over a cached blocking connection.
+    func migrate(_ request: MigrationRequest) -> MigrationOutcome
+    /// MIGRATE's cached connections (INFO migrate_cached_sockets).
+    var migrationCachedSockets: Int { get }
     /// Runs `work` on the engine's loop after the events already waiting (a long eviction
     /// goes on between other clients' commands).
     func runOnLoopSoon(_ work: @escaping () -> Void)

@@ -33,6 +33,8 @@ public final class RedstartServer: @unchecked Sendable {
     private var cronTask: Scheduled<Void>?
     /// oom-score-adj: the score the process had before Redstart changed it.
     var oomScore = OOMScoreAdjustment()
+    /// MIGRATE's connections to other servers.
+    let migrations = MigrationConnections()
     /// The timer for the earliest blocked client's timeout, and when it fires.
     private var blockingTimer: (task: Scheduled<Void>, deadline: Int64)?
     /// Sends replies once per loop turn.
@@ -278,6 +280,7 @@ public final class RedstartServer: @unchecked Sendable {
             log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
         }
         engine.cron()
+        migrations.closeIdle(now: engine.clock.wallMilliseconds / 1000)
         rdb.pollBackgroundSave()
         aof.pollRewrite()
         if engine.persistence.loading == nil { aof.cron() }
@@ -490,6 +493,12 @@ extension RedstartServer: EngineHost {
     public func runInBackground(_ work: @escaping @Sendable () -> Void) {
         backgroundWork.submit { _ in work() }
     }
+
+    public func migrate(_ request: MigrationRequest) -> MigrationOutcome {
+        migrations.exchange(request, now: engine.clock.wallMilliseconds / 1000)
+    }
+
+    public var migrationCachedSockets: Int { migrations.count }
 
     public func runOnLoopSoon(_ work: @escaping () -> Void) {
         eventLoop.assumeIsolated().execute(work)

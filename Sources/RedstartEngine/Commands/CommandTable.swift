@@ -44,7 +44,7 @@ public final class CommandTable: @unchecked Sendable {
                 + DatabaseFamily.commands + ObjectFamily.commands + ClusterFamily.commands
                 + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
                 + StreamFamily.commands + PersistenceFamily.commands + DebugFamily.commands
-                + HyperLogLogFamily.commands + GeoFamily.commands
+                + HyperLogLogFamily.commands + GeoFamily.commands + MigrateFamily.commands
                 + extra
         )
     }

@@ -92,7 +92,9 @@ extension KeySpec {
     /// specs when their flags are fixed, else from the command's own key finder.
     static func keys(of spec: CommandSpec, specs: [KeySpec], in arguments: CommandArguments) -> [KeyReference]? {
         let variable = specs.contains { $0.flags.contains("variable_flags") }
-        if !variable, let found = keys(specs, in: arguments, arity: spec.arity) { return found }
+        // Incomplete specs (MIGRATE's) leave the keys to the command's own finder.
+        let incomplete = spec.findKeys != nil && specs.contains { $0.flags.contains("incomplete") }
+        if !variable && !incomplete, let found = keys(specs, in: arguments, arity: spec.arity) { return found }
         return spec.findKeys?(arguments) ?? (variable ? nil : [])
     }
 }

@@ -275,7 +275,7 @@ struct InfoReport {
             ("pubsubshard_channels", "\(engine.shardSubscribers.count)"),
             ("latest_fork_usec", "0"),
             ("total_forks", "\(engine.persistence.backgroundJobs)"),
-            ("migrate_cached_sockets", "0"),
+            ("migrate_cached_sockets", "\(engine.host?.migrationCachedSockets ?? 0)"),
             ("slave_expires_tracked_keys", "0"),
             ("active_defrag_hits", "0"),
             ("active_defrag_misses", "0"),

@@ -51,6 +51,8 @@ extension Engine {
                 if index == position + 1 || index == position + 2 { return true }
             }
             return false
+        case "migrate":
+            return MigrateFamily.sensitiveArguments(args).contains(index)
         case "config|set":
             guard index >= 3, index % 2 == 1 else { return false }
             return config.parameter(named: args.string(at: index - 1))?.flags.contains(.sensitive) ?? false
