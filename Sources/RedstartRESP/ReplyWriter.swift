@@ -95,14 +95,7 @@ public struct ReplyWriter {
 
     /// RESP3 `,<d>` with `%.17g`; RESP2 the same text as a bulk string (Redis 7.0's addReplyDouble).
     public mutating func double(_ value: Double) {
-        let text = formatDouble(value)
-        if version == .resp3 {
-            buffer.writeInteger(UInt8(ascii: ","))
-            buffer.writeString(text)
-            buffer.writeStaticString("\r\n")
-        } else {
-            bulk(text)
-        }
+        double(text: formatDouble(value))
     }
 
     /// A double already formatted (Redis's "human" long double form, say): RESP3 `,<text>`,

@@ -145,39 +145,22 @@ enum GeoHash {
 
     // MARK: - Neighbours
 
-    private static func moveX(_ box: inout Box, _ direction: Int) {
-        let x = box.bits & 0xAAAA_AAAA_AAAA_AAAA
-        let y = box.bits & 0x5555_5555_5555_5555
-        let zz: UInt64 = 0x5555_5555_5555_5555 >> UInt64(64 - box.step * 2)
-        var moved = x
-        if direction > 0 {
-            moved = moved &+ (zz &+ 1)
-        } else {
-            moved = (moved | zz) &- (zz &+ 1)
-        }
-        moved &= 0xAAAA_AAAA_AAAA_AAAA >> UInt64(64 - box.step * 2)
-        box.bits = moved | y
-    }
-
-    private static func moveY(_ box: inout Box, _ direction: Int) {
-        let x = box.bits & 0xAAAA_AAAA_AAAA_AAAA
-        let y = box.bits & 0x5555_5555_5555_5555
-        let zz: UInt64 = 0xAAAA_AAAA_AAAA_AAAA >> UInt64(64 - box.step * 2)
-        var moved = y
-        if direction > 0 {
-            moved = moved &+ (zz &+ 1)
-        } else {
-            moved = (moved | zz) &- (zz &+ 1)
-        }
-        moved &= 0x5555_5555_5555_5555 >> UInt64(64 - box.step * 2)
-        box.bits = x | moved
+    /// Moves a box one cell along the bits of `axis` (0xAAAA… longitude, 0x5555…
+    /// latitude): +1 or -1, wrapping around, the other axis's bits unchanged.
+    private static func move(_ box: inout Box, along axis: UInt64, by direction: Int) {
+        let moving = box.bits & axis
+        let fixed = box.bits & ~axis
+        // The other axis's bits set in the moving one's gaps, so that carries cross them.
+        let gaps: UInt64 = ~axis >> UInt64(64 - box.step * 2)
+        let moved = direction > 0 ? moving &+ (gaps &+ 1) : (moving | gaps) &- (gaps &+ 1)
+        box.bits = (moved & (axis >> UInt64(64 - box.step * 2))) | fixed
     }
 
     /// A neighbouring box: `dx` east (+1) or west (-1), `dy` north (+1) or south (-1).
     static func neighbor(of box: Box, dx: Int, dy: Int) -> Box {
         var result = box
-        if dx != 0 { moveX(&result, dx) }
-        if dy != 0 { moveY(&result, dy) }
+        if dx != 0 { move(&result, along: 0xAAAA_AAAA_AAAA_AAAA, by: dx) }
+        if dy != 0 { move(&result, along: 0x5555_5555_5555_5555, by: dy) }
         return result
     }
 
