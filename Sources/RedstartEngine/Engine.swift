@@ -192,6 +192,8 @@ public final class Engine {
     /// maxmemory in bytes (0: no limit), the policy and its settings.
     @exclusivity(unchecked) public private(set) var maxMemory = 0
     @exclusivity(unchecked) var evictionPolicy = EvictionPolicy.noEviction
+    /// maxmemory-clients: bytes, or a negative percentage of maxmemory (0: off).
+    @exclusivity(unchecked) public private(set) var maxMemoryClients = 0
     @exclusivity(unchecked) var maxMemorySamples = 5
     @exclusivity(unchecked) var evictionTenacity = 10
     @exclusivity(unchecked) var lazyFreeEviction = false
@@ -271,6 +273,7 @@ public final class Engine {
         let maxMemoryLowered = newMaxMemory != maxMemory && newMaxMemory > 0 && (maxMemory == 0 || newMaxMemory < maxMemory)
         maxMemory = newMaxMemory
         evictionPolicy = EvictionPolicy(config["maxmemory-policy"])
+        maxMemoryClients = Int(clamping: config.integer("maxmemory-clients"))
         maxMemorySamples = max(1, Int(clamping: config.integer("maxmemory-samples")))
         evictionTenacity = Int(clamping: config.integer("maxmemory-eviction-tenacity"))
         lazyFreeEviction = config.bool("lazyfree-lazy-eviction")

@@ -262,6 +262,9 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
             }
             guard let request else { break }
             currentCommandLength = inbound.readerIndex - before
+            // maxmemory-clients: a client whose command makes the clients too big is evicted
+            // before it runs (its arguments are in the query buffer).
+            if engine.maxMemoryClients != 0 && engine.evictClientsIfNeeded(current: session) { return }
             let result = engine.execute(request, for: session)
             currentCommandLength = 0
             if result == .postponed {
@@ -290,6 +293,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
             close()
             return
         }
+        // A partial command growing the query buffer counts for maxmemory-clients too.
+        if engine.maxMemoryClients != 0 && !isClosing && engine.evictClientsIfNeeded(current: session) { return }
         if inbound.readableBytes == 0 {
             inbound.clear()
         } else if inbound.readerIndex >= 65536 && !parser.isInsideCommand {

@@ -153,6 +153,7 @@ public final class RedstartServer: @unchecked Sendable {
             scheduleCron()
             flusher.beforeSending = { [unowned self] in
                 engine.broadcastTrackingInvalidations()
+                if engine.maxMemoryClients != 0 { engine.evictClientsIfNeeded() }
                 aof.flushBeforeReplies()
             }
             flusher.beforeClosing = { [unowned self] in aof.syncBeforeClosing() }

@@ -310,7 +310,6 @@ import Testing
             ("io-threads", "4", "1"),
             ("daemonize", "yes", "no"),
             ("supervised", "systemd", "no"),
-            ("maxmemory-clients", "10%", "0"),
             ("min-replicas-to-write", "1", "0"),
             ("activedefrag", "yes", "no"),
             ("syslog-enabled", "yes", "no"),

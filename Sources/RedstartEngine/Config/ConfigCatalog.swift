@@ -171,7 +171,7 @@ public enum ConfigCatalog {
         .init("hll-sparse-max-bytes", .integer(min: 0, max: .max, format: .memory), default: "3000"),
         .init("tracking-table-max-keys", .integer(min: 0, max: .max, format: .plain), default: "1000000"),
         .init("client-query-buffer-limit", .integer(min: 1_048_576, max: .max, format: .memory), default: "1073741824"),
-        .init("maxmemory-clients", .integer(min: -100, max: .max, format: .memoryOrPercent), default: "0", unsupported: notYet("0", "client eviction (maxmemory-clients)")),
+        .init("maxmemory-clients", .integer(min: -100, max: .max, format: .memoryOrPercent), default: "0"),
         .init("repl-backlog-ttl", .integer(min: 0, max: .max, format: .plain), default: "3600"),
         .init("auto-aof-rewrite-min-size", .integer(min: 0, max: .max, format: .memory), default: "67108864"),
         .init("loading-process-events-interval-bytes", .integer(min: 1024, max: intMax, format: .plain), default: "2097152", flags: [.hidden]),

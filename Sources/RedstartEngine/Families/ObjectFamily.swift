@@ -86,7 +86,11 @@ enum ObjectFamily: CommandFamily {
     /// except small integers, which Redis shares and reports as INT_MAX.
     static func refcount(_ cmd: CommandContext) throws(ReplyError) {
         guard let index = entry(cmd) else { return }
-        if case .integer(let number) = cmd.db.value(at: index).pointee, number >= 0, number < 10000 {
+        // Redis shares the small integers, except under an LRU or LFU maxmemory policy (where
+        // each key needs its own access clock).
+        let engine = cmd.engine
+        let sharesIntegers = engine.maxMemory == 0 || !(engine.usesLRU || engine.usesLFU)
+        if case .integer(let number) = cmd.db.value(at: index).pointee, number >= 0, number < 10000, sharesIntegers {
             cmd.reply.integer(Int64(Int32.max))
         } else {
             cmd.reply.integer(1)

@@ -265,7 +265,7 @@ struct InfoReport {
             ("expired_time_cap_reached_count", "0"),
             ("expire_cycle_cpu_milliseconds", "0"),
             ("evicted_keys", "\(engine.stats.evictedKeys)"),
-            ("evicted_clients", "0"),
+            ("evicted_clients", "\(engine.stats.evictedClients)"),
             ("total_eviction_exceeded_time", "\(engine.evictionExceededMilliseconds.total)"),
             ("current_eviction_exceeded_time", "\(engine.evictionExceededMilliseconds.current)"),
             ("keyspace_hits", "\(s.keyspaceHits)"),

@@ -29,8 +29,7 @@ extension Engine {
         let queryLength = transport?.queryBufferLength ?? 0
         let queryFree = transport?.queryBufferFree ?? 0
         let outputMemory = pending
-        let totalMemory = 1024 + queryLength + queryFree + session.reply.buffer.capacity + pending
-            + session.transactionMemory
+        let totalMemory = clientMemory(session)
         var line = "id=\(session.id)"
         line += " addr=\(transport?.remoteAddress ?? "") laddr=\(transport?.localAddress ?? "")"
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"

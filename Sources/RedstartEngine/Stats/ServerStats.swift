@@ -9,6 +9,8 @@ public struct ServerStats {
     public var expiredKeys = 0
     /// Keys evicted for maxmemory (INFO evicted_keys).
     public var evictedKeys = 0
+    /// Clients disconnected by maxmemory-clients (INFO evicted_clients).
+    public var evictedClients = 0
     /// Microseconds spent over maxmemory, in finished stretches (INFO total_eviction_exceeded_time).
     public var evictionExceededMicros: Int64 = 0
     public var keyspaceHits = 0
