@@ -50,7 +50,16 @@ public final class ServerProcess: @unchecked Sendable {
             if !process.isRunning { throw TestFailure("server exited early:\n\(readOutput())") }
             if let connection = try? await RedstartConnection.connect(port: port) {
                 let reply = try? await connection.send("PING")
+                // The answer must come from this process: another test's server may hold the
+                // port (both chose it; this one then fails to bind and exits).
+                var ours = true
+                if reply == .simpleString("PONG"), let info = try? await connection.send("INFO", "server"),
+                    let text = info.string
+                {
+                    ours = text.contains("process_id:\(process.processIdentifier)\r\n")
+                }
                 try? await connection.close()
+                if !ours { throw TestFailure("Address already in use: another server answers on port \(port)") }
                 // A server with requirepass answers NOAUTH: it is up all the same.
                 if reply == .simpleString("PONG") || reply?.string?.hasPrefix("NOAUTH") == true { return }
             }
@@ -70,7 +79,10 @@ public final class ServerProcess: @unchecked Sendable {
                 return server
             } catch {
                 attempt += 1
-                guard attempt < 5, server.readOutput().contains("Address already in use") else { throw error }
+                guard attempt < 5, server.readOutput().contains("Address already in use")
+                    || "\(error)".contains("Address already in use")
+                else { throw error }
+                _ = server.stop()
             }
         }
     }
