@@ -193,7 +193,20 @@ def traced_server(processes, workdir, trace, *args):
     with open(wrapper, "w") as f:
         f.write('#!/bin/sh\nexec strace -f -qq -e trace=fdatasync -o "%s" "%s" "$@"\n' % (trace, BINARY))
     os.chmod(wrapper, 0o755)
-    return aof_server(processes, workdir, *args, binary=wrapper)
+    p = aof_server(processes, workdir, *args, binary=wrapper)
+    # Killing strace leaves its tracee running: kill the server itself as well.
+    pid = p.client().info("server")["process_id"]
+    kill_strace = p.kill
+
+    def kill(sig=signal.SIGKILL):
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        return kill_strace(sig)
+
+    p.kill = kill
+    return p
 
 
 def test_group_commit_and_the_everysec_fsync(workdir, processes):
