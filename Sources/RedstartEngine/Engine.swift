@@ -130,6 +130,8 @@ public final class Engine {
     @exclusivity(unchecked) var streamNodeMaxBytes = 4096
     @exclusivity(unchecked) var streamNodeMaxEntries = 100
     @exclusivity(unchecked) var zsetMaxEntries = 128
+    /// hll-sparse-max-bytes: when a sparse HyperLogLog turns dense.
+    @exclusivity(unchecked) var hllSparseMaxBytes = 3000
     @exclusivity(unchecked) var zsetMaxValue = 64
     /// notify-keyspace-events: the classes published; empty unless K or E is on.
     @exclusivity(unchecked) var keyspaceEvents: KeyspaceEvents = []
@@ -269,6 +271,7 @@ public final class Engine {
         lfuLogFactor = Int(config.integer("lfu-log-factor"))
         lfuDecayTime = Int(config.integer("lfu-decay-time"))
         trackingTableMaxKeys = Int(clamping: config.integer("tracking-table-max-keys"))
+        hllSparseMaxBytes = Int(clamping: config.integer("hll-sparse-max-bytes"))
         let newMaxMemory = Int(clamping: config.integer("maxmemory"))
         let maxMemoryLowered = newMaxMemory != maxMemory && newMaxMemory > 0 && (maxMemory == 0 || newMaxMemory < maxMemory)
         maxMemory = newMaxMemory

@@ -146,3 +146,19 @@ def test_info_memory_fields(server):
     c.set("f", "1")
     assert c.object("freq", "f") >= 0
     c.config_set("maxmemory", 0)
+
+
+def test_small_integers_are_shared_unless_an_lru_or_lfu_policy_is_set(server):
+    """OBJECT REFCOUNT of a small integer: shared (INT_MAX) without maxmemory or under a
+    policy that keeps no access clock, 1 under LRU/LFU. Redstart judges by the settings
+    when asked; Redis by the settings when the value was written (a key written before the
+    policy changed keeps its answer there)."""
+    c = redis.Redis(port=server.port)
+    c.set("a", "1")
+    assert c.object("refcount", "a") == 2 ** 31 - 1
+    c.config_set("maxmemory", "1gb")
+    c.config_set("maxmemory-policy", "allkeys-random")
+    assert c.object("refcount", "a") == 2 ** 31 - 1
+    c.config_set("maxmemory-policy", "allkeys-lfu")
+    assert c.object("refcount", "a") == 1
+    c.config_set("maxmemory", 0)

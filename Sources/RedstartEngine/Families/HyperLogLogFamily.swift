@@ -66,9 +66,6 @@ enum HyperLogLogFamily: CommandFamily {
         return bytes.withUnsafeBytes { HyperLogLog.isValid($0) && HyperLogLog.isDense($0) }
     }
 
-    private static func sparseMaxBytes(_ engine: Engine) -> Int {
-        Int(clamping: engine.config.integer("hll-sparse-max-bytes"))
-    }
 
     // MARK: - PFADD
 
@@ -89,7 +86,7 @@ enum HyperLogLogFamily: CommandFamily {
                     hll = .empty()
                     updated = 1
                 }
-                let maxBytes = sparseMaxBytes(engine)
+                let maxBytes = engine.hllSparseMaxBytes
                 var failed = false
                 for argument in 2..<cmd.args.count {
                     guard let changed = cmd.args.withBytes(at: argument, { hll.add($0, sparseMaxBytes: maxBytes) }) else {
@@ -185,7 +182,7 @@ enum HyperLogLogFamily: CommandFamily {
                 if index == nil { store(hll, cmd, key, at: nil) }
                 throw corrupt
             }
-            let maxBytes = sparseMaxBytes(engine)
+            let maxBytes = engine.hllSparseMaxBytes
             for register in 0..<HyperLogLog.registerCount where registers[register] != 0 {
                 _ = hll.raise(register, to: registers[register], sparseMaxBytes: maxBytes)
             }
@@ -267,7 +264,7 @@ enum HyperLogLogFamily: CommandFamily {
         }
         var reference = HyperLogLog(bytes: [UInt8](repeating: 0, count: HyperLogLog.denseSize))
         var sparse = HyperLogLog.empty()
-        let maxBytes = sparseMaxBytes(cmd.engine)
+        let maxBytes = cmd.engine.hllSparseMaxBytes
         let relativeError = 1.04 / Double(HyperLogLog.registerCount).squareRoot()
         let seed = UInt64.random(in: 0 ... .max, using: &random)
         var checkpoint = 1

@@ -113,7 +113,7 @@ struct InfoReport {
 
     private func memory() -> [(String, String)] {
         let usage = self.usage
-        let used = usage.allocatedBytes - engine.unusedEntryBytes
+        let used = engine.usedMemory
         let rss = usage.residentBytes
         let peak = max(engine.stats.peakMemory, used)
         let ratio = used > 0 ? Double(rss) / Double(used) : 0

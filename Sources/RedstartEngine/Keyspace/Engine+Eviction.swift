@@ -137,18 +137,9 @@ extension Engine {
     /// clients told, an `evicted` event, and a DEL (UNLINK with lazyfree-lazy-eviction)
     /// propagated as its own unit.
     private func evict(_ db: Database, at index: Int32) {
-        let key = db.key(at: index)
-        deleteKey(db, at: index, lazily: lazyFreeEviction)
         stats.evictedKeys += 1
-        key.withUnsafeBytes { raw in
-            if !db.watchers.isEmpty { touchWatchedKey(db, raw) }
-            if tracking.isActive { invalidateTrackedKey(raw, changedBy: nil) }
-            notify(.evicted, "evicted", raw, db: db.index)
-            if propagationSink != nil {
-                alsoPropagate(database: db.index, [lazyFreeEviction ? Self.unlinkName : Self.delName, Array(raw)])
-                flushPropagation()
-            }
-        }
+        removeOnServersBehalf(db, at: index, lazily: lazyFreeEviction, .evicted, "evicted")
+        if !pendingPropagation.isEmpty { flushPropagation() }
     }
 
     /// The key to evict next, as the policy chooses it; nil when there is none.

@@ -44,19 +44,26 @@ extension Engine {
         return index
     }
 
-    /// Removes a key whose time has passed: counts it, touches its watchers, propagates
-    /// its deletion (DEL, or UNLINK with lazyfree-lazy-expire) and reports `expired`.
+    /// Removes a key whose time has passed: counts it and reports `expired` (DEL, or UNLINK
+    /// with lazyfree-lazy-expire).
     func removeExpired(_ db: Database, at index: Int32) {
-        let key = db.key(at: index)
-        deleteKey(db, at: index, lazily: lazyFreeExpire)
         stats.expiredKeys += 1
+        removeOnServersBehalf(db, at: index, lazily: lazyFreeExpire, .expired, "expired")
+    }
+
+    /// Removes a key the server itself dropped (expiry, eviction): its watchers and the
+    /// clients caching it are told, its deletion propagates (DEL, or UNLINK when freed
+    /// lazily), and `event` of class `type` is reported.
+    func removeOnServersBehalf(
+        _ db: Database, at index: Int32, lazily: Bool, _ type: KeyspaceEvents, _ event: StaticString
+    ) {
+        let key = db.key(at: index)
+        deleteKey(db, at: index, lazily: lazily)
         key.withUnsafeBytes { raw in
             if !db.watchers.isEmpty { touchWatchedKey(db, raw) }
             if tracking.isActive { invalidateTrackedKey(raw, changedBy: nil) }
-            if propagationSink != nil {
-                alsoPropagate(database: db.index, [lazyFreeExpire ? Self.unlinkName : Self.delName, Array(raw)])
-            }
-            notify(.expired, "expired", raw, db: db.index)
+            if propagationSink != nil { alsoPropagate(database: db.index, [Self.deletion(lazily: lazily), Array(raw)]) }
+            notify(type, event, raw, db: db.index)
         }
     }
 

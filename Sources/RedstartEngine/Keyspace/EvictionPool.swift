@@ -64,6 +64,4 @@ struct EvictionPool {
 
     /// Takes the best candidate out.
     mutating func popBest() -> Candidate? { candidates.popLast() }
-
-    mutating func removeAll() { candidates.removeAll(keepingCapacity: true) }
 }
