@@ -42,6 +42,7 @@ extension Engine {
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()
             releaseIdleClientBuffers()
+            enforceOutputLimits()
         }
     }
 }

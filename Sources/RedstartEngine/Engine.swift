@@ -105,6 +105,12 @@ public final class Engine {
     /// scripts call commands flagged noscript.
     @exclusivity(unchecked) public internal(set) var cronPaused = false
     @exclusivity(unchecked) var scriptDenyDisabled = false
+    /// DEBUG REPLYBUFFER RESIZING: idle clients' reply buffers are given back.
+    @exclusivity(unchecked) var replyBufferResizing = true
+    /// DEBUG REPLYBUFFER PEAK-RESET-TIME: how often (ms) a client's reply peak (`rbp=`)
+    /// restarts from what it holds; -1 never.
+    @exclusivity(unchecked) var replyBufferPeakResetTime = Engine.defaultReplyBufferPeakResetTime
+    static let defaultReplyBufferPeakResetTime = 5000
     @exclusivity(unchecked) var skipsChecksumValidation = false
     @exclusivity(unchecked) var rdbKeySaveDelay: Int64 = 0
     @exclusivity(unchecked) public private(set) var keyLoadDelay: Int64 = 0

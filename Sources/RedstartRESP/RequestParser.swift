@@ -27,6 +27,9 @@ public struct RequestParser: Sendable {
 
     /// True while part of a command has been read but not all of it.
     public var isInsideCommand: Bool { remainingBulks > 0 || cursor > 0 }
+    /// Bytes of a partly received command already parsed (its header and whole
+    /// arguments, up to the bulk being read); 0 between commands.
+    public var parsedBytesOfPartialCommand: Int { remainingBulks > 0 ? cursor : 0 }
     /// Room kept for argument spans between commands (tests).
     var retainedSpanCapacity: Int { spans.capacity }
 

@@ -1,16 +1,17 @@
 // One client connection: bytes in -> RequestParser -> Engine.execute -> the
 // session's reply buffer -> one flush per read batch. Also the transport the
 // engine sees (SessionTransport): addresses, buffer sizes, close, resume.
-// Back-pressure: while the socket cannot take more output, reads are held
-// (a client that does not read its replies stops being read). Everything here
-// runs on the engine's single event loop.
+// Output the socket cannot take yet waits in the channel's write queue while
+// the client's commands keep running, as Redis keeps a reply list: a client
+// that sends a big pipeline before reading any reply (redis-py does) is never
+// stalled. client-output-buffer-limit and client eviction bound that memory.
+// Everything here runs on the engine's single event loop.
 import NIOCore
 import RedstartEngine
 import RedstartRESP
 
-final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
+final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private let engine: Engine
@@ -25,10 +26,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     @exclusivity(unchecked) private var inbound = ByteBuffer()
     /// A command held by CLIENT PAUSE, to run when the pause ends.
     @exclusivity(unchecked) private var postponed: CommandArguments?
-    /// A read was asked for while the output was backed up.
-    @exclusivity(unchecked) private var isReadHeld = false
-    /// Parsing stopped because the output was backed up; resume when writable.
-    @exclusivity(unchecked) private var isProcessingHeld = false
     @exclusivity(unchecked) private var isClosing = false
     /// Bytes of the command being executed (CLIENT LIST counts them in qbuf).
     @exclusivity(unchecked) private var currentCommandLength = 0
@@ -65,7 +62,8 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
 
     // MARK: - SessionTransport
 
-    var queryBufferLength: Int { inbound.readableBytes + currentCommandLength }
+    var queryBufferLength: Int { inbound.readableBytes - parsedArgumentBytes + currentCommandLength }
+    var parsedArgumentBytes: Int { parser.parsedBytesOfPartialCommand }
     var queryBufferFree: Int { max(0, inbound.capacity - inbound.writerIndex) }
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
@@ -118,10 +116,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
             }
             processInput()
             flushReplies()
-            if isReadHeld && context.channel.isWritable {
-                isReadHeld = false
-                context.read()
-            }
         }
     }
 
@@ -218,32 +212,6 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         context.close(promise: nil)
     }
 
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable {
-            if isProcessingHeld {
-                isProcessingHeld = false
-                processInput()
-                flushReplies()
-            }
-            if isReadHeld && !isProcessingHeld {
-                isReadHeld = false
-                context.read()
-            }
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
-    // MARK: - Outbound
-
-    func read(context: ChannelHandlerContext) {
-        // Throttle a client that sends faster than it reads its replies.
-        if context.channel.isWritable {
-            context.read()
-        } else {
-            isReadHeld = true
-        }
-    }
-
     // MARK: - Processing
 
     /// Parses and runs every complete command in the input.
@@ -278,14 +246,12 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
                 closeAfterFlush()
                 return
             }
-            // Throttle: once a good amount of output is waiting and the socket cannot take
-            // more, stop running this client's commands until it reads (bounded memory).
-            if session.reply.buffer.readableBytes >= Self.replyFlushThreshold {
-                flushReplies()
-                if let context, !context.channel.isWritable {
-                    isProcessingHeld = true
-                    break
-                }
+            // A long pipeline's replies move to the channel in pieces instead of one buffer
+            // growing without end; all leave at the end of the turn (as Redis's reply list),
+            // and the output limit applies to what has piled up.
+            if session.reply.buffer.readableBytes >= Self.replyQueueThreshold {
+                queueReplies()
+                if isClosing { return }
             }
         }
         if inbound.readableBytes > engine.queryBufferLimit {
@@ -305,8 +271,29 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
     /// NIO's default write-buffer high watermark: while a channel is writable it holds less.
     static let channelHighWatermark = 64 * 1024
 
-    /// Replies buffered beyond this many bytes are sent before more commands run.
-    static let replyFlushThreshold = 64 * 1024
+    /// Replies buffered beyond this many bytes move to the channel before more commands run.
+    static let replyQueueThreshold = 64 * 1024
+
+    /// Hands the replies so far to the channel without sending them yet (the turn's flush
+    /// sends them), or closes the client if they pass its output limit. Replies that may
+    /// have to wait for the AOF stay in the buffer.
+    private func queueReplies() {
+        guard let session, let context, !isClosing else { return }
+        let count = session.reply.buffer.readableBytes
+        if exceedsOutputLimit(session, waiting: count) {
+            closeForOutputLimit(session, context)
+            return
+        }
+        guard flusher.gate.isOpen && durableMarks.isEmpty else { return }
+        if count > session.replyPeak { session.replyPeak = count }
+        engine.stats.netOutputBytes += count
+        context.write(wrapOutboundOut(session.reply.buffer), promise: nil)
+        hasQueuedReplies = true
+        session.reply.buffer.clear()
+    }
+
+    /// Replies handed to the channel by `queueReplies` and not yet flushed.
+    @exclusivity(unchecked) private var hasQueuedReplies = false
 
     /// Sends what the engine wrote for this session.
     private func flushReplies() {
@@ -314,21 +301,22 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         guard let session, let context, !isClosing, !session.isProtected else { return }
         session.outputSent()
         let count = session.reply.buffer.readableBytes
-        guard count > 0 else { return }
-        if exceedsOutputLimit(session, waiting: count) {
-            log.write(
-                .warning,
-                "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
-            )
-            isClosing = true
-            session.reply.buffer.clear()
-            context.close(promise: nil)
+        if count > session.replyPeak { session.replyPeak = count }
+        if count > 0 && exceedsOutputLimit(session, waiting: count) {
+            closeForOutputLimit(session, context)
             return
         }
         // Replies that wait for the AOF (appendfsync always) stay until their fsync is done.
-        let sendable = sendableEnd(session.reply.buffer) - session.reply.buffer.readerIndex
+        let sendable = count > 0 ? sendableEnd(session.reply.buffer) - session.reply.buffer.readerIndex : 0
         if sendable < count { flusher.gate.hold(self) }
-        guard sendable > 0 else { return }
+        guard sendable > 0 else {
+            if hasQueuedReplies {
+                hasQueuedReplies = false
+                context.flush()
+            }
+            return
+        }
+        hasQueuedReplies = false
         engine.stats.netOutputBytes += sendable
         engine.stats.totalWritesProcessed += 1
         if sendable < count {
@@ -341,6 +329,25 @@ final class ConnectionHandler: ChannelDuplexHandler, SessionTransport {
         session.reply.buffer.clear()
         if session.reply.buffer.capacity > 1 << 20 {
             session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
+        }
+    }
+
+    /// A client over its output limit is closed at once, its waiting output dropped.
+    private func closeForOutputLimit(_ session: Session, _ context: ChannelHandlerContext) {
+        log.write(
+            .warning,
+            "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
+        )
+        isClosing = true
+        session.reply.buffer.clear()
+        context.close(promise: nil)
+    }
+
+    func enforceOutputLimit() {
+        // Only a client already over its soft limit can pass a limit without new output.
+        guard softLimitSince != nil, let session, let context, !isClosing else { return }
+        if exceedsOutputLimit(session, waiting: session.reply.buffer.readableBytes) {
+            closeForOutputLimit(session, context)
         }
     }
 

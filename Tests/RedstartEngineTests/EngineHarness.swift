@@ -13,6 +13,7 @@ final class FakeTransport: SessionTransport {
     var queryBufferLength = 0
     var queryBufferFree = 0
     var pendingOutputBytes = 0
+    var parsedArgumentBytes = 0
     var isUnixSocket = false
     var isClosed = false
     var resumed = 0
@@ -22,6 +23,7 @@ final class FakeTransport: SessionTransport {
     func close() { isClosed = true }
     func resume() { resumed += 1 }
     func releaseIdleBuffers() {}
+    func enforceOutputLimit() {}
 }
 
 /// An engine plus helpers to run commands and read replies.

@@ -15,6 +15,7 @@ final class TestTransport: SessionTransport {
     var queryBufferLength = 0
     var queryBufferFree = 0
     var pendingOutputBytes = 0
+    var parsedArgumentBytes = 0
     var isUnixSocket = false
     var resumed = 0
 
@@ -22,6 +23,7 @@ final class TestTransport: SessionTransport {
     func close() {}
     func resume() { resumed += 1 }
     func releaseIdleBuffers() {}
+    func enforceOutputLimit() {}
 }
 
 /// A propagation sink that records units as "db: command" lines.

@@ -84,8 +84,10 @@ struct ClientLimitsTests {
         try await client.close()
     }
 
-    @Test func aClientThatDoesNotReadIsThrottled() async throws {
-        let server = try await ServerProcess.start()
+    @Test func aClientThatDoesNotReadIsEvictedBeforeItsRepliesExhaustMemory() async throws {
+        // Replies a client has not read wait on the server (as in Redis); maxmemory-clients is
+        // what stops a client that never reads from taking all the memory.
+        let server = try await ServerProcess.start(["--maxmemory-clients", "64mb"])
         defer { server.stop() }
         let setup = try await server.connect()
         let value = String(repeating: "x", count: 100_000)
@@ -97,9 +99,13 @@ struct ClientLimitsTests {
         let writer = Task.detached {
             for _ in 0..<20 { try? reader.send(batch) }
         }
-        // Wait until the server stops reading this client (its output stays backed up), then
-        // check that its memory did not grow with the unread replies.
-        try await Task.sleep(nanoseconds: 2_000_000_000)
+        // Waits (without reading the replies) until the server evicts the client.
+        var evicted = 0
+        for _ in 0..<600 where evicted == 0 {
+            evicted = try await infoInt(setup, "stats", "evicted_clients")
+            if evicted == 0 { try await Task.sleep(nanoseconds: 50_000_000) }
+        }
+        #expect(evicted == 1)
         let rss = try await infoInt(setup, "memory", "used_memory_rss")
         #expect(rss < 400_000_000, "server RSS grew to \(rss) bytes")
         #expect(try await setup.send("PING") == .simpleString("PONG"))

@@ -1,7 +1,8 @@
 // DEBUG subcommands that show internals or exercise the protocol: PROTOCOL (one
 // reply of each RESP3 type, as client libraries' tests ask for), HTSTATS (the
 // key table's chains, in Redis's dictGetStats text), STRINGMATCH-TEST (a
-// crash fuzz of the glob matcher).
+// crash fuzz of the glob matcher), REPLYBUFFER (the reply buffers' peak and
+// idle release).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -81,6 +82,24 @@ extension DebugFamily {
 
     /// DEBUG HTSTATS dbid → verbatim text: the key table's bucket chains (and the table being
     /// rehashed into), then the keys with an expiry, which Redstart keeps in an array.
+    /// REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>.
+    static func replyBuffer(_ cmd: CommandContext) throws(ReplyError) {
+        if cmd.argument(2, is: "peak-reset-time") {
+            if cmd.argument(3, is: "never") {
+                cmd.engine.replyBufferPeakResetTime = -1
+            } else if cmd.argument(3, is: "reset") {
+                cmd.engine.replyBufferPeakResetTime = Engine.defaultReplyBufferPeakResetTime
+            } else {
+                cmd.engine.replyBufferPeakResetTime = Int(try cmd.integer(3))
+            }
+        } else if cmd.argument(2, is: "resizing") {
+            cmd.engine.replyBufferResizing = atoiLike(cmd, 3) != 0
+        } else {
+            throw cmd.subcommandSyntaxError()
+        }
+        cmd.reply.ok()
+    }
+
     static func htstats(_ cmd: CommandContext) throws(ReplyError) {
         let id = try cmd.integer(2)
         guard id >= 0 && id < cmd.engine.databases.count else { throw ReplyError("Out of range database") }

@@ -87,6 +87,8 @@ enum DebugFamily: CommandFamily {
         } else if cmd.argument(1, is: "stringmatch-test") && count == 2 {
             stringMatchFuzz()
             cmd.reply.simpleString("Apparently Redis did not crash: test passed")
+        } else if cmd.argument(1, is: "replybuffer") && count == 4 {
+            try replyBuffer(cmd)
         } else if cmd.argument(1, is: "config-rewrite-force-all") && count == 2 {
             guard let host = cmd.engine.host else { throw ReplyError("The server is running without a config file") }
             do throws(ReplyError) {
@@ -213,6 +215,12 @@ enum DebugFamily: CommandFamily {
         "    default.",
         "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
         "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
+        "    In case NEVER is provided the last observed peak will never be reset",
+        "    In case RESET is provided the peak reset time will be restored to the default value",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Enable or disable the giving back of idle clients' reply buffers",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",

@@ -228,30 +228,15 @@ enum HashFamily: CommandFamily {
             return
         }
         let all = hash.pairs()
-        let positions = randomPositions(size: all.count, count: count)
+        let picks = RandomPicks(size: all.count, count: count)
         let pairs = withValues && cmd.session.protocolVersion == .resp3
-        cmd.reply.arrayHeader(withValues && !pairs ? positions.count * 2 : positions.count)
-        for position in positions {
+        cmd.reply.arrayHeader(withValues && !pairs ? picks.total * 2 : picks.total)
+        picks.forEach(cmd) { position in
             let (field, value) = all[position]
             if pairs { cmd.reply.arrayHeader(2) }
             field.withUnsafeBytes { cmd.reply.bulk($0) }
             if withValues { value.withUnsafeBytes { cmd.reply.bulk($0) } }
         }
-    }
-
-    /// Positions for HRANDFIELD/SRANDMEMBER-style counts: count < 0 gives |count| picks with
-    /// repeats; count >= size every position in order; else count distinct random positions.
-    static func randomPositions(size: Int, count: Int64) -> [Int] {
-        if count < 0 { return (0..<Int(-count)).map { _ in Int.random(in: 0..<size) } }
-        if count >= Int64(size) { return Array(0..<size) }
-        var chosen = Set<Int>()
-        if count * 3 > Int64(size) {
-            var all = Array(0..<size)
-            all.shuffle()
-            return Array(all.prefix(Int(count)))
-        }
-        while chosen.count < Int(count) { chosen.insert(Int.random(in: 0..<size)) }
-        return Array(chosen)
     }
 
     /// HSCAN key cursor [MATCH pattern] [COUNT count] → [cursor, [field, value, ...]].

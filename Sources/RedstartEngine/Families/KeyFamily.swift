@@ -88,6 +88,7 @@ enum KeyFamily: CommandFamily {
         let mark = cmd.reply.deferLength()
         var count = 0
         var cursor: UInt64 = 0
+        var steps = 0
         repeat {
             cursor = db.table.scan(cursor) { index in
                 if db.isExpired(index, now: now) { return }
@@ -99,7 +100,9 @@ enum KeyFamily: CommandFamily {
                     }
                 }
             }
-        } while cursor != 0
+            // A client past its output limit is closed after the command: stop early.
+            steps += 1
+        } while cursor != 0 && (steps & 255 != 0 || !cmd.replyPassedOutputLimit)
         cmd.reply.setDeferredArrayLength(mark, count)
     }
 

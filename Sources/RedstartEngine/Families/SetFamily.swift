@@ -147,9 +147,9 @@ enum SetFamily: CommandFamily {
             cmd.reply.arrayHeader(0)
             return
         }
-        let positions = HashFamily.randomPositions(size: set.count, count: count)
-        cmd.reply.arrayHeader(positions.count)
-        for position in positions { set.withMember(at: position) { cmd.reply.bulk($0) } }
+        let picks = RandomPicks(size: set.count, count: count)
+        cmd.reply.arrayHeader(picks.total)
+        picks.forEach(cmd) { position in set.withMember(at: position) { cmd.reply.bulk($0) } }
     }
 
     /// SMOVE source destination member → 1 when moved, 0 when not in the source.

@@ -104,12 +104,11 @@ extension SortedSetFamily {
             cmd.reply.arrayHeader(0)
             return
         }
-        var positions = HashFamily.randomPositions(size: zset.count, count: count)
-        // The whole set comes highest first: Redis walks a sorted set from its tail there.
-        if count >= Int64(zset.count) { positions.reverse() }
+        let picks = RandomPicks(size: zset.count, count: count)
         let pairs = withScores && cmd.session.protocolVersion == .resp3
-        cmd.reply.arrayHeader(withScores && !pairs ? positions.count * 2 : positions.count)
-        for position in positions {
+        cmd.reply.arrayHeader(withScores && !pairs ? picks.total * 2 : picks.total)
+        // The whole set comes highest first: Redis walks a sorted set from its tail there.
+        picks.forEach(cmd, wholeInReverse: true) { position in
             let (member, score) = zset.element(at: position)
             cmd.replyScored(member, score, withScore: withScores)
         }

@@ -14,7 +14,7 @@ extension Engine {
         var total = 1024  // the session and its connection's state
         total += (transport?.queryBufferLength ?? 0) + (transport?.queryBufferFree ?? 0)
         total += session.reply.buffer.capacity + (transport?.pendingOutputBytes ?? 0)
-        total += session.currentArgumentBytes + session.transactionMemory
+        total += session.currentArgumentBytes + (transport?.parsedArgumentBytes ?? 0) + session.transactionMemory
         total += (session.subscribedChannels.count + session.subscribedPatterns.count + session.subscribedShardChannels.count) * 48
         total += (session.tracking?.prefixes.count ?? 0) * 64
         return total

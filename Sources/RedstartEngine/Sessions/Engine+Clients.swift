@@ -35,8 +35,8 @@ extension Engine {
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"
         line += " age=\((now - session.createdAt) / 1000) idle=\((now - session.lastInteraction) / 1000)"
         line += " flags=\(flags) db=\(session.databaseIndex) sub=\(session.subscribedChannels.count) psub=\(session.subscribedPatterns.count) ssub=\(session.subscribedShardChannels.count) multi=\(session.queuedCommandCount ?? -1)"
-        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes) multi-mem=\(session.queuedArgumentBytes)"
-        line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.reply.buffer.capacity)"
+        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes + (transport?.parsedArgumentBytes ?? 0)) multi-mem=\(session.queuedArgumentBytes)"
+        line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.replyPeak)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
         line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"
         line += " redir=\(session.tracking?.redirect ?? -1) resp=\(session.protocolVersion.rawValue)"
@@ -71,12 +71,25 @@ extension Engine {
     /// clientsCronResizeQueryBuffer frees an idle client's query buffer).
     func releaseIdleClientBuffers() {
         let now = clock.wallMilliseconds
+        if replyBufferPeakResetTime >= 0 {
+            for session in sessions.values where now - session.replyPeakResetAt >= Int64(replyBufferPeakResetTime) {
+                session.replyPeak = session.reply.buffer.readableBytes
+                session.replyPeakResetAt = now
+            }
+        }
+        guard replyBufferResizing else { return }
         for session in sessions.values where now - session.lastInteraction >= 2000 {
             if session.reply.buffer.readableBytes == 0 && session.reply.buffer.capacity > 0 {
                 session.reply.buffer = ByteBuffer()
             }
             session.transport?.releaseIdleBuffers()
         }
+    }
+
+    /// Closes clients whose output has been over the soft output-buffer limit for too
+    /// long while nothing new was written to them (Redis's clientsCron checks the same).
+    func enforceOutputLimits() {
+        for session in sessions.values { session.transport?.enforceOutputLimit() }
     }
 
     /// Closes clients idle for longer than `timeout` seconds (never MONITOR

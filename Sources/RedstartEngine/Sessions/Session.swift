@@ -85,6 +85,9 @@ public final class Session {
     @exclusivity(unchecked) public var isReplayClient = false
     /// Waiting for a CLIENT PAUSE to end before running its next command.
     @exclusivity(unchecked) public var isPaused = false
+    /// The most reply bytes the buffer held at once since `replyPeakResetAt` (`rbp=`).
+    @exclusivity(unchecked) public var replyPeak = 0
+    @exclusivity(unchecked) var replyPeakResetAt: Int64 = 0
     /// Bytes of the arguments of the command being run (`argv-mem=`).
     @exclusivity(unchecked) public var currentArgumentBytes = 0
     /// Between MULTI and EXEC/DISCARD: the queued commands.

@@ -13,6 +13,9 @@ public protocol SessionTransport: AnyObject {
     var fileDescriptor: Int { get }
     /// Bytes of unparsed input held for this client (`qbuf=`).
     var queryBufferLength: Int { get }
+    /// Bytes of a partly received command already parsed: Redis moves them out of
+    /// the query buffer into the arguments (`argv-mem=`, not `qbuf=`).
+    var parsedArgumentBytes: Int { get }
     /// Free space in the input buffer (`qbuf-free=`).
     var queryBufferFree: Int { get }
     /// Reply bytes written but not yet sent to the socket (`omem=`, `tot-mem=`).
@@ -29,4 +32,7 @@ public protocol SessionTransport: AnyObject {
     func resume()
     /// The client has been idle for a while: give back buffer memory it is not using.
     func releaseIdleBuffers()
+    /// Closes the connection if its waiting output has stayed over the soft
+    /// output-buffer limit for too long, though nothing new was written to it.
+    func enforceOutputLimit()
 }
