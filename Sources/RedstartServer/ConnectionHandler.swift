@@ -24,6 +24,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     @exclusivity(unchecked) private var parser = RequestParser()
     /// Bytes received and not yet parsed into commands.
     @exclusivity(unchecked) private var inbound = ByteBuffer()
+    /// Holds the input instead of `inbound` while a big argument arrives.
+    @exclusivity(unchecked) private var bigArgument = BigArgumentBuffer()
     /// A command held by CLIENT PAUSE, to run when the pause ends.
     @exclusivity(unchecked) private var postponed: CommandArguments?
     @exclusivity(unchecked) private var isClosing = false
@@ -62,9 +64,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     // MARK: - SessionTransport
 
-    var queryBufferLength: Int { inbound.readableBytes - parsedArgumentBytes + currentCommandLength }
+    var queryBufferLength: Int {
+        inbound.readableBytes + bigArgument.byteCount - parsedArgumentBytes + currentCommandLength
+    }
     var parsedArgumentBytes: Int { parser.parsedBytesOfPartialCommand }
-    var queryBufferFree: Int { max(0, inbound.capacity - inbound.writerIndex) }
+    var queryBufferFree: Int {
+        bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.writerIndex)
+    }
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
         return (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
@@ -152,12 +158,31 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         engine.stats.netInputBytes += bytes.readableBytes
         engine.stats.totalReadsProcessed += 1
         guard !isClosing, session != nil else { return }
-        if inbound.readableBytes == 0 {
+        if bigArgument.isGathering {
+            bigArgument.append(&bytes, allocator: context.channel.allocator)
+            guard bigArgument.isComplete else {
+                checkQueryBufferLimits()
+                return
+            }
+            inbound = bigArgument.take(allocator: context.channel.allocator)
+        } else if inbound.readableBytes == 0 {
             inbound = bytes
         } else {
             inbound.writeBuffer(&bytes)
         }
         processInput()
+        gatherBigArgumentIfArriving(context)
+    }
+
+    /// A big argument still arriving is gathered in chunks (BigArgumentBuffer), not in a
+    /// query buffer that doubles as it grows.
+    private func gatherBigArgumentIfArriving(_ context: ChannelHandlerContext) {
+        let bulkLength = parser.currentBulkLength
+        guard bulkLength >= BigArgumentBuffer.threshold, !isClosing else { return }
+        let missing = parser.parsedBytesOfPartialCommand + bulkLength + 2 - inbound.readableBytes
+        guard missing > 0 else { return }
+        bigArgument.start(with: &inbound, missing: missing, allocator: context.channel.allocator)
+        inbound = ByteBuffer()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -254,18 +279,27 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
                 if isClosing { return }
             }
         }
-        if inbound.readableBytes > engine.queryBufferLimit {
-            log.write(.warning, "Closing client that reached max query buffer length: addr=\(remoteAddress)")
-            close()
-            return
-        }
-        // A partial command growing the query buffer counts for maxmemory-clients too.
-        if engine.maxMemoryClients != 0 && !isClosing && engine.evictClientsIfNeeded(current: session) { return }
+        if !checkQueryBufferLimits() { return }
         if inbound.readableBytes == 0 {
             inbound.clear()
         } else if inbound.readerIndex >= 65536 && !parser.isInsideCommand {
             inbound.discardReadBytes()
         }
+    }
+
+    /// Closes a client whose unparsed input passed client-query-buffer-limit, or evicts
+    /// clients if a partial command growing it took them over maxmemory-clients; false
+    /// when this client is gone.
+    @discardableResult
+    private func checkQueryBufferLimits() -> Bool {
+        guard let session else { return false }
+        if inbound.readableBytes + bigArgument.byteCount > engine.queryBufferLimit {
+            log.write(.warning, "Closing client that reached max query buffer length: addr=\(remoteAddress)")
+            close()
+            return false
+        }
+        if engine.maxMemoryClients != 0 && !isClosing && engine.evictClientsIfNeeded(current: session) { return false }
+        return !isClosing
     }
 
     /// NIO's default write-buffer high watermark: while a channel is writable it holds less.

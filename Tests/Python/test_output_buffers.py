@@ -165,3 +165,32 @@ def test_debug_replybuffer(debug_server):
             raise AssertionError("accepted %s" % bad)
         except redis.ResponseError as error:
             assert "not an integer" in str(error) or "unknown subcommand" in str(error)
+
+
+def test_a_big_argument_arriving_costs_its_size_whatever_the_reads(server):
+    # Redis sizes the query buffer to a big argument once its length is known; Redstart
+    # reserves the partial command's size in 64 KB chunks. Either way, clients sending the
+    # same argument hold the same memory, not a power of two that depends on the reads.
+    admin = redis.Redis(port=server.port, decode_responses=True)
+    size = 1 << 20
+    sockets = []
+    for index, piece in enumerate((size, 1000, 70000)):
+        sock = socket.create_connection(("127.0.0.1", server.port))
+        sock.sendall(b"CLIENT SETNAME big%d\r\n" % index)
+        assert sock.recv(16) == b"+OK\r\n"
+        header = b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n" % size
+        sock.sendall(header + b"v" * piece)
+        sockets.append(sock)
+        assert wait_for(lambda: client_fields(admin, "big%d" % index)["qbuf"] == str(piece))
+    memories = [int(client_fields(admin, "big%d" % index)["tot-mem"]) for index in range(3)]
+    assert len(set(memories)) == 1, memories
+    assert size < memories[0] < size * 1.15
+    for index, sock in enumerate(sockets):
+        sent = (size, 1000, 70000)[index]
+        sock.sendall(b"v" * (size - sent) + b"\r\n")
+        assert sock.recv(16) == b"+OK\r\n"
+        sock.close()
+    assert admin.strlen("k") == size
+    # argv-mem of the running command: CLIENT LIST's own arguments, as Redis counts them.
+    line = admin.execute_command("CLIENT", "INFO")
+    assert " argv-mem=10 " in line

@@ -14,9 +14,19 @@ extension Engine {
         var total = 1024  // the session and its connection's state
         total += (transport?.queryBufferLength ?? 0) + (transport?.queryBufferFree ?? 0)
         total += session.reply.buffer.capacity + (transport?.pendingOutputBytes ?? 0)
-        total += session.currentArgumentBytes + (transport?.parsedArgumentBytes ?? 0) + session.transactionMemory
+        total += argumentMemory(session) + session.transactionMemory
         total += (session.subscribedChannels.count + session.subscribedPatterns.count + session.subscribedShardChannels.count) * 48
         total += (session.tracking?.prefixes.count ?? 0) * 64
+        return total
+    }
+
+    /// The bytes of the arguments of the command `session` is running and of a partly
+    /// received one (CLIENT LIST's argv-mem=, Redis's argv_len_sum).
+    func argumentMemory(_ session: Session) -> Int {
+        var total = session.transport?.parsedArgumentBytes ?? 0
+        if session === runningSession, let args = runningCommand?.args {
+            for index in 0..<args.count { total += args.length(at: index) }
+        }
         return total
     }
 

@@ -35,7 +35,7 @@ extension Engine {
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"
         line += " age=\((now - session.createdAt) / 1000) idle=\((now - session.lastInteraction) / 1000)"
         line += " flags=\(flags) db=\(session.databaseIndex) sub=\(session.subscribedChannels.count) psub=\(session.subscribedPatterns.count) ssub=\(session.subscribedShardChannels.count) multi=\(session.queuedCommandCount ?? -1)"
-        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(session.currentArgumentBytes + (transport?.parsedArgumentBytes ?? 0)) multi-mem=\(session.queuedArgumentBytes)"
+        line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(argumentMemory(session)) multi-mem=\(session.queuedArgumentBytes)"
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.replyPeak)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
         line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"

@@ -88,8 +88,6 @@ public final class Session {
     /// The most reply bytes the buffer held at once since `replyPeakResetAt` (`rbp=`).
     @exclusivity(unchecked) public var replyPeak = 0
     @exclusivity(unchecked) var replyPeakResetAt: Int64 = 0
-    /// Bytes of the arguments of the command being run (`argv-mem=`).
-    @exclusivity(unchecked) public var currentArgumentBytes = 0
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     @exclusivity(unchecked) var transaction: Transaction?
     /// Pub/Sub subscriptions, in subscription order.
