@@ -13,6 +13,12 @@ import Synchronization
 
 /// Signals received and not yet handled (set from the C signal handler).
 private let pendingSignal = Atomic<Int32>(0)
+/// A shutdown signal came and the shutdown has not been given up (Redis's shutdown_asap):
+/// a SIGINT then means "exit now", even in the middle of the final save.
+private let shutdownSignalled = Atomic<Bool>(false)
+/// `temp-<pid>.rdb` (in the working directory, which is `dir`) as a C string made before
+/// any signal can come: the signal handler removes it without allocating.
+nonisolated(unsafe) private var temporaryRDBName: UnsafeMutablePointer<CChar>?
 
 /// A running Redstart server.
 public final class RedstartServer: @unchecked Sendable {
@@ -278,6 +284,7 @@ public final class RedstartServer: @unchecked Sendable {
             if performShutdown(reason: "Received \(name) scheduling shutdown...", mode: mode, force: words.contains("force")) {
                 return
             }
+            shutdownSignalled.store(false, ordering: .relaxed)
             log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
         }
         engine.cron()
@@ -298,8 +305,22 @@ public final class RedstartServer: @unchecked Sendable {
 
     private func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
-        signal(SIGTERM) { number in pendingSignal.store(number, ordering: .relaxed) }
-        signal(SIGINT) { number in pendingSignal.store(number, ordering: .relaxed) }
+        temporaryRDBName = strdup("temp-\(getpid()).rdb")
+        signal(SIGTERM) { number in
+            shutdownSignalled.store(true, ordering: .relaxed)
+            pendingSignal.store(number, ordering: .relaxed)
+        }
+        signal(SIGINT) { number in
+            if shutdownSignalled.load(ordering: .relaxed) {
+                // "You insist... exiting now." An unclean exit: the final save's file goes.
+                let text: StaticString = "You insist... exiting now.\n"
+                _ = write(STDERR_FILENO, text.utf8Start, text.utf8CodeUnitCount)
+                if let name = temporaryRDBName { unlink(name) }
+                _exit(1)
+            }
+            shutdownSignalled.store(true, ordering: .relaxed)
+            pendingSignal.store(number, ordering: .relaxed)
+        }
     }
 
     // MARK: - Shutdown
@@ -426,6 +447,7 @@ extension RedstartServer: EngineHost {
 
     public func abortPendingShutdown() -> Bool {
         guard pendingSignal.exchange(0, ordering: .relaxed) != 0 else { return false }
+        shutdownSignalled.store(false, ordering: .relaxed)
         log.write(.warning, "Shutdown manually aborted.")
         return true
     }

@@ -471,6 +471,26 @@ def test_shutdown_modes_and_sigterm(workdir, processes):
     assert t.client().get("on-sigterm") == b"1"
 
 
+def test_second_sigint_during_the_final_save_exits_at_once(workdir, processes):
+    # As Redis: a SIGINT while the shutdown's save runs means "exit now", with an error
+    # status, and the save's temporary file is removed.
+    p = start(processes, BINARY, workdir, "--save", "3600 1")
+    r = p.client()
+    for i in range(20):
+        r.set(i, i)
+    r.config_set("rdb-key-save-delay", 100000)  # 2 s for the whole save
+    temporary = os.path.join(workdir, "temp-%d.rdb" % p.process.pid)
+    p.process.send_signal(signal.SIGINT)
+    deadline = time.time() + 10
+    while not os.path.exists(temporary) and time.time() < deadline:
+        time.sleep(0.01)
+    assert os.path.exists(temporary), "the shutdown did not start its save"
+    p.process.send_signal(signal.SIGINT)
+    assert p.wait_exit(timeout=10) == 1
+    assert not os.path.exists(temporary)
+    assert not os.path.exists(os.path.join(workdir, "dump.rdb"))
+
+
 def test_flushall_aborts_bgsave_and_saves_the_empty_dataset(workdir, processes):
     p = start(processes, BINARY, workdir, "--save", "3600 1")
     r = p.client()
