@@ -87,6 +87,13 @@ enum DebugFamily: CommandFamily {
         } else if cmd.argument(1, is: "stringmatch-test") && count == 2 {
             stringMatchFuzz()
             cmd.reply.simpleString("Apparently Redis did not crash: test passed")
+        } else if cmd.argument(1, is: "quicklist-packed-threshold") && count == 3 {
+            // Redis's quicklistisSetPackedThreshold: 0 restores 1 GB; at most 4 GB - 1 MB.
+            guard let size = parseMemory(cmd.args.string(at: 2)), size <= (1 << 32) - (1 << 20) else {
+                throw ReplyError("argument must be a memory value bigger than 1 and smaller than 4gb")
+            }
+            ChunkedList.packedThreshold = size == 0 ? 1 << 30 : Int(size)
+            cmd.reply.ok()
         } else if cmd.argument(1, is: "replybuffer") && count == 4 {
             try replyBuffer(cmd)
         } else if cmd.argument(1, is: "config-rewrite-force-all") && count == 2 {
@@ -215,6 +222,9 @@ enum DebugFamily: CommandFamily {
         "    default.",
         "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
         "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
         "    Sets the time (in milliseconds) to wait between client reply buffer peak resets.",
         "    In case NEVER is provided the last observed peak will never be reset",

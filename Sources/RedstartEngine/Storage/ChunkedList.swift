@@ -8,6 +8,8 @@
 // every chunk more than n chunks away from both ends is kept LZF-compressed:
 // an operation opens (decompresses) the chunks it needs, and `settle` compresses
 // again the inside ones it opened, as Redis's quicklist does with its nodes.
+// An element of `packedThreshold` bytes or more gets a chunk of its own that
+// takes no other element (Redis's plain nodes).
 import DequeModule
 
 #if canImport(Glibc)
@@ -38,6 +40,21 @@ public final class ChunkedList {
     /// Chunks held compressed (list-compress-depth).
     var compressedChunkCount: Int { chunks.reduce(0) { $0 + ($1.isCompressed ? 1 : 0) } }
 
+    /// Elements of this many bytes or more live alone in a plain chunk: Redis's
+    /// packed_threshold (1 GB; DEBUG QUICKLIST-PACKED-THRESHOLD changes it, for tests).
+    nonisolated(unsafe) static var packedThreshold = 1 << 30
+
+    /// Whether an element of `length` bytes gets a plain chunk of its own.
+    @inline(__always)
+    static func isLarge(_ length: Int) -> Bool { length >= packedThreshold }
+
+    /// A new chunk whose first element is `length` bytes long.
+    private func newChunk(for length: Int, growingAtFront: Bool) -> ListChunk {
+        let chunk = ListChunk(capacity: firstCapacity(length), growingAtFront: growingAtFront)
+        chunk.isPlain = Self.isLarge(length)
+        return chunk
+    }
+
     /// Bytes of the chunk budget for `fill` (byte budget for negative, a safety cap for positive).
     private var byteBudget: Int {
         fill < 0 ? 4096 << min(4, -fill - 1) : 8192
@@ -46,6 +63,7 @@ public final class ChunkedList {
     /// Whether `chunk` can take one more element of `length` bytes.
     @inline(__always)
     private func accepts(_ chunk: ListChunk, length: Int) -> Bool {
+        if chunk.isPlain || Self.isLarge(length) { return false }
         let size = ListChunk.entrySize(length)
         if chunk.byteCount + size > byteBudget { return chunk.isEmpty }
         return fill < 0 || chunk.count < max(fill, 1)
@@ -117,7 +135,7 @@ public final class ChunkedList {
         if !chunks.isEmpty, case let end = open(atFront ? 0 : chunks.count - 1), accepts(end, length: bytes.count) {
             if atFront { end.prepend(bytes) } else { end.append(bytes) }
         } else {
-            let chunk = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: atFront)
+            let chunk = newChunk(for: bytes.count, growingAtFront: atFront)
             if atFront {
                 chunk.prepend(bytes)
                 chunks.prepend(chunk)
@@ -267,7 +285,16 @@ public final class ChunkedList {
         let (chunkIndex, offset) = locate(index)
         let chunk = chunks[chunkIndex]
         let next = chunk.entry(at: offset).next
+        if Self.isLarge(bytes.count) && chunk.count > 1 {
+            // A large element among others: out of this chunk, into one of its own there.
+            chunk.replace(offset..<next, removing: 1, with: nil)
+            count -= 1
+            insert(bytes, chunk: chunkIndex, offset: offset)
+            return
+        }
         chunk.replace(offset..<next, removing: 1, with: bytes)
+        // A chunk of one element is plain or packed as that element is now.
+        chunk.isPlain = Self.isLarge(bytes.count)
     }
 
     /// Inserts `bytes` before or after the first element equal to `pivot` (LINSERT);
@@ -306,7 +333,7 @@ public final class ChunkedList {
             if chunkIndex > 0, accepts(chunks[chunkIndex - 1], length: bytes.count) {
                 open(chunkIndex - 1).append(bytes)
             } else {
-                let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: false)
+                let fresh = newChunk(for: bytes.count, growingAtFront: false)
                 fresh.append(bytes)
                 chunks.insert(fresh, at: chunkIndex)
                 created(fresh)
@@ -317,7 +344,7 @@ public final class ChunkedList {
             if chunkIndex + 1 < chunks.count, accepts(chunks[chunkIndex + 1], length: bytes.count) {
                 open(chunkIndex + 1).prepend(bytes)
             } else {
-                let fresh = ListChunk(capacity: firstCapacity(bytes.count), growingAtFront: true)
+                let fresh = newChunk(for: bytes.count, growingAtFront: true)
                 fresh.prepend(bytes)
                 chunks.insert(fresh, at: chunkIndex + 1)
                 created(fresh)
@@ -334,7 +361,15 @@ public final class ChunkedList {
         let second = chunk.split(at: offset, elementsBefore: before)
         chunks.insert(second, at: chunkIndex + 1)
         created(second)
-        chunk.append(bytes)
+        if Self.isLarge(bytes.count) {
+            // A large element goes between the halves, alone.
+            let fresh = newChunk(for: bytes.count, growingAtFront: false)
+            fresh.append(bytes)
+            chunks.insert(fresh, at: chunkIndex + 1)
+            created(fresh)
+        } else {
+            chunk.append(bytes)
+        }
     }
 
     /// Removes up to `limit` elements equal to `value` (0: all), from the front or the back (LREM).

@@ -40,6 +40,8 @@ final class ListChunk {
 
     /// Compression was tried on the present contents and did not pay.
     @exclusivity(unchecked) private var resistsCompression = false
+    /// Holds one large element and takes no other (Redis's PLAIN quicklist node).
+    @exclusivity(unchecked) var isPlain = false
 
     var isCompressed: Bool { capacity < 0 }
 
