@@ -73,7 +73,47 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
-        return (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        return unsentBigCapacity + max(0, buffered - unsentBigBytes)
+    }
+
+    /// Big reply buffers the channel has not finished sending: their whole size (a buffer
+    /// that grew to 128 KB for a 100 KB reply holds 128 KB, its sent part included, until
+    /// the write completes) and their bytes. The output limits and client eviction count
+    /// the size, as Redis counts its reply blocks' sizes.
+    @exclusivity(unchecked) private var unsentBigCapacity = 0
+    @exclusivity(unchecked) private var unsentBigBytes = 0
+
+    /// Hands the reply buffer to the channel (flushing it or not) and starts a new one. A big
+    /// buffer's room beyond its bytes counts as output until the write completes.
+    private func handOverReplies(_ session: Session, _ context: ChannelHandlerContext, flush: Bool) {
+        let buffer = session.reply.buffer
+        guard buffer.capacity > Self.replyQueueThreshold else {
+            if flush {
+                context.writeAndFlush(wrapOutboundOut(buffer), promise: nil)
+            } else {
+                context.write(wrapOutboundOut(buffer), promise: nil)
+            }
+            // Once the socket took the bytes the storage is ours again and clear() reuses it.
+            session.reply.buffer.clear()
+            return
+        }
+        let (capacity, bytes) = (buffer.capacity, buffer.readableBytes)
+        unsentBigCapacity += capacity
+        unsentBigBytes += bytes
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { [self] _ in
+            unsentBigCapacity -= capacity
+            unsentBigBytes -= bytes
+        }
+        if flush {
+            context.writeAndFlush(wrapOutboundOut(buffer), promise: written)
+        } else {
+            context.write(wrapOutboundOut(buffer), promise: written)
+        }
+        // A buffer that grew for a big reply is not kept (while the socket has not taken that
+        // reply it would be held twice): as Redis's 16 KB buffer, big replies pass through.
+        session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
     }
 
     func outputPending() {
@@ -88,6 +128,15 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         flushReplies()
         isClosing = true
         context.close(promise: nil)
+        releaseBuffers()
+    }
+
+    /// A closed client's buffers go at once, not when the channel reports it inactive:
+    /// memory counted for maxmemory must fall as soon as a client is evicted.
+    private func releaseBuffers() {
+        session?.reply.buffer = ByteBuffer()
+        inbound = ByteBuffer()
+        bigArgument = BigArgumentBuffer()
     }
 
     func releaseIdleBuffers() {
@@ -321,9 +370,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard flusher.gate.isOpen && durableMarks.isEmpty else { return }
         if count > session.replyPeak { session.replyPeak = count }
         engine.stats.netOutputBytes += count
-        context.write(wrapOutboundOut(session.reply.buffer), promise: nil)
+        handOverReplies(session, context, flush: false)
         hasQueuedReplies = true
-        session.reply.buffer.clear()
     }
 
     /// Replies handed to the channel by `queueReplies` and not yet flushed.
@@ -358,12 +406,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             context.writeAndFlush(wrapOutboundOut(session.reply.buffer.readSlice(length: sendable)!), promise: nil)
             return
         }
-        context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: nil)
-        // Once the socket took the bytes the storage is ours again and clear() reuses it.
-        session.reply.buffer.clear()
-        if session.reply.buffer.capacity > 1 << 20 {
-            session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
-        }
+        handOverReplies(session, context, flush: true)
     }
 
     /// A client over its output limit is closed at once, its waiting output dropped.
@@ -373,8 +416,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             "Client \(engine.clientInfoLine(session)) scheduled to be closed ASAP for overcoming of output buffer limits."
         )
         isClosing = true
-        session.reply.buffer.clear()
         context.close(promise: nil)
+        releaseBuffers()
     }
 
     func enforceOutputLimit() {

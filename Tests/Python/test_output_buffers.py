@@ -194,3 +194,31 @@ def test_a_big_argument_arriving_costs_its_size_whatever_the_reads(server):
     # argv-mem of the running command: CLIENT LIST's own arguments, as Redis counts them.
     line = admin.execute_command("CLIENT", "INFO")
     assert " argv-mem=10 " in line
+
+
+def test_output_waiting_counts_the_memory_it_holds(server):
+    # A 100 KB message sits in a 128 KB buffer until the socket takes it; what client
+    # eviction and the output limits count (omem, tot-mem) must be that memory, or a
+    # non-reading subscriber makes keys go before clients under maxmemory.
+    admin = redis.Redis(port=server.port, decode_responses=True)
+    subscribers = []
+    for _ in range(5):
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(b"SUBSCRIBE news\r\n")
+        subscribers.append(sock)
+    assert wait_for(lambda: admin.pubsub_numsub("news")[0][1] == 5)
+    baseline = admin.info("memory")["used_memory"]
+    message = "x" * 100_000
+    held = 0
+    for _ in range(400):
+        admin.publish("news", message)
+        held = sum(int(c["omem"]) for c in admin.client_list() if c["cmd"] == "subscribe")
+        if held > 8 << 20:
+            break
+    assert held > 8 << 20, "the subscribers' output never backed up"
+    grown = admin.info("memory")["used_memory"] - baseline
+    assert held >= 0.9 * grown, "omem %d for %d bytes of memory grown" % (held, grown)
+    for sock in subscribers:
+        sock.close()
