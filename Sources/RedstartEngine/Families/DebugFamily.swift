@@ -5,7 +5,8 @@
 // OBJECT (the low-level view of a value); SET-ACTIVE-EXPIRE,
 // SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON and SET-DISABLE-DENY-SCRIPTS (switches
 // for tests); CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL; PROTOCOL, HTSTATS and
-// STRINGMATCH-TEST (DebugFamily+Introspection.swift).
+// STRINGMATCH-TEST (DebugFamily+Introspection.swift); SDSLEN, LISTPACK and QUICKLIST
+// (DebugFamily+Structures.swift).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -87,6 +88,12 @@ enum DebugFamily: CommandFamily {
         } else if cmd.argument(1, is: "stringmatch-test") && count == 2 {
             stringMatchFuzz()
             cmd.reply.simpleString("Apparently Redis did not crash: test passed")
+        } else if cmd.argument(1, is: "sdslen") && count == 3 {
+            try sdsLength(cmd)
+        } else if cmd.argument(1, is: "listpack") && count == 3 {
+            try listpack(cmd)
+        } else if cmd.argument(1, is: "quicklist") && (count == 3 || count == 4) {
+            try quicklist(cmd)
         } else if cmd.argument(1, is: "quicklist-packed-threshold") && count == 3 {
             // Redis's quicklistisSetPackedThreshold: 0 restores 1 GB; at most 4 GB - 1 MB.
             guard let size = parseMemory(cmd.args.string(at: 2)), size <= (1 << 32) - (1 << 20) else {
@@ -222,6 +229,11 @@ enum DebugFamily: CommandFamily {
         "    default.",
         "SET-SKIP-CHECKSUM-VALIDATION <0|1>",
         "    Enables or disables checksum checks for RDB files and RESTORE's payload.",
+        "LISTPACK <key>",
+        "    Show low level info about the listpack encoding of <key>.",
+        "QUICKLIST <key> [<0|1>]",
+        "    Show low level info about the quicklist encoding of <key>.",
+        "    The optional argument (0 by default) sets the level of detail",
         "QUICKLIST-PACKED-THRESHOLD <size>",
         "    Sets the threshold for elements to be inserted as plain vs packed nodes",
         "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
@@ -231,6 +243,8 @@ enum DebugFamily: CommandFamily {
         "    In case RESET is provided the peak reset time will be restored to the default value",
         "REPLYBUFFER RESIZING <0|1>",
         "    Enable or disable the giving back of idle clients' reply buffers",
+        "SDSLEN <key>",
+        "    Show low level SDS string info representing `key` and value.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "STRINGMATCH-TEST",

@@ -134,6 +134,14 @@ public struct ByteString {
         return result
     }
 
+    /// Room allocated and not used (0 for inline bytes).
+    public var spareCapacity: Int {
+        switch storage {
+        case .small: return 0
+        case .large(let buffer): return buffer.capacity - buffer.count
+        }
+    }
+
     /// Heap bytes held beyond the value itself (MEMORY USAGE).
     public var heapSize: Int {
         switch storage {

@@ -447,6 +447,34 @@ public final class ChunkedList {
 
     // MARK: - Whole list
 
+    /// Lines describing the chunks (DEBUG QUICKLIST), with every element when `full`.
+    func describe(full: Bool) -> [String] {
+        var lines = ["{count : \(count)}", "{len : \(chunks.count)}", "{fill : \(fill)}", "{compress : \(compressDepth)}"]
+        for index in chunks.indices {
+            let chunk = chunks[index]
+            lines.append("{quicklist node(\(index))")
+            lines.append(
+                "{container : \(chunk.isPlain ? "PLAIN" : "PACKED"), compressed : \(chunk.isCompressed ? 1 : 0), "
+                    + "count : \(chunk.count), bytes : \(chunk.byteCount)}")
+            if full {
+                let unpacked = open(index)
+                var offset = unpacked.head
+                var position = 0
+                while offset < unpacked.tail {
+                    let (data, length, next) = unpacked.entry(at: offset)
+                    let bytes = UnsafeRawBufferPointer(start: unpacked.base + data, count: length)
+                    lines.append("\t{index : \(position), len : \(length), value : \(String(decoding: bytes, as: UTF8.self))}")
+                    offset = next
+                    position += 1
+                }
+                close(index)
+            }
+            lines.append("}")
+        }
+        settle()
+        return lines
+    }
+
     /// An independent copy (COPY).
     public func copy() -> ChunkedList {
         let other = ChunkedList(fill: fill, compressDepth: compressDepth)

@@ -1,0 +1,59 @@
+"""DEBUG SDSLEN, LISTPACK and QUICKLIST: Redis's replies and errors, and the structure
+written to the server's log (Redis prints it to stdout)."""
+import os
+import time
+
+import pytest
+import redis
+
+
+@pytest.fixture
+def logged(server_factory, tmp_path):
+    log = str(tmp_path / "server.log")
+    server = server_factory("--enable-debug-command", "yes", "--logfile", log)
+    return redis.Redis(port=server.port, decode_responses=True), log
+
+
+def log_has(log, text, timeout=5.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if os.path.exists(log) and text in open(log, errors="replace").read():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_sdslen(logged):
+    r, _ = logged
+    r.set("s", "x" * 40)
+    r.set("number", 12)
+    reply = r.execute_command("DEBUG", "SDSLEN", "s")
+    assert reply.startswith("key_sds_len:1, key_sds_avail:0, key_zmalloc: ")
+    assert ", val_sds_len:40, val_sds_avail:" in reply and ", val_zmalloc: " in reply
+    with pytest.raises(redis.ResponseError, match="^Not an sds encoded string.$"):
+        r.execute_command("DEBUG", "SDSLEN", "number")
+    r.rpush("l", "a")
+    with pytest.raises(redis.ResponseError, match="^Not an sds encoded string.$"):
+        r.execute_command("DEBUG", "SDSLEN", "l")
+    with pytest.raises(redis.ResponseError, match="no such key"):
+        r.execute_command("DEBUG", "SDSLEN", "missing")
+
+
+def test_listpack_and_quicklist(logged):
+    r, log = logged
+    r.hset("h", mapping={"field-one": "value-one"})
+    assert r.execute_command("DEBUG", "LISTPACK", "h") == "Listpack structure printed on stdout"
+    assert log_has(log, "value : field-one}") and log_has(log, "value : value-one}")
+    r.zadd("z", {"member": 2.5})
+    assert r.execute_command("DEBUG", "LISTPACK", "z") == "Listpack structure printed on stdout"
+    assert log_has(log, "value : 2.5}")
+    r.rpush("l", "first", "second")
+    with pytest.raises(redis.ResponseError, match="^Not a listpack encoded object.$"):
+        r.execute_command("DEBUG", "LISTPACK", "l")
+    assert r.execute_command("DEBUG", "QUICKLIST", "l") == "Quicklist structure printed on stdout"
+    assert log_has(log, "{count : 2}")
+    assert not log_has(log, "value : second}", timeout=0.2)
+    assert r.execute_command("DEBUG", "QUICKLIST", "l", "1") == "Quicklist structure printed on stdout"
+    assert log_has(log, "value : second}")
+    with pytest.raises(redis.ResponseError, match="^Not a quicklist encoded object.$"):
+        r.execute_command("DEBUG", "QUICKLIST", "h")
