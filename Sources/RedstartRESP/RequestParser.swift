@@ -30,6 +30,8 @@ public struct RequestParser: Sendable {
     /// Bytes of a partly received command already parsed (its header and whole
     /// arguments, up to the bulk being read); 0 between commands.
     public var parsedBytesOfPartialCommand: Int { remainingBulks > 0 ? cursor : 0 }
+    /// The lengths of a partly received command's whole arguments, added up; 0 between commands.
+    public var parsedArgumentLengths: Int { remainingBulks > 0 ? spans.reduce(0) { $0 + $1.length } : 0 }
     /// Length of the bulk being read, or -1 when none is (between bulks or commands).
     public var currentBulkLength: Int { remainingBulks > 0 ? bulkLength : -1 }
     /// Room kept for argument spans between commands (tests).

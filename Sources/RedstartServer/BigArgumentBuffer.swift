@@ -54,7 +54,7 @@ struct BigArgumentBuffer {
     /// The gathered bytes as one buffer; gathering ends.
     mutating func take(allocator: ByteBufferAllocator) -> ByteBuffer {
         var whole = allocator.buffer(capacity: byteCount)
-        for var chunk in chunks[...min(filling, chunks.count - 1)] { whole.writeBuffer(&chunk) }
+        for var chunk in chunks { whole.writeBuffer(&chunk) }
         chunks = []
         filling = 0
         byteCount = 0

@@ -65,9 +65,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     // MARK: - SessionTransport
 
     var queryBufferLength: Int {
-        inbound.readableBytes + bigArgument.byteCount - parsedArgumentBytes + currentCommandLength
+        inbound.readableBytes + bigArgument.byteCount - parser.parsedBytesOfPartialCommand + currentCommandLength
     }
-    var parsedArgumentBytes: Int { parser.parsedBytesOfPartialCommand }
+    var parsedArgumentBytes: Int { parser.parsedArgumentLengths }
     var queryBufferFree: Int {
         bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.writerIndex)
     }
@@ -434,10 +434,11 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     private func exceedsOutputLimit(_ session: Session, waiting: Int) -> Bool {
         let limit = engine.outputLimits.limit(for: session.kind)
         guard limit.hard > 0 || limit.soft > 0 else { return false }
-        // While the socket takes writes NIO holds less than its high watermark, so a batch
-        // far below the limits cannot pass them: skip asking the channel for its backlog.
+        // While the socket takes writes NIO holds less than its high watermark (plus what is
+        // left of big buffers being sent), so a batch far below the limits cannot pass them:
+        // skip asking the channel for its backlog.
         let lowest = limit.hard > 0 && limit.soft > 0 ? min(limit.hard, limit.soft) : max(limit.hard, limit.soft)
-        if waiting + Self.channelHighWatermark < lowest, context?.channel.isWritable == true {
+        if waiting + unsentBigCapacity + Self.channelHighWatermark < lowest, context?.channel.isWritable == true {
             softLimitSince = nil
             return false
         }

@@ -80,8 +80,6 @@ extension DebugFamily {
         }
     }
 
-    /// DEBUG HTSTATS dbid → verbatim text: the key table's bucket chains (and the table being
-    /// rehashed into), then the keys with an expiry, which Redstart keeps in an array.
     /// REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>.
     static func replyBuffer(_ cmd: CommandContext) throws(ReplyError) {
         if cmd.argument(2, is: "peak-reset-time") {
@@ -100,6 +98,8 @@ extension DebugFamily {
         cmd.reply.ok()
     }
 
+    /// DEBUG HTSTATS dbid → verbatim text: the key table's bucket chains (and the table being
+    /// rehashed into), then the keys with an expiry, which Redstart keeps in an array.
     static func htstats(_ cmd: CommandContext) throws(ReplyError) {
         let id = try cmd.integer(2)
         guard id >= 0 && id < cmd.engine.databases.count else { throw ReplyError("Out of range database") }

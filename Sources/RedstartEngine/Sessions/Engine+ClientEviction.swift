@@ -51,14 +51,17 @@ extension Engine {
     public func evictClientsIfNeeded(current: Session? = nil) -> Bool {
         let limit = clientEvictionLimit
         guard limit > 0 else { return false }
-        var sizes: [(session: Session, bytes: Int)] = []
+        // Runs before every command while the limit is set: the sum first, and the list of
+        // candidates only when it is over.
         var total = 0
         for session in sessions.values where !session.isScriptClient && !session.isReplayClient {
-            let bytes = clientMemory(session)
-            total += bytes
-            if !session.isNoEvict { sizes.append((session, bytes)) }
+            total += clientMemory(session)
         }
         guard total >= limit else { return false }
+        var sizes: [(session: Session, bytes: Int)] = []
+        for session in sessions.values where !session.isScriptClient && !session.isReplayClient && !session.isNoEvict {
+            sizes.append((session, clientMemory(session)))
+        }
         sizes.sort { $0.bytes > $1.bytes }
         var evictedCurrent = false
         for (session, bytes) in sizes {

@@ -13,8 +13,8 @@ public protocol SessionTransport: AnyObject {
     var fileDescriptor: Int { get }
     /// Bytes of unparsed input held for this client (`qbuf=`).
     var queryBufferLength: Int { get }
-    /// Bytes of a partly received command already parsed: Redis moves them out of
-    /// the query buffer into the arguments (`argv-mem=`, not `qbuf=`).
+    /// The arguments of a partly received command already parsed, added up: Redis moves
+    /// them out of the query buffer into the arguments (`argv-mem=`, not `qbuf=`).
     var parsedArgumentBytes: Int { get }
     /// Free space in the input buffer (`qbuf-free=`).
     var queryBufferFree: Int { get }
