@@ -41,8 +41,21 @@ extension Engine {
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()
-            releaseIdleClientBuffers()
+            resizeClientBuffers()
             enforceOutputLimits()
+            returnFreedMemory()
         }
+    }
+
+    /// Gives memory back to the system once used_memory has fallen well below its level at
+    /// the last return (clients closed, keys deleted): glibc's malloc keeps freed blocks
+    /// in its arenas, where only malloc_trim hands whole free pages back (jemalloc, which
+    /// Redis uses, does the same by itself over a few seconds).
+    func returnFreedMemory() {
+        let used = usedMemory
+        usedMemoryPeakSinceTrim = max(usedMemoryPeakSinceTrim, used)
+        guard usedMemoryPeakSinceTrim - used >= max(8 << 20, usedMemoryPeakSinceTrim / 8) else { return }
+        _ = host?.releaseFreeMemory()
+        usedMemoryPeakSinceTrim = used
     }
 }

@@ -105,8 +105,10 @@ public final class Engine {
     /// scripts call commands flagged noscript.
     @exclusivity(unchecked) public internal(set) var cronPaused = false
     @exclusivity(unchecked) var scriptDenyDisabled = false
-    /// DEBUG REPLYBUFFER RESIZING: idle clients' reply buffers are given back.
+    /// DEBUG REPLYBUFFER RESIZING: reply buffers are sized to their clients' use.
     @exclusivity(unchecked) var replyBufferResizing = true
+    /// The highest used_memory since freed memory was last given back to the system.
+    @exclusivity(unchecked) var usedMemoryPeakSinceTrim = 0
     /// DEBUG REPLYBUFFER PEAK-RESET-TIME: how often (ms) a client's reply peak (`rbp=`)
     /// restarts from what it holds; -1 never.
     @exclusivity(unchecked) var replyBufferPeakResetTime = Engine.defaultReplyBufferPeakResetTime

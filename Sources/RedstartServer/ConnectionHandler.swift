@@ -94,8 +94,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             } else {
                 context.write(wrapOutboundOut(buffer), promise: nil)
             }
-            // Once the socket took the bytes the storage is ours again and clear() reuses it.
-            session.reply.buffer.clear()
+            // Once the socket took the bytes the storage is ours again and clear() reuses it;
+            // a buffer that grew past Redis's 16 KB for big replies is not kept.
+            if buffer.capacity > Session.replyBufferMaximum {
+                session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
+            } else {
+                session.reply.buffer.clear()
+            }
             return
         }
         let (capacity, bytes) = (buffer.capacity, buffer.readableBytes)
@@ -113,7 +118,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         }
         // A buffer that grew for a big reply is not kept (while the socket has not taken that
         // reply it would be held twice): as Redis's 16 KB buffer, big replies pass through.
-        session.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
+        session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
     }
 
     func outputPending() {
@@ -189,7 +194,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             return
         }
         session = engine.openSession(transport: self)
-        session?.reply.buffer = context.channel.allocator.buffer(capacity: 16384)
+        session?.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMinimum)
         context.fireChannelActive()
     }
 
@@ -330,7 +335,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         }
         if !checkQueryBufferLimits() { return }
         if inbound.readableBytes == 0 {
-            inbound.clear()
+            // Not kept: NIO reuses its read buffer only when no one else holds it, and a
+            // connection then holds one input buffer, not two.
+            inbound = ByteBuffer()
         } else if inbound.readerIndex >= 65536 && !parser.isInsideCommand {
             inbound.discardReadBytes()
         }

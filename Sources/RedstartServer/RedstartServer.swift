@@ -240,7 +240,10 @@ public final class RedstartServer: @unchecked Sendable {
         let log = self.log
         return ServerBootstrap(group: group)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 16384, maximum: 65536))
+            // Each connection keeps one read buffer of the size its reads need: it starts at
+            // 2 KB (a connection that sends a PING now and then holds 2 KB, not 16) and grows
+            // with the reads to 64 KB.
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 2048, maximum: 65536))
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
                 if keepalive > 0, channel.localAddress?.protocol != .unix {

@@ -67,22 +67,18 @@ extension Engine {
         monitors.removeAll { $0 === session }
     }
 
-    /// Gives back the buffers of clients idle for 2 seconds or more (as Redis's
-    /// clientsCronResizeQueryBuffer frees an idle client's query buffer).
-    func releaseIdleClientBuffers() {
+    /// Sizes every client's reply buffer to its use (Session+ReplyBuffer.swift), resets the
+    /// reply peaks every reply-buffer-peak-reset-time, and gives back the input buffers of
+    /// clients idle for 2 seconds or more (as Redis's clientsCronResizeQueryBuffer).
+    func resizeClientBuffers() {
         let now = clock.wallMilliseconds
-        if replyBufferPeakResetTime >= 0 {
-            for session in sessions.values where now - session.replyPeakResetAt >= Int64(replyBufferPeakResetTime) {
+        for session in sessions.values {
+            if replyBufferResizing { session.resizeReplyBuffer() }
+            if replyBufferPeakResetTime >= 0 && now - session.replyPeakResetAt >= Int64(replyBufferPeakResetTime) {
                 session.replyPeak = session.reply.buffer.readableBytes
                 session.replyPeakResetAt = now
             }
-        }
-        guard replyBufferResizing else { return }
-        for session in sessions.values where now - session.lastInteraction >= 2000 {
-            if session.reply.buffer.readableBytes == 0 && session.reply.buffer.capacity > 0 {
-                session.reply.buffer = ByteBuffer()
-            }
-            session.transport?.releaseIdleBuffers()
+            if now - session.lastInteraction >= 2000 { session.transport?.releaseIdleBuffers() }
         }
     }
 

@@ -179,15 +179,19 @@ final class ListChunk {
     /// Makes room for `needed` more bytes at the front or at the back. When the buffer is
     /// at most half full the bytes are moved to its middle instead of growing it (a queue
     /// pushed at one end and popped at the other walks through its buffer); otherwise it
-    /// doubles. Either way the growing side gets `needed` plus half of the spare room and
-    /// the other side the other half, so alternating ends never starve each other.
-    private func reserve(_ needed: Int, atFront: Bool) {
+    /// doubles, up to `limit` (the list's chunk budget: a chunk that may hold 8 KB is never
+    /// a 16 KB buffer), past which the bytes move within the buffer while it has room.
+    /// Either way the growing side gets `needed` plus half of the spare room and the other
+    /// side the other half, so alternating ends never starve each other.
+    private func reserve(_ needed: Int, atFront: Bool, limit: Int) {
         if atFront ? head >= needed : capacity - tail >= needed { return }
         let used = byteCount
-        let recenter = used + needed <= capacity / 2
         // A one-sided chunk (a small hash) grows by a quarter: it is small and often many.
-        let grown = isTwoSided ? max(capacity * 2, used + needed + 16) : (used + needed + used / 4 + 15) & ~15
-        let newCapacity = recenter ? capacity : grown
+        let grown = isTwoSided
+            ? max(min(capacity * 2, limit), used + needed + min(16, max(0, limit - used - needed)))
+            : (used + needed + used / 4 + 15) & ~15
+        let recenter = used + needed <= capacity / 2 || (grown <= capacity && used + needed <= capacity)
+        let newCapacity = recenter ? capacity : max(grown, used + needed)
         let spare = newCapacity - used - needed
         let newHead = atFront ? needed + spare / 2 : isTwoSided ? spare / 2 : 0
         if recenter {
@@ -216,17 +220,19 @@ final class ListChunk {
 
     // MARK: - Changes at the ends
 
-    func append(_ bytes: UnsafeRawBufferPointer) {
+    /// Adds an element at the back; `limit` caps the buffer's growth (see `reserve`).
+    func append(_ bytes: UnsafeRawBufferPointer, limit: Int = .max) {
         willChange()
-        reserve(Self.entrySize(bytes.count), atFront: false)
+        reserve(Self.entrySize(bytes.count), atFront: false, limit: limit)
         tail = writeEntry(bytes, at: tail)
         count += 1
     }
 
-    func prepend(_ bytes: UnsafeRawBufferPointer) {
+    /// Adds an element at the front; `limit` caps the buffer's growth (see `reserve`).
+    func prepend(_ bytes: UnsafeRawBufferPointer, limit: Int = .max) {
         willChange()
         let size = Self.entrySize(bytes.count)
-        reserve(size, atFront: true)
+        reserve(size, atFront: true, limit: limit)
         head -= size
         writeEntry(bytes, at: head)
         count += 1
@@ -260,7 +266,7 @@ final class ListChunk {
 
     /// Replaces the bytes in `range` (whole elements, `removed` of them) with the
     /// element `bytes`, or with nothing. Moves whichever side of the range is shorter.
-    func replace(_ range: Range<Int>, removing removed: Int, with bytes: UnsafeRawBufferPointer?) {
+    func replace(_ range: Range<Int>, removing removed: Int, with bytes: UnsafeRawBufferPointer?, limit: Int = .max) {
         willChange()
         let newSize = bytes.map { Self.entrySize($0.count) } ?? 0
         let delta = newSize - range.count
@@ -274,7 +280,7 @@ final class ListChunk {
             start -= delta
         } else {
             if delta > 0 && capacity - tail < delta {
-                reserve(delta, atFront: false)
+                reserve(delta, atFront: false, limit: limit)
                 start = head + before
             }
             if delta != 0 && after > 0 {
