@@ -26,6 +26,10 @@ int redstart_malloc_trim(void) {
     return malloc_trim(0);
 }
 
+size_t redstart_malloc_usable_size(void *pointer) {
+    return malloc_usable_size(pointer);
+}
+
 unsigned long long redstart_total_system_memory(void) {
     struct sysinfo info;
     if (sysinfo(&info) != 0) return 0;

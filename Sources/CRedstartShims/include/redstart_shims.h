@@ -20,11 +20,14 @@ unsigned long long redstart_total_system_memory(void);
 /// Monotonic microseconds for measuring durations; cheap (the TSC where it is a clock).
 long long redstart_monotonic_microseconds(void);
 
-/// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
-/// read), so that the work done meanwhile hides the memory latency.
 /// Asks for SIGKILL when the parent process dies (prctl PR_SET_PDEATHSIG); 0 on success.
 int redstart_die_with_parent(void);
 
+/// The usable size of a block malloc returned (malloc_usable_size).
+size_t redstart_malloc_usable_size(void *pointer);
+
+/// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
+/// read), so that the work done meanwhile hides the memory latency.
 static inline void redstart_prefetch(const void *address) { __builtin_prefetch(address); }
 
 #endif

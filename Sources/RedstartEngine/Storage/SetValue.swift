@@ -1,76 +1,143 @@
-// The set type's storage. A set of integers only, with at most
-// set-max-intset-entries members, is a sorted array of Int64 (Redis's intset:
-// compact, and iterated in ascending order as Redis does); any other member or
-// more members turn it into a dense array of members plus a dictionary from
-// member to position ("hashtable"; never converted back), which gives O(1)
-// membership, insertion, removal (the last member fills the gap) and random
-// picks (SPOP, SRANDMEMBER).
+// The set type's storage, in one of three forms:
+// - integers: a set of integers only, with at most set-max-intset-entries members,
+//   is a PackedEntries block of ascending integers of one width (Redis's intset:
+//   compact, binary-searched, iterated in ascending order as Redis does);
+// - packed: a small set of strings (at most 128 members of at most 64 bytes) is a
+//   PackedEntries block of members in insertion order, searched linearly. Redis 7.0
+//   keeps such sets in a hashtable, and OBJECT ENCODING says "hashtable" for them as
+//   it does on Redis; the packed block is a fifth of the memory;
+// - table: a dense array of members plus a dictionary from member to position
+//   ("hashtable"; never converted back), which gives O(1) membership, insertion,
+//   removal (the last member fills the gap) and random picks (SPOP, SRANDMEMBER).
+// The object is 40 bytes: the block (16) and the form (8, the table's reference).
 import RedstartRESP
 
 /// A set value.
 public final class SetValue {
-    /// The members while the set is an intset, ascending; nil once it is a hashtable.
-    @exclusivity(unchecked) private var integers: [Int64]? = []
-    @exclusivity(unchecked) private var members: [ByteString] = []
-    @exclusivity(unchecked) private var index: [ByteString: Int] = [:]
+    @exclusivity(unchecked) private var packed = PackedEntries()
+    @exclusivity(unchecked) private var form = Form.integers
+
+    private enum Form {
+        case integers
+        case packed
+        case table(Table)
+    }
+
+    /// The hashtable form: members by position, and each member's position.
+    private final class Table {
+        @exclusivity(unchecked) var members: [ByteString] = []
+        @exclusivity(unchecked) var index: [ByteString: Int] = [:]
+        /// Adds `member`; false when it was there.
+        @discardableResult
+        func insert(_ member: ByteString) -> Bool {
+            if index[member] != nil { return false }
+            index[member] = members.count
+            members.append(member)
+            return true
+        }
+
+        /// Removes member `position`: the last member fills its place.
+        func remove(at position: Int) {
+            index[members[position]] = nil
+            let last = members.count - 1
+            if position != last {
+                members[position] = members[last]
+                index[members[position]] = position
+            }
+            members.removeLast()
+        }
+    }
+
+    /// The most members, and the longest member, a packed set of strings holds.
+    static let packedEntries = 128
+    static let packedLength = 64
 
     public init() {}
 
-    public var count: Int { integers?.count ?? members.count }
+    deinit { packed.deallocate() }
+
+    public var count: Int {
+        if case .table(let table) = form { return table.members.count }
+        return packed.count
+    }
     public var isEmpty: Bool { count == 0 }
-    /// OBJECT ENCODING's answer.
-    public var encodingName: String { integers == nil ? "hashtable" : "intset" }
+    /// OBJECT ENCODING's answer (Redis 7.0 has no packed form for sets of strings).
+    public var encodingName: String {
+        if case .integers = form { return "intset" }
+        return "hashtable"
+    }
 
     public func contains(_ member: UnsafeRawBufferPointer) -> Bool {
-        if let integers {
+        switch form {
+        case .integers:
             guard let number = parseRedisInteger(member) else { return false }
-            return Self.search(integers, number).found
+            return packed.searchInteger(number).found
+        case .packed:
+            return packed.find(member, every: 1) != nil
+        case .table(let table):
+            return table.index[ByteString(member)] != nil
         }
-        return index[ByteString(member)] != nil
     }
 
     /// Adds `member`; false when it was there. `maxIntegers` is set-max-intset-entries.
     @discardableResult
     public func add(_ member: UnsafeRawBufferPointer, maxIntegers: Int) -> Bool {
-        if integers != nil {
+        switch form {
+        case .integers:
             if let number = parseRedisInteger(member) {
-                let (found, position) = Self.search(integers!, number)
+                let (found, position) = packed.searchInteger(number)
                 if found { return false }
-                if integers!.count < maxIntegers {
-                    integers!.insert(number, at: position)
+                if packed.count < maxIntegers {
+                    packed.insertInteger(number, at: position)
                     return true
                 }
             }
-            convertToTable()
+            convertFromIntegers(adding: member)
+            return true
+        case .packed:
+            if packed.find(member, every: 1) != nil { return false }
+            if packed.count < Self.packedEntries && member.count <= Self.packedLength {
+                packed.append(member)
+            } else {
+                convertToTable().insert(ByteString(member))
+            }
+            return true
+        case .table(let table):
+            return table.insert(ByteString(member))
         }
-        let key = ByteString(member)
-        if index[key] != nil { return false }
-        index[key] = members.count
-        members.append(key)
-        return true
     }
 
     /// Removes `member`; false when it was not there.
     @discardableResult
     public func remove(_ member: UnsafeRawBufferPointer) -> Bool {
-        if integers != nil {
+        switch form {
+        case .integers:
             guard let number = parseRedisInteger(member) else { return false }
-            let (found, position) = Self.search(integers!, number)
-            if found { integers!.remove(at: position) }
+            let (found, position) = packed.searchInteger(number)
+            if found { packed.removeInteger(at: position) }
             return found
+        case .packed:
+            guard let (offset, _) = packed.find(member, every: 1) else { return false }
+            packed.remove(from: offset, to: packed.next(after: offset), entries: 1)
+            return true
+        case .table(let table):
+            guard let position = table.index[ByteString(member)] else { return false }
+            table.remove(at: position)
+            return true
         }
-        guard let position = index[ByteString(member)] else { return false }
-        removeAt(position)
-        return true
     }
 
     /// Member `position` (0..<count) as bytes, lent to `body`.
     public func withMember<R>(at position: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        if let integers {
-            var digits = DecimalDigits(integers[position])
+        switch form {
+        case .integers:
+            var digits = DecimalDigits(packed.integer(at: position))
             return try digits.withBytes(body)
+        case .packed:
+            return try body(packed.bytes(at: packed.offset(ofEntry: position)))
+        case .table(let table):
+            return try table.members[position].withUnsafeBytes(body)
         }
-        return try members[position].withUnsafeBytes(body)
     }
 
     /// Member `position` as a ByteString.
@@ -80,64 +147,96 @@ public final class SetValue {
 
     /// Removes member `position`.
     public func removeAt(_ position: Int) {
-        if integers != nil {
-            integers!.remove(at: position)
-            return
+        switch form {
+        case .integers:
+            packed.removeInteger(at: position)
+        case .packed:
+            let offset = packed.offset(ofEntry: position)
+            packed.remove(from: offset, to: packed.next(after: offset), entries: 1)
+        case .table(let table):
+            table.remove(at: position)
         }
-        index[members[position]] = nil
-        let last = members.count - 1
-        if position != last {
-            members[position] = members[last]
-            index[members[position]] = position
-        }
-        members.removeLast()
     }
 
     /// Calls `body` with every member, in the set's order.
     public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
-        for position in 0..<count { try withMember(at: position, body) }
+        switch form {
+        case .integers:
+            for position in 0..<packed.count {
+                var digits = DecimalDigits(packed.integer(at: position))
+                try digits.withBytes(body)
+            }
+        case .packed:
+            try packed.walk { offset in
+                try body(packed.bytes(at: offset))
+                return true
+            }
+        case .table(let table):
+            for member in table.members { try member.withUnsafeBytes(body) }
+        }
     }
 
     /// An independent copy.
     public func copy() -> SetValue {
         let other = SetValue()
-        other.integers = integers
-        other.members = members
-        other.index = index
+        switch form {
+        case .integers, .packed:
+            other.packed = packed.copy()
+            other.form = form
+        case .table(let table):
+            let copied = Table()
+            copied.members = table.members
+            copied.index = table.index
+            other.form = .table(copied)
+        }
         return other
     }
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        if let integers { return 64 + integers.capacity * 8 }
-        let strings = sampledHeapBytes(count: members.count, samples: samples) { members[$0].heapSize }
-        return 64 + strings + members.capacity * 24 + index.capacity * 40
+        guard case .table(let table) = form else { return 48 + packed.capacity }
+        let strings = sampledHeapBytes(count: table.members.count, samples: samples) { table.members[$0].heapSize }
+        return 48 + strings + table.members.capacity * 24 + table.index.capacity * 40
     }
 
-    private func convertToTable() {
-        guard let numbers = integers else { return }
-        integers = nil
-        members.reserveCapacity(numbers.count + 1)
-        for number in numbers {
-            var digits = DecimalDigits(number)
-            let key = digits.withBytes { ByteString($0) }
-            index[key] = members.count
-            members.append(key)
-        }
-    }
+    // MARK: - Conversions
 
-    /// Binary search: whether `number` is in `sorted`, and where it is or would go.
-    private static func search(_ sorted: [Int64], _ number: Int64) -> (found: Bool, position: Int) {
-        var low = 0
-        var high = sorted.count
-        while low < high {
-            let middle = (low + high) / 2
-            if sorted[middle] < number {
-                low = middle + 1
-            } else {
-                high = middle
+    /// An intset gets a member it cannot hold (not an integer, or one too many): it becomes
+    /// packed strings when they fit, else a table.
+    private func convertFromIntegers(adding member: UnsafeRawBufferPointer) {
+        let integers = packed
+        packed = PackedEntries()
+        defer { integers.deallocate() }
+        if integers.count < Self.packedEntries && member.count <= Self.packedLength {
+            form = .packed
+            for position in 0..<integers.count {
+                var digits = DecimalDigits(integers.integer(at: position))
+                digits.withBytes { packed.append($0) }
             }
+            packed.append(member)
+            return
         }
-        return (low < sorted.count && sorted[low] == number, low)
+        let table = Table()
+        table.members.reserveCapacity(integers.count + 1)
+        for position in 0..<integers.count {
+            var digits = DecimalDigits(integers.integer(at: position))
+            table.insert(digits.withBytes { ByteString($0) })
+        }
+        table.insert(ByteString(member))
+        form = .table(table)
+    }
+
+    /// Packed strings become a table.
+    private func convertToTable() -> Table {
+        let table = Table()
+        table.members.reserveCapacity(packed.count + 1)
+        packed.walk { offset in
+            table.insert(ByteString(packed.bytes(at: offset)))
+            return true
+        }
+        packed.deallocate()
+        packed = PackedEntries()
+        form = .table(table)
+        return table
     }
 }
