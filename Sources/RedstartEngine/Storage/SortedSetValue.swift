@@ -1,138 +1,185 @@
 // The sorted-set type's storage. A small sorted set (at most
 // zset-max-listpack-entries members, none longer than zset-max-listpack-value)
-// is two parallel arrays kept in (score, member) order, searched linearly as
+// is one PackedEntries block of member, score, member, score ... entries (the
+// score as its 8 bytes) kept in (score, member) order and searched linearly, as
 // Redis's listpack; past either limit it becomes a ScoreSkipList for order and
 // ranks plus a dictionary from member to score ("skiplist"). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
-// number of members before it, then ranks are walked.
+// number of members before it, then ranks are walked. The object is 40 bytes:
+// the block (16) and the large form's reference (8).
 
 /// A sorted-set value.
 public final class SortedSetValue {
-    @exclusivity(unchecked) private var members: [ByteString] = []
-    @exclusivity(unchecked) private var scores: [Double] = []
+    @exclusivity(unchecked) private var packed = PackedEntries()
     /// The large encoding, or nil while small.
-    @exclusivity(unchecked) private var list: ScoreSkipList?
-    @exclusivity(unchecked) private var scoreOf: [ByteString: Double] = [:]
+    @exclusivity(unchecked) private var large: Large?
+
+    /// The skip-list form: order and ranks, and each member's score.
+    private final class Large {
+        let list = ScoreSkipList()
+        @exclusivity(unchecked) var scoreOf: [ByteString: Double] = [:]
+
+        func insert(_ member: ByteString, score: Double) {
+            list.insert(member, score: score)
+            scoreOf[member] = score
+        }
+    }
 
     public init() {}
 
     /// An empty set that starts in the skip-list encoding (results of ZUNION and friends,
     /// which Redis builds as a skip list and shrinks afterwards: scores such as -0 survive).
     public init(startingLarge: Bool) {
-        if startingLarge { list = ScoreSkipList() }
+        if startingLarge { large = Large() }
     }
 
-    public var count: Int { list?.count ?? members.count }
+    deinit { packed.deallocate() }
+
+    public var count: Int { large?.list.count ?? packed.count / 2 }
     public var isEmpty: Bool { count == 0 }
-    public var encodingName: String { list == nil ? "listpack" : "skiplist" }
+    public var encodingName: String { large == nil ? "listpack" : "skiplist" }
+
+    // MARK: - The packed form
+
+    /// The score stored in the entry at `offset`.
+    @inline(__always)
+    private func packedScore(at offset: Int) -> Double {
+        packed.bytes(at: offset).loadUnaligned(as: Double.self)
+    }
+
+    /// The member and score of the pair at `offset`, and the offset past it.
+    @inline(__always)
+    private func packedPair(at offset: Int) -> (member: UnsafeRawBufferPointer, score: Double, next: Int) {
+        let scoreOffset = packed.next(after: offset)
+        return (packed.bytes(at: offset), packedScore(at: scoreOffset), packed.next(after: scoreOffset))
+    }
+
+    /// The offset of the pair of ascending `rank`.
+    private func packedOffset(ofRank rank: Int) -> Int { packed.offset(ofEntry: rank * 2) }
+
+    /// Where `member` is: its pair's offset, the offset past the pair, and its rank.
+    private func packedLocate(_ member: ByteString) -> (offset: Int, end: Int, rank: Int)? {
+        guard let (offset, rank) = member.withUnsafeBytes({ packed.find($0, every: 2) }) else { return nil }
+        return (offset, packed.next(after: packed.next(after: offset)), rank)
+    }
+
+    /// Adds the pair at its place in (score, member) order.
+    private func packedInsert(_ member: ByteString, _ score: Double) {
+        var offset = 0
+        let end = packed.byteCount
+        member.withUnsafeBytes { bytes in
+            while offset < end {
+                let pair = packedPair(at: offset)
+                if pair.score > score || (pair.score == score && compareMembers(pair.member, bytes) > 0) { break }
+                offset = pair.next
+            }
+            withUnsafeBytes(of: score) { packed.insert(bytes, $0, at: offset) }
+        }
+    }
+
+    // MARK: - Reading and changing
 
     /// The score of `member`, or nil.
     public func score(of member: ByteString) -> Double? {
-        if list != nil { return scoreOf[member] }
-        return members.firstIndex(of: member).map { scores[$0] }
+        if let large { return large.scoreOf[member] }
+        return packedLocate(member).map { packedScore(at: packed.next(after: $0.offset)) }
     }
 
     /// Adds `member` or changes its score; true when it is new. `limits`: the listpack limits.
     @discardableResult
     public func set(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) -> Bool {
-        if let list {
-            if let old = scoreOf[member] {
+        if let large {
+            if let old = large.scoreOf[member] {
                 if old != score {
-                    list.remove(member, score: old)
-                    list.insert(member, score: score)
-                    scoreOf[member] = score
+                    large.list.remove(member, score: old)
+                    large.list.insert(member, score: score)
+                    large.scoreOf[member] = score
                 }
                 return false
             }
-            list.insert(member, score: score)
-            scoreOf[member] = score
+            large.insert(member, score: score)
             return true
         }
-        let existing = members.firstIndex(of: member)
+        let existing = packedLocate(member)
         if let existing {
-            if scores[existing] == score { return false }
-            members.remove(at: existing)
-            scores.remove(at: existing)
-        } else if members.count + 1 > limits.entries || member.count > limits.length {
+            if packedScore(at: packed.next(after: existing.offset)) == score { return false }
+            packed.remove(from: existing.offset, to: existing.end, entries: 2)
+        } else if count + 1 > limits.entries || member.count > limits.length {
             convertToSkipList()
             return set(member, score: score, limits: limits)
         }
         // Redis's listpack keeps a score as text that it reads back as an integer when it can:
         // -0 comes back as 0 (the skip list keeps -0).
-        let stored = score == 0 ? 0 : score
-        let position = insertionPoint(member, stored)
-        members.insert(member, at: position)
-        scores.insert(stored, at: position)
+        packedInsert(member, score == 0 ? 0 : score)
         return existing == nil
     }
 
-    /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
     /// The slots ZSCAN walks in a skip-list sorted set (nil for a listpack one).
-    var scanSlotCount: Int? { list?.slotCount }
+    var scanSlotCount: Int? { large?.list.slotCount }
 
     /// The pair in a slot of a skip-list sorted set, nil for a free one.
-    func scanPair(inSlot slot: Int) -> (member: ByteString, score: Double)? { list?.pair(inSlot: slot) }
+    func scanPair(inSlot slot: Int) -> (member: ByteString, score: Double)? { large?.list.pair(inSlot: slot) }
 
+    /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
     public func changeScore(_ member: ByteString, from old: Double, to new: Double, limits: (entries: Int, length: Int)) {
-        guard let list else {
+        guard let large else {
             set(member, score: new, limits: limits)
             return
         }
-        list.remove(member, score: old)
-        list.insert(member, score: new)
-        scoreOf[member] = new
+        large.list.remove(member, score: old)
+        large.list.insert(member, score: new)
+        large.scoreOf[member] = new
     }
 
     /// Adds a member that is not in the set (the caller looked it up).
     public func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
-        guard let list else {
+        guard let large else {
             set(member, score: score, limits: limits)
             return
         }
-        list.insert(member, score: score)
-        scoreOf[member] = score
+        large.insert(member, score: score)
     }
 
     /// Removes `member`; false when it was not there.
     @discardableResult
     public func remove(_ member: ByteString) -> Bool {
-        if let list {
-            guard let score = scoreOf.removeValue(forKey: member) else { return false }
-            list.remove(member, score: score)
+        if let large {
+            guard let score = large.scoreOf.removeValue(forKey: member) else { return false }
+            large.list.remove(member, score: score)
             return true
         }
-        guard let position = members.firstIndex(of: member) else { return false }
-        members.remove(at: position)
-        scores.remove(at: position)
+        guard let found = packedLocate(member) else { return false }
+        packed.remove(from: found.offset, to: found.end, entries: 2)
         return true
     }
 
     /// The 0-based rank of `member` in ascending order, or nil.
     public func rank(of member: ByteString) -> Int? {
-        if let list {
-            guard let score = scoreOf[member] else { return nil }
-            return list.rank(of: member, score: score)
+        if let large {
+            guard let score = large.scoreOf[member] else { return nil }
+            return large.list.rank(of: member, score: score)
         }
-        return members.firstIndex(of: member)
+        return packedLocate(member)?.rank
     }
 
     /// The member and score at ascending `rank` (in range).
     public func element(at rank: Int) -> (member: ByteString, score: Double) {
-        if let list { return list.element(at: rank) }
-        return (members[rank], scores[rank])
+        if let large { return large.list.element(at: rank) }
+        let pair = packedPair(at: packedOffset(ofRank: rank))
+        return (ByteString(pair.member), pair.score)
     }
 
     /// Calls `body` with the elements of ascending ranks `range`, in order or reversed.
     public func forEach(in range: ClosedRange<Int>, reverse: Bool, _ body: (ByteString, Double) -> Void) {
-        if let list {
+        if let large {
             if reverse {
                 for rank in range.reversed() {
-                    let (member, score) = list.element(at: rank)
+                    let (member, score) = large.list.element(at: rank)
                     body(member, score)
                 }
             } else {
                 var remaining = range.count
-                list.walk(from: range.lowerBound) { member, score in
+                large.list.walk(from: range.lowerBound) { member, score in
                     body(member, score)
                     remaining -= 1
                     return remaining > 0
@@ -140,104 +187,120 @@ public final class SortedSetValue {
             }
             return
         }
+        var offset = packedOffset(ofRank: range.lowerBound)
         if reverse {
-            for rank in range.reversed() { body(members[rank], scores[rank]) }
+            var offsets: [Int] = []
+            offsets.reserveCapacity(range.count)
+            for _ in range {
+                offsets.append(offset)
+                offset = packedPair(at: offset).next
+            }
+            for start in offsets.reversed() {
+                let pair = packedPair(at: start)
+                body(ByteString(pair.member), pair.score)
+            }
         } else {
-            for rank in range { body(members[rank], scores[rank]) }
+            for _ in range {
+                let pair = packedPair(at: offset)
+                body(ByteString(pair.member), pair.score)
+                offset = pair.next
+            }
         }
     }
 
     /// The number of leading elements for which `isBefore` holds (it must hold for a prefix).
     public func countLeading(where isBefore: (ByteString, Double) -> Bool) -> Int {
-        if let list { return list.countLeading(where: isBefore) }
+        if let large { return large.list.countLeading(where: isBefore) }
         var count = 0
-        while count < members.count && isBefore(members[count], scores[count]) { count += 1 }
+        var offset = 0
+        let end = packed.byteCount
+        while offset < end {
+            let pair = packedPair(at: offset)
+            guard isBefore(ByteString(pair.member), pair.score) else { break }
+            count += 1
+            offset = pair.next
+        }
         return count
     }
 
     /// Removes the elements of ascending ranks `range`.
     public func removeRanks(_ range: ClosedRange<Int>) {
-        if let list {
+        if let large {
             var doomed: [(ByteString, Double)] = []
             forEach(in: range, reverse: false) { doomed.append(($0, $1)) }
             for (member, score) in doomed {
-                list.remove(member, score: score)
-                scoreOf[member] = nil
+                large.list.remove(member, score: score)
+                large.scoreOf[member] = nil
             }
             return
         }
-        members.removeSubrange(range)
-        scores.removeSubrange(range)
+        let start = packedOffset(ofRank: range.lowerBound)
+        var end = start
+        for _ in range { end = packedPair(at: end).next }
+        packed.remove(from: start, to: end, entries: range.count * 2)
     }
 
     /// Uses the small encoding if the set fits in it (results of the STORE commands).
     public func shrinkIfFitting(limits: (entries: Int, length: Int)) {
-        guard let list, list.count <= limits.entries else { return }
-        var all: [(ByteString, Double)] = []
-        list.walk(from: 0) { member, score in
-            all.append((member, score))
+        guard let large, large.list.count <= limits.entries else { return }
+        var fits = true
+        var bytes = 0
+        large.list.walk(from: 0) { member, _ in
+            fits = member.count <= limits.length
+            bytes += PackedEntries.entrySize(member.count) + PackedEntries.entrySize(8)
+            return fits
+        }
+        guard fits else { return }
+        packed.reserveExactly(bytes)
+        large.list.walk(from: 0) { member, score in
+            var stored = score == 0 ? 0 : score
+            member.withUnsafeBytes { bytes in withUnsafeBytes(of: &stored) { packed.append(bytes, $0) } }
             return true
         }
-        guard all.allSatisfy({ $0.0.count <= limits.length }) else { return }
-        members = all.map(\.0)
-        scores = all.map { $0.1 == 0 ? 0 : $0.1 }
-        self.list = nil
-        scoreOf = [:]
+        self.large = nil
     }
 
     private func convertToSkipList() {
-        let built = ScoreSkipList()
-        scoreOf.reserveCapacity(members.count + 1)
-        for (member, score) in zip(members, scores) {
-            built.insert(member, score: score)
-            scoreOf[member] = score
+        let built = Large()
+        built.scoreOf.reserveCapacity(count + 1)
+        var offset = 0
+        let end = packed.byteCount
+        while offset < end {
+            let pair = packedPair(at: offset)
+            built.insert(ByteString(pair.member), score: pair.score)
+            offset = pair.next
         }
-        list = built
-        members = []
-        scores = []
-    }
-
-    /// Where (score, member) goes in the small arrays.
-    private func insertionPoint(_ member: ByteString, _ score: Double) -> Int {
-        var low = 0
-        var high = members.count
-        while low < high {
-            let middle = (low + high) / 2
-            if pairPrecedes(scores[middle], members[middle], score, member) {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
-        return low
+        packed.deallocate()
+        packed = PackedEntries()
+        large = built
     }
 
     /// An independent copy.
     public func copy() -> SortedSetValue {
         let other = SortedSetValue()
-        if list == nil {
-            other.members = members
-            other.scores = scores
-        } else {
-            forEach(in: 0...max(0, count - 1), reverse: false) { member, score in
-                other.list = other.list ?? ScoreSkipList()
-                other.list!.insert(member, score: score)
-                other.scoreOf[member] = score
-            }
+        guard let large else {
+            other.packed = packed.copy()
+            return other
         }
+        let copied = Large()
+        large.list.walk(from: 0) { member, score in
+            copied.insert(member, score: score)
+            return true
+        }
+        other.large = copied
         return other
     }
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        if list == nil { return 64 + members.reduce(0) { $0 + $1.heapSize } + members.capacity * 32 }
+        guard let large else { return 48 + packed.capacity }
         // Members are held twice (skip list node and dictionary key) but share their storage.
         var sampled: [ByteString] = []
-        for member in scoreOf.keys {
+        for member in large.scoreOf.keys {
             if samples != 0 && sampled.count >= samples { break }
             sampled.append(member)
         }
-        let strings = sampledHeapBytes(count: scoreOf.count, samples: samples == 0 ? 0 : sampled.count) { sampled[$0].heapSize }
-        return 64 + (list?.allocatedBytes ?? 0) + scoreOf.capacity * 40 + strings
+        let strings = sampledHeapBytes(count: large.scoreOf.count, samples: samples == 0 ? 0 : sampled.count) { sampled[$0].heapSize }
+        return 48 + large.list.allocatedBytes + large.scoreOf.capacity * 40 + strings
     }
 }
