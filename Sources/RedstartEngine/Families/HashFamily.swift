@@ -65,7 +65,7 @@ enum HashFamily: CommandFamily {
         for index in 2..<cmd.args.count {
             let length = cmd.args.withBytes(at: index) { $0.count }
             guard length <= limits.length else { return }
-            bytes += ListChunk.entrySize(length)
+            bytes += HashValue.packedSize(length)
         }
         hash.reservePacked(bytes: bytes)
     }

@@ -1,15 +1,16 @@
 // The hash type's storage. A small hash (at most hash-max-listpack-entries
-// fields, no field or value longer than hash-max-listpack-value) is one packed
-// buffer of field, value, field, value ... entries (a ListChunk, as Redis's
+// fields, no field or value longer than hash-max-listpack-value) is one
+// PackedEntries block of field, value, field, value ... entries (as Redis's
 // listpack), searched linearly and kept in insertion order: a 5-field hash
-// is a few hundred bytes. Past either limit it becomes two arrays plus a
-// dictionary from field to position (Redis's "hashtable" encoding; never
-// converted back), where the last pair fills the gap a removal leaves.
+// is a 40-byte object and a block of about a hundred bytes. Past either limit
+// it becomes two arrays plus a dictionary from field to position (Redis's
+// "hashtable" encoding; never converted back), where the last pair fills the
+// gap a removal leaves.
 
 /// A hash value.
 public final class HashValue {
-    /// The pairs while the hash is small; nil once it is a hashtable.
-    @exclusivity(unchecked) private var packed: ListChunk? = ListChunk(capacity: 16, growingAtFront: false, twoSided: false)
+    /// The pairs while the hash is small (empty once it is a hashtable).
+    @exclusivity(unchecked) private var packed = PackedEntries()
     /// The pairs once the hash is a hashtable (a separate object, so that the many small
     /// hashes do not carry its three fields).
     @exclusivity(unchecked) private var table: Table?
@@ -19,49 +20,54 @@ public final class HashValue {
         @exclusivity(unchecked) var fields: [ByteString] = []
         @exclusivity(unchecked) var values: [ByteString] = []
         @exclusivity(unchecked) var index: [ByteString: Int] = [:]
+
+        /// Sets `field` to `value`; true when the field is new.
+        func set(_ field: UnsafeRawBufferPointer, _ value: ByteString) -> Bool {
+            let key = ByteString(field)
+            if let position = index[key] {
+                values[position] = value
+                return false
+            }
+            index[key] = fields.count
+            fields.append(key)
+            values.append(value)
+            return true
+        }
     }
 
     public init() {}
 
-    public var count: Int { packed.map { $0.count / 2 } ?? table!.fields.count }
+    deinit { packed.deallocate() }
+
+    public var count: Int { table?.fields.count ?? packed.count / 2 }
     public var isEmpty: Bool { count == 0 }
     /// OBJECT ENCODING's answer.
-    public var encodingName: String { packed == nil ? "hashtable" : "listpack" }
+    public var encodingName: String { table == nil ? "listpack" : "hashtable" }
 
     // MARK: - Packed pairs
 
-    /// Where the pair of `field` sits in the packed buffer: its start, the value's start and
+    /// Where the pair of `field` sits in the packed block: its start, the value's start and
     /// the end of the pair, and its position.
-    private func locate(_ field: UnsafeRawBufferPointer, in chunk: ListChunk) -> (start: Int, value: Int, end: Int, position: Int)? {
-        var offset = chunk.head
-        var position = 0
-        while offset < chunk.tail {
-            let (data, length, valueOffset) = chunk.entry(at: offset)
-            let end = chunk.entry(at: valueOffset).next
-            if length == field.count && (length == 0 || memcmp(chunk.base + data, field.baseAddress!, length) == 0) {
-                return (offset, valueOffset, end, position)
-            }
-            offset = end
-            position += 1
-        }
-        return nil
+    private func locate(_ field: UnsafeRawBufferPointer) -> (start: Int, value: Int, end: Int, position: Int)? {
+        guard let (start, position) = packed.find(field, every: 2) else { return nil }
+        let value = packed.next(after: start)
+        return (start, value, packed.next(after: value), position)
     }
 
     // MARK: - Reading
 
     /// The position of `field` (0..<count), or nil.
     func position(of field: UnsafeRawBufferPointer) -> Int? {
-        if let packed { return locate(field, in: packed)?.position }
-        return table!.index[ByteString(field)]
+        guard let table else { return locate(field)?.position }
+        return table.index[ByteString(field)]
     }
 
     /// Lends the value of `field` to `body` (no copy); nil when the field is missing.
     public func withValue<R>(of field: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
-        if let packed {
-            guard let found = locate(field, in: packed) else { return nil }
+        guard let table else {
+            guard let found = locate(field) else { return nil }
             return try body(packed.bytes(at: found.value))
         }
-        let table = self.table!
         guard let position = table.index[ByteString(field)] else { return nil }
         return try table.values[position].withUnsafeBytes(body)
     }
@@ -73,16 +79,16 @@ public final class HashValue {
 
     /// Calls `body` with every field and value, in the hash's order.
     public func forEachPair(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) rethrows {
-        if let packed {
-            var offset = packed.head
-            while offset < packed.tail {
-                let valueOffset = packed.entry(at: offset).next
+        guard let table else {
+            var offset = 0
+            let end = packed.byteCount
+            while offset < end {
+                let valueOffset = packed.next(after: offset)
                 try body(packed.bytes(at: offset), packed.bytes(at: valueOffset))
-                offset = packed.entry(at: valueOffset).next
+                offset = packed.next(after: valueOffset)
             }
             return
         }
-        let table = self.table!
         for position in table.fields.indices {
             try table.fields[position].withUnsafeBytes { field in
                 try table.values[position].withUnsafeBytes { try body(field, $0) }
@@ -109,54 +115,44 @@ public final class HashValue {
 
     // MARK: - Changes
 
-    /// Sizes a new, empty small hash's buffer to exactly `bytes` of entries (HSET with every
-    /// pair at once: the buffer is allocated once, without slack).
+    /// Sizes a new, empty small hash's block to exactly `bytes` of entries (HSET with every
+    /// pair at once: the block is allocated once, without slack).
     func reservePacked(bytes: Int) {
-        packed?.reserveExactly(bytes)
+        if table == nil { packed.reserveExactly(bytes) }
     }
+
+    /// Bytes a field or value of `length` bytes takes in the small form.
+    static func packedSize(_ length: Int) -> Int { PackedEntries.entrySize(length) }
 
     /// Sets `field` to `value`; true when the field is new. `limits` are the listpack limits
     /// (entries, length) past which the hash becomes a hashtable.
     @discardableResult
     public func set(_ field: UnsafeRawBufferPointer, _ value: ByteString, limits: (entries: Int, length: Int)) -> Bool {
-        if let packed {
+        guard let table else {
             if field.count > limits.length || value.count > limits.length {
-                convertToTable()
-                return set(field, value, limits: limits)
+                return convertToTable().set(field, value)
             }
-            if let found = locate(field, in: packed) {
-                value.withUnsafeBytes { packed.replace(found.value..<found.end, removing: 1, with: $0) }
+            if let found = locate(field) {
+                value.withUnsafeBytes { packed.replace(at: found.value, with: $0) }
                 return false
             }
             if packed.count / 2 + 1 > limits.entries {
-                convertToTable()
-                return set(field, value, limits: limits)
+                return convertToTable().set(field, value)
             }
-            packed.append(field)
-            value.withUnsafeBytes { packed.append($0) }
+            value.withUnsafeBytes { packed.append(field, $0) }
             return true
         }
-        let table = self.table!
-        let key = ByteString(field)
-        if let position = table.index[key] {
-            table.values[position] = value
-            return false
-        }
-        table.index[key] = table.fields.count
-        table.fields.append(key)
-        table.values.append(value)
-        return true
+        return table.set(field, value)
     }
 
     /// Removes `field`; false when it was not there.
     @discardableResult
     public func remove(_ field: UnsafeRawBufferPointer) -> Bool {
-        if let packed {
-            guard let found = locate(field, in: packed) else { return false }
-            packed.replace(found.start..<found.end, removing: 2, with: nil)
+        guard let table else {
+            guard let found = locate(field) else { return false }
+            packed.remove(from: found.start, to: found.end, entries: 2)
             return true
         }
-        let table = self.table!
         guard let position = table.index.removeValue(forKey: ByteString(field)) else { return false }
         let last = table.fields.count - 1
         if position != last {
@@ -169,48 +165,40 @@ public final class HashValue {
         return true
     }
 
-    private func convertToTable() {
-        guard packed != nil else { return }
+    private func convertToTable() -> Table {
         let all = pairs()
-        packed = nil
+        packed.deallocate()
+        packed = PackedEntries()
         let table = Table()
         table.fields = all.map(\.field)
         table.values = all.map(\.value)
         table.index.reserveCapacity(all.count + 1)
         for (position, field) in table.fields.enumerated() { table.index[field] = position }
         self.table = table
+        return table
     }
 
     /// An independent copy (COPY).
     public func copy() -> HashValue {
         let other = HashValue()
-        if let table {
-            other.packed = nil
-            let copied = Table()
-            copied.fields = table.fields
-            copied.values = table.values
-            copied.index = table.index
-            other.table = copied
-        } else {
-            forEachPair { field, value in
-                other.packed!.append(field)
-                other.packed!.append(value)
-            }
+        guard let table else {
+            other.packed = packed.copy()
+            return other
         }
+        let copied = Table()
+        copied.fields = table.fields
+        copied.values = table.values
+        copied.index = table.index
+        other.table = copied
         return other
     }
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        if let packed { return 32 + packed.allocatedBytes }
-        let table = self.table!
+        guard let table else { return 48 + packed.capacity }
         let strings = sampledHeapBytes(count: table.fields.count, samples: samples) {
             table.fields[$0].heapSize + table.values[$0].heapSize
         }
         return 96 + strings + table.fields.capacity * 48 + table.index.capacity * 40
     }
 }
-
-#if canImport(Glibc)
-import Glibc
-#endif
