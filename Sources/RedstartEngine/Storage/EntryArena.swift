@@ -4,31 +4,41 @@
 // free ones are not; the owner (KeyTable) knows which is which.
 
 /// One key of a database: its bytes, value, access clock, expiry slot and bucket
-/// chain link. The fields are ordered so that the 24-bit access clock fills the
-/// padding after `key` and `value`: 72 bytes per entry.
+/// chain link. The fields are ordered so that nothing is padding: 64 bytes per
+/// entry (the key's 25 bytes, the clock's 3, the link's 4; the value's 26, a hash
+/// tag's 2 and the expiry slot's 4).
 struct KeyEntry {
     var key: ByteString
-    /// Low 16 bits of the access clock (LRU seconds or LFU minutes+counter, as Redis's lru field).
-    var clockLow: UInt16
-    /// The low 32 bits of the key's hash (bucket index and quick compare).
-    var hash: UInt32
-    var value: Value
-    /// High 8 bits of the access clock.
+    /// High 8 bits of the access clock (LRU seconds or LFU minutes+counter, as Redis's lru field).
     var clockHigh: UInt8
+    /// Low 16 bits of the access clock.
+    var clockLow: UInt16
     /// The next entry in the same bucket, or -1.
     var next: Int32
+    var value: Value
+    /// Bits 48-63 of the key's hash: a chain's other keys are told apart without comparing
+    /// bytes (the bucket comes from the low bits, which a chain's keys share).
+    var hashTag: UInt16
     /// Where the key's expiry time is in its database's ExpiryIndex, or -1 (no expiry).
     var expirySlot: Int32
 
-    init(key: ByteString, hash: UInt32, value: Value, clock: UInt32) {
+    init(key: ByteString, hash: UInt64, value: Value, clock: UInt32) {
         self.key = key
-        self.clockLow = UInt16(truncatingIfNeeded: clock)
-        self.hash = hash
-        self.value = value
         self.clockHigh = UInt8(truncatingIfNeeded: clock >> 16)
+        self.clockLow = UInt16(truncatingIfNeeded: clock)
         self.next = -1
+        self.value = value
+        self.hashTag = Self.tag(hash)
         self.expirySlot = -1
     }
+
+    /// The tag of `hash`.
+    @inline(__always)
+    static func tag(_ hash: UInt64) -> UInt16 { UInt16(truncatingIfNeeded: hash >> 48) }
+
+    /// The key's hash, computed again (rehashing, removal).
+    @inline(__always)
+    var keyHash: UInt64 { key.withUnsafeBytes { KeyHash.hash($0) } }
 
     /// The 24-bit access clock.
     var clock: UInt32 {

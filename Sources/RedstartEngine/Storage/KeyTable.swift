@@ -102,18 +102,18 @@ public final class KeyTable {
         guard main != nil else { return nil }
         if target != nil { rehash(steps: 1) }
         let hash = KeyHash.hash(key)
-        let low = UInt32(truncatingIfNeeded: hash)
-        if let index = search(main!, hash: hash, low: low, key) { return index }
-        if let target, let index = search(target, hash: hash, low: low, key) { return index }
+        if let index = search(main!, hash: hash, key) { return index }
+        if let target, let index = search(target, hash: hash, key) { return index }
         return nil
     }
 
     @inline(__always)
-    private func search(_ table: BucketArray, hash: UInt64, low: UInt32, _ key: UnsafeRawBufferPointer) -> Int32? {
+    private func search(_ table: BucketArray, hash: UInt64, _ key: UnsafeRawBufferPointer) -> Int32? {
         var index = table[Int(truncatingIfNeeded: hash) & table.mask]
+        let tag = KeyEntry.tag(hash)
         while index >= 0 {
             let entry = arena.pointer(index)
-            if entry.pointee.hash == low && entry.pointee.key.equals(key) { return index }
+            if entry.pointee.hashTag == tag && entry.pointee.key.equals(key) { return index }
             index = entry.pointee.next
         }
         return nil
@@ -137,7 +137,7 @@ public final class KeyTable {
         if target != nil { rehash(steps: 1) }
         growIfNeeded()
         let index = arena.allocate(
-            KeyEntry(key: key, hash: UInt32(truncatingIfNeeded: hash), value: value, clock: clock))
+            KeyEntry(key: key, hash: hash, value: value, clock: clock))
         // New keys go to the table being rehashed into, so the old one only empties.
         if target != nil {
             link(index, into: &target!, bucket: Int(truncatingIfNeeded: hash) & target!.mask)
@@ -167,9 +167,8 @@ public final class KeyTable {
     /// the key exists. One hash and one search (loading).
     func insertIfAbsent(_ key: UnsafeRawBufferPointer, hash: UInt64, _ value: Value, clock: UInt32) -> Int32? {
         if main != nil {
-            let low = UInt32(truncatingIfNeeded: hash)
-            if search(main!, hash: hash, low: low, key) != nil { return nil }
-            if let target, search(target, hash: hash, low: low, key) != nil { return nil }
+            if search(main!, hash: hash, key) != nil { return nil }
+            if let target, search(target, hash: hash, key) != nil { return nil }
         }
         return insert(ByteString(key), hash: hash, value, clock: clock)
     }
@@ -184,9 +183,9 @@ public final class KeyTable {
     /// Removes the entry at `index` and returns it (its value may be freed elsewhere).
     @discardableResult
     func remove(at index: Int32) -> KeyEntry {
-        let low = arena.pointer(index).pointee.hash
-        if !unlink(index, from: &main!, low: low) {
-            let unlinked = unlink(index, from: &target!, low: low)
+        let hash = arena.pointer(index).pointee.keyHash
+        if !unlink(index, from: &main!, hash: hash) {
+            let unlinked = unlink(index, from: &target!, hash: hash)
             precondition(unlinked, "key table entry \(index) is in no bucket")
         }
         let entry = arena.release(index)
@@ -197,8 +196,8 @@ public final class KeyTable {
     }
 
     /// Removes `index` from its chain in `table`; false if it is not there.
-    private func unlink(_ index: Int32, from table: inout BucketArray, low: UInt32) -> Bool {
-        let bucket = Int(low) & table.mask
+    private func unlink(_ index: Int32, from table: inout BucketArray, hash: UInt64) -> Bool {
+        let bucket = Int(truncatingIfNeeded: hash) & table.mask
         var previous: Int32 = -1
         var current = table[bucket]
         while current >= 0 {
@@ -357,7 +356,7 @@ public final class KeyTable {
             while index >= 0 {
                 let entry = arena.pointer(index)
                 let next = entry.pointee.next
-                link(index, into: &target!, bucket: Int(entry.pointee.hash) & target!.mask)
+                link(index, into: &target!, bucket: Int(truncatingIfNeeded: entry.pointee.keyHash) & target!.mask)
                 main!.used -= 1
                 index = next
             }
