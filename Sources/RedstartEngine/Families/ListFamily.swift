@@ -52,6 +52,7 @@ enum ListFamily: CommandFamily {
                 return
             } else {
                 list = ChunkedList(fill: engine.listFill, compressDepth: engine.listCompressDepth)
+                list.reserveFirstChunk(forLengths: (2..<cmd.args.count).lazy.map { cmd.args.length(at: $0) }, atFront: atFront)
             }
             for index in 2..<cmd.args.count {
                 cmd.args.withBytes(at: index) { list.push($0, atFront: atFront) }

@@ -20,7 +20,7 @@ import Darwin
 
 /// A list value.
 public final class ChunkedList {
-    @exclusivity(unchecked) private var chunks = Deque<ListChunk>()
+    @exclusivity(unchecked) private var chunks = ChunkArray()
     @exclusivity(unchecked) public private(set) var count = 0
     /// list-max-listpack-size when the list was created.
     let fill: Int
@@ -154,6 +154,22 @@ public final class ChunkedList {
             }
         }
         count += 1
+    }
+
+    /// Sizes the first chunk of a new, empty list for elements of `lengths` pushed at once
+    /// (an RPUSH with its elements): one buffer of exactly their size, not one that doubled
+    /// its way there. Nothing happens when they would not share one chunk.
+    public func reserveFirstChunk(forLengths lengths: some Sequence<Int>, atFront: Bool) {
+        guard chunks.isEmpty else { return }
+        var bytes = 0
+        var elements = 0
+        for length in lengths {
+            if Self.isLarge(length) { return }
+            bytes += ListChunk.entrySize(length)
+            elements += 1
+        }
+        guard bytes > 0, bytes <= byteBudget, fill < 0 || elements <= fill else { return }
+        chunks.append(ListChunk(capacity: bytes, growingAtFront: atFront))
     }
 
     public func pushFront(_ bytes: UnsafeRawBufferPointer) { push(bytes, atFront: true) }

@@ -9,25 +9,41 @@
 /// A packed run of list elements.
 final class ListChunk {
     @exclusivity(unchecked) private(set) var base: UnsafeMutableRawPointer
-    @exclusivity(unchecked) private(set) var capacity: Int
+    // Sizes and offsets are stored in 32 bits (a chunk is at most 64 KB, or one element
+    // of at most 512 MB): the object is 48 bytes, which every list pays once or more.
+    @exclusivity(unchecked) private var storedCapacity: Int32
+    @exclusivity(unchecked) private var storedHead: Int32
+    @exclusivity(unchecked) private var storedTail: Int32
+    @exclusivity(unchecked) private var storedCount: Int32 = 0
+
+    private(set) var capacity: Int {
+        get { Int(storedCapacity) }
+        set { storedCapacity = Int32(newValue) }
+    }
     /// Offset of the first element's first byte.
-    @exclusivity(unchecked) private(set) var head: Int
+    private(set) var head: Int {
+        get { Int(storedHead) }
+        set { storedHead = Int32(newValue) }
+    }
     /// Offset just past the last element.
-    @exclusivity(unchecked) private(set) var tail: Int
+    private(set) var tail: Int {
+        get { Int(storedTail) }
+        set { storedTail = Int32(newValue) }
+    }
     /// Number of elements.
-    @exclusivity(unchecked) private(set) var count = 0
-    /// Grows at both ends (list chunks) or only at the back (packed hashes): a one-sided
-    /// chunk keeps all its spare room at the back.
-    let isTwoSided: Bool
+    private(set) var count: Int {
+        get { Int(storedCount) }
+        set { storedCount = Int32(newValue) }
+    }
 
     /// An empty chunk with room for `capacity` bytes, placed for growth at the front
     /// (`atFront`) or at the back.
-    init(capacity: Int, growingAtFront atFront: Bool, twoSided: Bool = true) {
-        self.isTwoSided = twoSided
-        self.capacity = max(capacity, 16)
-        base = UnsafeMutableRawPointer.allocate(byteCount: self.capacity, alignment: 1)
-        head = atFront ? self.capacity : 0
-        tail = head
+    init(capacity: Int, growingAtFront atFront: Bool) {
+        let size = max(capacity, 16)
+        storedCapacity = Int32(size)
+        base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 1)
+        storedHead = atFront ? Int32(size) : 0
+        storedTail = storedHead
     }
 
     deinit { base.deallocate() }
@@ -36,7 +52,7 @@ final class ListChunk {
 
     // While compressed, `base` holds the LZF bytes and `capacity` is minus their length;
     // `head` and `tail` keep their values (`byteCount` stays right). No field is added
-    // for it: a chunk object stays a 64-byte allocation, which every small hash pays too.
+    // for it: the chunk object stays 48 bytes.
 
     /// Compression was tried on the present contents and did not pay.
     @exclusivity(unchecked) private var resistsCompression = false
@@ -186,14 +202,10 @@ final class ListChunk {
     private func reserve(_ needed: Int, atFront: Bool, limit: Int) {
         if atFront ? head >= needed : capacity - tail >= needed { return }
         let used = byteCount
-        // A one-sided chunk (a small hash) grows by a quarter: it is small and often many.
-        let grown = isTwoSided
-            ? max(min(capacity * 2, limit), used + needed + min(16, max(0, limit - used - needed)))
-            : (used + needed + used / 4 + 15) & ~15
-        let recenter = used + needed <= capacity / 2 || (grown <= capacity && used + needed <= capacity)
-        let newCapacity = recenter ? capacity : max(grown, used + needed)
+        let recenter = used + needed <= capacity / 2 || (capacity >= limit && used + needed <= capacity)
+        let newCapacity = recenter ? capacity : min(max(capacity * 2, used + needed + 16), max(limit, used + needed))
         let spare = newCapacity - used - needed
-        let newHead = atFront ? needed + spare / 2 : isTwoSided ? spare / 2 : 0
+        let newHead = atFront ? needed + spare / 2 : spare / 2
         if recenter {
             (base + newHead).copyMemory(from: base + head, byteCount: used)
         } else {
@@ -205,17 +217,6 @@ final class ListChunk {
         }
         head = newHead
         tail = newHead + used
-    }
-
-    /// Makes an empty chunk's buffer exactly `bytes` long at the back (a hash created with
-    /// all its pairs at once: no growth slack).
-    func reserveExactly(_ bytes: Int) {
-        guard count == 0, bytes > capacity, capacity >= 0 else { return }
-        base.deallocate()
-        capacity = bytes
-        base = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 1)
-        head = isTwoSided ? bytes : 0
-        tail = head
     }
 
     // MARK: - Changes at the ends
