@@ -58,6 +58,8 @@ final class ScoreSkipList {
     /// Per level during a search: the links base of the last node before the target.
     @exclusivity(unchecked) private var update = [Int32](repeating: 0, count: ScoreSkipList.maxLevel)
     @exclusivity(unchecked) private var rankAt = [Int](repeating: 0, count: ScoreSkipList.maxLevel)
+    /// Each member's node (ZSCORE, and finding a member's score before moving it).
+    @exclusivity(unchecked) private var index = NodeIndex()
 
     private static let emptyLink = Link(next: -1, nextBase: 0, span: 0, nextScore: 0)
 
@@ -65,6 +67,23 @@ final class ScoreSkipList {
     init() {
         nodes.append(Node(member: ByteString(), score: 0, firstLink: 0, level: Int32(Self.maxLevel)))
         links = Array(repeating: Self.emptyLink, count: Self.maxLevel)
+    }
+
+    deinit { index.deallocate() }
+
+    /// The hash the index files a member under.
+    @inline(__always)
+    private static func hash(_ member: ByteString) -> UInt64 { member.withUnsafeBytes { KeyHash.hash($0) } }
+
+    @inline(__always)
+    private func hashOfNode(_ node: Int32) -> UInt64 { Self.hash(nodes[Int(node)].member) }
+
+    /// The score of `member`, or nil when it is not in the list.
+    func score(of member: ByteString) -> Double? {
+        let node = member.withUnsafeBytes { raw in
+            index.find(hash: KeyHash.hash(raw)) { nodes[Int($0)].member.equals(raw) }
+        }
+        return node.map { nodes[Int($0)].score }
     }
 
     /// Whether the node a link points to comes before (score, member) (`orEqual`: or is it).
@@ -143,6 +162,7 @@ final class ScoreSkipList {
             level = newLevel
         }
         let (inserted, mine) = allocateNode(member, score, level: newLevel)
+        index.insert(inserted, hash: Self.hash(member), hashOf: hashOfNode)
         for index in 0..<newLevel {
             let before = Int(update[index]) + index
             let own = Int(mine) + index
@@ -181,6 +201,7 @@ final class ScoreSkipList {
         }
         while level > 1 && links[level - 1].next < 0 { level -= 1 }
         freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
+        index.remove(target, hash: Self.hash(member), hashOf: hashOfNode)
         nodes[Int(target)].member = ByteString()
         nodes[Int(target)].level = 0  // marks the slot free
         freeNodes.append(target)
@@ -266,7 +287,9 @@ final class ScoreSkipList {
     }
 
     /// Bytes held by the nodes and links (MEMORY USAGE).
-    var allocatedBytes: Int { nodes.capacity * MemoryLayout<Node>.stride + links.capacity * MemoryLayout<Link>.stride }
+    var allocatedBytes: Int {
+        nodes.capacity * MemoryLayout<Node>.stride + links.capacity * MemoryLayout<Link>.stride + index.capacity * 4
+    }
 }
 
 #if canImport(Glibc)

@@ -3,7 +3,7 @@
 // is one PackedEntries block of member, score, member, score ... entries (the
 // score as its 8 bytes) kept in (score, member) order and searched linearly, as
 // Redis's listpack; past either limit it becomes a ScoreSkipList for order and
-// ranks plus a dictionary from member to score ("skiplist"). Everything the
+// ranks, which also finds a member's score ("skiplist"). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
 // number of members before it, then ranks are walked. The object is 40 bytes:
 // the block (16) and the large form's reference (8).
@@ -14,15 +14,12 @@ public final class SortedSetValue {
     /// The large encoding, or nil while small.
     @exclusivity(unchecked) private var large: Large?
 
-    /// The skip-list form: order and ranks, and each member's score.
+    /// The skip-list form: order, ranks and each member's score.
     private final class Large {
         let list = ScoreSkipList()
-        @exclusivity(unchecked) var scoreOf: [ByteString: Double] = [:]
 
-        func insert(_ member: ByteString, score: Double) {
-            list.insert(member, score: score)
-            scoreOf[member] = score
-        }
+        func insert(_ member: ByteString, score: Double) { list.insert(member, score: score) }
+        func score(of member: ByteString) -> Double? { list.score(of: member) }
     }
 
     public init() {}
@@ -81,7 +78,7 @@ public final class SortedSetValue {
 
     /// The score of `member`, or nil.
     public func score(of member: ByteString) -> Double? {
-        if let large { return large.scoreOf[member] }
+        if let large { return large.score(of: member) }
         return packedLocate(member).map { packedScore(at: packed.next(after: $0.offset)) }
     }
 
@@ -89,11 +86,10 @@ public final class SortedSetValue {
     @discardableResult
     public func set(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) -> Bool {
         if let large {
-            if let old = large.scoreOf[member] {
+            if let old = large.score(of: member) {
                 if old != score {
                     large.list.remove(member, score: old)
                     large.list.insert(member, score: score)
-                    large.scoreOf[member] = score
                 }
                 return false
             }
@@ -128,7 +124,6 @@ public final class SortedSetValue {
         }
         large.list.remove(member, score: old)
         large.list.insert(member, score: new)
-        large.scoreOf[member] = new
     }
 
     /// Adds a member that is not in the set (the caller looked it up).
@@ -144,7 +139,7 @@ public final class SortedSetValue {
     @discardableResult
     public func remove(_ member: ByteString) -> Bool {
         if let large {
-            guard let score = large.scoreOf.removeValue(forKey: member) else { return false }
+            guard let score = large.score(of: member) else { return false }
             large.list.remove(member, score: score)
             return true
         }
@@ -156,7 +151,7 @@ public final class SortedSetValue {
     /// The 0-based rank of `member` in ascending order, or nil.
     public func rank(of member: ByteString) -> Int? {
         if let large {
-            guard let score = large.scoreOf[member] else { return nil }
+            guard let score = large.score(of: member) else { return nil }
             return large.list.rank(of: member, score: score)
         }
         return packedLocate(member)?.rank
@@ -228,10 +223,7 @@ public final class SortedSetValue {
         if let large {
             var doomed: [(ByteString, Double)] = []
             forEach(in: range, reverse: false) { doomed.append(($0, $1)) }
-            for (member, score) in doomed {
-                large.list.remove(member, score: score)
-                large.scoreOf[member] = nil
-            }
+            for (member, score) in doomed { large.list.remove(member, score: score) }
             return
         }
         let start = packedOffset(ofRank: range.lowerBound)
@@ -262,7 +254,6 @@ public final class SortedSetValue {
 
     private func convertToSkipList() {
         let built = Large()
-        built.scoreOf.reserveCapacity(count + 1)
         var offset = 0
         let end = packed.byteCount
         while offset < end {
@@ -294,13 +285,13 @@ public final class SortedSetValue {
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
         guard let large else { return 48 + packed.capacity }
-        // Members are held twice (skip list node and dictionary key) but share their storage.
-        var sampled: [ByteString] = []
-        for member in large.scoreOf.keys {
-            if samples != 0 && sampled.count >= samples { break }
-            sampled.append(member)
+        var sampled = 0
+        var strings = 0
+        large.list.walk(from: 0) { member, _ in
+            strings += member.heapSize
+            sampled += 1
+            return samples == 0 || sampled < samples
         }
-        let strings = sampledHeapBytes(count: large.scoreOf.count, samples: samples == 0 ? 0 : sampled.count) { sampled[$0].heapSize }
-        return 48 + large.list.allocatedBytes + large.scoreOf.capacity * 40 + strings
+        return 48 + 16 + large.list.allocatedBytes + (sampled == 0 ? 0 : strings * count / sampled)
     }
 }
