@@ -108,15 +108,7 @@ final class ListChunk {
 
     /// Bytes a length takes in LEB128.
     @inline(__always)
-    static func lengthSize(_ length: Int) -> Int {
-        var size = 1
-        var rest = length >> 7
-        while rest > 0 {
-            size += 1
-            rest >>= 7
-        }
-        return size
-    }
+    static func lengthSize(_ length: Int) -> Int { LEB128.size(length) }
 
     /// Bytes an element of `length` bytes occupies.
     @inline(__always)
@@ -125,22 +117,14 @@ final class ListChunk {
     /// Writes the element at `offset`; returns the offset past it.
     @discardableResult
     private func writeEntry(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
-        var position = offset
-        var rest = bytes.count
-        while rest >= 0x80 {
-            base.storeBytes(of: UInt8(truncatingIfNeeded: rest) | 0x80, toByteOffset: position, as: UInt8.self)
-            rest >>= 7
-            position += 1
-        }
-        base.storeBytes(of: UInt8(rest), toByteOffset: position, as: UInt8.self)
-        position += 1
+        var position = LEB128.write(bytes.count, to: base, at: offset)
         if let source = bytes.baseAddress, bytes.count > 0 {
             (base + position).copyMemory(from: source, byteCount: bytes.count)
         }
         position += bytes.count
         // The trailing length, read backwards: the last byte holds the lowest 7 bits.
         let size = Self.lengthSize(bytes.count)
-        rest = bytes.count
+        var rest = bytes.count
         for index in 0..<size {
             let more: UInt8 = index == size - 1 ? 0 : 0x80
             base.storeBytes(
@@ -154,16 +138,7 @@ final class ListChunk {
     /// The element starting at `offset`: where its bytes are, how many, and where the next begins.
     @inline(__always)
     func entry(at offset: Int) -> (data: Int, length: Int, next: Int) {
-        var position = offset
-        var length = 0
-        var shift = 0
-        while true {
-            let byte = base.load(fromByteOffset: position, as: UInt8.self)
-            position += 1
-            length |= Int(byte & 0x7f) << shift
-            if byte & 0x80 == 0 { break }
-            shift += 7
-        }
+        let (length, position) = LEB128.read(from: base, at: offset)
         return (position, length, position + length + Self.lengthSize(length))
     }
 

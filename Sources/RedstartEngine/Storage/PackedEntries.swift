@@ -51,32 +51,14 @@ struct PackedEntries {
 
     // MARK: - Encoding
 
-    /// Bytes a length takes in LEB128.
-    @inline(__always)
-    static func lengthSize(_ length: Int) -> Int {
-        length < 0x80 ? 1 : length < 0x4000 ? 2 : length < 0x20_0000 ? 3 : length < 0x1000_0000 ? 4 : 5
-    }
-
     /// Bytes an entry of `length` bytes occupies.
     @inline(__always)
-    static func entrySize(_ length: Int) -> Int { length + lengthSize(length) }
+    static func entrySize(_ length: Int) -> Int { length + LEB128.size(length) }
 
     /// The entry at `offset`: where its bytes start, their length, and the next entry's offset.
     @inline(__always)
     func entry(at offset: Int) -> (data: Int, length: Int, next: Int) {
-        let pointer = base!
-        var position = offset
-        var byte = Int(pointer.load(fromByteOffset: position, as: UInt8.self))
-        position += 1
-        if byte < 0x80 { return (position, byte, position + byte) }
-        var length = byte & 0x7F
-        var shift = 7
-        repeat {
-            byte = Int(pointer.load(fromByteOffset: position, as: UInt8.self))
-            position += 1
-            length |= (byte & 0x7F) << shift
-            shift += 7
-        } while byte >= 0x80
+        let (length, position) = LEB128.read(from: base!, at: offset)
         return (position, length, position + length)
     }
 
@@ -166,17 +148,8 @@ struct PackedEntries {
     /// Writes an entry at `offset` (room made); returns the offset past it.
     @discardableResult
     private func write(_ bytes: UnsafeRawBufferPointer, at offset: Int) -> Int {
-        let pointer = base!
-        var position = offset
-        var rest = bytes.count
-        while rest >= 0x80 {
-            pointer.storeBytes(of: UInt8(truncatingIfNeeded: rest) | 0x80, toByteOffset: position, as: UInt8.self)
-            rest >>= 7
-            position += 1
-        }
-        pointer.storeBytes(of: UInt8(rest), toByteOffset: position, as: UInt8.self)
-        position += 1
-        if bytes.count > 0 { (pointer + position).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
+        let position = LEB128.write(bytes.count, to: base!, at: offset)
+        if bytes.count > 0 { (base! + position).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         return position + bytes.count
     }
 
