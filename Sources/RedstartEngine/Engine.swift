@@ -126,10 +126,12 @@ public final class Engine {
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
+    /// list-max-listpack-size and list-compress-depth, as new lists take them.
+    @exclusivity(unchecked) var listShape = ListShape(fill: -2, compressDepth: 0)
     /// list-max-listpack-size: the chunk size of new lists.
-    @exclusivity(unchecked) var listFill = -2
+    var listFill: Int { listShape.fill }
     /// list-compress-depth: chunks kept uncompressed at each end of new lists (0: none compressed).
-    @exclusivity(unchecked) var listCompressDepth = 0
+    var listCompressDepth: Int { listShape.compressDepth }
     /// hash-max-listpack-entries / -value and set-max-intset-entries: when small encodings end.
     @exclusivity(unchecked) var hashMaxEntries = 512
     @exclusivity(unchecked) var hashMaxValue = 64
@@ -299,8 +301,9 @@ public final class Engine {
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice
-        listFill = Int(config.integer("list-max-listpack-size"))
-        listCompressDepth = Int(config.integer("list-compress-depth"))
+        let fill = Int(config.integer("list-max-listpack-size"))
+        let depth = max(0, Int(config.integer("list-compress-depth")))
+        if fill != listShape.fill || depth != listShape.compressDepth { listShape = ListShape(fill: fill, compressDepth: depth) }
         hashMaxEntries = Int(clamping: config.integer("hash-max-listpack-entries"))
         hashMaxValue = Int(clamping: config.integer("hash-max-listpack-value"))
         setMaxIntegers = Int(clamping: config.integer("set-max-intset-entries"))

@@ -149,7 +149,7 @@ private func ids(_ stream: StreamValue, reverse: Bool = false) -> [UInt64] {
     func load(_ bytes: [UInt8]) -> StreamValue? {
         bytes.withUnsafeBytes { raw in
             var reader = RDBReader(raw)
-            let limits = CollectionLimits(listFill: -2, listCompressDepth: 0, hash: (128, 64), setIntegers: 512, zset: (128, 64))
+            let limits = CollectionLimits(listShape: ListShape(fill: -2, compressDepth: 0), hash: (128, 64), setIntegers: 512, zset: (128, 64))
             return RDBValueCodec.read(&reader, limits: limits)?.stream
         }
     }

@@ -299,7 +299,7 @@ extension Engine {
             if let target {
                 target.push(bytes, atFront: atFront)
             } else {
-                let list = ChunkedList(fill: listFill, compressDepth: listCompressDepth)
+                let list = ChunkedList(shape: listShape)
                 list.push(bytes, atFront: atFront)
                 addKey(db, key, .list(list))
             }

@@ -151,7 +151,7 @@ extension Engine {
     /// The encoding limits loaded values are built with.
     var collectionLimits: CollectionLimits {
         CollectionLimits(
-            listFill: listFill, listCompressDepth: listCompressDepth, hash: hashLimits, setIntegers: setMaxIntegers,
+            listShape: listShape, hash: hashLimits, setIntegers: setMaxIntegers,
             zset: zsetLimits, deepSanitization: config["sanitize-dump-payload"] == "yes")
     }
 }

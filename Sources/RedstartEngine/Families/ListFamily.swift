@@ -51,7 +51,7 @@ enum ListFamily: CommandFamily {
                 cmd.reply.integer(0)
                 return
             } else {
-                list = ChunkedList(fill: engine.listFill, compressDepth: engine.listCompressDepth)
+                list = ChunkedList(shape: engine.listShape)
                 list.reserveFirstChunk(forLengths: (2..<cmd.args.count).lazy.map { cmd.args.length(at: $0) }, atFront: atFront)
             }
             for index in 2..<cmd.args.count {

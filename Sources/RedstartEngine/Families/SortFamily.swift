@@ -275,7 +275,7 @@ enum SortFamily: CommandFamily {
     /// strings), or the destination is deleted when the result is empty; replies the length.
     private static func store(_ cmd: CommandContext, _ items: [Item], _ options: Options, at argument: Int) {
         let patterns = options.getArguments.map { cmd.args.bytes(at: $0) }
-        let list = ChunkedList(fill: cmd.engine.listFill, compressDepth: cmd.engine.listCompressDepth)
+        let list = ChunkedList(shape: cmd.engine.listShape)
         for item in items {
             if patterns.isEmpty { item.element.withUnsafeBytes { list.pushBack($0) } }
             for pattern in patterns {

@@ -26,8 +26,7 @@ public enum RDBType: UInt8 {
 
 /// The limits that decide the encodings of loaded collections.
 struct CollectionLimits {
-    var listFill: Int
-    var listCompressDepth: Int
+    var listShape: ListShape
     var hash: (entries: Int, length: Int)
     var setIntegers: Int
     var zset: (entries: Int, length: Int)
@@ -249,7 +248,7 @@ public enum RDBValueCodec {
             return reader.stringReference()?.withBytes { Value.string(from: $0) }
         case .list:
             guard let count = reader.nonEmptyCount() else { return nil }
-            let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
+            let list = ChunkedList(shape: limits.listShape)
             for _ in 0..<count {
                 guard let element = reader.stringReference() else { return nil }
                 element.withBytes { list.pushBack($0) }
@@ -263,7 +262,7 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
+            let list = ChunkedList(shape: limits.listShape)
             for _ in 0..<nodes {
                 var container = 2
                 if type == .listQuicklist2 {
@@ -386,7 +385,7 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        let list = ChunkedList(fill: limits.listFill, compressDepth: limits.listCompressDepth)
+        let list = ChunkedList(shape: limits.listShape)
         for element in elements { element.withUnsafeBytes { list.pushBack($0) } }
         return .list(list)
     }

@@ -22,16 +22,21 @@ import Darwin
 public final class ChunkedList {
     @exclusivity(unchecked) private var chunks = ChunkArray()
     @exclusivity(unchecked) public private(set) var count = 0
-    /// list-max-listpack-size when the list was created.
-    let fill: Int
-    /// list-compress-depth when the list was created: chunks kept plain at each end (0: all).
-    let compressDepth: Int
-    /// Inside chunks the running operation decompressed or created.
-    @exclusivity(unchecked) private var opened: [ListChunk] = []
+    /// The settings the list was created with (shared with the engine's other lists).
+    let shape: ListShape
 
-    public init(fill: Int, compressDepth: Int = 0) {
-        self.fill = fill
-        self.compressDepth = max(0, compressDepth)
+    /// list-max-listpack-size when the list was created.
+    var fill: Int { shape.fill }
+    /// list-compress-depth when the list was created: chunks kept plain at each end (0: all).
+    var compressDepth: Int { shape.compressDepth }
+
+    public init(shape: ListShape) {
+        self.shape = shape
+    }
+
+    /// A list with settings of its own.
+    public convenience init(fill: Int, compressDepth: Int = 0) {
+        self.init(shape: ListShape(fill: fill, compressDepth: compressDepth))
     }
 
     public var isEmpty: Bool { count == 0 }
@@ -92,7 +97,7 @@ public final class ChunkedList {
         let chunk = chunks[index]
         if chunk.isCompressed {
             chunk.decompress()
-            opened.append(chunk)
+            shape.opened.append(chunk)
         }
         return chunk
     }
@@ -111,7 +116,7 @@ public final class ChunkedList {
 
     /// A chunk the operation created in the middle of the list: `settle` judges it.
     private func created(_ chunk: ListChunk) {
-        if compressDepth > 0 { opened.append(chunk) }
+        if compressDepth > 0 { shape.opened.append(chunk) }
     }
 
     /// Ends an operation: the chunks near the ends are plain, the first inside ones and
@@ -127,12 +132,12 @@ public final class ChunkedList {
         if total > 2 * compressDepth {
             chunks[compressDepth].compress()
             chunks[total - 1 - compressDepth].compress()
-            for chunk in opened where !chunk.isCompressed {
+            for chunk in shape.opened where !chunk.isCompressed {
                 let nearEnd = (0..<compressDepth).contains { chunks[$0] === chunk || chunks[total - 1 - $0] === chunk }
                 if !nearEnd { chunk.compress() }
             }
         }
-        opened.removeAll(keepingCapacity: true)
+        shape.opened.removeAll(keepingCapacity: true)
     }
 
     // MARK: - Ends
@@ -502,7 +507,7 @@ public final class ChunkedList {
 
     /// An independent copy (COPY).
     public func copy() -> ChunkedList {
-        let other = ChunkedList(fill: fill, compressDepth: compressDepth)
+        let other = ChunkedList(shape: shape)
         scan(fromFront: true) { _, bytes in
             other.pushBack(bytes)
             return true
