@@ -146,3 +146,17 @@ private func strings(_ entries: PackedEntries) -> [String] {
     #expect(hash.encodingName == "hashtable")
     #expect(bytes("g").withUnsafeBytes { hash.value(of: $0) } == ByteString("2"))
 }
+
+@Test func packedScoresComeBackExactInAsFewBytesAsPossible() {
+    let cases: [(Double, Int)] = [
+        (0, 0), (1, 1), (-128, 1), (127, 1), (128, 2), (-8_388_608, 3), (0.5, 4), (1e10, 4), (-2.75, 4),
+        (1_733_000_000_123, 6), (Double(-(1 << 52) - 1), 7), (0.1, 8), (Double.pi, 8), (.infinity, 4), (-.infinity, 4),
+        (Double(1 << 60), 4), (Double(1 << 60) + 4096, 8), (123_456_789, 5),
+    ]
+    for (score, width) in cases {
+        let (_, count) = PackedScore.encode(score)
+        #expect(count == width, "\(score)")
+        let back = PackedScore.withBytes(of: score) { PackedScore.decode($0) }
+        #expect(back == score, "\(score)")
+    }
+}

@@ -1,8 +1,8 @@
 // The sorted-set type's storage. A small sorted set (at most
 // zset-max-listpack-entries members, none longer than zset-max-listpack-value)
 // is one PackedEntries block of member, score, member, score ... entries (the
-// score as its 8 bytes) kept in (score, member) order and searched linearly, as
-// Redis's listpack; past either limit it becomes a ScoreSkipList for order and
+// score in as few bytes as keep it exact: PackedScore) kept in (score, member)
+// order and searched linearly, as Redis's listpack; past either limit it becomes a ScoreSkipList for order and
 // ranks, which also finds a member's score ("skiplist"). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
 // number of members before it, then ranks are walked. The object is 40 bytes:
@@ -41,7 +41,7 @@ public final class SortedSetValue {
     /// The score stored in the entry at `offset`.
     @inline(__always)
     private func packedScore(at offset: Int) -> Double {
-        packed.bytes(at: offset).loadUnaligned(as: Double.self)
+        PackedScore.decode(packed.bytes(at: offset))
     }
 
     /// The member and score of the pair at `offset`, and the offset past it.
@@ -70,7 +70,7 @@ public final class SortedSetValue {
                 if pair.score > score || (pair.score == score && compareMembers(pair.member, bytes) > 0) { break }
                 offset = pair.next
             }
-            withUnsafeBytes(of: score) { packed.insert(bytes, $0, at: offset) }
+            PackedScore.withBytes(of: score) { packed.insert(bytes, $0, at: offset) }
         }
     }
 
@@ -237,16 +237,16 @@ public final class SortedSetValue {
         guard let large, large.list.count <= limits.entries else { return }
         var fits = true
         var bytes = 0
-        large.list.walk(from: 0) { member, _ in
+        large.list.walk(from: 0) { member, score in
             fits = member.count <= limits.length
-            bytes += PackedEntries.entrySize(member.count) + PackedEntries.entrySize(8)
+            bytes += PackedEntries.entrySize(member.count) + PackedEntries.entrySize(PackedScore.encode(score == 0 ? 0 : score).count)
             return fits
         }
         guard fits else { return }
         packed.reserveExactly(bytes)
         large.list.walk(from: 0) { member, score in
-            var stored = score == 0 ? 0 : score
-            member.withUnsafeBytes { bytes in withUnsafeBytes(of: &stored) { packed.append(bytes, $0) } }
+            let stored = score == 0 ? 0 : score
+            member.withUnsafeBytes { bytes in PackedScore.withBytes(of: stored) { packed.append(bytes, $0) } }
             return true
         }
         self.large = nil
