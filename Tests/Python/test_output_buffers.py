@@ -240,3 +240,38 @@ def test_a_connection_holds_buffers_sized_to_its_use(server):
     assert fields["qbuf"] == "0" and fields["qbuf-free"] == "0"
     assert len(client.get("big")) == 50000
     assert int(client_fields(admin, "sized")["rbs"]) <= 16384
+
+
+def recv_exactly(sock, count):
+    chunks, received = [], 0
+    while received < count:
+        chunk = sock.recv(min(1 << 20, count - received))
+        assert chunk, "connection closed after %d of %d bytes" % (received, count)
+        chunks.append(chunk)
+        received += len(chunk)
+    return b"".join(chunks)
+
+
+def test_replies_keep_their_order_when_the_socket_fills_and_drains(server):
+    # Replies are written straight to the socket while it takes them, and wait on the server
+    # once it is full; whatever the path, they leave in order, and once the backlog drained
+    # the straight path is taken again.
+    admin = redis.Redis(port=server.port, decode_responses=True)
+    big = b"b" * 500_000
+    admin.set("big", big)
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.settimeout(60)
+    sock.sendall(b"CLIENT SETNAME slowreader\r\n")
+    assert recv_exactly(sock, 5) == b"+OK\r\n"
+    rounds = 40
+    sock.sendall(b"GET big\r\nINCR counter\r\n" * rounds)
+    # 20 MB of replies: more than the sockets hold, so some wait on the server.
+    assert wait_for(lambda: int((client_fields(admin, "slowreader") or {}).get("omem", 0)) > 0)
+    expected = b"".join(b"$500000\r\n" + big + b"\r\n" + b":%d\r\n" % (i + 1) for i in range(rounds))
+    assert recv_exactly(sock, len(expected)) == expected
+    assert wait_for(lambda: client_fields(admin, "slowreader")["omem"] == "0")
+    for i in range(3):
+        sock.sendall(b"INCR counter\r\nPING\r\n")
+        reply = b":%d\r\n+PONG\r\n" % (rounds + i + 1)
+        assert recv_exactly(sock, len(reply)) == reply
+    sock.close()
