@@ -5,6 +5,7 @@
 extension Engine {
     /// One cron tick.
     public func cron() {
+        clock.synchronize()
         if cronPaused { return }
         cronLoops += 1
         let now = clock.wallMilliseconds

@@ -483,10 +483,14 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     private func exceedsOutputLimit(_ session: Session, waiting: Int) -> Bool {
         let limit = engine.outputLimits.limit(for: session.kind)
         guard limit.hard > 0 || limit.soft > 0 else { return false }
-        // While the socket takes writes NIO holds less than its high watermark (plus what is
-        // left of big buffers being sent), so a batch far below the limits cannot pass them:
-        // skip asking the channel for its backlog.
+        // With no write in flight the channel holds nothing; while the socket takes writes NIO
+        // holds less than its high watermark (plus what is left of big buffers being sent).
+        // Either way a batch far below the limits cannot pass them: skip asking the channel.
         let lowest = limit.hard > 0 && limit.soft > 0 ? min(limit.hard, limit.soft) : max(limit.hard, limit.soft)
+        if channelWritesInFlight == 0 && waiting < lowest {
+            softLimitSince = nil
+            return false
+        }
         if waiting + unsentBigCapacity + Self.channelHighWatermark < lowest, context?.channel.isWritable == true {
             softLimitSince = nil
             return false

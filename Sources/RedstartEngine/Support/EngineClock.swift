@@ -14,25 +14,37 @@ public protocol EngineClock: AnyObject {
     var wallMicroseconds: Int64 { get }
     /// Monotonic microseconds (for durations only).
     var monotonicMicroseconds: Int64 { get }
+    /// Takes unix time from the system again (each cron tick).
+    func synchronize()
 }
 
 extension EngineClock {
     /// Unix time in milliseconds.
     public var wallMilliseconds: Int64 { wallMicroseconds / 1000 }
+
+    public func synchronize() {}
 }
 
-/// The system clocks.
+/// The system clocks. Unix time is the monotonic clock plus an offset taken from
+/// CLOCK_REALTIME at start and again at every cron tick (`synchronize`): a command reads
+/// the time twice (its start, its duration), and one TSC read (~12 ns) costs a third of a
+/// clock_gettime through the vDSO (measured ~4.7% of the server's CPU at pipeline depth 16).
+/// A change of the system time shows within one cron tick.
 public final class SystemClock: EngineClock {
-    public init() {}
+    @exclusivity(unchecked) private var wallOffset: Int64 = 0
 
-    public var wallMicroseconds: Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
-    }
+    public init() { synchronize() }
+
+    public var wallMicroseconds: Int64 { monotonicMicroseconds + wallOffset }
 
     /// The TSC where it is a clock (Redis's monotonic clock), clock_gettime elsewhere.
     public var monotonicMicroseconds: Int64 { Int64(redstart_monotonic_microseconds()) }
+
+    public func synchronize() {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        wallOffset = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000 - monotonicMicroseconds
+    }
 }
 
 /// A clock that moves only when told to (tests).
