@@ -20,7 +20,7 @@ let package = Package(
     targets: [
         .target(
             name: "RedstartRESP",
-            dependencies: [.product(name: "NIOCore", package: "swift-nio")]
+            dependencies: ["CRedstartShims", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .target(
             name: "RedstartEngine",

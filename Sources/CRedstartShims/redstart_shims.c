@@ -39,3 +39,7 @@ unsigned long long redstart_total_system_memory(void) {
 int redstart_die_with_parent(void) {
     return prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
+
+int redstart_format_double(char *out, int size, double value) {
+    return snprintf(out, (size_t)size, "%.17g", value);
+}

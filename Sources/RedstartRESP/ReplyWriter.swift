@@ -95,7 +95,16 @@ public struct ReplyWriter {
 
     /// RESP3 `,<d>` with `%.17g`; RESP2 the same text as a bulk string (Redis 7.0's addReplyDouble).
     public mutating func double(_ value: Double) {
-        double(text: formatDouble(value))
+        var digits = DoubleDigits(value)
+        digits.withBytes { text in
+            if version == .resp3 {
+                buffer.writeInteger(UInt8(ascii: ","))
+                buffer.writeBytes(text)
+                buffer.writeStaticString("\r\n")
+            } else {
+                bulk(text)
+            }
+        }
     }
 
     /// A double already formatted (Redis's "human" long double form, say): RESP3 `,<text>`,

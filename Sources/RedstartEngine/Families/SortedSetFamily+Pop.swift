@@ -47,10 +47,9 @@ extension SortedSetFamily {
     static func popElements(_ zset: SortedSetValue, count: Int, max: Bool) -> [(ByteString, Double)] {
         let taken = min(count, zset.count)
         guard taken > 0 else { return [] }
-        let range = max ? (zset.count - taken)...(zset.count - 1) : 0...(taken - 1)
         var popped: [(ByteString, Double)] = []
-        zset.forEach(in: range, reverse: max) { popped.append(($0, $1)) }
-        zset.removeRanks(range)
+        popped.reserveCapacity(taken)
+        for _ in 0..<taken { popped.append(zset.remove(rank: max ? zset.count - 1 : 0)) }
         return popped
     }
 

@@ -186,7 +186,35 @@ final class ScoreSkipList {
         let first = links[Int(update[0])]
         let target = first.next
         guard target >= 0, first.nextScore == score, nodes[Int(target)].member == member else { return false }
-        let targetBase = first.nextBase
+        unlink(target, base: first.nextBase)
+        return true
+    }
+
+    /// Removes the pair at 0-based `rank` (in range) and returns it: the search follows the
+    /// spans, comparing no members (ZPOPMIN, ZPOPMAX, ZREMRANGEBYRANK).
+    func remove(rank: Int) -> (member: ByteString, score: Double) {
+        let target = rank + 1
+        var traversed = 0
+        var base = 0
+        for index in stride(from: level - 1, through: 0, by: -1) {
+            while true {
+                let current = links[base + index]
+                guard current.next >= 0, traversed + current.span < target else { break }
+                traversed += current.span
+                base = Int(current.nextBase)
+            }
+            update[index] = Int32(base)
+        }
+        let first = links[Int(update[0])]
+        let node = nodes[Int(first.next)]
+        let pair = (node.member, node.score)
+        unlink(first.next, base: first.nextBase)
+        return pair
+    }
+
+    /// Takes node `target` (whose links start at `targetBase`) out of the list; `update`
+    /// holds the last node before it on every level.
+    private func unlink(_ target: Int32, base targetBase: Int32) {
         for index in 0..<level {
             let before = Int(update[index]) + index
             if links[before].next == target {
@@ -201,12 +229,11 @@ final class ScoreSkipList {
         }
         while level > 1 && links[level - 1].next < 0 { level -= 1 }
         freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
-        index.remove(target, hash: Self.hash(member), hashOf: hashOfNode)
+        index.remove(target, hash: hashOfNode(target), hashOf: hashOfNode)
         nodes[Int(target)].member = ByteString()
         nodes[Int(target)].level = 0  // marks the slot free
         freeNodes.append(target)
         count -= 1
-        return true
     }
 
     /// Node slots, live or free: ZSCAN walks them, as a node keeps its slot while it is in

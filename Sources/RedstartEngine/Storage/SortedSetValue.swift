@@ -164,6 +164,16 @@ public final class SortedSetValue {
         return (ByteString(pair.member), pair.score)
     }
 
+    /// Removes the element of ascending `rank` (in range) and returns it.
+    public func remove(rank: Int) -> (member: ByteString, score: Double) {
+        if let large { return large.list.remove(rank: rank) }
+        let offset = packedOffset(ofRank: rank)
+        let pair = packedPair(at: offset)
+        let element = (ByteString(pair.member), pair.score)
+        packed.remove(from: offset, to: pair.next, entries: 2)
+        return element
+    }
+
     /// Calls `body` with the elements of ascending ranks `range`, in order or reversed.
     public func forEach(in range: ClosedRange<Int>, reverse: Bool, _ body: (ByteString, Double) -> Void) {
         if let large {
@@ -221,9 +231,7 @@ public final class SortedSetValue {
     /// Removes the elements of ascending ranks `range`.
     public func removeRanks(_ range: ClosedRange<Int>) {
         if let large {
-            var doomed: [(ByteString, Double)] = []
-            forEach(in: range, reverse: false) { doomed.append(($0, $1)) }
-            for (member, score) in doomed { large.list.remove(member, score: score) }
+            for _ in range { large.list.remove(rank: range.lowerBound) }
             return
         }
         let start = packedOffset(ofRank: range.lowerBound)
