@@ -71,9 +71,13 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
+        // The Swift runtime linked in statically: retain/release and the exclusivity checks'
+        // thread-local lookups are direct calls instead of going through the shared library's
+        // PLT and TLS descriptors (measured ~10% less user CPU at pipeline depth 16).
         .executableTarget(
             name: "redstart-server",
-            dependencies: ["RedstartServer", "CRedstartAllocator"]
+            dependencies: ["RedstartServer", "CRedstartAllocator"],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),
         // malloc and its kin counted (used_memory, maxmemory); linked by the server only.
         .target(name: "CRedstartAllocator"),
