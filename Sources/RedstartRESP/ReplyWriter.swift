@@ -96,23 +96,20 @@ public struct ReplyWriter {
     /// RESP3 `,<d>` with `%.17g`; RESP2 the same text as a bulk string (Redis 7.0's addReplyDouble).
     public mutating func double(_ value: Double) {
         var digits = DoubleDigits(value)
-        digits.withBytes { text in
-            if version == .resp3 {
-                buffer.writeInteger(UInt8(ascii: ","))
-                buffer.writeBytes(text)
-                buffer.writeStaticString("\r\n")
-            } else {
-                bulk(text)
-            }
-        }
+        digits.withBytes { double(bytes: $0) }
     }
 
     /// A double already formatted (Redis's "human" long double form, say): RESP3 `,<text>`,
     /// RESP2 a bulk string of the text.
     public mutating func double(text: String) {
+        var text = text
+        text.withUTF8 { double(bytes: UnsafeRawBufferPointer($0)) }
+    }
+
+    private mutating func double(bytes text: UnsafeRawBufferPointer) {
         if version == .resp3 {
             buffer.writeInteger(UInt8(ascii: ","))
-            buffer.writeString(text)
+            buffer.writeBytes(text)
             buffer.writeStaticString("\r\n")
         } else {
             bulk(text)
