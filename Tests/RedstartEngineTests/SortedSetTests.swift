@@ -13,8 +13,10 @@ private struct Model {
     }
 }
 
-@Test(arguments: [(4, 1000), (128, 64)])
-func sortedSetMatchesAModel(limit: Int, operations: Int) {
+// Few distinct scores make ties (a score change moves the node); many make most changes
+// keep the order (changed in place).
+@Test(arguments: [(4, 1000, 50), (4, 1000, 1_000_000), (128, 64, 50)])
+func sortedSetMatchesAModel(limit: Int, operations: Int, scores: Int) {
     var state: UInt64 = 12345
     func next(_ n: Int) -> Int {
         state = state &* 6364136223846793005 &+ 1442695040888963407
@@ -25,14 +27,21 @@ func sortedSetMatchesAModel(limit: Int, operations: Int) {
     var model = Model()
     for step in 0..<(operations * 3) {
         let member = "m\(next(operations))"
-        switch next(4) {
+        switch next(5) {
         case 0, 1:
-            let score = Double(next(50)) / 2
+            let score = Double(next(scores)) / 2
             let isNew = zset.set(ByteString(member), score: score, limits: limits)
             #expect(isNew == (model.scores[member] == nil))
             model.scores[member] = score
         case 2:
             #expect(zset.remove(ByteString(member)) == (model.scores.removeValue(forKey: member) != nil))
+        case 3:
+            guard zset.count > 0 else { break }
+            let rank = next(zset.count)
+            let expected = model.ordered[rank]
+            let popped = zset.remove(rank: rank)
+            #expect(popped.member == ByteString(expected.0) && popped.score == expected.1, "step \(step)")
+            model.scores[expected.0] = nil
         default:
             let ordered = model.ordered
             #expect(zset.count == ordered.count, "step \(step)")

@@ -58,6 +58,8 @@ final class ScoreSkipList {
     /// Per level during a search: the links base of the last node before the target.
     @exclusivity(unchecked) private var update = [Int32](repeating: 0, count: ScoreSkipList.maxLevel)
     @exclusivity(unchecked) private var rankAt = [Int](repeating: 0, count: ScoreSkipList.maxLevel)
+    /// After a search: the node just before the target on level 0 (0: the head).
+    @exclusivity(unchecked) private var predecessor: Int32 = 0
     /// Each member's node (ZSCORE, and finding a member's score before moving it).
     @exclusivity(unchecked) private var index = NodeIndex()
 
@@ -135,24 +137,36 @@ final class ScoreSkipList {
                 rankAt.withUnsafeMutableBufferPointer { rankAt in
                     var base = 0
                     var rank = 0
+                    var node: Int32 = 0
                     for index in stride(from: top - 1, through: 0, by: -1) {
                         while true {
                             let current = links[base + index]
                             guard current.next >= 0, targetPrecedes(current, score, member) else { break }
                             rank += current.span
                             base = Int(current.nextBase)
+                            node = current.next
                         }
                         update[index] = Int32(base)
                         if ranks { rankAt[index] = rank }
                     }
+                    predecessor = node
                 }
             }
         }
     }
 
     func insert(_ member: ByteString, score: Double) {
-        descend(to: score, member, ranks: true)
         let newLevel = randomLevel()
+        let (inserted, mine) = allocateNode(member, score, level: newLevel)
+        index.insert(inserted, hash: Self.hash(member), hashOf: hashOfNode)
+        link(inserted, base: mine, score: score, member: member)
+        count += 1
+    }
+
+    /// Links node `node` (links at `mine`, not in the list) at the place of (score, member).
+    private func link(_ node: Int32, base mine: Int32, score: Double, member: ByteString) {
+        let newLevel = Int(nodes[Int(node)].level)
+        descend(to: score, member, ranks: true)
         if newLevel > level {
             for index in level..<newLevel {
                 rankAt[index] = 0
@@ -161,8 +175,6 @@ final class ScoreSkipList {
             }
             level = newLevel
         }
-        let (inserted, mine) = allocateNode(member, score, level: newLevel)
-        index.insert(inserted, hash: Self.hash(member), hashOf: hashOfNode)
         for index in 0..<newLevel {
             let before = Int(update[index]) + index
             let own = Int(mine) + index
@@ -170,12 +182,34 @@ final class ScoreSkipList {
             links[own].nextBase = links[before].nextBase
             links[own].nextScore = links[before].nextScore
             links[own].span = links[before].span - (rankAt[0] - rankAt[index])
-            links[before].next = inserted
+            links[before].next = node
             links[before].nextBase = mine
             links[before].nextScore = score
             links[before].span = rankAt[0] - rankAt[index] + 1
         }
         for index in newLevel..<level { links[Int(update[index]) + index].span += 1 }
+    }
+
+    /// Moves a pair in the list to a new score, keeping its node (Redis's zslUpdateScore):
+    /// changed in place when the order does not change, else taken out and linked again.
+    func changeScore(_ member: ByteString, from old: Double, to new: Double) {
+        descend(to: old, member, ranks: false)
+        let first = links[Int(update[0])]
+        let target = first.next
+        guard target >= 0, first.nextScore == old, nodes[Int(target)].member == member else { return }
+        let targetBase = first.nextBase
+        let following = links[Int(targetBase)]
+        if (predecessor == 0 || nodes[Int(predecessor)].score < new) && (following.next < 0 || following.nextScore > new) {
+            nodes[Int(target)].score = new
+            for index in 0..<level where links[Int(update[index]) + index].next == target {
+                links[Int(update[index]) + index].nextScore = new
+            }
+            return
+        }
+        detach(target, base: targetBase)
+        count -= 1
+        nodes[Int(target)].score = new
+        link(target, base: targetBase, score: new, member: member)
         count += 1
     }
 
@@ -215,6 +249,17 @@ final class ScoreSkipList {
     /// Takes node `target` (whose links start at `targetBase`) out of the list; `update`
     /// holds the last node before it on every level.
     private func unlink(_ target: Int32, base targetBase: Int32) {
+        detach(target, base: targetBase)
+        freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
+        index.remove(target, hash: hashOfNode(target), hashOf: hashOfNode)
+        nodes[Int(target)].member = ByteString()
+        nodes[Int(target)].level = 0  // marks the slot free
+        freeNodes.append(target)
+        count -= 1
+    }
+
+    /// Takes node `target` out of the links of every level (`update` as for `unlink`).
+    private func detach(_ target: Int32, base targetBase: Int32) {
         for index in 0..<level {
             let before = Int(update[index]) + index
             if links[before].next == target {
@@ -228,12 +273,6 @@ final class ScoreSkipList {
             }
         }
         while level > 1 && links[level - 1].next < 0 { level -= 1 }
-        freeLinks[Int(nodes[Int(target)].level) - 1].append(targetBase)
-        index.remove(target, hash: hashOfNode(target), hashOf: hashOfNode)
-        nodes[Int(target)].member = ByteString()
-        nodes[Int(target)].level = 0  // marks the slot free
-        freeNodes.append(target)
-        count -= 1
     }
 
     /// Node slots, live or free: ZSCAN walks them, as a node keeps its slot while it is in

@@ -87,10 +87,7 @@ public final class SortedSetValue {
     public func set(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) -> Bool {
         if let large {
             if let old = large.score(of: member) {
-                if old != score {
-                    large.list.remove(member, score: old)
-                    large.list.insert(member, score: score)
-                }
+                if old != score { large.list.changeScore(member, from: old, to: score) }
                 return false
             }
             large.insert(member, score: score)
@@ -122,8 +119,7 @@ public final class SortedSetValue {
             set(member, score: new, limits: limits)
             return
         }
-        large.list.remove(member, score: old)
-        large.list.insert(member, score: new)
+        large.list.changeScore(member, from: old, to: new)
     }
 
     /// Adds a member that is not in the set (the caller looked it up).
