@@ -47,6 +47,7 @@ let package = Package(
             dependencies: [
                 "CLua",
                 "CRedstartLua",
+                "CRedstartShims",
                 "RedstartEngine",
                 "RedstartRESP",
                 .product(name: "NIOCore", package: "swift-nio"),

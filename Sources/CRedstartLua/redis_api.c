@@ -435,9 +435,3 @@ void redstart_push_loading_api(lua_State *L, const char *version, int version_nu
     set_log_and_version(L, api, env, version, version_number);
 }
 
-// MARK: - Numbers as command arguments
-
-int redstart_format_g17(double value, char out[32]) {
-    int length = snprintf(out, 32, "%.17g", value);
-    return length < 32 ? length : 31;
-}

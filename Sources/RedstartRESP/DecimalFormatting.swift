@@ -79,8 +79,7 @@ public struct DoubleDigits {
                 }
                 return writeDecimal(Int64(value), into: out)
             }
-            let written = Int(redstart_format_double(out.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(out.count), value))
-            return max(0, min(written, out.count - 1))
+            return max(0, Int(redstart_format_g17(value, out.baseAddress!.assumingMemoryBound(to: CChar.self))))
         }
     }
 

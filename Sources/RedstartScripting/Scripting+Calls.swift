@@ -5,6 +5,7 @@
 // redis.call raises it, redis.pcall returns it.
 import CLua
 import CRedstartLua
+import CRedstartShims
 import NIOCore
 import RedstartEngine
 import RedstartRESP

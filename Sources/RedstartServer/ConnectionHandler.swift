@@ -110,13 +110,20 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             if written > 0 { session.reply.buffer.moveReaderIndex(forwardBy: written) }
             return false
         }
+        startNextReplies(session, context!)
+        return true
+    }
+
+    /// Empties the reply buffer once its bytes are handed on. A buffer that grew past Redis's
+    /// 16 KB for big replies is not kept (while the socket has not taken them it would be held
+    /// twice): as with Redis's 16 KB buffer, big replies pass through. Otherwise clear() reuses
+    /// the storage once the socket took the bytes.
+    private func startNextReplies(_ session: Session, _ context: ChannelHandlerContext) {
         if session.reply.buffer.capacity > Session.replyBufferMaximum {
-            // A buffer that grew past Redis's 16 KB for big replies is not kept.
-            session.reply.buffer = context!.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
+            session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
         } else {
             session.reply.buffer.clear()
         }
-        return true
     }
 
     /// Hands the reply buffer to the channel (flushing it or not) and starts a new one. A big
@@ -124,18 +131,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     private func handOverReplies(_ session: Session, _ context: ChannelHandlerContext, flush: Bool) {
         if flush && writeDirectly(session) { return }
         let buffer = session.reply.buffer
-        let isBig = buffer.capacity > Self.replyQueueThreshold
-        if isBig {
-            // A buffer that grew for a big reply is not kept (while the socket has not taken
-            // that reply it would be held twice): as Redis's 16 KB buffer, big replies pass through.
-            session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
-        } else if buffer.capacity > Session.replyBufferMaximum {
-            session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
-        } else {
-            // Once the socket took the bytes the storage is ours again and clear() reuses it.
-            session.reply.buffer.clear()
-        }
-        sendThroughChannel(buffer, context, flush: flush, countedAsBig: isBig)
+        startNextReplies(session, context)
+        sendThroughChannel(buffer, context, flush: flush, countedAsBig: buffer.capacity > Self.replyQueueThreshold)
     }
 
     /// Writes `buffer` through the channel, counting it until the write completes (replies

@@ -127,10 +127,6 @@ int redstart_fiber_is_current(const redstart_fiber *fiber);
 /// The SHA1 of `length` bytes as 40 lowercase hex digits and a NUL.
 void redstart_sha1_hex(const void *data, size_t length, char out[41]);
 
-/// `value` as C's "%.17g" writes it (how Redis turns Lua numbers into command
-/// arguments); returns the length written to `out` (at most 31 bytes plus a NUL).
-int redstart_format_g17(double value, char out[32]);
-
 /// The next rand48 number (31 bits) from `state`, as Redis's redisLrand48.
 int32_t redstart_rand48_next(uint64_t *state);
 

@@ -26,8 +26,9 @@ int redstart_die_with_parent(void);
 /// The usable size of a block malloc returned (malloc_usable_size).
 size_t redstart_malloc_usable_size(void *pointer);
 
-/// Writes `value` with printf's `%.17g` into `out` (NUL-terminated); returns the length.
-int redstart_format_double(char *out, int size, double value);
+/// `value` as C's "%.17g" writes it (doubles in replies, Lua numbers as command arguments);
+/// returns the length written to `out` (at most 31 bytes plus a NUL).
+int redstart_format_g17(double value, char out[32]);
 
 /// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
 /// read), so that the work done meanwhile hides the memory latency.
