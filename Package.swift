@@ -80,8 +80,9 @@ let package = Package(
             dependencies: ["RedstartServer", "CRedstartAllocator"],
             linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),
-        // malloc and its kin counted (used_memory, maxmemory); linked by the server only.
-        .target(name: "CRedstartAllocator"),
+        // malloc and its kin served by jemalloc and counted (used_memory, maxmemory); linked
+        // by the server only.
+        .target(name: "CRedstartAllocator", linkerSettings: [.linkedLibrary("jemalloc")]),
         .executableTarget(
             name: "redstart-check-rdb",
             dependencies: ["RedstartServer", "RedstartEngine"]

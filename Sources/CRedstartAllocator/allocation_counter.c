@@ -1,26 +1,35 @@
 // See include/redstart_allocator.h. glibc documents replacing malloc: the set
-// below (malloc, free, calloc, realloc and the aligned forms) is defined here
-// and forwards to glibc's __libc_* entry points, so the heap is glibc's as
-// before; each thread adds the usable sizes to a counter of its own (a slot no
-// other thread writes: no locked instruction on the allocation path), and the
-// total is the sum of the slots. A thread's slot outlives the thread, so
-// memory it allocated and others freed still sums right.
+// below (malloc, free, calloc, realloc, malloc_usable_size and the aligned
+// forms) is defined here and served by jemalloc's own entry points (mallocx,
+// dallocx, rallocx, sallocx), so the heap is jemalloc's, as Redis's is; each
+// thread adds the usable sizes to a counter of its own (a slot no other thread
+// writes: no locked instruction on the allocation path), and the total is the
+// sum of the slots. A thread's slot outlives the thread, so memory it
+// allocated and others freed still sums right.
 #define _GNU_SOURCE
 #include "redstart_allocator.h"
 
 #include <errno.h>
-#include <malloc.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
-extern void *__libc_malloc(size_t size);
-extern void __libc_free(void *pointer);
-extern void *__libc_calloc(size_t count, size_t size);
-extern void *__libc_realloc(void *pointer, size_t size);
-extern void *__libc_memalign(size_t alignment, size_t size);
-extern void *__libc_valloc(size_t size);
-extern void *__libc_pvalloc(size_t size);
+// jemalloc's non-standard API (Debian's libjemalloc exports it without a prefix).
+extern void *mallocx(size_t size, int flags);
+extern void *rallocx(void *pointer, size_t size, int flags);
+extern size_t sallocx(const void *pointer, int flags);
+extern void dallocx(void *pointer, int flags);
+extern int mallctl(const char *name, void *old, size_t *old_length, void *new, size_t new_length);
+extern void malloc_stats_print(void (*write)(void *, const char *), void *context, const char *options);
+
+#define ZERO_FILLED 0x40
+#define ALIGNED_TO(alignment) ((int)__builtin_ctzl(alignment))
+// MALLCTL_ARENAS_ALL: every arena.
+#define ALL_ARENAS "4096"
 
 enum { SLOT_COUNT = 1024 };
 
@@ -57,32 +66,49 @@ long long redstart_allocated_bytes(void) {
     return total;
 }
 
-void *malloc(size_t size) {
-    void *pointer = __libc_malloc(size);
-    if (pointer) count((long long)malloc_usable_size(pointer));
+/// Allocates `size` bytes (at least one: jemalloc leaves a size of 0 undefined) with `flags`.
+static inline void *allocate(size_t size, int flags) {
+    void *pointer = mallocx(size ? size : 1, flags);
+    if (__builtin_expect(pointer == NULL, 0)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    count((long long)sallocx(pointer, 0));
     return pointer;
 }
+
+void *malloc(size_t size) { return allocate(size, 0); }
 
 void free(void *pointer) {
     if (!pointer) return;
-    count(-(long long)malloc_usable_size(pointer));
-    __libc_free(pointer);
+    count(-(long long)sallocx(pointer, 0));
+    dallocx(pointer, 0);
 }
 
+size_t malloc_usable_size(void *pointer) { return pointer ? sallocx(pointer, 0) : 0; }
+
 void *calloc(size_t count_, size_t size) {
-    void *pointer = __libc_calloc(count_, size);
-    if (pointer) count((long long)malloc_usable_size(pointer));
-    return pointer;
+    size_t total;
+    if (__builtin_mul_overflow(count_, size, &total)) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    return allocate(total, ZERO_FILLED);
 }
 
 void *realloc(void *pointer, size_t size) {
-    long long before = pointer ? (long long)malloc_usable_size(pointer) : 0;
-    void *moved = __libc_realloc(pointer, size);
-    if (moved) {
-        count((long long)malloc_usable_size(moved) - before);
-    } else if (pointer && size == 0) {
-        count(-before);  // realloc(p, 0) freed p
+    if (!pointer) return allocate(size, 0);
+    if (size == 0) {  // glibc's realloc(p, 0) frees p
+        free(pointer);
+        return NULL;
     }
+    long long before = (long long)sallocx(pointer, 0);
+    void *moved = rallocx(pointer, size, 0);
+    if (!moved) {
+        errno = ENOMEM;
+        return NULL;
+    }
+    count((long long)sallocx(moved, 0) - before);
     return moved;
 }
 
@@ -95,15 +121,19 @@ void *reallocarray(void *pointer, size_t count_, size_t size) {
     return realloc(pointer, total);
 }
 
+static int valid_alignment(size_t alignment) { return alignment != 0 && (alignment & (alignment - 1)) == 0; }
+
 static void *aligned(size_t alignment, size_t size) {
-    void *pointer = __libc_memalign(alignment, size);
-    if (pointer) count((long long)malloc_usable_size(pointer));
-    return pointer;
+    if (!valid_alignment(alignment)) {
+        errno = EINVAL;
+        return NULL;
+    }
+    return allocate(size, ALIGNED_TO(alignment));
 }
 
 int posix_memalign(void **result, size_t alignment, size_t size) {
-    if (alignment % sizeof(void *) != 0 || (alignment & (alignment - 1)) != 0 || alignment == 0) return EINVAL;
-    void *pointer = aligned(alignment, size);
+    if (alignment % sizeof(void *) != 0 || !valid_alignment(alignment)) return EINVAL;
+    void *pointer = allocate(size, ALIGNED_TO(alignment));
     if (!pointer) return ENOMEM;
     *result = pointer;
     return 0;
@@ -113,14 +143,56 @@ void *aligned_alloc(size_t alignment, size_t size) { return aligned(alignment, s
 
 void *memalign(size_t alignment, size_t size) { return aligned(alignment, size); }
 
-void *valloc(size_t size) {
-    void *pointer = __libc_valloc(size);
-    if (pointer) count((long long)malloc_usable_size(pointer));
-    return pointer;
-}
+void *valloc(size_t size) { return aligned((size_t)sysconf(_SC_PAGESIZE), size); }
 
 void *pvalloc(size_t size) {
-    void *pointer = __libc_pvalloc(size);
-    if (pointer) count((long long)malloc_usable_size(pointer));
-    return pointer;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    return aligned(page, (size + page - 1) & ~(page - 1));
+}
+
+// MARK: - The allocator's figures
+
+const char *redstart_allocator_name(void) {
+    static char name[64];
+    if (name[0] == 0) {
+        const char *version = NULL;
+        size_t length = sizeof(version);
+        if (mallctl("version", &version, &length, NULL, 0) != 0 || version == NULL) version = "unknown";
+        // "5.3.0-0-g54eaed1..." is reported as Redis reports it: jemalloc-5.3.0.
+        size_t end = strcspn(version, "-");
+        snprintf(name, sizeof(name), "jemalloc-%.*s", (int)end, version);
+    }
+    return name;
+}
+
+int redstart_allocator_purge(void) {
+    return mallctl("arena." ALL_ARENAS ".purge", NULL, NULL, NULL, 0) == 0;
+}
+
+static void append_report(void *context, const char *text) { fputs(text, (FILE *)context); }
+
+char *redstart_allocator_report(void) {
+    char *text = NULL;
+    size_t length = 0;
+    FILE *stream = open_memstream(&text, &length);
+    if (!stream) return NULL;
+    malloc_stats_print(append_report, stream, NULL);
+    fclose(stream);
+    return text;
+}
+
+int redstart_allocator_statistics(struct redstart_allocator_statistics *statistics) {
+    // The statistics are a snapshot taken when the epoch advances.
+    uint64_t epoch = 1;
+    size_t length = sizeof(epoch);
+    if (mallctl("epoch", &epoch, &length, &epoch, length) != 0) return 0;
+    size_t value = 0;
+    length = sizeof(value);
+    if (mallctl("stats.allocated", &value, &length, NULL, 0) != 0) return 0;
+    statistics->allocated = value;
+    if (mallctl("stats.active", &value, &length, NULL, 0) != 0) return 0;
+    statistics->active = value;
+    if (mallctl("stats.resident", &value, &length, NULL, 0) != 0) return 0;
+    statistics->resident = value;
+    return 1;
 }

@@ -38,6 +38,11 @@ public struct ResourceUsage: Sendable {
     public var systemMemoryBytes: Int = 0
     public var userCPUSeconds: Double = 0
     public var systemCPUSeconds: Double = 0
+    /// The heap allocator, as INFO's mem_allocator names it.
+    public var allocatorName = "libc"
+    /// The allocator's own totals, when it keeps them (jemalloc does): bytes in blocks
+    /// handed out, in the pages those occupy, and resident.
+    public var allocator: (allocated: Int, active: Int, resident: Int)?
 
     public init() {}
 }

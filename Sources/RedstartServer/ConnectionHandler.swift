@@ -71,8 +71,10 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         inbound.readableBytes + bigArgument.byteCount - parser.parsedBytesOfPartialCommand + currentCommandLength
     }
     var parsedArgumentBytes: Int { parser.parsedArgumentLengths }
+    /// The input buffer's room not holding unprocessed bytes (its processed front included:
+    /// it is memory the connection holds all the same).
     var queryBufferFree: Int {
-        bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.writerIndex)
+        bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.readableBytes)
     }
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
@@ -377,7 +379,11 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             // Not kept: NIO reuses its read buffer only when no one else holds it, and a
             // connection then holds one input buffer, not two.
             inbound = ByteBuffer()
-        } else if inbound.readerIndex >= 65536 && !parser.isInsideCommand {
+        } else if inbound.readerIndex >= inbound.readableBytes {
+            // The rest (a partial command: the parser's positions are relative to the
+            // readerIndex) moves to the front when that copies less than it frees, so through a
+            // long pipeline the buffer stays about a read and a command long instead of growing
+            // by doubling to hold the whole pipeline.
             inbound.discardReadBytes()
         }
     }

@@ -1,6 +1,6 @@
-// Process figures for INFO: resident memory (/proc/self/statm), heap in use (the
-// server executable's counting malloc, else glibc's mallinfo2), CPU time
-// (getrusage), total system memory (sysinfo).
+// Process figures for INFO: resident memory (/proc/self/statm), heap in use and
+// the allocator's figures (the server executable's counting jemalloc, else
+// glibc's mallinfo2), CPU time (getrusage), total system memory (sysinfo).
 import CRedstartShims
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +14,10 @@ public enum ProcessResources {
         usage.residentBytes = residentBytes()
         usage.allocatedBytes = allocatedBytes()
         usage.systemMemoryBytes = Int(redstart_total_system_memory())
+        if let allocator {
+            usage.allocatorName = allocator.name
+            usage.allocator = allocator.statistics()
+        }
         var resources = rusage()
         if getrusage(RUSAGE_SELF.rawValue, &resources) == 0 {
             usage.userCPUSeconds = Double(resources.ru_utime.tv_sec) + Double(resources.ru_utime.tv_usec) / 1e6
@@ -34,19 +38,51 @@ public enum ProcessResources {
         return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 
-    /// The counter of allocated bytes, when the executable counts its allocations
-    /// (redstart-server does: CRedstartAllocator). Set once at start-up, before any thread.
-    nonisolated(unsafe) public static var allocatedBytesProbe: (() -> Int)?
+    /// The heap allocator the executable brings, with its counter of allocated bytes
+    /// (redstart-server does: jemalloc through CRedstartAllocator); nil leaves glibc's.
+    /// Set once at start-up, before any thread.
+    nonisolated(unsafe) public static var allocator: Allocator?
 
-    /// glibc's malloc_info report.
+    /// What the server asks of an allocator the executable brings.
+    public struct Allocator {
+        /// INFO's mem_allocator ("jemalloc-5.3.0").
+        public var name: String
+        /// Bytes handed out and not yet freed (used_memory); cheap.
+        public var allocatedBytes: () -> Int
+        /// The allocator's own totals: allocated, active and resident bytes.
+        public var statistics: () -> (allocated: Int, active: Int, resident: Int)?
+        /// Gives unused pages back to the system; true on success.
+        public var purge: () -> Bool
+        /// The allocator's statistics report (MEMORY MALLOC-STATS).
+        public var report: () -> String
+
+        public init(
+            name: String, allocatedBytes: @escaping () -> Int,
+            statistics: @escaping () -> (allocated: Int, active: Int, resident: Int)?,
+            purge: @escaping () -> Bool, report: @escaping () -> String
+        ) {
+            self.name = name
+            self.allocatedBytes = allocatedBytes
+            self.statistics = statistics
+            self.purge = purge
+            self.report = report
+        }
+    }
+
+    /// The allocator's statistics report: the executable's allocator, else glibc's malloc_info.
     static func allocatorReport() -> String {
+        if let allocator { return allocator.report() }
         guard let text = redstart_malloc_info() else { return "" }
         defer { free(text) }
         return String(cString: text)
     }
 
-    /// malloc_trim(0): true when memory went back to the system.
-    static func trimHeap() -> Bool { redstart_malloc_trim() != 0 }
+    /// Gives free heap memory back to the system (jemalloc's purge, else malloc_trim(0));
+    /// true when that worked or released something.
+    static func trimHeap() -> Bool {
+        if let allocator { return allocator.purge() }
+        return redstart_malloc_trim() != 0
+    }
 
     /// The AnonHugePages total of /proc/self/smaps_rollup, in bytes.
     static func anonymousHugePagesBytes() -> Int {
@@ -65,7 +101,7 @@ public enum ProcessResources {
     /// Bytes handed out by malloc and not yet freed: the executable's counter (cheap), or
     /// mallinfo2 (which walks the heap's free lists).
     static func allocatedBytes() -> Int {
-        if let probe = allocatedBytesProbe { return probe() }
+        if let allocator { return allocator.allocatedBytes() }
         return Int(redstart_heap_allocated_bytes())
     }
 }

@@ -8,8 +8,22 @@ import CRedstartAllocator
 import RedstartEngine
 import RedstartServer
 
-// used_memory is what this executable's counting malloc says (as Redis's zmalloc).
-ProcessResources.allocatedBytesProbe = { Int(redstart_allocated_bytes()) }
+// The heap is jemalloc, as Redis's, and used_memory is what this executable's counting
+// malloc says (as Redis's zmalloc).
+ProcessResources.allocator = ProcessResources.Allocator(
+    name: String(cString: redstart_allocator_name()),
+    allocatedBytes: { Int(redstart_allocated_bytes()) },
+    statistics: {
+        var figures = redstart_allocator_statistics()
+        guard redstart_allocator_statistics(&figures) != 0 else { return nil }
+        return (Int(figures.allocated), Int(figures.active), Int(figures.resident))
+    },
+    purge: { redstart_allocator_purge() != 0 },
+    report: {
+        guard let text = redstart_allocator_report() else { return "" }
+        defer { free(text) }
+        return String(cString: text)
+    })
 
 let arguments = Array(CommandLine.arguments.dropFirst())
 

@@ -148,6 +148,18 @@ def test_info_memory_fields(server):
     c.config_set("maxmemory", 0)
 
 
+def test_the_heap_is_jemalloc_and_info_reports_its_figures(server):
+    c = redis.Redis(port=server.port, decode_responses=True)
+    c.set("k", "v" * 100)
+    memory = c.info("memory")
+    assert memory["mem_allocator"].startswith("jemalloc-")
+    assert 0 < memory["allocator_allocated"] <= memory["allocator_active"] <= memory["allocator_resident"]
+    assert memory["allocator_frag_bytes"] == memory["allocator_active"] - memory["allocator_allocated"]
+    assert "jemalloc statistics" in c.execute_command("MEMORY", "MALLOC-STATS")
+    assert c.execute_command("MEMORY", "PURGE") == "OK"
+    assert c.get("k") == "v" * 100
+
+
 def test_small_integers_are_shared_unless_an_lru_or_lfu_policy_is_set(server):
     """OBJECT REFCOUNT of a small integer: shared (INT_MAX) without maxmemory or under a
     policy that keeps no access clock, 1 under LRU/LFU. Redstart judges by the settings

@@ -242,6 +242,27 @@ def test_a_connection_holds_buffers_sized_to_its_use(server):
     assert int(client_fields(admin, "sized")["rbs"]) <= 16384
 
 
+def test_a_long_pipeline_ending_in_a_partial_command_holds_about_one_read(server):
+    # 1.8 MB of commands that reads end in the middle of, then half a command: once the
+    # whole ones have run, the connection's input buffer holds the half command in about a
+    # read's room, not in a buffer that grew by doubling to the whole pipeline.
+    admin = redis.Redis(port=server.port, decode_responses=True)
+    sock = socket.create_connection(("127.0.0.1", server.port))
+    sock.sendall(b"CLIENT SETNAME piped\r\n")
+    assert recv_exactly(sock, 5) == b"+OK\r\n"
+    count = 50_000
+    sock.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$8\r\nvalue123\r\n" * count + b"*3\r\n$3\r\nSET\r\n$3\r\nkey\r\n$20\r\nabc")
+    assert recv_exactly(sock, 5 * count) == b"+OK\r\n" * count
+    assert wait_for(lambda: client_fields(admin, "piped")["qbuf"] != "0")
+    fields = client_fields(admin, "piped")
+    held = int(fields["qbuf"]) + int(fields["qbuf-free"])
+    assert held <= 256 * 1024, fields
+    sock.sendall(b"defghijklmnopqrst\r\n")
+    assert recv_exactly(sock, 5) == b"+OK\r\n"
+    assert admin.get("key") == "abcdefghijklmnopqrst"
+    sock.close()
+
+
 def recv_exactly(sock, count):
     chunks, received = [], 0
     while received < count:

@@ -1,12 +1,34 @@
-// The server's used_memory, counted the way Redis's zmalloc counts it: the
-// executable that links this target replaces malloc and its kin with functions
-// that call glibc's own allocator and add up the usable size of every block
-// handed out and freed. Only the redstart-server executable links it, so
-// programs embedding Redstart's libraries keep their allocator untouched.
+// The server's heap: jemalloc (Redis's allocator), with used_memory counted the
+// way Redis's zmalloc counts it. The executable that links this target
+// replaces malloc and its kin with functions that call jemalloc and add up the
+// usable size of every block handed out and freed. Only the redstart-server
+// executable links it, so programs embedding Redstart's libraries keep their
+// allocator untouched.
 #ifndef REDSTART_ALLOCATOR_H
 #define REDSTART_ALLOCATOR_H
 
+#include <stddef.h>
+
 /// Bytes allocated through malloc and not yet freed (usable sizes), all threads.
 long long redstart_allocated_bytes(void);
+
+/// The allocator and its version, as INFO's mem_allocator says it ("jemalloc-5.3.0").
+const char *redstart_allocator_name(void);
+
+/// Gives the unused dirty pages of every arena back to the system; 1 on success.
+int redstart_allocator_purge(void);
+
+/// jemalloc's statistics report in a malloc'd string the caller frees; NULL on failure.
+char *redstart_allocator_report(void);
+
+/// The allocator's own totals (INFO's allocator_* fields).
+struct redstart_allocator_statistics {
+    size_t allocated;  ///< bytes in blocks handed out
+    size_t active;     ///< bytes in the pages those blocks occupy
+    size_t resident;   ///< bytes of the allocator's memory resident in RAM
+};
+
+/// Fills `statistics`; 0 when the allocator cannot say.
+int redstart_allocator_statistics(struct redstart_allocator_statistics *statistics);
 
 #endif

@@ -87,6 +87,10 @@ enum SortedSetFamily: CommandFamily {
                 return
             }
             let zset = existing ?? SortedSetValue()
+            if existing == nil {
+                let lengths = scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
+                zset.reservePacked(zip(lengths, scores).lazy.map { (length: $0, score: $1) }, limits: engine.zsetLimits)
+            }
             var added = 0, updated = 0, processed = 0
             var lastScore = 0.0
             for (offset, score) in scores.enumerated() {

@@ -111,6 +111,9 @@ struct InfoReport {
         ]
     }
 
+    /// `part` / `whole`, 0 for an empty whole.
+    private static func ratio(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
+
     private func memory() -> [(String, String)] {
         let usage = self.usage
         let used = engine.usedMemory
@@ -118,6 +121,7 @@ struct InfoReport {
         let peak = max(engine.stats.peakMemory, used)
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
         let lua = engine.scripting?.memoryInfo ?? ScriptingMemoryInfo()
+        let allocator = usage.allocator ?? (allocated: used, active: used, resident: rss)
         return [
             ("used_memory", "\(used)"),
             ("used_memory_human", humanBytes(used)),
@@ -130,9 +134,9 @@ struct InfoReport {
             ("used_memory_startup", "\(engine.stats.startupMemory)"),
             ("used_memory_dataset", "\(max(0, used - engine.stats.startupMemory))"),
             ("used_memory_dataset_perc", "0.00%"),
-            ("allocator_allocated", "\(used)"),
-            ("allocator_active", "\(used)"),
-            ("allocator_resident", "\(rss)"),
+            ("allocator_allocated", "\(allocator.allocated)"),
+            ("allocator_active", "\(allocator.active)"),
+            ("allocator_resident", "\(allocator.resident)"),
             ("total_system_memory", "\(usage.systemMemoryBytes)"),
             ("total_system_memory_human", humanBytes(usage.systemMemoryBytes)),
             ("used_memory_lua", "\(lua.evalEngine)"),
@@ -151,12 +155,12 @@ struct InfoReport {
             ("maxmemory", "\(engine.config.integer("maxmemory"))"),
             ("maxmemory_human", humanBytes(Int(engine.config.integer("maxmemory")))),
             ("maxmemory_policy", engine.config["maxmemory-policy"]),
-            ("allocator_frag_ratio", "1.00"),
-            ("allocator_frag_bytes", "0"),
-            ("allocator_rss_ratio", formatFixed(ratio, 2)),
-            ("allocator_rss_bytes", "\(rss - used)"),
-            ("rss_overhead_ratio", "1.00"),
-            ("rss_overhead_bytes", "0"),
+            ("allocator_frag_ratio", formatFixed(Self.ratio(allocator.active, allocator.allocated), 2)),
+            ("allocator_frag_bytes", "\(allocator.active - allocator.allocated)"),
+            ("allocator_rss_ratio", formatFixed(Self.ratio(allocator.resident, allocator.active), 2)),
+            ("allocator_rss_bytes", "\(allocator.resident - allocator.active)"),
+            ("rss_overhead_ratio", formatFixed(Self.ratio(rss, allocator.resident), 2)),
+            ("rss_overhead_bytes", "\(rss - allocator.resident)"),
             ("mem_fragmentation_ratio", formatFixed(ratio, 2)),
             ("mem_fragmentation_bytes", "\(rss - used)"),
             ("mem_not_counted_for_evict", "\(engine.memoryNotCountedForEviction)"),
@@ -166,7 +170,7 @@ struct InfoReport {
             ("mem_clients_normal", "\(engine.clientsMemory)"),
             ("mem_cluster_links", "0"),
             ("mem_aof_buffer", "\(engine.persistence.aof.bufferLength)"),
-            ("mem_allocator", "libc"),
+            ("mem_allocator", usage.allocatorName),
             ("active_defrag_running", "0"),
             ("lazyfree_pending_objects", "\(engine.lazyFree.pendingObjects)"),
             ("lazyfreed_objects", "\(engine.lazyFree.freedObjects)"),

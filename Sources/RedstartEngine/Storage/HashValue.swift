@@ -2,18 +2,21 @@
 // fields, no field or value longer than hash-max-listpack-value) is one
 // PackedEntries block of field, value, field, value ... entries (as Redis's
 // listpack), searched linearly and kept in insertion order: a 5-field hash
-// is a 40-byte object and a block of about a hundred bytes. Past either limit
+// is a 32-byte object and a block of about a hundred bytes. Past either limit
 // it becomes two arrays plus a dictionary from field to position (Redis's
 // "hashtable" encoding; never converted back), where the last pair fills the
 // gap a removal leaves.
 
 /// A hash value.
 public final class HashValue {
-    /// The pairs while the hash is small (empty once it is a hashtable).
+    /// The pairs while the hash is small; once it is a hashtable, the table in their place.
     @exclusivity(unchecked) private var packed = PackedEntries()
     /// The pairs once the hash is a hashtable (a separate object, so that the many small
     /// hashes do not carry its three fields).
-    @exclusivity(unchecked) private var table: Table?
+    private var table: Table? {
+        @inline(__always) get { packed.heldObject(as: Table.self) }
+        set { packed.hold(newValue) }
+    }
 
     /// The hashtable form: fields and values by position, and each field's position.
     private final class Table {
@@ -195,7 +198,7 @@ public final class HashValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard let table else { return 48 + packed.capacity }
+        guard let table else { return 32 + packed.capacity }
         let strings = sampledHeapBytes(count: table.fields.count, samples: samples) {
             table.fields[$0].heapSize + table.values[$0].heapSize
         }

@@ -8,7 +8,9 @@
 // (PackedEntries+Integers.swift).
 //
 // A plain struct of 16 bytes, no reference counting: the owning object frees the
-// block in its deinit (`deallocate()`), and copies are made with `copy()`.
+// block in its deinit (`deallocate()`), and copies are made with `copy()`. Once a
+// collection outgrows the small form, the same 16 bytes hold the reference of its
+// large form instead (`hold`, `heldObject`).
 
 import CRedstartShims
 
@@ -35,8 +37,37 @@ struct PackedEntries {
     /// Bytes the block can hold.
     var capacity: Int { base.map { redstart_malloc_usable_size($0) } ?? 0 }
 
-    /// Frees the block (the owner's deinit).
-    func deallocate() { free(base) }
+    /// Frees the block, or releases the large form held in its place (the owner's deinit).
+    func deallocate() {
+        if entryCount == Self.holdingObject {
+            Unmanaged<AnyObject>.fromOpaque(base!).release()
+        } else {
+            free(base)
+        }
+    }
+
+    // MARK: - The large form in the block's place
+
+    /// The entry count that marks `base` as a retained object rather than a block.
+    private static let holdingObject = UInt32.max
+
+    /// The object held in the block's place (a collection's large form, which has no
+    /// packed entries), or nil. Keeping it here rather than in a field of its own keeps the
+    /// owning object at 32 bytes, an allocation class of its own (the field would make it 48).
+    @inline(__always)
+    func heldObject<Object: AnyObject>(as type: Object.Type) -> Object? {
+        guard entryCount == Self.holdingObject else { return nil }
+        return Unmanaged<Object>.fromOpaque(base!).takeUnretainedValue()
+    }
+
+    /// Puts `object` in the block's place (the block, if any, is freed: its entries must have
+    /// been moved to the object), or with nil empties the place again.
+    mutating func hold(_ object: AnyObject?) {
+        deallocate()
+        base = object.map { Unmanaged.passRetained($0).toOpaque() }
+        used = 0
+        entryCount = object == nil ? 0 : Self.holdingObject
+    }
 
     /// An independent copy of the entries.
     func copy() -> PackedEntries {

@@ -5,14 +5,18 @@
 // order and searched linearly, as Redis's listpack; past either limit it becomes a ScoreSkipList for order and
 // ranks, which also finds a member's score ("skiplist"). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
-// number of members before it, then ranks are walked. The object is 40 bytes:
-// the block (16) and the large form's reference (8).
+// number of members before it, then ranks are walked. The object is 32 bytes:
+// the block (16), whose place holds the large form's reference once there is one.
 
 /// A sorted-set value.
 public final class SortedSetValue {
+    /// The pairs while small; the large encoding in their place once it is a skip list.
     @exclusivity(unchecked) private var packed = PackedEntries()
     /// The large encoding, or nil while small.
-    @exclusivity(unchecked) private var large: Large?
+    private var large: Large? {
+        @inline(__always) get { packed.heldObject(as: Large.self) }
+        set { packed.hold(newValue) }
+    }
 
     /// The skip-list form: order, ranks and each member's score.
     private final class Large {
@@ -123,6 +127,20 @@ public final class SortedSetValue {
     }
 
     /// Adds a member that is not in the set (the caller looked it up).
+    /// Sizes a new, empty sorted set's small block for exactly these members and scores,
+    /// when they keep it small (ZADD creating the key: the block is allocated once, without
+    /// the slack of growing member by member).
+    func reservePacked(_ pairs: some Sequence<(length: Int, score: Double)>, limits: (entries: Int, length: Int)) {
+        guard large == nil, packed.isEmpty else { return }
+        var bytes = 0, count = 0
+        for (length, score) in pairs {
+            count += 1
+            guard length <= limits.length, count <= limits.entries else { return }
+            bytes += PackedEntries.entrySize(length) + PackedEntries.entrySize(PackedScore.encode(score).count)
+        }
+        packed.reserveExactly(bytes)
+    }
+
     public func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
         guard let large else {
             set(member, score: score, limits: limits)
@@ -247,13 +265,13 @@ public final class SortedSetValue {
             return fits
         }
         guard fits else { return }
+        self.large = nil  // the block's place is free again; `large` still holds the list
         packed.reserveExactly(bytes)
         large.list.walk(from: 0) { member, score in
             let stored = score == 0 ? 0 : score
             member.withUnsafeBytes { bytes in PackedScore.withBytes(of: stored) { packed.append(bytes, $0) } }
             return true
         }
-        self.large = nil
     }
 
     private func convertToSkipList() {
@@ -288,7 +306,7 @@ public final class SortedSetValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard let large else { return 48 + packed.capacity }
+        guard let large else { return 32 + packed.capacity }
         var sampled = 0
         var strings = 0
         large.list.walk(from: 0) { member, _ in
