@@ -1,7 +1,8 @@
 // Binary-safe bytes stored compactly: up to 23 bytes live inline in the value
 // itself (no allocation; most keys and small values), longer ones in one heap
-// buffer (a single allocation: header, length and bytes). Used for keys and
-// string values of the keyspace.
+// buffer (a single allocation: the object header and the bytes; the length is
+// in the value beside the reference, so a 32-byte value is a 48-byte block).
+// Used for keys and string values of the keyspace.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -14,8 +15,12 @@ public struct ByteString {
     fileprivate enum Storage {
         /// 23 bytes of data; the 24th byte (top of `w2`) is the length, plus 0x80 when raw.
         case small(UInt64, UInt64, UInt64)
-        case large(HeapBytes)
+        /// The bytes in a buffer; the word is their count, plus `rawFlag` when raw.
+        case large(HeapBytes, UInt64)
     }
+
+    /// The raw flag in a heap string's count word.
+    private static let rawFlag: UInt64 = 1 << 63
 
     fileprivate var storage: Storage
 
@@ -32,7 +37,7 @@ public struct ByteString {
             }
             storage = .small(words.0, words.1, words.2)
         } else {
-            storage = .large(HeapBytes.make(copying: bytes))
+            storage = .large(HeapBytes.make(copying: bytes), UInt64(bytes.count))
         }
     }
 
@@ -50,7 +55,7 @@ public struct ByteString {
     public var count: Int {
         switch storage {
         case .small(_, _, let w2): return Int((w2 >> 56) & 0x7F)
-        case .large(let buffer): return buffer.count
+        case .large(_, let word): return Int(word & ~Self.rawFlag)
         }
     }
 
@@ -59,7 +64,7 @@ public struct ByteString {
     public var isRaw: Bool {
         switch storage {
         case .small(_, _, let w2): return w2 >> 63 != 0
-        case .large(let buffer): return buffer.isRaw
+        case .large(_, let word): return word & Self.rawFlag != 0
         }
     }
 
@@ -70,8 +75,10 @@ public struct ByteString {
             var words = (w0, w1, w2)
             let count = Int((w2 >> 56) & 0x7F)
             return try Swift.withUnsafeBytes(of: &words) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
-        case .large(let buffer):
-            return try buffer.withUnsafeBytes(body)
+        case .large(let buffer, let word):
+            return try withExtendedLifetime(buffer) {
+                try body(UnsafeRawBufferPointer(start: buffer.bytes, count: Int(word & ~Self.rawFlag)))
+            }
         }
     }
 
@@ -88,10 +95,9 @@ public struct ByteString {
             return Swift.withUnsafeBytes(of: &words) { mine in
                 count == 0 || memcmp(mine.baseAddress!, other.baseAddress!, count) == 0
             }
-        case .large(let buffer):
-            return buffer.withUnsafeBytes { mine in
-                mine.count == other.count && (mine.count == 0 || memcmp(mine.baseAddress!, other.baseAddress!, mine.count) == 0)
-            }
+        case .large(let buffer, let word):
+            let count = Int(word & ~Self.rawFlag)
+            return count == other.count && (count == 0 || memcmp(buffer.bytes, other.baseAddress!, count) == 0)
         }
     }
 
@@ -116,21 +122,20 @@ public struct ByteString {
         case .small:
             // Leaving the inline form: start with room to grow.
             heap = HeapBytes.make(capacity: max(newCount, 2 * oldCount, 32))
-            withUnsafeBytes { heap.append($0) }
-        case .large(let existing):
+            withUnsafeBytes { heap.copy($0, to: 0) }
+        case .large(let existing, _):
             heap = existing
             // Drop this value's reference so that `heap` can be uniquely referenced.
             storage = .small(0, 0, 0)
             if !isKnownUniquelyReferenced(&heap) || heap.capacity < newCount {
-                let copy = HeapBytes.make(capacity: newCount > heap.count ? max(newCount, 2 * heap.count) : heap.count)
-                heap.withUnsafeBytes { copy.append($0) }
+                let copy = HeapBytes.make(capacity: newCount > oldCount ? max(newCount, 2 * oldCount) : oldCount)
+                copy.copy(UnsafeRawBufferPointer(start: heap.bytes, count: oldCount), to: 0)
                 heap = copy
             }
         }
-        heap.extend(to: newCount)
-        heap.isRaw = true
-        let result = try heap.withUnsafeMutableBytes(body)
-        storage = .large(heap)
+        if newCount > oldCount { (heap.bytes + oldCount).initializeMemory(as: UInt8.self, repeating: 0, count: newCount - oldCount) }
+        let result = try body(UnsafeMutableRawBufferPointer(start: heap.bytes, count: newCount))
+        storage = .large(heap, UInt64(newCount) | Self.rawFlag)  // changed in place: raw
         return result
     }
 
@@ -138,7 +143,7 @@ public struct ByteString {
     public var spareCapacity: Int {
         switch storage {
         case .small: return 0
-        case .large(let buffer): return buffer.capacity - buffer.count
+        case .large(let buffer, let word): return buffer.capacity - Int(word & ~Self.rawFlag)
         }
     }
 
@@ -146,7 +151,7 @@ public struct ByteString {
     public var heapSize: Int {
         switch storage {
         case .small: return 0
-        case .large(let buffer): return mallocSize(buffer.capacity + 24)
+        case .large(let buffer, _): return mallocSize(buffer.capacity + 16)
         }
     }
 }
@@ -157,60 +162,28 @@ extension ByteString: Equatable {
     }
 }
 
-/// A heap buffer of bytes (the storage of long ByteStrings): the header holds the
-/// count (and in its top bit the raw flag), the bytes follow it in the same allocation.
-final class HeapBytes: ManagedBuffer<Int, UInt8> {
+/// A heap buffer of bytes (the storage of long ByteStrings): the object header, then the
+/// bytes in the same allocation. How many bytes are in use is kept by the ByteString.
+final class HeapBytes: ManagedBuffer<Void, UInt8> {
     static func make(copying bytes: UnsafeRawBufferPointer) -> HeapBytes {
         let buffer = make(capacity: bytes.count)
-        buffer.append(bytes)
+        buffer.copy(bytes, to: 0)
         return buffer
     }
 
     /// An empty buffer with room for at least `capacity` bytes.
     static func make(capacity: Int) -> HeapBytes {
-        unsafeDowncast(HeapBytes.create(minimumCapacity: capacity) { _ in 0 }, to: HeapBytes.self)
+        unsafeDowncast(HeapBytes.create(minimumCapacity: capacity) { _ in }, to: HeapBytes.self)
     }
 
-    private static let rawFlag = 1 << 62
+    /// The first byte (valid while the buffer lives).
+    @inline(__always)
+    var bytes: UnsafeMutableRawPointer { withUnsafeMutablePointerToElements { UnsafeMutableRawPointer($0) } }
 
-    var count: Int { header & ~Self.rawFlag }
-
-    var isRaw: Bool {
-        get { header & Self.rawFlag != 0 }
-        set { header = newValue ? header | Self.rawFlag : header & ~Self.rawFlag }
-    }
-
-    /// Appends `bytes` (the capacity must suffice).
-    func append(_ bytes: UnsafeRawBufferPointer) {
-        let current = count
-        precondition(current + bytes.count <= capacity, "HeapBytes overflow")
-        withUnsafeMutablePointers { _, elements in
-            if bytes.count > 0 {
-                UnsafeMutableRawPointer(elements + current).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
-            }
-        }
-        header += bytes.count
-    }
-
-    /// Grows the count to `newCount` with zero bytes (the capacity must suffice).
-    func extend(to newCount: Int) {
-        precondition(newCount <= capacity, "HeapBytes overflow")
-        let current = count
-        guard newCount > current else { return }
-        withUnsafeMutablePointers { _, elements in
-            (elements + current).initialize(repeating: 0, count: newCount - current)
-        }
-        header += newCount - current
-    }
-
-    func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
-        let count = self.count
-        return try withUnsafeMutablePointerToElements { try body(UnsafeMutableRawBufferPointer(start: $0, count: count)) }
-    }
-
-    func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        let count = self.count
-        return try withUnsafeMutablePointerToElements { try body(UnsafeRawBufferPointer(start: $0, count: count)) }
+    /// Copies `source` to `offset` (the capacity must suffice).
+    func copy(_ source: UnsafeRawBufferPointer, to offset: Int) {
+        precondition(offset + source.count <= capacity, "HeapBytes overflow")
+        if source.count > 0 { (bytes + offset).copyMemory(from: source.baseAddress!, byteCount: source.count) }
     }
 }
 
