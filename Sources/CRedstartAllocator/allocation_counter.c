@@ -31,6 +31,12 @@ extern void malloc_stats_print(void (*write)(void *, const char *), void *contex
 // MALLCTL_ARENAS_ALL: every arena.
 #define ALL_ARENAS "4096"
 
+// jemalloc's options, read at its start. Blocks of 1 MB or more come from its
+// dedicated arena for big blocks, which gives their pages back as soon as they are
+// freed (its default threshold is 8 MB): a growing big array's old copies do not
+// linger as dirty pages for the decay time, as glibc's mmap'd blocks did not.
+const char *malloc_conf = "oversize_threshold:1048576";
+
 enum { SLOT_COUNT = 1024 };
 
 struct slot {

@@ -116,6 +116,7 @@ final class ScoreSkipList {
             firstLink = reused
         } else {
             firstLink = Int32(links.count)
+            Self.makeRoom(level, in: &links)
             links.append(contentsOf: repeatElement(Self.emptyLink, count: level))
         }
         let node = Node(member: member, score: score, firstLink: firstLink, level: Int32(level))
@@ -123,8 +124,19 @@ final class ScoreSkipList {
             nodes[Int(slot)] = node
             return (slot, firstLink)
         }
+        Self.makeRoom(1, in: &nodes)
         nodes.append(node)
         return (Int32(nodes.count - 1), firstLink)
+    }
+
+    /// Grows a full big array by a quarter instead of letting append double it: a sorted set
+    /// of a million members holds its nodes and links with at most a quarter to spare (the
+    /// doubling, rounded up to the allocator's size class, left about half).
+    @inline(__always)
+    private static func makeRoom<Element>(_ extra: Int, in array: inout [Element]) {
+        let capacity = array.capacity
+        guard array.count + extra > capacity, capacity >= 4096 else { return }
+        array.reserveCapacity(capacity + capacity / 4)
     }
 
     /// Inserts a pair that is not in the list.
