@@ -258,7 +258,7 @@ extension Engine {
         if tracking.clientCount > 0 && spec.flags.contains(.readonly) && !spec.flags.contains(.runsScript) {
             rememberTrackedKeys(spec, args, session)
         }
-        let duration = (isNested ? clock.monotonicMicroseconds : clock.wallMicroseconds) - start
+        let duration = (isNested ? clock.monotonicMicroseconds : readClockAtCommandEnd()) - start
         // When it ran, in wall-clock microseconds (SLOWLOG and latency events show it).
         let startTime = isNested ? commandStartMicros : start
         spec.calls += 1

@@ -42,6 +42,11 @@ public final class Engine {
     @exclusivity(unchecked) public internal(set) var commandTime: Int64
     /// The same instant in microseconds (the start of the command's duration).
     @exclusivity(unchecked) var commandStartMicros: Int64 = 0
+    /// While a connection runs the commands of one read (`runInputBatch`): the clock reading
+    /// that ended the previous one, which starts the next (a pipeline reads the clock once
+    /// per command, not twice). Nil outside a batch and before its first command ends.
+    @exclusivity(unchecked) private var batchClockReading: Int64?
+    @exclusivity(unchecked) private var isRunningInputBatch = false
     /// The running command must not refresh access clocks (CLIENT NO-TOUCH, OBJECT, TYPE ...).
     @exclusivity(unchecked) var isNoTouchCall = false
     /// The running command is a write command.
@@ -379,9 +384,29 @@ public final class Engine {
 
     /// Refreshes the cached command time.
     func updateCommandTime() {
-        let now = clock.wallMicroseconds
+        let now = batchClockReading ?? clock.wallMicroseconds
         commandStartMicros = now
         commandTime = now / 1000
+    }
+
+    /// Reads the wall clock at a command's end; inside an input batch the reading also
+    /// starts the next command.
+    func readClockAtCommandEnd() -> Int64 {
+        let now = clock.wallMicroseconds
+        if isRunningInputBatch { batchClockReading = now }
+        return now
+    }
+
+    /// Runs `body`, which executes the complete commands of one read of a connection back
+    /// to back: each starts at the instant the previous one ended.
+    public func runInputBatch<R>(_ body: () throws -> R) rethrows -> R {
+        let outer = isRunningInputBatch
+        isRunningInputBatch = true
+        defer {
+            isRunningInputBatch = outer
+            if !outer { batchClockReading = nil }
+        }
+        return try body()
     }
 
     /// Seconds since start.

@@ -5,6 +5,12 @@
 // resumes, so a command split at any byte is parsed once, not rescanned.
 import NIOCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Turns the bytes a client sends into commands, one at a time.
 public struct RequestParser: Sendable {
     /// Limits enforced on every request.
@@ -99,27 +105,28 @@ public struct RequestParser: Sendable {
     private mutating func parseMultibulkHeader(_ buffer: ByteBuffer) -> HeaderStep {
         let limits = self.limits
         let authRequired = isAuthenticationRequired
-        let step: (HeaderStep, Int) = buffer.withUnsafeReadableBytes { raw in
-            guard let cr = raw.firstIndex(of: UInt8(ascii: "\r")) else {
-                return (raw.count > limits.maxInlineLength ? .failed(.tooBigMultibulkCount) : .incomplete, 0)
+        let step: (HeaderStep, Int, Int) = buffer.withUnsafeReadableBytes { raw in
+            guard let cr = Self.offsetOfCR(in: raw) else {
+                return (raw.count > limits.maxInlineLength ? .failed(.tooBigMultibulkCount) : .incomplete, 0, 0)
             }
             // Redis wants one more byte after '\r' and does not check it is '\n'.
-            guard cr + 1 < raw.count else { return (.incomplete, 0) }
-            guard let count = parseRedisInteger(UnsafeRawBufferPointer(rebasing: raw[1..<cr])),
+            guard cr + 1 < raw.count else { return (.incomplete, 0, 0) }
+            let digits = UnsafeRawBufferPointer(rebasing: raw[1..<cr])
+            guard let count = Self.shortLength(digits) ?? parseRedisInteger(digits),
                 count <= Int64(limits.maxMultibulkLength)
             else {
-                return (.failed(.invalidMultibulkLength), 0)
+                return (.failed(.invalidMultibulkLength), 0, 0)
             }
             if count > Int64(limits.unauthenticatedMaxMultibulkLength) && authRequired {
-                return (.failed(.unauthenticatedMultibulkLength), 0)
+                return (.failed(.unauthenticatedMultibulkLength), 0, 0)
             }
-            if count <= 0 { return (.skip(cr + 2), 0) }
-            return (.started, Int(count))
+            if count <= 0 { return (.skip(cr + 2), 0, 0) }
+            return (.started, Int(count), cr)
         }
         if case .started = step.0 {
             remainingBulks = step.1
             bulkLength = -1
-            cursor = buffer.withUnsafeReadableBytes { $0.firstIndex(of: UInt8(ascii: "\r"))! } + 2
+            cursor = step.2 + 2
             // A huge command's span list is not kept for the ones after it (Redis trims its
             // client buffers the same way); ordinary sizes are reused.
             if spans.capacity > 4096 {
@@ -145,13 +152,14 @@ public struct RequestParser: Sendable {
             while remainingBulks > 0 {
                 if bulkLength < 0 {
                     let rest = UnsafeRawBufferPointer(rebasing: raw[position...])
-                    guard let crOffset = rest.firstIndex(of: UInt8(ascii: "\r")) else {
+                    guard let crOffset = Self.offsetOfCR(in: rest) else {
                         if rest.count > limits.maxInlineLength { return .failed(.tooBigBulkCount) }
                         return .incomplete
                     }
                     guard crOffset + 1 < rest.count else { return .incomplete }
                     guard rest[0] == UInt8(ascii: "$") else { return .failed(.expectedDollar(got: rest[0])) }
-                    guard let length = parseRedisInteger(UnsafeRawBufferPointer(rebasing: rest[1..<crOffset])),
+                    let digits = UnsafeRawBufferPointer(rebasing: rest[1..<crOffset])
+                    guard let length = Self.shortLength(digits) ?? parseRedisInteger(digits),
                         length >= 0, length <= Int64(limits.maxBulkLength)
                     else {
                         return .failed(.invalidBulkLength)
@@ -171,6 +179,37 @@ public struct RequestParser: Sendable {
             }
             return .complete(position)
         }
+    }
+
+    /// Where the first CR of `bytes` is: header lines (`$5`, `*3`) are short, so the first
+    /// bytes are looked at one by one, and memchr searches only a longer rest.
+    @inline(__always)
+    private static func offsetOfCR(in bytes: UnsafeRawBufferPointer) -> Int? {
+        guard let start = bytes.baseAddress else { return nil }
+        let count = bytes.count
+        let direct = min(count, 8)
+        var index = 0
+        while index < direct {
+            if start.load(fromByteOffset: index, as: UInt8.self) == 13 { return index }
+            index += 1
+        }
+        guard count > direct, let found = memchr(start + direct, 13, count - direct) else { return nil }
+        return start.distance(to: UnsafeRawPointer(found))
+    }
+
+    /// A length of one to four digits without a leading zero (nearly every bulk length), read
+    /// without the general integer parser; nil sends anything else to it.
+    @inline(__always)
+    private static func shortLength(_ digits: UnsafeRawBufferPointer) -> Int64? {
+        let count = digits.count
+        guard count >= 1 && count <= 4 && (count == 1 || digits[0] != UInt8(ascii: "0")) else { return nil }
+        var value: Int64 = 0
+        for byte in digits {
+            let digit = Int64(byte) &- 48
+            guard digit >= 0 && digit <= 9 else { return nil }
+            value = value &* 10 &+ digit
+        }
+        return value
     }
 
     // MARK: - Inline

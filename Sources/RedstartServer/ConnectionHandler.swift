@@ -338,42 +338,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     private func processInput() {
         guard let session, postponed == nil, !isClosing, !session.isBlocked, !session.isProtected else { return }
         parser.limits = engine.protocolLimits
-        while !isClosing {
-            parser.isAuthenticationRequired = !session.isAuthenticated
-            let before = inbound.readerIndex
-            let request: CommandArguments?
-            do {
-                request = try parser.next(from: &inbound)
-            } catch {
-                protocolError(error)
-                return
-            }
-            guard let request else { break }
-            currentCommandLength = inbound.readerIndex - before
-            // maxmemory-clients: a client whose command makes the clients too big is evicted
-            // before it runs (its arguments are in the query buffer).
-            if engine.maxMemoryClients != 0 && engine.evictClientsIfNeeded(current: session) { return }
-            let result = engine.execute(request, for: session)
-            currentCommandLength = 0
-            if result == .postponed {
-                postponed = request
-                break
-            }
-            // A blocked client (or one whose script paused) runs nothing else until the
-            // engine resumes it.
-            if result == .blocked || result == .scriptPaused { break }
-            if session.closeAfterReply {
-                closeAfterFlush()
-                return
-            }
-            // A long pipeline's replies move to the channel in pieces instead of one buffer
-            // growing without end; all leave at the end of the turn (as Redis's reply list),
-            // and the output limit applies to what has piled up.
-            if session.reply.buffer.readableBytes >= Self.replyQueueThreshold {
-                queueReplies()
-                if isClosing { return }
-            }
-        }
+        guard engine.runInputBatch({ runCommands(session) }) else { return }
         if !checkQueryBufferLimits() { return }
         if inbound.readableBytes == 0 {
             // Not kept: NIO reuses its read buffer only when no one else holds it, and a
@@ -386,6 +351,48 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             // by doubling to hold the whole pipeline.
             inbound.discardReadBytes()
         }
+    }
+
+    /// Runs the complete commands in the input buffer until it holds none, the session
+    /// blocks or the connection closes; false when the connection is done with (closing).
+    private func runCommands(_ session: Session) -> Bool {
+        while !isClosing {
+            parser.isAuthenticationRequired = !session.isAuthenticated
+            let before = inbound.readerIndex
+            let request: CommandArguments?
+            do {
+                request = try parser.next(from: &inbound)
+            } catch {
+                protocolError(error)
+                return false
+            }
+            guard let request else { break }
+            currentCommandLength = inbound.readerIndex - before
+            // maxmemory-clients: a client whose command makes the clients too big is evicted
+            // before it runs (its arguments are in the query buffer).
+            if engine.maxMemoryClients != 0 && engine.evictClientsIfNeeded(current: session) { return false }
+            let result = engine.execute(request, for: session)
+            currentCommandLength = 0
+            if result == .postponed {
+                postponed = request
+                break
+            }
+            // A blocked client (or one whose script paused) runs nothing else until the
+            // engine resumes it.
+            if result == .blocked || result == .scriptPaused { break }
+            if session.closeAfterReply {
+                closeAfterFlush()
+                return false
+            }
+            // A long pipeline's replies move to the channel in pieces instead of one buffer
+            // growing without end; all leave at the end of the turn (as Redis's reply list),
+            // and the output limit applies to what has piled up.
+            if session.reply.buffer.readableBytes >= Self.replyQueueThreshold {
+                queueReplies()
+                if isClosing { return false }
+            }
+        }
+        return true
     }
 
     /// Closes a client whose unparsed input passed client-query-buffer-limit, or evicts

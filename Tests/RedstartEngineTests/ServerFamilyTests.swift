@@ -273,9 +273,11 @@ private func infoFields(_ text: String) -> [String: String] {
     _ = h.runAll(c, ["ZADD", "z"] + members.flatMap { ["1", $0] })
     _ = h.runAll(c, ["HSET", "h"] + members.flatMap { [$0, "v"] })
     for key in ["s", "z", "h"] {
-        let sampled = h.run(c, "MEMORY", "USAGE", key).int ?? 0
+        let sampled = h.run(c, "MEMORY", "USAGE", key, "SAMPLES", "50").int ?? 0
         let exact = h.run(c, "MEMORY", "USAGE", key, "SAMPLES", "0").int ?? 0
-        // Members of one size: five of them predict the rest.
+        // Members of one size: fifty of them predict the rest (fifty, not Redis's default
+        // five: glibc, which the tests run on, may hand a string a block a size class bigger
+        // than it asked for when the rest of a free block would be too small to keep).
         #expect(exact > 20_000 * 40, "\(key)")
         #expect(abs(sampled - exact) * 20 < exact, "\(key) \(sampled) \(exact)")
     }
