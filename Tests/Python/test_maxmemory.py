@@ -2,6 +2,8 @@
 the limit while keys are written, evicts the keys its policy names, sends `evicted`
 keyspace events and DELs to the AOF, and noeviction refuses writes with Redis's -OOM
 error (inside MULTI too) while reads go on."""
+import time
+
 import redis
 
 LIMIT = 4 * 1024 * 1024
@@ -158,6 +160,19 @@ def test_the_heap_is_jemalloc_and_info_reports_its_figures(server):
     assert "jemalloc statistics" in c.execute_command("MEMORY", "MALLOC-STATS")
     assert c.execute_command("MEMORY", "PURGE") == "OK"
     assert c.get("k") == "v" * 100
+
+
+def test_config_resetstat_clears_lazyfreed_objects(server):
+    c = redis.Redis(port=server.port, decode_responses=True)
+    c.config_resetstat()
+    c.sadd("big", *["member:%d" % i for i in range(1000)])
+    assert c.unlink("big") == 1
+    deadline = time.time() + 10
+    while c.info("memory")["lazyfreed_objects"] != 1 and time.time() < deadline:
+        time.sleep(0.02)
+    assert c.info("memory")["lazyfreed_objects"] == 1
+    c.config_resetstat()
+    assert c.info("memory")["lazyfreed_objects"] == 0
 
 
 def test_small_integers_are_shared_unless_an_lru_or_lfu_policy_is_set(server):

@@ -132,9 +132,10 @@ enum ConfigFamily: CommandFamily {
 }
 
 extension Engine {
-    /// CONFIG RESETSTAT: server stats, command stats and error stats.
+    /// CONFIG RESETSTAT: server stats, command stats, error stats and lazyfreed_objects.
     public func resetStats() {
         stats.reset()
         for spec in table.commands { spec.resetStats() }
+        lazyFree.resetFreedCount()
     }
 }

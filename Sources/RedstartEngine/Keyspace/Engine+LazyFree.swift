@@ -11,6 +11,9 @@ public final class LazyFreeCounters: Sendable {
 
     public var pendingObjects: Int { pending.load(ordering: .relaxed) }
     public var freedObjects: Int { freed.load(ordering: .relaxed) }
+
+    /// CONFIG RESETSTAT starts lazyfreed_objects again from 0 (as Redis's lazyfreeResetStats).
+    func resetFreedCount() { freed.store(0, ordering: .relaxed) }
 }
 
 /// Moves an object the engine no longer references to the freeing thread.
