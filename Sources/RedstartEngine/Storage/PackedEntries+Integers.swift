@@ -5,7 +5,7 @@
 
 extension PackedEntries {
     /// The width of the integers held (2 while empty).
-    var integerWidth: Int { entryCount == 0 ? 2 : Int(used) / Int(entryCount) }
+    var integerWidth: Int { count == 0 ? 2 : Int(used) / count }
 
     /// The narrowest width that holds `number`.
     static func integerWidth(for number: Int64) -> Int {

@@ -30,9 +30,22 @@ struct PackedEntries {
 
     init() {}
 
-    var count: Int { Int(entryCount) }
+    var count: Int { Int(entryCount & ~Self.ownerMark) }
     var byteCount: Int { Int(used) }
-    var isEmpty: Bool { entryCount == 0 }
+    var isEmpty: Bool { count == 0 }
+
+    /// A bit of the entry count the owner may set to tell two small forms apart (a set's
+    /// strings from its integers); no entry count reaches it, and it survives changes.
+    private static let ownerMark: UInt32 = 1 << 31
+
+    /// Whether the owner's mark is set (never while the large form is held).
+    var isMarked: Bool {
+        get { entryCount != Self.holdingObject && entryCount & Self.ownerMark != 0 }
+        set {
+            precondition(entryCount != Self.holdingObject, "marking the place of a large form")
+            entryCount = newValue ? entryCount | Self.ownerMark : entryCount & ~Self.ownerMark
+        }
+    }
 
     /// Bytes the block can hold.
     var capacity: Int { base.map { redstart_malloc_usable_size($0) } ?? 0 }
@@ -224,13 +237,13 @@ struct PackedEntries {
 
     /// Sets the layout after integers were written in place (PackedEntries+Integers.swift).
     mutating func setIntegerLayout(count: Int, width: Int) {
-        entryCount = UInt32(count)
+        entryCount = UInt32(count) | (entryCount & Self.ownerMark)
         used = UInt32(count * width)
     }
 
     /// Removes every entry (the block stays).
     mutating func removeAll() {
         used = 0
-        entryCount = 0
+        entryCount &= Self.ownerMark
     }
 }

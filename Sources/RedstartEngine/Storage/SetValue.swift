@@ -9,13 +9,29 @@
 // - table: a dense array of members plus a dictionary from member to position
 //   ("hashtable"; never converted back), which gives O(1) membership, insertion,
 //   removal (the last member fills the gap) and random picks (SPOP, SRANDMEMBER).
-// The object is 40 bytes: the block (16) and the form (8, the table's reference).
+// The object is 32 bytes: the block (16), whose place holds the table once there is
+// one, and whose owner mark tells packed strings from integers.
 import RedstartRESP
 
 /// A set value.
 public final class SetValue {
     @exclusivity(unchecked) private var packed = PackedEntries()
-    @exclusivity(unchecked) private var form = Form.integers
+
+    /// The form, kept in `packed`: the table held in the block's place, else the mark for
+    /// packed strings.
+    private var form: Form {
+        get {
+            if let table = packed.heldObject(as: Table.self) { return .table(table) }
+            return packed.isMarked ? .packed : .integers
+        }
+        set {
+            switch newValue {
+            case .integers: packed.isMarked = false
+            case .packed: packed.isMarked = true
+            case .table(let table): packed.hold(table)  // the entries were moved to it
+            }
+        }
+    }
 
     private enum Form {
         case integers
@@ -194,9 +210,9 @@ public final class SetValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard case .table(let table) = form else { return 48 + packed.capacity }
+        guard case .table(let table) = form else { return 32 + packed.capacity }
         let strings = sampledHeapBytes(count: table.members.count, samples: samples) { table.members[$0].heapSize }
-        return 48 + strings + table.members.capacity * 24 + table.index.capacity * 40
+        return 32 + strings + table.members.capacity * 24 + table.index.capacity * 40
     }
 
     // MARK: - Conversions
