@@ -170,14 +170,12 @@ public final class HashValue {
 
     private func convertToTable() -> Table {
         let all = pairs()
-        packed.deallocate()
-        packed = PackedEntries()
         let table = Table()
         table.fields = all.map(\.field)
         table.values = all.map(\.value)
         table.index.reserveCapacity(all.count + 1)
         for (position, field) in table.fields.enumerated() { table.index[field] = position }
-        self.table = table
+        self.table = table  // frees the packed block, whose place the table takes
         return table
     }
 

@@ -139,9 +139,9 @@ final class ScoreSkipList {
         array.reserveCapacity(capacity + capacity / 4)
     }
 
-    /// Inserts a pair that is not in the list.
     /// Fills `update` (and with `ranks`, `rankAt`) with the last node before (score, member)
-    /// on every level: the search both insert and remove start with, on raw buffers.
+    /// on every level, and `predecessor`: the search insert, remove and changeScore start
+    /// with, on raw buffers.
     private func descend(to score: Double, _ member: ByteString, ranks: Bool) {
         let top = level
         links.withUnsafeBufferPointer { links in
@@ -167,6 +167,7 @@ final class ScoreSkipList {
         }
     }
 
+    /// Inserts a pair that is not in the list.
     func insert(_ member: ByteString, score: Double) {
         let newLevel = randomLevel()
         let (inserted, mine) = allocateNode(member, score, level: newLevel)
@@ -219,10 +220,8 @@ final class ScoreSkipList {
             return
         }
         detach(target, base: targetBase)
-        count -= 1
         nodes[Int(target)].score = new
         link(target, base: targetBase, score: new, member: member)
-        count += 1
     }
 
     /// Removes the pair; false when it is not there.
@@ -238,6 +237,7 @@ final class ScoreSkipList {
 
     /// Removes the pair at 0-based `rank` (in range) and returns it: the search follows the
     /// spans, comparing no members (ZPOPMIN, ZPOPMAX, ZREMRANGEBYRANK).
+    @discardableResult
     func remove(rank: Int) -> (member: ByteString, score: Double) {
         let target = rank + 1
         var traversed = 0

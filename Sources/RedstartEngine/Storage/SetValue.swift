@@ -250,9 +250,7 @@ public final class SetValue {
             table.insert(ByteString(packed.bytes(at: offset)))
             return true
         }
-        packed.deallocate()
-        packed = PackedEntries()
-        form = .table(table)
+        form = .table(table)  // frees the packed block, whose place the table takes
         return table
     }
 }

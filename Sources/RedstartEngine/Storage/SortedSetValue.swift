@@ -126,7 +126,6 @@ public final class SortedSetValue {
         large.list.changeScore(member, from: old, to: new)
     }
 
-    /// Adds a member that is not in the set (the caller looked it up).
     /// Sizes a new, empty sorted set's small block for exactly these members and scores,
     /// when they keep it small (ZADD creating the key: the block is allocated once, without
     /// the slack of growing member by member).
@@ -141,6 +140,7 @@ public final class SortedSetValue {
         packed.reserveExactly(bytes)
     }
 
+    /// Adds a member that is not in the set (the caller looked it up).
     public func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
         guard let large else {
             set(member, score: score, limits: limits)
@@ -283,9 +283,7 @@ public final class SortedSetValue {
             built.insert(ByteString(pair.member), score: pair.score)
             offset = pair.next
         }
-        packed.deallocate()
-        packed = PackedEntries()
-        large = built
+        large = built  // frees the packed block, whose place the list takes
     }
 
     /// An independent copy.

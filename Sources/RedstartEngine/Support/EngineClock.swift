@@ -26,8 +26,8 @@ extension EngineClock {
 }
 
 /// The system clocks. Unix time is the monotonic clock plus an offset taken from
-/// CLOCK_REALTIME at start and again at every cron tick (`synchronize`): a command reads
-/// the time twice (its start, its duration), and one TSC read (~12 ns) costs a third of a
+/// CLOCK_REALTIME at start and again at every cron tick (`synchronize`): commands read the
+/// time for their start and their duration, and one TSC read (~12 ns) costs a third of a
 /// clock_gettime through the vDSO (measured ~4.7% of the server's CPU at pipeline depth 16).
 /// A change of the system time shows within one cron tick.
 public final class SystemClock: EngineClock {
