@@ -19,7 +19,7 @@ public final class RedstartConnection: Sendable {
         onPush: (@Sendable (RESPValue) -> Void)? = nil
     ) async throws -> RedstartConnection {
         let channel = try await ClientBootstrap(group: group ?? MultiThreadedEventLoopGroup.singleton)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ReplyDecoderHandler(onPush: onPush))

@@ -239,14 +239,18 @@ public final class RedstartServer: @unchecked Sendable {
         let flusher = LoopConfined(self.flusher)
         let log = self.log
         return ServerBootstrap(group: group)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // Each connection keeps one read buffer of the size its reads need: it starts at
             // 2 KB (a connection that sends a PING now and then holds 2 KB, not 16) and grows
             // with the reads to 64 KB.
             .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 2048, maximum: 65536))
             .childChannelOption(.maxMessagesPerRead, value: 1)
             .childChannelInitializer { channel in
-                if keepalive > 0, channel.localAddress?.protocol != .unix {
+                let isTCP = channel.localAddress?.protocol != .unix
+                // Replies leave at once (no Nagle delay behind an unacknowledged segment), as
+                // Redis does. The option is TCP's: `.socketOption(.tcp_nodelay)` would set
+                // SOL_SOCKET's option of the same number, SO_DEBUG.
+                if isTCP { _ = channel.setOption(.tcpOption(.tcp_nodelay), value: 1) }
+                if keepalive > 0, isTCP {
                     _ = channel.setOption(.socketOption(.so_keepalive), value: 1)
                     _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: keepalive)
                     _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: max(1, keepalive / 3))

@@ -38,6 +38,6 @@ final class ReplyFlusher {
         beforeSending?()
         let handlers = pending
         pending.removeAll(keepingCapacity: true)
-        for handler in handlers { handler.flushScheduledReplies() }
+        for handler in handlers.reversed() { handler.flushScheduledReplies() }
     }
 }

@@ -1,0 +1,52 @@
+"""The options the server sets on the TCP connections it accepts, read from its own
+setsockopt calls (the server runs under strace): Nagle's algorithm off (TCP_NODELAY,
+as Redis, so a reply never waits behind an unacknowledged segment) and keepalive as
+`tcp-keepalive` says (Unix-socket connections, which get neither, are tested in
+StartupTests.unixSocketListener)."""
+import os
+import signal
+
+from conftest import BINARY
+from test_persistence import processes, start, workdir  # noqa: F401
+
+
+def traced_server(processes, workdir, trace, *args):
+    """The server under strace, its setsockopt calls written to `trace`."""
+    wrapper = os.path.join(workdir, "traced-server")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec strace -f -qq -e trace=setsockopt -o "%s" "%s" "$@"\n' % (trace, BINARY))
+    os.chmod(wrapper, 0o755)
+    p = start(processes, wrapper, workdir, "--save", "", *args)
+    pid = p.client().info("server")["process_id"]
+    kill_strace = p.kill
+
+    def kill(sig=signal.SIGKILL):
+        # Killing strace leaves its tracee running: kill the server itself as well.
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        return kill_strace(sig)
+
+    p.kill = kill
+    return p
+
+
+def setsockopt_calls(trace):
+    with open(trace) as f:
+        return [line for line in f if "setsockopt(" in line]
+
+
+def test_accepted_tcp_connections_turn_nagle_off_and_keep_alive(workdir, processes):
+    trace = os.path.join(workdir, "setsockopt.trace")
+    p = traced_server(processes, workdir, trace, "--tcp-keepalive", "60")
+    assert p.client().ping()
+    p.shutdown("NOSAVE")
+    calls = setsockopt_calls(trace)
+    nodelay = [c for c in calls if "SOL_TCP, TCP_NODELAY" in c]
+    assert nodelay, calls
+    assert all(c.rstrip().endswith("= 0") for c in nodelay), nodelay
+    # TCP_NODELAY's number at the socket level is SO_DEBUG: the option must not land there.
+    assert not [c for c in calls if "SO_DEBUG" in c], calls
+    assert [c for c in calls if "SO_KEEPALIVE" in c], calls
+    assert [c for c in calls if "TCP_KEEPIDLE" in c], calls
