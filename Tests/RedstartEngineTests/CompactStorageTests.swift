@@ -101,7 +101,8 @@ private func strings(_ entries: PackedEntries) -> [String] {
 }
 
 @Test func aSmallSortedSetKeepsScoreThenMemberOrder() {
-    let zset = SortedSetValue()
+    var zset = SortedSetValue()
+    defer { zset.release() }
     let limits = (entries: 128, length: 64)
     var model: [(String, Double)] = []
     for (member, score) in [("b", 1.0), ("a", 1.0), ("c", -2.5), ("d", 7), ("e", 1.0)] {
@@ -131,7 +132,8 @@ private func strings(_ entries: PackedEntries) -> [String] {
 }
 
 @Test func aSmallHashReplacesValuesOfAnyLength() {
-    let hash = HashValue()
+    var hash = HashValue()
+    defer { hash.release() }
     let limits = (entries: 128, length: 64)
     bytes("f").withUnsafeBytes { _ = hash.set($0, ByteString("short"), limits: limits) }
     bytes("g").withUnsafeBytes { _ = hash.set($0, ByteString("2"), limits: limits) }

@@ -23,7 +23,8 @@ func sortedSetMatchesAModel(limit: Int, operations: Int, scores: Int) {
         return Int((state >> 33) % UInt64(n))
     }
     let limits = (entries: limit, length: 64)
-    let zset = SortedSetValue()
+    var zset = SortedSetValue()
+    defer { zset.release() }
     var model = Model()
     for step in 0..<(operations * 3) {
         let member = "m\(next(operations))"

@@ -176,8 +176,8 @@ extension Engine {
                 asRunningSession(request.session) {
                     if let list = value.list {
                         serve(request, from: list, at: index, key: key)
-                    } else if let zset = value.sortedSet {
-                        serve(request, from: zset, at: index, key: key)
+                    } else if value.sortedSet != nil {
+                        serveSortedSet(request, at: index, key: key)
                     }
                 }
                 if !pendingPropagation.isEmpty { flushPropagation(wrap: true) }
@@ -201,14 +201,16 @@ extension Engine {
         swap(&outerPushes, &selfPushes)
     }
 
-    /// Performs a waiting BZPOP*/BZMPOP on `zset` (the value of `key`), replies, ends the wait.
-    private func serve(_ request: BlockedRequest, from zset: SortedSetValue, at index: Int32, key: UnsafeRawBufferPointer) {
+    /// Performs a waiting BZPOP*/BZMPOP on the sorted set of `key` (entry `index`), replies,
+    /// ends the wait.
+    private func serveSortedSet(_ request: BlockedRequest, at index: Int32, key: UnsafeRawBufferPointer) {
         let session = request.session
         let db = request.database
         let start = clock.wallMicroseconds
+        let slot = db.value(at: index)
         switch request.operation {
         case .zpop(let max):
-            let popped = SortedSetFamily.popElements(zset, count: 1, max: max)
+            let popped = slot.pointee.modifySortedSet { SortedSetFamily.popElements(&$0, count: 1, max: max) }
             session.reply.arrayHeader(3)
             session.reply.bulk(key)
             if let (member, score) = popped.first {
@@ -218,7 +220,7 @@ extension Engine {
             alsoPropagate(database: db.index, [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
             notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
         case .zpopMany(let max, let count):
-            let popped = SortedSetFamily.popElements(zset, count: count, max: max)
+            let popped = slot.pointee.modifySortedSet { SortedSetFamily.popElements(&$0, count: count, max: max) }
             session.reply.arrayHeader(2)
             session.reply.bulk(key)
             session.reply.arrayHeader(popped.count)
@@ -234,7 +236,7 @@ extension Engine {
         case .pop, .popMany, .move, .streamRead:
             return
         }
-        if zset.isEmpty { removeEmptied(db, at: index, key) }
+        if slot.pointee.sortedSet!.isEmpty { removeEmptied(db, at: index, key) }
         finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
     }
 

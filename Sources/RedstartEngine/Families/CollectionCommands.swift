@@ -147,6 +147,7 @@ extension CommandContext {
         args.withBytes(at: argument) { key in
             let existing = engine.lookupWrite(db, key)
             if isEmpty {
+                result.release()
                 guard let existing else { return }
                 engine.deleteKey(db, at: existing, lazily: false)
                 engine.notify(.generic, "del", key, db: db.index)

@@ -108,6 +108,7 @@ enum DumpFamily: CommandFamily {
             }
             if expired || (ttl > 0 && ttl <= cmd.now) {
                 // Already expired: nothing is stored, but a replaced key is gone.
+                restored.release()
                 if deleted {
                     engine.keyModified(db, key)
                     engine.notify(.generic, "del", key, db: db.index)

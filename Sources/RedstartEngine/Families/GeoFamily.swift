@@ -372,7 +372,7 @@ enum GeoFamily: CommandFamily {
         for i in 0..<returned { found[i].distance /= shape.conversion }
 
         if let storeKey {
-            let result = SortedSetValue()
+            var result = SortedSetValue()
             for point in found[0..<returned] {
                 result.insertNew(point.member, score: storeDistance ? point.distance : point.score, limits: cmd.engine.zsetLimits)
             }

@@ -45,12 +45,14 @@ enum HashFamily: CommandFamily {
         guard cmd.args.count % 2 == 0 else { throw .wrongArity(cmd.spec.fullName) }
         let engine = cmd.engine
         return try cmd.withArgument(1) { (key) throws(ReplyError) -> Int in
-            let hash = try cmd.hashForWrite(key)
-            if hash.isEmpty { reserveForPairs(cmd, hash, limits: engine.hashLimits) }
-            var added = 0
-            for index in stride(from: 2, to: cmd.args.count, by: 2) {
-                let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }
-                if cmd.args.withBytes(at: index, { hash.set($0, value, limits: engine.hashLimits) }) { added += 1 }
+            let added = try cmd.modifyHash(key) { hash in
+                if hash.isEmpty { reserveForPairs(cmd, &hash, limits: engine.hashLimits) }
+                var added = 0
+                for index in stride(from: 2, to: cmd.args.count, by: 2) {
+                    let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }
+                    if cmd.args.withBytes(at: index, { hash.set($0, value, limits: engine.hashLimits) }) { added += 1 }
+                }
+                return added
             }
             engine.keyModified(cmd.db, key, changes: (cmd.args.count - 2) / 2)
             engine.notify(.hash, "hset", key, db: cmd.db.index)
@@ -59,7 +61,7 @@ enum HashFamily: CommandFamily {
     }
 
     /// Sizes a hash created by this HSET for all its pairs at once, when they keep it small.
-    private static func reserveForPairs(_ cmd: CommandContext, _ hash: HashValue, limits: (entries: Int, length: Int)) {
+    private static func reserveForPairs(_ cmd: CommandContext, _ hash: inout HashValue, limits: (entries: Int, length: Int)) {
         guard (cmd.args.count - 2) / 2 <= limits.entries else { return }
         var bytes = 0
         for index in 2..<cmd.args.count {
@@ -74,13 +76,16 @@ enum HashFamily: CommandFamily {
     static func hsetnx(_ cmd: CommandContext) throws(ReplyError) {
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let hash = try cmd.hashForWrite(key)
-            if cmd.args.withBytes(at: 2, { hash.position(of: $0) }) != nil {
+            let isSet = try cmd.modifyHash(key) { hash in
+                if cmd.args.withBytes(at: 2, { hash.position(of: $0) }) != nil { return false }
+                let value = cmd.args.withBytes(at: 3) { ByteString($0) }
+                cmd.args.withBytes(at: 2) { _ = hash.set($0, value, limits: engine.hashLimits) }
+                return true
+            }
+            guard isSet else {
                 cmd.reply.integer(0)
                 return
             }
-            let value = cmd.args.withBytes(at: 3) { ByteString($0) }
-            cmd.args.withBytes(at: 2) { _ = hash.set($0, value, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hset", key, db: cmd.db.index)
             cmd.reply.integer(1)
@@ -90,8 +95,9 @@ enum HashFamily: CommandFamily {
     /// HDEL key field [field ...] → integer: fields removed.
     static func hdel(_ cmd: CommandContext) throws(ReplyError) {
         try cmd.removeMembers(event: .hash, "hdel") { (db, index) throws(ReplyError) in
-            let hash = try cmd.hashValue(db, index)
-            return (hash.remove, { hash.isEmpty })
+            _ = try cmd.hashValue(db, index)
+            let slot = db.value(at: index)
+            return ({ field in slot.pointee.modifyHash { $0.remove(field) } }, { slot.pointee.hash!.isEmpty })
         }
     }
 
@@ -100,21 +106,23 @@ enum HashFamily: CommandFamily {
         let increment = try cmd.integer(3)
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let hash = try cmd.hashForWrite(key)
-            let current: Int64
-            if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
-                guard let number = value.withUnsafeBytes({ parseRedisInteger($0) }) else {
-                    throw ReplyError("hash value is not an integer")
+            let result = try cmd.modifyHash(key) { (hash) throws(ReplyError) -> Int64 in
+                let current: Int64
+                if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
+                    guard let number = value.withUnsafeBytes({ parseRedisInteger($0) }) else {
+                        throw ReplyError("hash value is not an integer")
+                    }
+                    current = number
+                } else {
+                    current = 0
                 }
-                current = number
-            } else {
-                current = 0
+                let (result, overflow) = current.addingReportingOverflow(increment)
+                guard !overflow else { throw .overflow }
+                var digits = DecimalDigits(result)
+                let text = digits.withBytes { ByteString($0) }
+                cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
+                return result
             }
-            let (result, overflow) = current.addingReportingOverflow(increment)
-            guard !overflow else { throw .overflow }
-            var digits = DecimalDigits(result)
-            let text = digits.withBytes { ByteString($0) }
-            cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hincrby", key, db: cmd.db.index)
             cmd.reply.integer(result)
@@ -127,18 +135,20 @@ enum HashFamily: CommandFamily {
         guard increment.isFinite else { throw ReplyError("value is NaN or Infinity") }
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let hash = try cmd.hashForWrite(key)
-            var current: Float80 = 0
-            if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
-                guard let number = value.withUnsafeBytes({ parseLongDouble($0) }) else {
-                    throw ReplyError("hash value is not a float")
+            let text = try cmd.modifyHash(key) { (hash) throws(ReplyError) -> ByteString in
+                var current: Float80 = 0
+                if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
+                    guard let number = value.withUnsafeBytes({ parseLongDouble($0) }) else {
+                        throw ReplyError("hash value is not a float")
+                    }
+                    current = number
                 }
-                current = number
+                let result = current + increment
+                guard result.isFinite else { throw .incrementNaN }
+                let text = ByteString(formatLongDouble(result))
+                cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
+                return text
             }
-            let result = current + increment
-            guard result.isFinite else { throw .incrementNaN }
-            let text = ByteString(formatLongDouble(result))
-            cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hincrbyfloat", key, db: cmd.db.index)
             text.withUnsafeBytes { cmd.reply.bulk($0) }
@@ -280,11 +290,17 @@ extension CommandContext {
         return try hashValue(db, index)
     }
 
-    /// The hash under `key`, created empty (and added) when missing.
-    func hashForWrite(_ key: UnsafeRawBufferPointer) throws(ReplyError) -> HashValue {
-        if let index = engine.lookupWrite(db, key) { return try hashValue(db, index) }
-        let hash = HashValue()
-        engine.addKey(db, key, .hash(hash))
-        return hash
+    /// Runs `body` on the hash under `key` in place (created empty, and added, when missing),
+    /// else `-WRONGTYPE`: the entry keeps what `body` leaves, also when it throws (the hash
+    /// lives in the entry, not in an object).
+    func modifyHash<R>(_ key: UnsafeRawBufferPointer, _ body: (inout HashValue) throws(ReplyError) -> R) throws(ReplyError) -> R {
+        let index: Int32
+        if let found = engine.lookupWrite(db, key) {
+            _ = try hashValue(db, found)
+            index = found
+        } else {
+            index = engine.addKey(db, key, .hash(HashValue()))
+        }
+        return try db.value(at: index).pointee.modifyHash(body)
     }
 }

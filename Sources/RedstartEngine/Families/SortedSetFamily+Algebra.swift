@@ -129,7 +129,7 @@ extension SortedSetFamily {
             cmd.reply.integer(result.count)
             return
         }
-        let zset = SortedSetValue(startingLarge: true)
+        var zset = SortedSetValue(startingLarge: true)
         for (member, score) in result { zset.insertNew(member, score: score, limits: cmd.engine.zsetLimits) }
         if store {
             let event: StaticString
@@ -138,14 +138,15 @@ extension SortedSetFamily {
             case .inter: event = "zinterstore"
             case .diff: event = "zdiffstore"
             }
-            cmd.storeSortedSet(zset, at: 1, event: event)
             cmd.reply.integer(zset.count)
+            cmd.storeSortedSet(zset, at: 1, event: event)
             return
         }
         cmd.reply.arrayHeader(withScores && cmd.session.protocolVersion == .resp2 ? zset.count * 2 : zset.count)
         if zset.count > 0 {
             zset.forEach(in: 0...(zset.count - 1), reverse: false) { cmd.replyScored($0, $1, withScore: withScores) }
         }
+        zset.release()
     }
 
     private static func compute(

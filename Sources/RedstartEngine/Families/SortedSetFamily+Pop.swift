@@ -28,23 +28,25 @@ extension SortedSetFamily {
                 cmd.reply.arrayHeader(0)
                 return
             }
-            let zset = try cmd.sortedSetValue(db, index)
+            _ = try cmd.sortedSetValue(db, index)
             guard count != 0 else {
                 cmd.reply.arrayHeader(0)
                 return
             }
-            let popped = popElements(zset, count: count ?? 1, max: max)
+            let (popped, isEmpty) = try cmd.modifySortedSet(db, index) { zset in
+                (popElements(&zset, count: count ?? 1, max: max), zset.isEmpty)
+            }
             let pairs = count != nil && cmd.session.protocolVersion == .resp3
             cmd.reply.arrayHeader(pairs ? popped.count : popped.count * 2)
             for (member, score) in popped { cmd.replyScored(member, score, withScore: true, asPair: pairs) }
             engine.notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
-            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
+            if isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: popped.count)
         }
     }
 
     /// Removes up to `count` lowest (or highest) elements and returns them in pop order.
-    static func popElements(_ zset: SortedSetValue, count: Int, max: Bool) -> [(ByteString, Double)] {
+    static func popElements(_ zset: inout SortedSetValue, count: Int, max: Bool) -> [(ByteString, Double)] {
         let taken = min(count, zset.count)
         guard taken > 0 else { return [] }
         var popped: [(ByteString, Double)] = []
@@ -65,14 +67,15 @@ extension SortedSetFamily {
         let db = cmd.db
         let engine = cmd.engine
         return try cmd.withFirstExistingKey(request.keyIndexes) { (key, index) throws(ReplyError) in
-            let zset = try cmd.sortedSetValue(db, index)
-            let elements = popElements(zset, count: request.count, max: !request.firstEnd)
+            let (elements, isEmpty) = try cmd.modifySortedSet(db, index) { zset in
+                (popElements(&zset, count: request.count, max: !request.firstEnd), zset.isEmpty)
+            }
             cmd.reply.arrayHeader(2)
             cmd.reply.bulk(key)
             cmd.reply.arrayHeader(elements.count)
             for (member, score) in elements { cmd.replyScored(member, score, withScore: true, asPair: true) }
             engine.notify(.zset, request.firstEnd ? "zpopmin" : "zpopmax", key, db: db.index)
-            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
+            if isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: elements.count)
             engine.propagateRunningCommand(
                 as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])

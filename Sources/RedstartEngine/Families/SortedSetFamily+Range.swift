@@ -177,10 +177,10 @@ extension SortedSetFamily {
                 for rank in selectedRanks(zset) { selected.append(zset.element(at: rank)) }
             }
             if store {
-                let result = SortedSetValue()
+                var result = SortedSetValue()
                 for (member, score) in selected { result.set(member, score: score, limits: cmd.engine.zsetLimits) }
-                cmd.storeSortedSet(result, at: 1, event: "zrangestore")
                 cmd.reply.integer(result.count)
+                cmd.storeSortedSet(result, at: 1, event: "zrangestore")
                 return
             }
             cmd.reply.arrayHeader(withScores && cmd.session.protocolVersion == .resp2 ? selected.count * 2 : selected.count)
@@ -191,8 +191,9 @@ extension SortedSetFamily {
 
 extension CommandContext {
     /// Replaces the key at argument `argument` with `result` (reporting `event`), or deletes
-    /// it when empty (the STORE forms).
-    func storeSortedSet(_ result: SortedSetValue, at argument: Int, event: StaticString) {
+    /// it when empty (the STORE forms). The key takes `result` over (or it is released):
+    /// the caller's copy is not to be used after.
+    func storeSortedSet(_ result: consuming SortedSetValue, at argument: Int, event: StaticString) {
         result.shrinkIfFitting(limits: engine.zsetLimits)
         storeResult(.sortedSet(result), isEmpty: result.isEmpty, at: argument, event: .zset, event)
     }

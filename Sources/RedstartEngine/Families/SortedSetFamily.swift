@@ -79,45 +79,52 @@ enum SortedSetFamily: CommandFamily {
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let existing = try engine.lookupWrite(db, key).map { (entry) throws(ReplyError) in
-                try cmd.sortedSetValue(db, entry)
-            }
+            let existing = engine.lookupWrite(db, key)
+            if let existing { _ = try cmd.sortedSetValue(db, existing) }
             if existing == nil && xx {
                 if incr { cmd.reply.null() } else { cmd.reply.integer(0) }
                 return
             }
-            let zset = existing ?? SortedSetValue()
-            if existing == nil {
-                let lengths = scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
-                zset.reservePacked(zip(lengths, scores).lazy.map { (length: $0, score: $1) }, limits: engine.zsetLimits)
-            }
             var added = 0, updated = 0, processed = 0
             var lastScore = 0.0
-            for (offset, score) in scores.enumerated() {
-                let member = cmd.args.withBytes(at: index + 1 + 2 * offset) { ByteString($0) }
-                var newScore = score
-                if let old = zset.score(of: member) {
-                    if nx { continue }
-                    if incr {
-                        newScore = old + score
-                        if newScore.isNaN { throw ReplyError("resulting score is not a number (NaN)") }
+            func apply(_ zset: inout SortedSetValue) throws(ReplyError) {
+                for (offset, score) in scores.enumerated() {
+                    let member = cmd.args.withBytes(at: index + 1 + 2 * offset) { ByteString($0) }
+                    var newScore = score
+                    if let old = zset.score(of: member) {
+                        if nx { continue }
+                        if incr {
+                            newScore = old + score
+                            if newScore.isNaN { throw ReplyError("resulting score is not a number (NaN)") }
+                        }
+                        if (gt && newScore <= old) || (lt && newScore >= old) { continue }
+                        processed += 1
+                        lastScore = newScore
+                        if newScore != old {
+                            zset.changeScore(member, from: old, to: newScore, limits: engine.zsetLimits)
+                            updated += 1
+                        }
+                    } else {
+                        if xx { continue }
+                        zset.insertNew(member, score: newScore, limits: engine.zsetLimits)
+                        added += 1
+                        processed += 1
+                        lastScore = newScore
                     }
-                    if (gt && newScore <= old) || (lt && newScore >= old) { continue }
-                    processed += 1
-                    lastScore = newScore
-                    if newScore != old {
-                        zset.changeScore(member, from: old, to: newScore, limits: engine.zsetLimits)
-                        updated += 1
-                    }
-                } else {
-                    if xx { continue }
-                    zset.insertNew(member, score: newScore, limits: engine.zsetLimits)
-                    added += 1
-                    processed += 1
-                    lastScore = newScore
                 }
             }
-            if existing == nil && !zset.isEmpty { engine.addKey(db, key, .sortedSet(zset)) }
+            if let existing {
+                try cmd.modifySortedSet(db, existing, apply)
+            } else {
+                var zset = SortedSetValue()
+                let lengths = scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
+                zset.reservePacked(zip(lengths, scores).lazy.map { (length: $0, score: $1) }, limits: engine.zsetLimits)
+                do throws(ReplyError) { try apply(&zset) } catch {
+                    zset.release()
+                    throw error
+                }
+                if zset.isEmpty { zset.release() } else { engine.addKey(db, key, .sortedSet(zset)) }
+            }
             if added + updated > 0 {
                 engine.keyModified(db, key, changes: added + updated)
                 engine.notify(.zset, incr ? "zincr" : "zadd", key, db: db.index)
@@ -135,8 +142,9 @@ enum SortedSetFamily: CommandFamily {
     /// ZREM key member [member ...] → integer: members removed.
     static func zrem(_ cmd: CommandContext) throws(ReplyError) {
         try cmd.removeMembers(event: .zset, "zrem") { (db, index) throws(ReplyError) in
-            let zset = try cmd.sortedSetValue(db, index)
-            return ({ zset.remove(ByteString($0)) }, { zset.isEmpty })
+            _ = try cmd.sortedSetValue(db, index)
+            let slot = db.value(at: index)
+            return ({ member in slot.pointee.modifySortedSet { $0.remove(ByteString(member)) } }, { slot.pointee.sortedSet!.isEmpty })
         }
     }
 
@@ -253,14 +261,16 @@ enum SortedSetFamily: CommandFamily {
                 cmd.reply.integer(0)
                 return
             }
-            let zset = try cmd.sortedSetValue(db, index)
-            guard let range = ranks(zset) else {
+            guard let range = ranks(try cmd.sortedSetValue(db, index)) else {
                 cmd.reply.integer(0)
                 return
             }
-            zset.removeRanks(range)
+            let isEmpty = try cmd.modifySortedSet(db, index) { zset in
+                zset.removeRanks(range)
+                return zset.isEmpty
+            }
             engine.notify(.zset, event, key, db: db.index)
-            if zset.isEmpty { engine.removeEmptied(db, at: index, key) }
+            if isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: range.count)
             cmd.reply.integer(range.count)
         }
@@ -294,6 +304,17 @@ extension CommandContext {
     func sortedSetValue(_ db: Database, _ index: Int32) throws(ReplyError) -> SortedSetValue {
         guard let zset = db.value(at: index).pointee.sortedSet else { throw .wrongType }
         return zset
+    }
+
+    /// Runs `body` on the sorted set of entry `index` in place, else `-WRONGTYPE`: the entry
+    /// keeps what `body` leaves, also when it throws (the value lives in the entry, not in an
+    /// object). `body` must not remove the key; remove an emptied one afterwards.
+    func modifySortedSet<R>(
+        _ db: Database, _ index: Int32, _ body: (inout SortedSetValue) throws(ReplyError) -> R
+    ) throws(ReplyError) -> R {
+        let slot = db.value(at: index)
+        guard slot.pointee.sortedSet != nil else { throw .wrongType }
+        return try slot.pointee.modifySortedSet(body)
     }
 
     /// The sorted set at argument `argument` looked up for reading, nil when missing.

@@ -97,11 +97,13 @@ public final class Database {
     public func overwrite(at index: Int32, with value: Value, keepTTL: Bool = false) {
         willChange(index)
         if !blocked.isEmpty, table.entry(index).pointee.value.stream != nil { streamRemoved?(key(at: index)) }
+        table.entry(index).pointee.value.release()
         table.entry(index).pointee.value = value
         if !keepTTL { setExpiry(at: index, to: 0) }
     }
 
-    /// Removes entry `index` and returns its value (the caller may free it elsewhere).
+    /// Removes entry `index` and returns its value, which the caller now owns: it stores it
+    /// elsewhere (RENAME, MOVE) or calls `release()` on it (here or on the lazy-free thread).
     @discardableResult
     public func remove(at index: Int32) -> Value {
         willChange(index)

@@ -16,10 +16,20 @@ public final class LazyFreeCounters: Sendable {
     func resetFreedCount() { freed.store(0, ordering: .relaxed) }
 }
 
-/// Moves an object the engine no longer references to the freeing thread.
+/// Moves an object the engine no longer references to the freeing thread; `free` runs
+/// there before the last reference goes (a value's blocks outside reference counting).
 private final class Handoff<Object>: @unchecked Sendable {
     var object: Object?
-    init(_ object: Object) { self.object = object }
+    let free: (Object) -> Void
+    init(_ object: Object, free: @escaping (Object) -> Void = { _ in }) {
+        self.object = object
+        self.free = free
+    }
+
+    func drop() {
+        if let object { free(object) }
+        object = nil
+    }
 }
 
 extension Engine {
@@ -30,9 +40,11 @@ extension Engine {
     /// freed on the background thread (UNLINK, lazyfree-lazy-user-del).
     func deleteKey(_ db: Database, at index: Int32, lazily: Bool) {
         // The value goes straight into the handoff so that no other reference to it is left here.
-        let handoff = Handoff(db.remove(at: index))
+        let handoff = Handoff(db.remove(at: index)) { $0.release() }
         if lazily && (handoff.object?.freeEffort ?? 0) > Self.lazyFreeThreshold {
             release(handoff, objects: 1)
+        } else {
+            handoff.drop()
         }
     }
 
@@ -56,11 +68,11 @@ extension Engine {
     /// Drops the last reference to the handed-off object on the background thread (or here,
     /// without a host).
     private func release<Object>(_ handoff: Handoff<Object>, objects: Int) {
-        guard let host else { return }
+        guard let host else { return handoff.drop() }
         let counters = lazyFree
         counters.pending.add(objects, ordering: .relaxed)
         host.runInBackground {
-            handoff.object = nil
+            handoff.drop()
             counters.pending.subtract(objects, ordering: .relaxed)
             counters.freed.add(objects, ordering: .relaxed)
         }

@@ -19,6 +19,31 @@ public enum Value {
         return .string(ByteString(bytes))
     }
 
+    /// Frees what the value holds outside reference counting (a sorted set's or a hash's
+    /// block, which lives in the key's entry): called once by whoever drops the value for good.
+    public func release() {
+        switch self {
+        case .sortedSet(let zset): zset.release()
+        case .hash(let hash): hash.release()
+        case .string, .integer, .list, .set, .stream: break
+        }
+    }
+
+    /// Runs `body` on the sorted set this value is, in place: what `body` leaves is stored
+    /// back here, also when it throws (the set's 16 bytes live in the value itself).
+    mutating func modifySortedSet<R, E: Error>(_ body: (inout SortedSetValue) throws(E) -> R) throws(E) -> R {
+        guard case .sortedSet(var zset) = self else { preconditionFailure("not a sorted set") }
+        defer { self = .sortedSet(zset) }
+        return try body(&zset)
+    }
+
+    /// Runs `body` on the hash this value is, in place (as modifySortedSet).
+    mutating func modifyHash<R, E: Error>(_ body: (inout HashValue) throws(E) -> R) throws(E) -> R {
+        guard case .hash(var hash) = self else { preconditionFailure("not a hash") }
+        defer { self = .hash(hash) }
+        return try body(&hash)
+    }
+
     /// The name TYPE replies with.
     public var typeName: String {
         switch self {

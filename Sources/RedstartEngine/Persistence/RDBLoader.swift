@@ -187,10 +187,12 @@ public final class RDBLoader {
         }
         observer?(.key(database: database.index, type: value.typeName, expires: expiry != nil, offset: start))
         if let expiry, expiry < now {
+            value.release()
             keysExpired += 1
             return
         }
         if verifyOnly {
+            value.release()
             keysLoaded += 1
             return
         }
@@ -198,11 +200,12 @@ public final class RDBLoader {
         var added = key.withBytes { database.table.insertIfAbsent($0, hash: hash, value, clock: keyClock) }
         if added == nil {
             guard merge else {
+                value.release()
                 throw RDBLoadError(
                     "RDB has duplicated key '\(key.withBytes { String(decoding: $0, as: UTF8.self) })' in DB \(database.index)",
                     offset: start)
             }
-            if let existing = key.withBytes({ database.table.find($0) }) { database.remove(at: existing) }
+            if let existing = key.withBytes({ database.table.find($0) }) { database.remove(at: existing).release() }
             added = key.withBytes { database.add($0, value, clock: keyClock) }
         }
         if let expiry, let added { database.setExpiry(at: added, to: expiry) }

@@ -309,28 +309,30 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            let zset = SortedSetValue()
-            for _ in 0..<count {
-                guard let member = reader.stringReference() else { return nil }
-                guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return nil }
-                guard add(member.withBytes { ByteString($0) }, score, to: zset, &reader, limits) else { return nil }
+            return buildSortedSet { zset in
+                for _ in 0..<count {
+                    guard let member = reader.stringReference() else { return false }
+                    guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return false }
+                    guard add(member.withBytes { ByteString($0) }, score, to: &zset, &reader, limits) else { return false }
+                }
+                return true
             }
-            return .sortedSet(zset)
         case .zsetListpack:
             return withListpackPairs(&reader) { raw, offsets, reader in
-                let zset = SortedSetValue()
-                for index in stride(from: 0, to: offsets.count, by: 2) {
-                    let score: Double?
-                    if let number = Listpack.integer(raw, at: offsets[index + 1]) {
-                        score = Double(number)
-                    } else {
-                        score = Listpack.withBytes(raw, at: offsets[index + 1]) { parseDouble(Array($0)) }
+                buildSortedSet { zset in
+                    for index in stride(from: 0, to: offsets.count, by: 2) {
+                        let score: Double?
+                        if let number = Listpack.integer(raw, at: offsets[index + 1]) {
+                            score = Double(number)
+                        } else {
+                            score = Listpack.withBytes(raw, at: offsets[index + 1]) { parseDouble(Array($0)) }
+                        }
+                        guard let score else { return false }
+                        let member = Listpack.withBytes(raw, at: offsets[index]) { ByteString($0) }
+                        guard add(member, score, to: &zset, &reader, limits) else { return false }
                     }
-                    guard let score else { return nil }
-                    let member = Listpack.withBytes(raw, at: offsets[index]) { ByteString($0) }
-                    guard add(member, score, to: zset, &reader, limits) else { return nil }
+                    return true
                 }
-                return .sortedSet(zset)
             }
         case .zsetZiplist:
             guard let entries = ziplistEntries(&reader), entries.count % 2 == 0 else { return nil }
@@ -345,26 +347,28 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            let hash = HashValue()
-            for _ in 0..<count {
-                guard let field = reader.stringReference(), let value = reader.stringReference() else { return nil }
-                let added = field.withBytes { add($0, value.withBytes { ByteString($0) }, to: hash, &reader, limits) }
-                guard added else { return nil }
+            return buildHash { hash in
+                for _ in 0..<count {
+                    guard let field = reader.stringReference(), let value = reader.stringReference() else { return false }
+                    let added = field.withBytes { add($0, value.withBytes { ByteString($0) }, to: &hash, &reader, limits) }
+                    guard added else { return false }
+                }
+                return true
             }
-            return .hash(hash)
         case .hashZipmap:
             guard let blob = reader.string(), let entries = blob.withUnsafeBytes(CompactEncodings.zipmapEntries) else { return nil }
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .hashListpack:
             return withListpackPairs(&reader) { raw, offsets, reader in
-                let hash = HashValue()
-                for index in stride(from: 0, to: offsets.count, by: 2) {
-                    let value = Listpack.withBytes(raw, at: offsets[index + 1]) { ByteString($0) }
-                    guard Listpack.withBytes(raw, at: offsets[index], { add($0, value, to: hash, &reader, limits) }) else {
-                        return nil
+                buildHash { hash in
+                    for index in stride(from: 0, to: offsets.count, by: 2) {
+                        let value = Listpack.withBytes(raw, at: offsets[index + 1]) { ByteString($0) }
+                        guard Listpack.withBytes(raw, at: offsets[index], { add($0, value, to: &hash, &reader, limits) }) else {
+                            return false
+                        }
                     }
+                    return true
                 }
-                return .hash(hash)
             }
         case .hashZiplist:
             guard let entries = ziplistEntries(&reader), entries.count % 2 == 0 else { return nil }
@@ -407,9 +411,18 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        let zset = SortedSetValue()
-        for (member, score) in pairs {
-            guard add(ByteString(member), score, to: zset, &reader, limits) else { return nil }
+        return buildSortedSet { zset in
+            pairs.allSatisfy { add(ByteString($0.0), $0.1, to: &zset, &reader, limits) }
+        }
+    }
+
+    /// The sorted set `fill` builds, or nil when it fails (what it added is freed: the set's
+    /// block belongs to no key yet).
+    private static func buildSortedSet(_ fill: (inout SortedSetValue) -> Bool) -> Value? {
+        var zset = SortedSetValue()
+        guard fill(&zset) else {
+            zset.release()
+            return nil
         }
         return .sortedSet(zset)
     }
@@ -419,16 +432,24 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        let hash = HashValue()
-        for (field, value) in pairs {
-            guard field.withUnsafeBytes({ add($0, ByteString(value), to: hash, &reader, limits) }) else { return nil }
+        return buildHash { hash in
+            pairs.allSatisfy { pair in pair.0.withUnsafeBytes { add($0, ByteString(pair.1), to: &hash, &reader, limits) } }
+        }
+    }
+
+    /// The hash `fill` builds, or nil when it fails (what it added is freed, as buildSortedSet).
+    private static func buildHash(_ fill: (inout HashValue) -> Bool) -> Value? {
+        var hash = HashValue()
+        guard fill(&hash) else {
+            hash.release()
+            return nil
         }
         return .hash(hash)
     }
 
     /// Adds a member unless it is there already; a repeated member refuses the value.
     private static func add(
-        _ member: ByteString, _ score: Double, to zset: SortedSetValue, _ reader: inout RDBReader, _ limits: CollectionLimits
+        _ member: ByteString, _ score: Double, to zset: inout SortedSetValue, _ reader: inout RDBReader, _ limits: CollectionLimits
     ) -> Bool {
         guard zset.score(of: member) == nil else {
             reader.failure = duplicates
@@ -440,7 +461,7 @@ public enum RDBValueCodec {
 
     /// Adds a field unless it is there already; a repeated field refuses the value.
     private static func add(
-        _ field: UnsafeRawBufferPointer, _ value: ByteString, to hash: HashValue, _ reader: inout RDBReader,
+        _ field: UnsafeRawBufferPointer, _ value: ByteString, to hash: inout HashValue, _ reader: inout RDBReader,
         _ limits: CollectionLimits
     ) -> Bool {
         guard hash.set(field, value, limits: limits.hash) else {

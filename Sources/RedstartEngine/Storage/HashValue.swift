@@ -2,15 +2,18 @@
 // fields, no field or value longer than hash-max-listpack-value) is one
 // PackedEntries block of field, value, field, value ... entries (as Redis's
 // listpack), searched linearly and kept in insertion order: a 5-field hash
-// is a 32-byte object and a block of about a hundred bytes. Past either limit
+// is a block of about a hundred bytes, and the 16 bytes that point to it live in
+// the key's entry (no object of its own; ownership as SortedSetValue's: changes
+// through `inout` that reach the entry, `release()` by whoever drops the value).
+// Past either limit
 // it becomes two arrays plus a dictionary from field to position (Redis's
 // "hashtable" encoding; never converted back), where the last pair fills the
 // gap a removal leaves.
 
 /// A hash value.
-public final class HashValue {
+public struct HashValue {
     /// The pairs while the hash is small; once it is a hashtable, the table in their place.
-    @exclusivity(unchecked) private var packed = PackedEntries()
+    private var packed = PackedEntries()
     /// The pairs once the hash is a hashtable (a separate object, so that the many small
     /// hashes do not carry its three fields).
     private var table: Table? {
@@ -40,7 +43,8 @@ public final class HashValue {
 
     public init() {}
 
-    deinit { packed.deallocate() }
+    /// Frees the block or the table (the owner dropping the value).
+    public func release() { packed.deallocate() }
 
     public var count: Int { table?.fields.count ?? packed.count / 2 }
     public var isEmpty: Bool { count == 0 }
@@ -120,7 +124,7 @@ public final class HashValue {
 
     /// Sizes a new, empty small hash's block to exactly `bytes` of entries (HSET with every
     /// pair at once: the block is allocated once, without slack).
-    func reservePacked(bytes: Int) {
+    mutating func reservePacked(bytes: Int) {
         if table == nil { packed.reserveExactly(bytes) }
     }
 
@@ -130,7 +134,7 @@ public final class HashValue {
     /// Sets `field` to `value`; true when the field is new. `limits` are the listpack limits
     /// (entries, length) past which the hash becomes a hashtable.
     @discardableResult
-    public func set(_ field: UnsafeRawBufferPointer, _ value: ByteString, limits: (entries: Int, length: Int)) -> Bool {
+    public mutating func set(_ field: UnsafeRawBufferPointer, _ value: ByteString, limits: (entries: Int, length: Int)) -> Bool {
         guard let table else {
             if field.count > limits.length || value.count > limits.length {
                 return convertToTable().set(field, value)
@@ -150,7 +154,7 @@ public final class HashValue {
 
     /// Removes `field`; false when it was not there.
     @discardableResult
-    public func remove(_ field: UnsafeRawBufferPointer) -> Bool {
+    public mutating func remove(_ field: UnsafeRawBufferPointer) -> Bool {
         guard let table else {
             guard let found = locate(field) else { return false }
             packed.remove(from: found.start, to: found.end, entries: 2)
@@ -168,7 +172,7 @@ public final class HashValue {
         return true
     }
 
-    private func convertToTable() -> Table {
+    private mutating func convertToTable() -> Table {
         let all = pairs()
         let table = Table()
         table.fields = all.map(\.field)
@@ -181,7 +185,7 @@ public final class HashValue {
 
     /// An independent copy (COPY).
     public func copy() -> HashValue {
-        let other = HashValue()
+        var other = HashValue()
         guard let table else {
             other.packed = packed.copy()
             return other
@@ -196,7 +200,7 @@ public final class HashValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard let table else { return 32 + packed.capacity }
+        guard let table else { return packed.capacity }
         let strings = sampledHeapBytes(count: table.fields.count, samples: samples) {
             table.fields[$0].heapSize + table.values[$0].heapSize
         }

@@ -266,7 +266,7 @@ public final class KeyTable {
                 var index = table[bucket]
                 while index >= 0 {
                     let next = arena.pointer(index).pointee.next
-                    _ = arena.release(index)
+                    arena.release(index).value.release()
                     index = next
                 }
             }

@@ -5,13 +5,19 @@
 // order and searched linearly, as Redis's listpack; past either limit it becomes a ScoreSkipList for order and
 // ranks, which also finds a member's score ("skiplist"). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
-// number of members before it, then ranks are walked. The object is 32 bytes:
-// the block (16), whose place holds the large form's reference once there is one.
+// number of members before it, then ranks are walked.
+//
+// The value is 16 bytes held in the key's entry itself, no object of its own: the
+// block, whose place holds the large form's reference once there is one. So it
+// has one owner, the entry (or a local that is stored or released): changes go
+// through `inout` and reach the entry (CommandContext.modifySortedSet), copies that
+// outlive a change are not kept, and whoever drops it calls `release()` (the key
+// table as it removes or overwrites the key, the lazy-free thread).
 
 /// A sorted-set value.
-public final class SortedSetValue {
+public struct SortedSetValue {
     /// The pairs while small; the large encoding in their place once it is a skip list.
-    @exclusivity(unchecked) private var packed = PackedEntries()
+    private var packed = PackedEntries()
     /// The large encoding, or nil while small.
     private var large: Large? {
         @inline(__always) get { packed.heldObject(as: Large.self) }
@@ -34,7 +40,8 @@ public final class SortedSetValue {
         if startingLarge { large = Large() }
     }
 
-    deinit { packed.deallocate() }
+    /// Frees the block or the large form (the owner dropping the value).
+    public func release() { packed.deallocate() }
 
     public var count: Int { large?.list.count ?? packed.count / 2 }
     public var isEmpty: Bool { count == 0 }
@@ -65,7 +72,7 @@ public final class SortedSetValue {
     }
 
     /// Adds the pair at its place in (score, member) order.
-    private func packedInsert(_ member: ByteString, _ score: Double) {
+    private mutating func packedInsert(_ member: ByteString, _ score: Double) {
         var offset = 0
         let end = packed.byteCount
         member.withUnsafeBytes { bytes in
@@ -88,7 +95,7 @@ public final class SortedSetValue {
 
     /// Adds `member` or changes its score; true when it is new. `limits`: the listpack limits.
     @discardableResult
-    public func set(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) -> Bool {
+    public mutating func set(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) -> Bool {
         if let large {
             if let old = large.score(of: member) {
                 if old != score { large.list.changeScore(member, from: old, to: score) }
@@ -118,7 +125,7 @@ public final class SortedSetValue {
     func scanPair(inSlot slot: Int) -> (member: ByteString, score: Double)? { large?.list.pair(inSlot: slot) }
 
     /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
-    public func changeScore(_ member: ByteString, from old: Double, to new: Double, limits: (entries: Int, length: Int)) {
+    public mutating func changeScore(_ member: ByteString, from old: Double, to new: Double, limits: (entries: Int, length: Int)) {
         guard let large else {
             set(member, score: new, limits: limits)
             return
@@ -129,7 +136,7 @@ public final class SortedSetValue {
     /// Sizes a new, empty sorted set's small block for exactly these members and scores,
     /// when they keep it small (ZADD creating the key: the block is allocated once, without
     /// the slack of growing member by member).
-    func reservePacked(_ pairs: some Sequence<(length: Int, score: Double)>, limits: (entries: Int, length: Int)) {
+    mutating func reservePacked(_ pairs: some Sequence<(length: Int, score: Double)>, limits: (entries: Int, length: Int)) {
         guard large == nil, packed.isEmpty else { return }
         var bytes = 0, count = 0
         for (length, score) in pairs {
@@ -141,7 +148,7 @@ public final class SortedSetValue {
     }
 
     /// Adds a member that is not in the set (the caller looked it up).
-    public func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
+    public mutating func insertNew(_ member: ByteString, score: Double, limits: (entries: Int, length: Int)) {
         guard let large else {
             set(member, score: score, limits: limits)
             return
@@ -151,7 +158,7 @@ public final class SortedSetValue {
 
     /// Removes `member`; false when it was not there.
     @discardableResult
-    public func remove(_ member: ByteString) -> Bool {
+    public mutating func remove(_ member: ByteString) -> Bool {
         if let large {
             guard let score = large.score(of: member) else { return false }
             large.list.remove(member, score: score)
@@ -179,7 +186,7 @@ public final class SortedSetValue {
     }
 
     /// Removes the element of ascending `rank` (in range) and returns it.
-    public func remove(rank: Int) -> (member: ByteString, score: Double) {
+    public mutating func remove(rank: Int) -> (member: ByteString, score: Double) {
         if let large { return large.list.remove(rank: rank) }
         let offset = packedOffset(ofRank: rank)
         let pair = packedPair(at: offset)
@@ -243,7 +250,7 @@ public final class SortedSetValue {
     }
 
     /// Removes the elements of ascending ranks `range`.
-    public func removeRanks(_ range: ClosedRange<Int>) {
+    public mutating func removeRanks(_ range: ClosedRange<Int>) {
         if let large {
             for _ in range { large.list.remove(rank: range.lowerBound) }
             return
@@ -255,7 +262,7 @@ public final class SortedSetValue {
     }
 
     /// Uses the small encoding if the set fits in it (results of the STORE commands).
-    public func shrinkIfFitting(limits: (entries: Int, length: Int)) {
+    public mutating func shrinkIfFitting(limits: (entries: Int, length: Int)) {
         guard let large, large.list.count <= limits.entries else { return }
         var fits = true
         var bytes = 0
@@ -274,7 +281,7 @@ public final class SortedSetValue {
         }
     }
 
-    private func convertToSkipList() {
+    private mutating func convertToSkipList() {
         let built = Large()
         var offset = 0
         let end = packed.byteCount
@@ -288,7 +295,7 @@ public final class SortedSetValue {
 
     /// An independent copy.
     public func copy() -> SortedSetValue {
-        let other = SortedSetValue()
+        var other = SortedSetValue()
         guard let large else {
             other.packed = packed.copy()
             return other
@@ -304,7 +311,7 @@ public final class SortedSetValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard let large else { return 32 + packed.capacity }
+        guard let large else { return packed.capacity }
         var sampled = 0
         var strings = 0
         large.list.walk(from: 0) { member, _ in
