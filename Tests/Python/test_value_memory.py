@@ -1,0 +1,172 @@
+"""Sorted sets and hashes keep their 16 bytes in the key's entry and have their blocks
+freed by whoever drops the value, not by reference counting. Every way a key or a
+temporary value can go must give the memory back: for each one, many small and some
+large sorted sets and hashes are made and dropped that way, and INFO's used_memory (the
+allocator's own count of live bytes) must come back to where it was. A path that forgot
+to free would leave hundreds of kilobytes behind."""
+import time
+
+import pytest
+import redis
+
+SMALL = 2000
+LARGE = 20
+# Well under what one forgotten path leaks (2000 small sets alone hold ~220 KB), well
+# over the noise of a client's buffers.
+SLACK = 96 * 1024
+
+
+def used(c):
+    return c.info("memory")["used_memory"]
+
+
+def settle(c):
+    deadline = time.time() + 30
+    while c.info("memory")["lazyfree_pending_objects"] != 0:
+        assert time.time() < deadline, "lazy free did not finish"
+        time.sleep(0.01)
+
+
+def make(c, prefix):
+    """SMALL small and LARGE large sorted sets and hashes; returns their keys."""
+    keys = []
+    p = c.pipeline(transaction=False)
+    for i in range(SMALL):
+        z, h = "%s:z:%d" % (prefix, i), "%s:h:%d" % (prefix, i)
+        p.zadd(z, {"member:%d:%d" % (i, m): m + 0.5 for m in range(5)})
+        p.hset(h, mapping={"field%d" % m: "value:%d:%d" % (i, m) for m in range(5)})
+        keys += [z, h]
+        if i % 500 == 499:
+            p.execute()
+    for i in range(LARGE):
+        z, h = "%s:bigz:%d" % (prefix, i), "%s:bigh:%d" % (prefix, i)
+        p.zadd(z, {"member:%d" % m: m for m in range(300)})
+        p.hset(h, mapping={"field:%d" % m: "value:%d" % m for m in range(600)})
+        keys += [z, h]
+    p.execute()
+    assert c.object("encoding", "%s:z:0" % prefix) == b"listpack"
+    assert c.object("encoding", "%s:bigz:0" % prefix) == b"skiplist"
+    assert c.object("encoding", "%s:bigh:0" % prefix) == b"hashtable"
+    return keys
+
+
+def each(c, keys, command):
+    p = c.pipeline(transaction=False)
+    for n, key in enumerate(keys):
+        command(p, key)
+        if n % 500 == 499:
+            p.execute()
+    p.execute()
+
+
+def empty_it(p, key):
+    if ":z:" in key or ":bigz:" in key:
+        p.zremrangebyrank(key, 0, -1)
+    else:
+        p.delete(key)
+
+
+def drop_by_emptying(c, keys):
+    # Sorted sets emptied member by member or by rank, hashes field by field.
+    p = c.pipeline(transaction=False)
+    for n, key in enumerate(keys):
+        if ":z:" in key:
+            p.zpopmin(key, 2)
+            p.zrem(key, *["member:%s:%d" % (key.split(":")[-1], m) for m in range(5)])
+        elif ":bigz:" in key:
+            p.zremrangebyrank(key, 0, -1)
+        elif ":h:" in key:
+            p.hdel(key, *["field%d" % m for m in range(5)])
+        else:
+            p.hdel(key, *["field:%d" % m for m in range(600)])
+        if n % 300 == 299:
+            p.execute()
+    p.execute()
+
+
+def drop_by_expiry(c, keys):
+    each(c, keys, lambda p, key: p.pexpire(key, 1))
+    deadline = time.time() + 30
+    while c.dbsize() != 0:
+        assert time.time() < deadline, "keys did not expire"
+        time.sleep(0.05)
+
+
+def drop_by_rename(c, keys):
+    # RENAME onto each key frees the value it held; the moved string is deleted after.
+    each(c, keys, lambda p, key: (p.set("source", "x"), p.rename("source", key)))
+    each(c, keys, lambda p, key: p.delete(key))
+
+
+def drop_by_restore_replace(c, keys):
+    c.set("plain", "x")
+    payload = c.dump("plain")
+    c.delete("plain")
+    each(c, keys, lambda p, key: p.restore(key, 0, payload, replace=True))
+    each(c, keys, lambda p, key: p.delete(key))
+
+
+def drop_by_empty_store(c, keys):
+    # A STORE command whose result is empty deletes the destination.
+    each(c, keys, lambda p, key: p.zunionstore(key, ["missing"]) if ":z" in key or "bigz" in key else p.delete(key))
+
+
+DROPS = {
+    "del": lambda c, keys: each(c, keys, lambda p, key: p.delete(key)),
+    "unlink": lambda c, keys: each(c, keys, lambda p, key: p.unlink(key)),
+    "flushdb": lambda c, keys: c.flushdb(),
+    "flushdb-async": lambda c, keys: c.flushdb(asynchronous=True),
+    "overwrite": lambda c, keys: (each(c, keys, lambda p, key: p.set(key, "x")), c.flushdb()),
+    "emptied": drop_by_emptying,
+    "expiry": drop_by_expiry,
+    "rename": drop_by_rename,
+    "restore-replace": drop_by_restore_replace,
+    "empty-store": drop_by_empty_store,
+    "emptied-by-range": lambda c, keys: each(c, keys, empty_it),
+}
+
+
+@pytest.fixture
+def c(server):
+    return redis.Redis(port=server.port, decode_responses=False)
+
+
+@pytest.mark.parametrize("drop", sorted(DROPS))
+def test_dropped_sorted_sets_and_hashes_give_their_memory_back(c, drop):
+    # A first round grows what the path uses (the key table, the expiry index, buffers)
+    # to its working size; the second must leave nothing behind.
+    DROPS[drop](c, make(c, "warm"))
+    settle(c)
+    before = used(c)
+    keys = make(c, drop)
+    grown = used(c) - before
+    assert grown > 10 * SLACK
+    DROPS[drop](c, keys)
+    settle(c)
+    assert c.dbsize() == 0
+    assert used(c) - before < SLACK, "%s kept %d of %d bytes" % (drop, used(c) - before, grown)
+
+
+def test_temporary_sorted_sets_are_freed(c):
+    """ZUNION and ZINTER without STORE build a set only to reply with it; a RESTORE of an
+    already expired payload decodes a value it then drops."""
+    c.zadd("a", {"member:%d" % m: m for m in range(200)})
+    c.zadd("b", {"member:%d" % m: m for m in range(100, 300)})
+    c.zadd("small", {"m%d" % m: m for m in range(5)})
+    payloads = [c.dump("a"), c.dump("small")]
+
+    def temporaries():
+        p = c.pipeline(transaction=False)
+        for n in range(2000):
+            p.zunion(["a", "b"], withscores=True)
+            p.zinter(["a", "b"])
+            p.restore("gone", 1, payloads[n % 2], absttl=True)
+            if n % 100 == 99:
+                p.execute()
+        p.execute()
+
+    temporaries()
+    before = used(c)
+    temporaries()
+    assert c.exists("gone") == 0
+    assert used(c) - before < SLACK, "kept %d bytes" % (used(c) - before)
