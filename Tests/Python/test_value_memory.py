@@ -1,4 +1,4 @@
-"""Sorted sets and hashes keep their 16 bytes in the key's entry and have their blocks
+"""Sets, sorted sets and hashes keep their 16 bytes in the key's entry and have their blocks
 freed by whoever drops the value, not by reference counting. Every way a key or a
 temporary value can go must give the memory back: for each one, many small and some
 large sorted sets and hashes are made and dropped that way, and INFO's used_memory (the
@@ -33,20 +33,26 @@ def make(c, prefix):
     p = c.pipeline(transaction=False)
     for i in range(SMALL):
         z, h = "%s:z:%d" % (prefix, i), "%s:h:%d" % (prefix, i)
+        s, n = "%s:s:%d" % (prefix, i), "%s:n:%d" % (prefix, i)
         p.zadd(z, {"member:%d:%d" % (i, m): m + 0.5 for m in range(5)})
         p.hset(h, mapping={"field%d" % m: "value:%d:%d" % (i, m) for m in range(5)})
-        keys += [z, h]
+        p.sadd(s, *["member:%d:%d" % (i, m) for m in range(5)])
+        p.sadd(n, *[i * 5 + m for m in range(5)])
+        keys += [z, h, s, n]
         if i % 500 == 499:
             p.execute()
     for i in range(LARGE):
-        z, h = "%s:bigz:%d" % (prefix, i), "%s:bigh:%d" % (prefix, i)
+        z, h, s = "%s:bigz:%d" % (prefix, i), "%s:bigh:%d" % (prefix, i), "%s:bigs:%d" % (prefix, i)
         p.zadd(z, {"member:%d" % m: m for m in range(300)})
         p.hset(h, mapping={"field:%d" % m: "value:%d" % m for m in range(600)})
-        keys += [z, h]
+        p.sadd(s, *["member:%d" % m for m in range(300)])
+        keys += [z, h, s]
     p.execute()
     assert c.object("encoding", "%s:z:0" % prefix) == b"listpack"
     assert c.object("encoding", "%s:bigz:0" % prefix) == b"skiplist"
     assert c.object("encoding", "%s:bigh:0" % prefix) == b"hashtable"
+    assert c.object("encoding", "%s:n:0" % prefix) == b"intset"
+    assert c.object("encoding", "%s:bigs:0" % prefix) == b"hashtable"
     return keys
 
 
@@ -62,17 +68,30 @@ def each(c, keys, command):
 def empty_it(p, key):
     if ":z:" in key or ":bigz:" in key:
         p.zremrangebyrank(key, 0, -1)
-    else:
+    elif ":h:" in key or ":bigh:" in key:
         p.delete(key)
+    else:
+        p.spop(key, 1000)
 
 
 def drop_by_emptying(c, keys):
-    # Sorted sets emptied member by member or by rank, hashes field by field.
+    # Sorted sets emptied member by member or by rank, hashes field by field, sets by
+    # SPOP, SREM and SMOVE.
     p = c.pipeline(transaction=False)
     for n, key in enumerate(keys):
-        if ":z:" in key:
+        index = key.split(":")[-1]
+        if ":s:" in key:
+            p.spop(key, 2)
+            p.srem(key, *["member:%s:%d" % (index, m) for m in range(5)])
+        elif ":n:" in key:
+            for m in range(5):
+                p.smove(key, "moved", int(index) * 5 + m)
+            p.delete("moved")
+        elif ":bigs:" in key:
+            p.spop(key, 300)
+        elif ":z:" in key:
             p.zpopmin(key, 2)
-            p.zrem(key, *["member:%s:%d" % (key.split(":")[-1], m) for m in range(5)])
+            p.zrem(key, *["member:%s:%d" % (index, m) for m in range(5)])
         elif ":bigz:" in key:
             p.zremrangebyrank(key, 0, -1)
         elif ":h:" in key:
@@ -106,9 +125,18 @@ def drop_by_restore_replace(c, keys):
     each(c, keys, lambda p, key: p.delete(key))
 
 
+def store_nothing(p, key):
+    if ":z:" in key or ":bigz:" in key:
+        p.zunionstore(key, ["missing"])
+    elif ":h:" in key or ":bigh:" in key:
+        p.delete(key)
+    else:
+        p.sinterstore(key, [key, "missing"])
+
+
 def drop_by_empty_store(c, keys):
     # A STORE command whose result is empty deletes the destination.
-    each(c, keys, lambda p, key: p.zunionstore(key, ["missing"]) if ":z" in key or "bigz" in key else p.delete(key))
+    each(c, keys, store_nothing)
 
 
 DROPS = {
@@ -147,20 +175,24 @@ def test_dropped_sorted_sets_and_hashes_give_their_memory_back(c, drop):
     assert used(c) - before < SLACK, "%s kept %d of %d bytes" % (drop, used(c) - before, grown)
 
 
-def test_temporary_sorted_sets_are_freed(c):
-    """ZUNION and ZINTER without STORE build a set only to reply with it; a RESTORE of an
-    already expired payload decodes a value it then drops."""
+def test_temporary_sets_and_sorted_sets_are_freed(c):
+    """ZUNION, ZINTER, SUNION and SDIFF without STORE build a set only to reply with it;
+    a RESTORE of an already expired payload decodes a value it then drops."""
     c.zadd("a", {"member:%d" % m: m for m in range(200)})
     c.zadd("b", {"member:%d" % m: m for m in range(100, 300)})
     c.zadd("small", {"m%d" % m: m for m in range(5)})
-    payloads = [c.dump("a"), c.dump("small")]
+    c.sadd("s1", *["member:%d" % m for m in range(200)])
+    c.sadd("s2", *["member:%d" % m for m in range(100, 300)])
+    payloads = [c.dump("a"), c.dump("small"), c.dump("s1")]
 
     def temporaries():
         p = c.pipeline(transaction=False)
         for n in range(2000):
             p.zunion(["a", "b"], withscores=True)
             p.zinter(["a", "b"])
-            p.restore("gone", 1, payloads[n % 2], absttl=True)
+            p.sunion("s1", "s2")
+            p.sdiff("s1", "s2")
+            p.restore("gone", 1, payloads[n % 3], absttl=True)
             if n % 100 == 99:
                 p.execute()
         p.execute()

@@ -79,7 +79,8 @@ private func strings(_ entries: PackedEntries) -> [String] {
 }
 
 @Test func aSetMovesFromIntegersToPackedStringsToATable() {
-    let set = SetValue()
+    var set = SetValue()
+    defer { set.release() }
     for number in 1...10 { bytes(String(number)).withUnsafeBytes { _ = set.add($0, maxIntegers: 512) } }
     #expect(set.encodingName == "intset")
     bytes("a").withUnsafeBytes { _ = set.add($0, maxIntegers: 512) }
@@ -89,6 +90,7 @@ private func strings(_ entries: PackedEntries) -> [String] {
     #expect(bytes("7").withUnsafeBytes { set.remove($0) })
     #expect(!bytes("7").withUnsafeBytes { set.contains($0) })
     let copy = set.copy()
+    defer { copy.release() }
     // Past 128 members or 64 bytes the packed strings become a table; nothing is lost.
     bytes(String(repeating: "m", count: 65)).withUnsafeBytes { _ = set.add($0, maxIntegers: 512) }
     for number in 100..<300 { bytes("member:\(number)").withUnsafeBytes { _ = set.add($0, maxIntegers: 512) } }

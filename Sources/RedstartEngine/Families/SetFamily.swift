@@ -37,13 +37,21 @@ enum SetFamily: CommandFamily {
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let existing = engine.lookupWrite(db, key)
-            let set = try existing.map { (index) throws(ReplyError) in try cmd.setValue(db, index) } ?? SetValue()
-            var added = 0
-            for argument in 2..<cmd.args.count {
-                if cmd.args.withBytes(at: argument, { set.add($0, maxIntegers: engine.setMaxIntegers) }) { added += 1 }
+            func addMembers(_ set: inout SetValue) -> Int {
+                var added = 0
+                for argument in 2..<cmd.args.count {
+                    if cmd.args.withBytes(at: argument, { set.add($0, maxIntegers: engine.setMaxIntegers) }) { added += 1 }
+                }
+                return added
             }
-            if existing == nil { engine.addKey(db, key, .set(set)) }
+            let added: Int
+            if let existing = engine.lookupWrite(db, key) {
+                added = try cmd.modifySet(db, existing, addMembers)
+            } else {
+                var set = SetValue()
+                added = addMembers(&set)
+                engine.addKey(db, key, .set(set))
+            }
             if added > 0 {
                 engine.keyModified(db, key, changes: added)
                 engine.notify(.set, "sadd", key, db: db.index)
@@ -55,8 +63,9 @@ enum SetFamily: CommandFamily {
     /// SREM key member [member ...] → integer: members removed.
     static func srem(_ cmd: CommandContext) throws(ReplyError) {
         try cmd.removeMembers(event: .set, "srem") { (db, index) throws(ReplyError) in
-            let set = try cmd.setValue(db, index)
-            return (set.remove, { set.isEmpty })
+            _ = try cmd.setValue(db, index)
+            let slot = db.value(at: index)
+            return ({ member in slot.pointee.modifySet { $0.remove(member) } }, { slot.pointee.set!.isEmpty })
         }
     }
 
@@ -112,16 +121,19 @@ enum SetFamily: CommandFamily {
                 return
             }
             var popped: [[UInt8]] = []
-            for _ in 0..<taken {
-                let position = Int.random(in: 0..<set.count)
-                set.withMember(at: position) { member in
-                    cmd.reply.bulk(member)
-                    if engine.propagationSink != nil { popped.append(Array(member)) }
+            let isEmpty = try cmd.modifySet(db, index) { set in
+                for _ in 0..<taken {
+                    let position = Int.random(in: 0..<set.count)
+                    set.withMember(at: position) { member in
+                        cmd.reply.bulk(member)
+                        if engine.propagationSink != nil { popped.append(Array(member)) }
+                    }
+                    set.removeAt(position)
                 }
-                set.removeAt(position)
+                return set.isEmpty
             }
             engine.notify(.set, "spop", key, db: db.index)
-            if set.isEmpty { engine.removeEmptied(db, at: index, key) }
+            if isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: taken)
             engine.propagateRunningCommand(as: [Array("SREM".utf8), Array(key)] + popped)
         }
@@ -163,24 +175,33 @@ enum SetFamily: CommandFamily {
             return
         }
         let source = try cmd.setValue(db, sourceIndex)
-        let target = try targetIndex.map { (index) throws(ReplyError) in try cmd.setValue(db, index) }
-        if target === source {
+        if let targetIndex { _ = try cmd.setValue(db, targetIndex) }
+        if targetIndex == sourceIndex {
             cmd.reply.integer(cmd.args.withBytes(at: 3) { source.contains($0) } ? 1 : 0)
             return
         }
-        guard cmd.args.withBytes(at: 3, { source.remove($0) }) else {
+        let (removed, sourceEmptied) = try cmd.modifySet(db, sourceIndex) { set in
+            (cmd.args.withBytes(at: 3) { set.remove($0) }, set.isEmpty)
+        }
+        guard removed else {
             cmd.reply.integer(0)
             return
         }
         cmd.args.withBytes(at: 1) { key in
             engine.notify(.set, "srem", key, db: db.index)
-            if source.isEmpty { engine.removeEmptied(db, at: sourceIndex, key) }
+            if sourceEmptied { engine.removeEmptied(db, at: sourceIndex, key) }
             engine.keyModified(db, key)
         }
-        let destination = target ?? SetValue()
-        let added = cmd.args.withBytes(at: 3) { destination.add($0, maxIntegers: engine.setMaxIntegers) }
+        let maxIntegers = engine.setMaxIntegers
+        let added: Bool
+        if let targetIndex {
+            added = try cmd.modifySet(db, targetIndex) { set in cmd.args.withBytes(at: 3) { set.add($0, maxIntegers: maxIntegers) } }
+        } else {
+            var set = SetValue()
+            added = cmd.args.withBytes(at: 3) { set.add($0, maxIntegers: maxIntegers) }
+            cmd.args.withBytes(at: 2) { engine.addKey(db, $0, .set(set)) }
+        }
         cmd.args.withBytes(at: 2) { key in
-            if target == nil { engine.addKey(db, key, .set(destination)) }
             // A member the destination already had changes nothing there (WATCH stays valid).
             if added {
                 engine.keyModified(db, key)
@@ -228,7 +249,7 @@ enum SetFamily: CommandFamily {
     }
 
     static func sinterstore(_ cmd: CommandContext) throws(ReplyError) {
-        let result = SetValue()
+        var result = SetValue()
         if let sets = try sets(cmd, 2..<cmd.args.count) {
             let maxIntegers = cmd.engine.setMaxIntegers
             intersect(sets, limit: 0) { _ = result.add($0, maxIntegers: maxIntegers) }
@@ -237,7 +258,9 @@ enum SetFamily: CommandFamily {
     }
 
     static func sunion(_ cmd: CommandContext) throws(ReplyError) {
-        replySet(cmd, try combine(cmd, 1..<cmd.args.count, difference: false))
+        let union = try combine(cmd, 1..<cmd.args.count, difference: false)
+        replySet(cmd, union)
+        union.release()
     }
 
     static func sunionstore(_ cmd: CommandContext) throws(ReplyError) {
@@ -245,7 +268,9 @@ enum SetFamily: CommandFamily {
     }
 
     static func sdiff(_ cmd: CommandContext) throws(ReplyError) {
-        replySet(cmd, try combine(cmd, 1..<cmd.args.count, difference: true))
+        let difference = try combine(cmd, 1..<cmd.args.count, difference: true)
+        replySet(cmd, difference)
+        difference.release()
     }
 
     static func sdiffstore(_ cmd: CommandContext) throws(ReplyError) {
@@ -288,7 +313,7 @@ enum SetFamily: CommandFamily {
         for position in 0..<smallest.count {
             let member = smallest.member(at: position)
             let inAll = member.withUnsafeBytes { bytes in
-                ordered.dropFirst().allSatisfy { $0 === smallest || $0.contains(bytes) }
+                ordered.dropFirst().allSatisfy { $0.isSame(as: smallest) || $0.contains(bytes) }
             }
             guard inAll else { continue }
             member.withUnsafeBytes(body)
@@ -303,7 +328,7 @@ enum SetFamily: CommandFamily {
     {
         var sets: [SetValue?] = []
         for argument in arguments { sets.append(try cmd.setForRead(argument)) }
-        let result = SetValue()
+        var result = SetValue()
         let maxIntegers = cmd.engine.setMaxIntegers
         if difference {
             guard let first = sets[0] else { return result }
@@ -321,9 +346,11 @@ enum SetFamily: CommandFamily {
 
     /// Replaces the destination (argument 1) with `result` (reporting `event`), or deletes it
     /// when empty; replies the result's size.
-    private static func store(_ cmd: CommandContext, _ result: SetValue, event: StaticString) {
+    private static func store(_ cmd: CommandContext, _ result: consuming SetValue, event: StaticString) {
+        // The key takes the result over (or it is released): its count is read first.
+        let count = result.count
         cmd.storeResult(.set(result), isEmpty: result.isEmpty, at: 1, event: .set, event)
-        cmd.reply.integer(result.count)
+        cmd.reply.integer(count)
     }
 
     /// Replies the members of `set` (none when nil) as a set.
@@ -338,6 +365,13 @@ extension CommandContext {
     func setValue(_ db: Database, _ index: Int32) throws(ReplyError) -> SetValue {
         guard let set = db.value(at: index).pointee.set else { throw .wrongType }
         return set
+    }
+
+    /// Runs `body` on the set of entry `index` in place, else `-WRONGTYPE` (as modifySortedSet).
+    func modifySet<R>(_ db: Database, _ index: Int32, _ body: (inout SetValue) throws(ReplyError) -> R) throws(ReplyError) -> R {
+        let slot = db.value(at: index)
+        guard slot.pointee.set != nil else { throw .wrongType }
+        return try slot.pointee.modifySet(body)
     }
 
     /// The set at argument `argument` looked up for reading, nil when missing.

@@ -3,6 +3,17 @@
 // (Redis's "int" encoding): no allocation, and INCR needs no parsing.
 import RedstartRESP
 
+/// A collection whose storage lives in the key's entry and is freed by its owner
+/// (`release()`), not by reference counting: sets, hashes and sorted sets.
+protocol OwnedCollection {
+    init()
+    func release()
+}
+
+extension SetValue: OwnedCollection {}
+extension HashValue: OwnedCollection {}
+extension SortedSetValue: OwnedCollection {}
+
 /// A value of the keyspace.
 public enum Value {
     case string(ByteString)
@@ -19,13 +30,15 @@ public enum Value {
         return .string(ByteString(bytes))
     }
 
-    /// Frees what the value holds outside reference counting (a sorted set's or a hash's
-    /// block, which lives in the key's entry): called once by whoever drops the value for good.
+    /// Frees what the value holds outside reference counting (a set's, sorted set's or
+    /// hash's block, which lives in the key's entry): called once by whoever drops the
+    /// value for good.
     public func release() {
         switch self {
         case .sortedSet(let zset): zset.release()
         case .hash(let hash): hash.release()
-        case .string, .integer, .list, .set, .stream: break
+        case .set(let set): set.release()
+        case .string, .integer, .list, .stream: break
         }
     }
 
@@ -42,6 +55,13 @@ public enum Value {
         guard case .hash(var hash) = self else { preconditionFailure("not a hash") }
         defer { self = .hash(hash) }
         return try body(&hash)
+    }
+
+    /// Runs `body` on the set this value is, in place (as modifySortedSet).
+    mutating func modifySet<R, E: Error>(_ body: (inout SetValue) throws(E) -> R) throws(E) -> R {
+        guard case .set(var set) = self else { preconditionFailure("not a set") }
+        defer { self = .set(set) }
+        return try body(&set)
     }
 
     /// The name TYPE replies with.

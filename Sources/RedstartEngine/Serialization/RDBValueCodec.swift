@@ -294,13 +294,14 @@ public enum RDBValueCodec {
             return .list(list)
         case .set:
             guard let count = reader.nonEmptyCount() else { return nil }
-            let set = SetValue()
-            for _ in 0..<count {
-                guard let member = reader.stringReference(),
-                    member.withBytes({ set.add($0, maxIntegers: limits.setIntegers) })
-                else { return nil }
+            return build(Value.set) { set in
+                for _ in 0..<count {
+                    guard let member = reader.stringReference(),
+                        member.withBytes({ set.add($0, maxIntegers: limits.setIntegers) })
+                    else { return false }
+                }
+                return true
             }
-            return .set(set)
         case .setIntset:
             guard let blob = reader.string(), let members = blob.withUnsafeBytes(CompactEncodings.intsetMembers) else { return nil }
             return makeSet(&reader, members, limits)
@@ -309,7 +310,7 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            return buildSortedSet { zset in
+            return build(Value.sortedSet) { zset in
                 for _ in 0..<count {
                     guard let member = reader.stringReference() else { return false }
                     guard let score = type == .zset2 ? reader.binaryDouble() : reader.textDouble(), !score.isNaN else { return false }
@@ -319,7 +320,7 @@ public enum RDBValueCodec {
             }
         case .zsetListpack:
             return withListpackPairs(&reader) { raw, offsets, reader in
-                buildSortedSet { zset in
+                build(Value.sortedSet) { zset in
                     for index in stride(from: 0, to: offsets.count, by: 2) {
                         let score: Double?
                         if let number = Listpack.integer(raw, at: offsets[index + 1]) {
@@ -347,7 +348,7 @@ public enum RDBValueCodec {
                 reader.isEmptyValue = true
                 return nil
             }
-            return buildHash { hash in
+            return build(Value.hash) { hash in
                 for _ in 0..<count {
                     guard let field = reader.stringReference(), let value = reader.stringReference() else { return false }
                     let added = field.withBytes { add($0, value.withBytes { ByteString($0) }, to: &hash, &reader, limits) }
@@ -360,7 +361,7 @@ public enum RDBValueCodec {
             return makeHash(&reader, stride(from: 0, to: entries.count, by: 2).map { (entries[$0], entries[$0 + 1]) }, limits)
         case .hashListpack:
             return withListpackPairs(&reader) { raw, offsets, reader in
-                buildHash { hash in
+                build(Value.hash) { hash in
                     for index in stride(from: 0, to: offsets.count, by: 2) {
                         let value = Listpack.withBytes(raw, at: offsets[index + 1]) { ByteString($0) }
                         guard Listpack.withBytes(raw, at: offsets[index], { add($0, value, to: &hash, &reader, limits) }) else {
@@ -399,11 +400,9 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        let set = SetValue()
-        for member in members {
-            guard member.withUnsafeBytes({ set.add($0, maxIntegers: limits.setIntegers) }) else { return nil }
+        return build(Value.set) { set in
+            members.allSatisfy { member in member.withUnsafeBytes { set.add($0, maxIntegers: limits.setIntegers) } }
         }
-        return .set(set)
     }
 
     private static func makeSortedSet(_ reader: inout RDBReader, _ pairs: [([UInt8], Double)], _ limits: CollectionLimits) -> Value? {
@@ -411,20 +410,20 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        return buildSortedSet { zset in
+        return build(Value.sortedSet) { zset in
             pairs.allSatisfy { add(ByteString($0.0), $0.1, to: &zset, &reader, limits) }
         }
     }
 
-    /// The sorted set `fill` builds, or nil when it fails (what it added is freed: the set's
-    /// block belongs to no key yet).
-    private static func buildSortedSet(_ fill: (inout SortedSetValue) -> Bool) -> Value? {
-        var zset = SortedSetValue()
-        guard fill(&zset) else {
-            zset.release()
+    /// The collection `fill` builds, as a value, or nil when it fails (what it added is
+    /// freed: the block belongs to no key yet).
+    private static func build<C: OwnedCollection>(_ wrap: (C) -> Value, _ fill: (inout C) -> Bool) -> Value? {
+        var collection = C()
+        guard fill(&collection) else {
+            collection.release()
             return nil
         }
-        return .sortedSet(zset)
+        return wrap(collection)
     }
 
     private static func makeHash(_ reader: inout RDBReader, _ pairs: [([UInt8], [UInt8])], _ limits: CollectionLimits) -> Value? {
@@ -432,19 +431,9 @@ public enum RDBValueCodec {
             reader.isEmptyValue = true
             return nil
         }
-        return buildHash { hash in
+        return build(Value.hash) { hash in
             pairs.allSatisfy { pair in pair.0.withUnsafeBytes { add($0, ByteString(pair.1), to: &hash, &reader, limits) } }
         }
-    }
-
-    /// The hash `fill` builds, or nil when it fails (what it added is freed, as buildSortedSet).
-    private static func buildHash(_ fill: (inout HashValue) -> Bool) -> Value? {
-        var hash = HashValue()
-        guard fill(&hash) else {
-            hash.release()
-            return nil
-        }
-        return .hash(hash)
     }
 
     /// Adds a member unless it is there already; a repeated member refuses the value.

@@ -9,13 +9,15 @@
 // - table: a dense array of members plus a dictionary from member to position
 //   ("hashtable"; never converted back), which gives O(1) membership, insertion,
 //   removal (the last member fills the gap) and random picks (SPOP, SRANDMEMBER).
-// The object is 32 bytes: the block (16), whose place holds the table once there is
-// one, and whose owner mark tells packed strings from integers.
+// The value is the block (16 bytes, held in the key's entry: no object of its own),
+// whose place holds the table once there is one, and whose owner mark tells packed
+// strings from integers. Ownership as SortedSetValue's: changes through `inout`
+// that reach the entry, `release()` by whoever drops the value.
 import RedstartRESP
 
 /// A set value.
-public final class SetValue {
-    @exclusivity(unchecked) private var packed = PackedEntries()
+public struct SetValue {
+    private var packed = PackedEntries()
 
     /// The form, kept in `packed`: the table held in the block's place, else the mark for
     /// packed strings.
@@ -70,7 +72,11 @@ public final class SetValue {
 
     public init() {}
 
-    deinit { packed.deallocate() }
+    /// Whether `other` is this same stored set (two keys never share one; both non-empty).
+    func isSame(as other: SetValue) -> Bool { packed.base != nil && packed.base == other.packed.base }
+
+    /// Frees the block or the table (the owner dropping the value).
+    public func release() { packed.deallocate() }
 
     public var count: Int {
         if case .table(let table) = form { return table.members.count }
@@ -97,7 +103,7 @@ public final class SetValue {
 
     /// Adds `member`; false when it was there. `maxIntegers` is set-max-intset-entries.
     @discardableResult
-    public func add(_ member: UnsafeRawBufferPointer, maxIntegers: Int) -> Bool {
+    public mutating func add(_ member: UnsafeRawBufferPointer, maxIntegers: Int) -> Bool {
         switch form {
         case .integers:
             if let number = parseRedisInteger(member) {
@@ -125,7 +131,7 @@ public final class SetValue {
 
     /// Removes `member`; false when it was not there.
     @discardableResult
-    public func remove(_ member: UnsafeRawBufferPointer) -> Bool {
+    public mutating func remove(_ member: UnsafeRawBufferPointer) -> Bool {
         switch form {
         case .integers:
             guard let number = parseRedisInteger(member) else { return false }
@@ -162,7 +168,7 @@ public final class SetValue {
     }
 
     /// Removes member `position`.
-    public func removeAt(_ position: Int) {
+    public mutating func removeAt(_ position: Int) {
         switch form {
         case .integers:
             packed.removeInteger(at: position)
@@ -194,7 +200,7 @@ public final class SetValue {
 
     /// An independent copy.
     public func copy() -> SetValue {
-        let other = SetValue()
+        var other = SetValue()
         switch form {
         case .integers, .packed:
             other.packed = packed.copy()
@@ -210,7 +216,7 @@ public final class SetValue {
 
     /// Bytes held, for MEMORY USAGE.
     public func allocatedBytes(samples: Int) -> Int {
-        guard case .table(let table) = form else { return 32 + packed.capacity }
+        guard case .table(let table) = form else { return packed.capacity }
         let strings = sampledHeapBytes(count: table.members.count, samples: samples) { table.members[$0].heapSize }
         return 32 + strings + table.members.capacity * 24 + table.index.capacity * 40
     }
@@ -219,7 +225,7 @@ public final class SetValue {
 
     /// An intset gets a member it cannot hold (not an integer, or one too many): it becomes
     /// packed strings when they fit, else a table.
-    private func convertFromIntegers(adding member: UnsafeRawBufferPointer) {
+    private mutating func convertFromIntegers(adding member: UnsafeRawBufferPointer) {
         let integers = packed
         packed = PackedEntries()
         defer { integers.deallocate() }
@@ -243,7 +249,7 @@ public final class SetValue {
     }
 
     /// Packed strings become a table.
-    private func convertToTable() -> Table {
+    private mutating func convertToTable() -> Table {
         let table = Table()
         table.members.reserveCapacity(packed.count + 1)
         packed.walk { offset in
