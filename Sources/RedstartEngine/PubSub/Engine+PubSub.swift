@@ -8,26 +8,7 @@
 import NIOCore
 import RedstartRESP
 
-/// One message encoded for RESP2 receivers and for RESP3 receivers, each on first need.
-private struct EncodedMessage {
-    private var resp2: ByteBuffer?
-    private var resp3: ByteBuffer?
-
-    /// Runs `body` on the message's bytes in the receiver's protocol, encoding them with
-    /// `encode` the first time.
-    mutating func withBytes(
-        resp3 isResp3: Bool, _ encode: (inout ReplyWriter) -> Void, _ body: (UnsafeRawBufferPointer) -> Void
-    ) {
-        if (isResp3 ? resp3 : resp2) == nil {
-            var writer = ReplyWriter(buffer: EncodedMessage.allocator.buffer(capacity: 64))
-            encode(&writer)
-            if isResp3 { resp3 = writer.buffer } else { resp2 = writer.buffer }
-        }
-        (isResp3 ? resp3 : resp2)!.withUnsafeReadableBytes(body)
-    }
-
-    static let allocator = ByteBufferAllocator()
-}
+private let messageAllocator = ByteBufferAllocator()
 
 /// The three kinds of subscription, with the words Redis's replies use.
 enum SubscriptionKind {
@@ -114,38 +95,52 @@ extension Engine {
         let name = ByteString(channel)
         let running = runningSession.map(ObjectIdentifier.init)
         if let sessions = shard ? shardSubscribers[name] : channelSubscribers[name] {
-            var encoded = EncodedMessage()
-            for session in sessions {
-                let resp3 = session.protocolVersion == .resp3
-                encoded.withBytes(resp3: resp3) { writer in
-                    if resp3 {
-                        writer.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
-                    } else {
-                        writer.raw(shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n")
-                    }
-                    writer.bulk(channel)
-                    writer.bulk(message)
-                } _: { deliver($0, to: session, running: running) }
-                receivers += 1
+            fanOut(sessions, running: running) { writer, resp3 in
+                if resp3 {
+                    writer.raw(shard ? ">3\r\n$8\r\nsmessage\r\n" : ">3\r\n$7\r\nmessage\r\n")
+                } else {
+                    writer.raw(shard ? "*3\r\n$8\r\nsmessage\r\n" : "*3\r\n$7\r\nmessage\r\n")
+                }
+                writer.bulk(channel)
+                writer.bulk(message)
             }
+            receivers += sessions.count
         }
         guard !shard, !patternSubscribers.isEmpty else { return receivers }
         for (pattern, sessions) in patternSubscribers {
             let matches = pattern.withUnsafeBytes { globMatch(pattern: $0, string: channel) }
             guard matches else { continue }
-            var encoded = EncodedMessage()
-            for session in sessions {
-                let resp3 = session.protocolVersion == .resp3
-                encoded.withBytes(resp3: resp3) { writer in
-                    writer.raw(resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
-                    pattern.withUnsafeBytes { writer.bulk($0) }
-                    writer.bulk(channel)
-                    writer.bulk(message)
-                } _: { deliver($0, to: session, running: running) }
-                receivers += 1
+            fanOut(sessions, running: running) { writer, resp3 in
+                writer.raw(resp3 ? ">4\r\n$8\r\npmessage\r\n" : "*4\r\n$8\r\npmessage\r\n")
+                pattern.withUnsafeBytes { writer.bulk($0) }
+                writer.bulk(channel)
+                writer.bulk(message)
             }
+            receivers += sessions.count
         }
         return receivers
+    }
+
+    /// Delivers one message to each of `sessions`, encoded by `encode` once per protocol
+    /// (RESP2 up front, RESP3 on first need), the bytes lent to every delivery without
+    /// copying or retaining a buffer per receiver.
+    private func fanOut(_ sessions: [Session], running: ObjectIdentifier?, _ encode: (inout ReplyWriter, _ resp3: Bool) -> Void) {
+        func encoded(resp3: Bool) -> ByteBuffer {
+            var writer = ReplyWriter(buffer: messageAllocator.buffer(capacity: 64))
+            encode(&writer, resp3)
+            return writer.buffer
+        }
+        encoded(resp3: false).withUnsafeReadableBytes { resp2 in
+            var resp3: ByteBuffer?
+            for session in sessions {
+                if session.protocolVersion == .resp3 {
+                    if resp3 == nil { resp3 = encoded(resp3: true) }
+                    resp3!.withUnsafeReadableBytes { deliver($0, to: session, running: running) }
+                } else {
+                    deliver(resp2, to: session, running: running)
+                }
+            }
+        }
     }
 
     /// Appends an encoded message to `session`'s output: after its reply when it is the
