@@ -45,19 +45,24 @@ enum HashFamily: CommandFamily {
         guard cmd.args.count % 2 == 0 else { throw .wrongArity(cmd.spec.fullName) }
         let engine = cmd.engine
         return try cmd.withArgument(1) { (key) throws(ReplyError) -> Int in
-            let added = try cmd.modifyHash(key) { hash in
-                if hash.isEmpty { reserveForPairs(cmd, &hash, limits: engine.hashLimits) }
-                var added = 0
-                for index in stride(from: 2, to: cmd.args.count, by: 2) {
-                    let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }
-                    if cmd.args.withBytes(at: index, { hash.set($0, value, limits: engine.hashLimits) }) { added += 1 }
-                }
-                return added
-            }
+            let entry = try cmd.hashEntry(key)
+            let added = setPairs(cmd, in: &cmd.db.value(at: entry).pointee.storedHash)
             engine.keyModified(cmd.db, key, changes: (cmd.args.count - 2) / 2)
             engine.notify(.hash, "hset", key, db: cmd.db.index)
             return added
         }
+    }
+
+    /// Sets the pairs from argument 2 on in `hash`; returns how many fields were new.
+    private static func setPairs(_ cmd: CommandContext, in hash: inout HashValue) -> Int {
+        let limits = cmd.engine.hashLimits
+        if hash.isEmpty { reserveForPairs(cmd, &hash, limits: limits) }
+        var added = 0
+        for index in stride(from: 2, to: cmd.args.count, by: 2) {
+            let value = cmd.args.withBytes(at: index + 1) { ByteString($0) }
+            if cmd.args.withBytes(at: index, { hash.set($0, value, limits: limits) }) { added += 1 }
+        }
+        return added
     }
 
     /// Sizes a hash created by this HSET for all its pairs at once, when they keep it small.
@@ -294,13 +299,14 @@ extension CommandContext {
     /// else `-WRONGTYPE`: the entry keeps what `body` leaves, also when it throws (the hash
     /// lives in the entry, not in an object).
     func modifyHash<R>(_ key: UnsafeRawBufferPointer, _ body: (inout HashValue) throws(ReplyError) -> R) throws(ReplyError) -> R {
-        let index: Int32
-        if let found = engine.lookupWrite(db, key) {
-            _ = try hashValue(db, found)
-            index = found
-        } else {
-            index = engine.addKey(db, key, .hash(HashValue()))
-        }
-        return try db.value(at: index).pointee.modifyHash(body)
+        try db.value(at: try hashEntry(key)).pointee.modifyHash(body)
+    }
+
+    /// The entry of the hash under `key`, created empty (and added) when missing, else
+    /// `-WRONGTYPE`.
+    func hashEntry(_ key: UnsafeRawBufferPointer) throws(ReplyError) -> Int32 {
+        guard let found = engine.lookupWrite(db, key) else { return engine.addKey(db, key, .hash(HashValue())) }
+        _ = try hashValue(db, found)
+        return found
     }
 }

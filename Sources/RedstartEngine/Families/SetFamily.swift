@@ -37,19 +37,13 @@ enum SetFamily: CommandFamily {
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            func addMembers(_ set: inout SetValue) -> Int {
-                var added = 0
-                for argument in 2..<cmd.args.count {
-                    if cmd.args.withBytes(at: argument, { set.add($0, maxIntegers: engine.setMaxIntegers) }) { added += 1 }
-                }
-                return added
-            }
             let added: Int
             if let existing = engine.lookupWrite(db, key) {
-                added = try cmd.modifySet(db, existing, addMembers)
+                _ = try cmd.setValue(db, existing)
+                added = addMembers(cmd, to: &db.value(at: existing).pointee.storedSet)
             } else {
                 var set = SetValue()
-                added = addMembers(&set)
+                added = addMembers(cmd, to: &set)
                 engine.addKey(db, key, .set(set))
             }
             if added > 0 {
@@ -58,6 +52,16 @@ enum SetFamily: CommandFamily {
             }
             cmd.reply.integer(added)
         }
+    }
+
+    /// Adds the members from argument 2 on to `set`; returns how many were new.
+    private static func addMembers(_ cmd: CommandContext, to set: inout SetValue) -> Int {
+        let maxIntegers = cmd.engine.setMaxIntegers
+        var added = 0
+        for argument in 2..<cmd.args.count where cmd.args.withBytes(at: argument, { set.add($0, maxIntegers: maxIntegers) }) {
+            added += 1
+        }
+        return added
     }
 
     /// SREM key member [member ...] → integer: members removed.

@@ -47,92 +47,110 @@ enum SortedSetFamily: CommandFamily {
     static func zadd(_ cmd: CommandContext) throws(ReplyError) { try add(cmd, incrementOnly: false) }
     static func zincrby(_ cmd: CommandContext) throws(ReplyError) { try add(cmd, incrementOnly: true) }
 
+    /// ZADD's options and pairs (the members are arguments `firstPair + 1`, `+ 3`, ...).
+    private struct AddRequest {
+        var nx = false, xx = false, gt = false, lt = false, ch = false, incr = false
+        var firstPair = 2
+        var scores: [Double] = []
+    }
+
+    /// What a ZADD did.
+    private struct AddOutcome {
+        var added = 0, updated = 0, processed = 0
+        var lastScore = 0.0
+    }
+
     /// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...] → members added
     /// (or changed, with CH), or with INCR the new score (null when a condition stopped it).
     private static func add(_ cmd: CommandContext, incrementOnly: Bool) throws(ReplyError) {
-        var nx = false, xx = false, gt = false, lt = false, ch = false, incr = incrementOnly
+        var request = AddRequest(incr: incrementOnly)
         var index = 2
         if !incrementOnly {
             while index < cmd.args.count {
-                if cmd.argument(index, is: "nx") { nx = true }
-                else if cmd.argument(index, is: "xx") { xx = true }
-                else if cmd.argument(index, is: "ch") { ch = true }
-                else if cmd.argument(index, is: "incr") { incr = true }
-                else if cmd.argument(index, is: "gt") { gt = true }
-                else if cmd.argument(index, is: "lt") { lt = true }
+                if cmd.argument(index, is: "nx") { request.nx = true }
+                else if cmd.argument(index, is: "xx") { request.xx = true }
+                else if cmd.argument(index, is: "ch") { request.ch = true }
+                else if cmd.argument(index, is: "incr") { request.incr = true }
+                else if cmd.argument(index, is: "gt") { request.gt = true }
+                else if cmd.argument(index, is: "lt") { request.lt = true }
                 else { break }
                 index += 1
             }
         }
+        request.firstPair = index
         let remaining = cmd.args.count - index
         guard remaining > 0 && remaining % 2 == 0 else { throw .syntax }
-        if nx && xx { throw ReplyError("XX and NX options at the same time are not compatible") }
-        if (gt && nx) || (lt && nx) || (gt && lt) {
+        if request.nx && request.xx { throw ReplyError("XX and NX options at the same time are not compatible") }
+        if (request.gt && request.nx) || (request.lt && request.nx) || (request.gt && request.lt) {
             throw ReplyError("GT, LT, and/or NX options at the same time are not compatible")
         }
-        if incr && remaining > 2 { throw ReplyError("INCR option supports a single increment-element pair") }
-        var scores: [Double] = []
+        if request.incr && remaining > 2 { throw ReplyError("INCR option supports a single increment-element pair") }
         for pair in stride(from: index, to: cmd.args.count, by: 2) {
             guard let score = cmd.args.withBytes(at: pair, { parseScore($0) }) else { throw .notFloat }
-            scores.append(score)
+            request.scores.append(score)
         }
         let db = cmd.db
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
             let existing = engine.lookupWrite(db, key)
             if let existing { _ = try cmd.sortedSetValue(db, existing) }
-            if existing == nil && xx {
-                if incr { cmd.reply.null() } else { cmd.reply.integer(0) }
+            if existing == nil && request.xx {
+                if request.incr { cmd.reply.null() } else { cmd.reply.integer(0) }
                 return
             }
-            var added = 0, updated = 0, processed = 0
-            var lastScore = 0.0
-            func apply(_ zset: inout SortedSetValue) throws(ReplyError) {
-                for (offset, score) in scores.enumerated() {
-                    let member = cmd.args.withBytes(at: index + 1 + 2 * offset) { ByteString($0) }
-                    var newScore = score
-                    if let old = zset.score(of: member) {
-                        if nx { continue }
-                        if incr {
-                            newScore = old + score
-                            if newScore.isNaN { throw ReplyError("resulting score is not a number (NaN)") }
-                        }
-                        if (gt && newScore <= old) || (lt && newScore >= old) { continue }
-                        processed += 1
-                        lastScore = newScore
-                        if newScore != old {
-                            zset.changeScore(member, from: old, to: newScore, limits: engine.zsetLimits)
-                            updated += 1
-                        }
-                    } else {
-                        if xx { continue }
-                        zset.insertNew(member, score: newScore, limits: engine.zsetLimits)
-                        added += 1
-                        processed += 1
-                        lastScore = newScore
-                    }
-                }
-            }
+            var outcome = AddOutcome()
             if let existing {
-                try cmd.modifySortedSet(db, existing, apply)
+                try apply(request, cmd, to: &db.value(at: existing).pointee.storedSortedSet, &outcome)
             } else {
                 var zset = SortedSetValue()
-                let lengths = scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
-                zset.reservePacked(zip(lengths, scores).lazy.map { (length: $0, score: $1) }, limits: engine.zsetLimits)
-                do throws(ReplyError) { try apply(&zset) } catch {
+                let lengths = request.scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
+                zset.reservePacked(zip(lengths, request.scores).lazy.map { (length: $0, score: $1) }, limits: engine.zsetLimits)
+                do throws(ReplyError) { try apply(request, cmd, to: &zset, &outcome) } catch {
                     zset.release()
                     throw error
                 }
                 if zset.isEmpty { zset.release() } else { engine.addKey(db, key, .sortedSet(zset)) }
             }
-            if added + updated > 0 {
-                engine.keyModified(db, key, changes: added + updated)
-                engine.notify(.zset, incr ? "zincr" : "zadd", key, db: db.index)
+            let changes = outcome.added + outcome.updated
+            if changes > 0 {
+                engine.keyModified(db, key, changes: changes)
+                engine.notify(.zset, request.incr ? "zincr" : "zadd", key, db: db.index)
             }
-            if incr {
-                if processed > 0 { cmd.reply.double(lastScore) } else { cmd.reply.null() }
+            if request.incr {
+                if outcome.processed > 0 { cmd.reply.double(outcome.lastScore) } else { cmd.reply.null() }
             } else {
-                cmd.reply.integer(ch ? added + updated : added)
+                cmd.reply.integer(request.ch ? changes : outcome.added)
+            }
+        }
+    }
+
+    /// Adds or updates the request's pairs in `zset`, counting in `outcome`.
+    private static func apply(
+        _ request: AddRequest, _ cmd: CommandContext, to zset: inout SortedSetValue, _ outcome: inout AddOutcome
+    ) throws(ReplyError) {
+        let limits = cmd.engine.zsetLimits
+        for (offset, score) in request.scores.enumerated() {
+            let member = cmd.args.withBytes(at: request.firstPair + 1 + 2 * offset) { ByteString($0) }
+            var newScore = score
+            if let old = zset.score(of: member) {
+                if request.nx { continue }
+                if request.incr {
+                    newScore = old + score
+                    if newScore.isNaN { throw ReplyError("resulting score is not a number (NaN)") }
+                }
+                if (request.gt && newScore <= old) || (request.lt && newScore >= old) { continue }
+                outcome.processed += 1
+                outcome.lastScore = newScore
+                if newScore != old {
+                    zset.changeScore(member, from: old, to: newScore, limits: limits)
+                    outcome.updated += 1
+                }
+            } else {
+                if request.xx { continue }
+                zset.insertNew(member, score: newScore, limits: limits)
+                outcome.added += 1
+                outcome.processed += 1
+                outcome.lastScore = newScore
             }
         }
     }

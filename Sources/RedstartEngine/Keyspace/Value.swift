@@ -42,6 +42,33 @@ public enum Value {
         }
     }
 
+    /// The sorted set, hash or set this value is, to change in place without a closure
+    /// (`slot.pointee.storedSortedSet.insertNew(...)`, or passed `inout`): each change
+    /// reads the 16 bytes and stores what it leaves back here, also when it throws.
+    var storedSortedSet: SortedSetValue {
+        get {
+            guard case .sortedSet(let zset) = self else { preconditionFailure("not a sorted set") }
+            return zset
+        }
+        set { self = .sortedSet(newValue) }
+    }
+
+    var storedHash: HashValue {
+        get {
+            guard case .hash(let hash) = self else { preconditionFailure("not a hash") }
+            return hash
+        }
+        set { self = .hash(newValue) }
+    }
+
+    var storedSet: SetValue {
+        get {
+            guard case .set(let set) = self else { preconditionFailure("not a set") }
+            return set
+        }
+        set { self = .set(newValue) }
+    }
+
     /// Runs `body` on the sorted set this value is, in place: what `body` leaves is stored
     /// back here, also when it throws (the set's 16 bytes live in the value itself).
     mutating func modifySortedSet<R, E: Error>(_ body: (inout SortedSetValue) throws(E) -> R) throws(E) -> R {
