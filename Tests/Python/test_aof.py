@@ -12,13 +12,14 @@ import os
 import random
 import re
 import shutil
-import signal
 import subprocess
 import threading
 import time
 
 import pytest
 import redis
+
+import strace_server
 
 from conftest import BINARY, REDIS_SERVER
 from test_persistence import digests, fill, functions, persistence, processes, start, wait_for, workdir  # noqa: F401
@@ -188,25 +189,8 @@ def strace_count(log):
 
 
 def traced_server(processes, workdir, trace, *args):
-    """The server run under strace, counting its fdatasync calls into `trace`."""
-    wrapper = os.path.join(workdir, "traced-server")
-    with open(wrapper, "w") as f:
-        f.write('#!/bin/sh\nexec strace -f -qq -e trace=fdatasync -o "%s" "%s" "$@"\n' % (trace, BINARY))
-    os.chmod(wrapper, 0o755)
-    p = aof_server(processes, workdir, *args, binary=wrapper)
-    # Killing strace leaves its tracee running: kill the server itself as well.
-    pid = p.client().info("server")["process_id"]
-    kill_strace = p.kill
-
-    def kill(sig=signal.SIGKILL):
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-        return kill_strace(sig)
-
-    p.kill = kill
-    return p
+    """The server with the AOF on, under strace, counting its fdatasync calls into `trace`."""
+    return strace_server.traced_server(processes, workdir, trace, "fdatasync", "--appendonly", "yes", "--save", "", *args)
 
 
 def test_group_commit_and_the_everysec_fsync(workdir, processes):

@@ -4,32 +4,9 @@ as Redis, so a reply never waits behind an unacknowledged segment) and keepalive
 `tcp-keepalive` says (Unix-socket connections, which get neither, are tested in
 StartupTests.unixSocketListener)."""
 import os
-import signal
 
-from conftest import BINARY
-from test_persistence import processes, start, workdir  # noqa: F401
-
-
-def traced_server(processes, workdir, trace, *args):
-    """The server under strace, its setsockopt calls written to `trace`."""
-    wrapper = os.path.join(workdir, "traced-server")
-    with open(wrapper, "w") as f:
-        f.write('#!/bin/sh\nexec strace -f -qq -e trace=setsockopt -o "%s" "%s" "$@"\n' % (trace, BINARY))
-    os.chmod(wrapper, 0o755)
-    p = start(processes, wrapper, workdir, "--save", "", *args)
-    pid = p.client().info("server")["process_id"]
-    kill_strace = p.kill
-
-    def kill(sig=signal.SIGKILL):
-        # Killing strace leaves its tracee running: kill the server itself as well.
-        try:
-            os.kill(pid, sig)
-        except ProcessLookupError:
-            pass
-        return kill_strace(sig)
-
-    p.kill = kill
-    return p
+from strace_server import traced_server
+from test_persistence import processes, workdir  # noqa: F401
 
 
 def setsockopt_calls(trace):
@@ -39,7 +16,7 @@ def setsockopt_calls(trace):
 
 def test_accepted_tcp_connections_turn_nagle_off_and_keep_alive(workdir, processes):
     trace = os.path.join(workdir, "setsockopt.trace")
-    p = traced_server(processes, workdir, trace, "--tcp-keepalive", "60")
+    p = traced_server(processes, workdir, trace, "setsockopt", "--save", "", "--tcp-keepalive", "60")
     assert p.client().ping()
     p.shutdown("NOSAVE")
     calls = setsockopt_calls(trace)

@@ -1,0 +1,28 @@
+"""A redstart-server run under strace, for tests that count or inspect its system calls."""
+import os
+import signal
+
+from conftest import BINARY
+from test_persistence import start
+
+
+def traced_server(processes, workdir, trace, syscalls, *args):
+    """The server under strace, its `syscalls` (strace's trace= list) written to `trace`."""
+    wrapper = os.path.join(workdir, "traced-server")
+    with open(wrapper, "w") as f:
+        f.write('#!/bin/sh\nexec strace -f -qq -e trace=%s -o "%s" "%s" "$@"\n' % (syscalls, trace, BINARY))
+    os.chmod(wrapper, 0o755)
+    p = start(processes, wrapper, workdir, *args)
+    pid = p.client().info("server")["process_id"]
+    kill_strace = p.kill
+
+    def kill(sig=signal.SIGKILL):
+        # Killing strace leaves its tracee running: kill the server itself as well.
+        try:
+            os.kill(pid, sig)
+        except ProcessLookupError:
+            pass
+        return kill_strace(sig)
+
+    p.kill = kill
+    return p
