@@ -210,7 +210,7 @@ extension Engine {
         let slot = db.value(at: index)
         switch request.operation {
         case .zpop(let max):
-            let popped = slot.pointee.modifySortedSet { SortedSetFamily.popElements(&$0, count: 1, max: max) }
+            let popped = SortedSetFamily.popElements(&slot.pointee.storedSortedSet, count: 1, max: max)
             session.reply.arrayHeader(3)
             session.reply.bulk(key)
             if let (member, score) = popped.first {
@@ -220,7 +220,7 @@ extension Engine {
             alsoPropagate(database: db.index, [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
             notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
         case .zpopMany(let max, let count):
-            let popped = slot.pointee.modifySortedSet { SortedSetFamily.popElements(&$0, count: count, max: max) }
+            let popped = SortedSetFamily.popElements(&slot.pointee.storedSortedSet, count: count, max: max)
             session.reply.arrayHeader(2)
             session.reply.bulk(key)
             session.reply.arrayHeader(popped.count)
@@ -236,7 +236,7 @@ extension Engine {
         case .pop, .popMany, .move, .streamRead:
             return
         }
-        if slot.pointee.sortedSet!.isEmpty { removeEmptied(db, at: index, key) }
+        if slot.pointee.storedSortedSet.isEmpty { removeEmptied(db, at: index, key) }
         finish(request, replyMicros: clock.wallMicroseconds - start, failed: false)
     }
 

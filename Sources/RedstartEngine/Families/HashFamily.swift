@@ -45,8 +45,7 @@ enum HashFamily: CommandFamily {
         guard cmd.args.count % 2 == 0 else { throw .wrongArity(cmd.spec.fullName) }
         let engine = cmd.engine
         return try cmd.withArgument(1) { (key) throws(ReplyError) -> Int in
-            let entry = try cmd.hashEntry(key)
-            let added = setPairs(cmd, in: &cmd.db.value(at: entry).pointee.storedHash)
+            let added = setPairs(cmd, in: &(try cmd.hashSlot(key)).pointee.storedHash)
             engine.keyModified(cmd.db, key, changes: (cmd.args.count - 2) / 2)
             engine.notify(.hash, "hset", key, db: cmd.db.index)
             return added
@@ -81,16 +80,13 @@ enum HashFamily: CommandFamily {
     static func hsetnx(_ cmd: CommandContext) throws(ReplyError) {
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let isSet = try cmd.modifyHash(key) { hash in
-                if cmd.args.withBytes(at: 2, { hash.position(of: $0) }) != nil { return false }
-                let value = cmd.args.withBytes(at: 3) { ByteString($0) }
-                cmd.args.withBytes(at: 2) { _ = hash.set($0, value, limits: engine.hashLimits) }
-                return true
-            }
-            guard isSet else {
+            let slot = try cmd.hashSlot(key)
+            if cmd.args.withBytes(at: 2, { slot.pointee.storedHash.position(of: $0) }) != nil {
                 cmd.reply.integer(0)
                 return
             }
+            let value = cmd.args.withBytes(at: 3) { ByteString($0) }
+            cmd.args.withBytes(at: 2) { _ = slot.pointee.storedHash.set($0, value, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hset", key, db: cmd.db.index)
             cmd.reply.integer(1)
@@ -102,7 +98,7 @@ enum HashFamily: CommandFamily {
         try cmd.removeMembers(event: .hash, "hdel") { (db, index) throws(ReplyError) in
             _ = try cmd.hashValue(db, index)
             let slot = db.value(at: index)
-            return ({ field in slot.pointee.modifyHash { $0.remove(field) } }, { slot.pointee.hash!.isEmpty })
+            return ({ slot.pointee.storedHash.remove($0) }, { slot.pointee.storedHash.isEmpty })
         }
     }
 
@@ -111,23 +107,21 @@ enum HashFamily: CommandFamily {
         let increment = try cmd.integer(3)
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let result = try cmd.modifyHash(key) { (hash) throws(ReplyError) -> Int64 in
-                let current: Int64
-                if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
-                    guard let number = value.withUnsafeBytes({ parseRedisInteger($0) }) else {
-                        throw ReplyError("hash value is not an integer")
-                    }
-                    current = number
-                } else {
-                    current = 0
+            let slot = try cmd.hashSlot(key)
+            let current: Int64
+            if let value = cmd.args.withBytes(at: 2, { slot.pointee.storedHash.value(of: $0) }) {
+                guard let number = value.withUnsafeBytes({ parseRedisInteger($0) }) else {
+                    throw ReplyError("hash value is not an integer")
                 }
-                let (result, overflow) = current.addingReportingOverflow(increment)
-                guard !overflow else { throw .overflow }
-                var digits = DecimalDigits(result)
-                let text = digits.withBytes { ByteString($0) }
-                cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
-                return result
+                current = number
+            } else {
+                current = 0
             }
+            let (result, overflow) = current.addingReportingOverflow(increment)
+            guard !overflow else { throw .overflow }
+            var digits = DecimalDigits(result)
+            let text = digits.withBytes { ByteString($0) }
+            cmd.args.withBytes(at: 2) { _ = slot.pointee.storedHash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hincrby", key, db: cmd.db.index)
             cmd.reply.integer(result)
@@ -140,20 +134,18 @@ enum HashFamily: CommandFamily {
         guard increment.isFinite else { throw ReplyError("value is NaN or Infinity") }
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
-            let text = try cmd.modifyHash(key) { (hash) throws(ReplyError) -> ByteString in
-                var current: Float80 = 0
-                if let value = cmd.args.withBytes(at: 2, { hash.value(of: $0) }) {
-                    guard let number = value.withUnsafeBytes({ parseLongDouble($0) }) else {
-                        throw ReplyError("hash value is not a float")
-                    }
-                    current = number
+            let slot = try cmd.hashSlot(key)
+            var current: Float80 = 0
+            if let value = cmd.args.withBytes(at: 2, { slot.pointee.storedHash.value(of: $0) }) {
+                guard let number = value.withUnsafeBytes({ parseLongDouble($0) }) else {
+                    throw ReplyError("hash value is not a float")
                 }
-                let result = current + increment
-                guard result.isFinite else { throw .incrementNaN }
-                let text = ByteString(formatLongDouble(result))
-                cmd.args.withBytes(at: 2) { _ = hash.set($0, text, limits: engine.hashLimits) }
-                return text
+                current = number
             }
+            let result = current + increment
+            guard result.isFinite else { throw .incrementNaN }
+            let text = ByteString(formatLongDouble(result))
+            cmd.args.withBytes(at: 2) { _ = slot.pointee.storedHash.set($0, text, limits: engine.hashLimits) }
             engine.keyModified(cmd.db, key)
             engine.notify(.hash, "hincrbyfloat", key, db: cmd.db.index)
             text.withUnsafeBytes { cmd.reply.bulk($0) }
@@ -295,18 +287,11 @@ extension CommandContext {
         return try hashValue(db, index)
     }
 
-    /// Runs `body` on the hash under `key` in place (created empty, and added, when missing),
-    /// else `-WRONGTYPE`: the entry keeps what `body` leaves, also when it throws (the hash
-    /// lives in the entry, not in an object).
-    func modifyHash<R>(_ key: UnsafeRawBufferPointer, _ body: (inout HashValue) throws(ReplyError) -> R) throws(ReplyError) -> R {
-        try db.value(at: try hashEntry(key)).pointee.modifyHash(body)
-    }
-
-    /// The entry of the hash under `key`, created empty (and added) when missing, else
-    /// `-WRONGTYPE`.
-    func hashEntry(_ key: UnsafeRawBufferPointer) throws(ReplyError) -> Int32 {
-        guard let found = engine.lookupWrite(db, key) else { return engine.addKey(db, key, .hash(HashValue())) }
+    /// The value slot of the hash under `key` (created empty, and added, when missing), whose
+    /// hash is changed in place through `storedHash`, else `-WRONGTYPE`.
+    func hashSlot(_ key: UnsafeRawBufferPointer) throws(ReplyError) -> UnsafeMutablePointer<Value> {
+        guard let found = engine.lookupWrite(db, key) else { return db.value(at: engine.addKey(db, key, .hash(HashValue()))) }
         _ = try hashValue(db, found)
-        return found
+        return db.value(at: found)
     }
 }

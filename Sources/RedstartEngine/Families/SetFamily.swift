@@ -39,8 +39,7 @@ enum SetFamily: CommandFamily {
         try cmd.withArgument(1) { (key) throws(ReplyError) in
             let added: Int
             if let existing = engine.lookupWrite(db, key) {
-                _ = try cmd.setValue(db, existing)
-                added = addMembers(cmd, to: &db.value(at: existing).pointee.storedSet)
+                added = addMembers(cmd, to: &(try cmd.setSlot(db, existing)).pointee.storedSet)
             } else {
                 var set = SetValue()
                 added = addMembers(cmd, to: &set)
@@ -67,9 +66,8 @@ enum SetFamily: CommandFamily {
     /// SREM key member [member ...] → integer: members removed.
     static func srem(_ cmd: CommandContext) throws(ReplyError) {
         try cmd.removeMembers(event: .set, "srem") { (db, index) throws(ReplyError) in
-            _ = try cmd.setValue(db, index)
-            let slot = db.value(at: index)
-            return ({ member in slot.pointee.modifySet { $0.remove(member) } }, { slot.pointee.set!.isEmpty })
+            let slot = try cmd.setSlot(db, index)
+            return ({ slot.pointee.storedSet.remove($0) }, { slot.pointee.storedSet.isEmpty })
         }
     }
 
@@ -125,19 +123,17 @@ enum SetFamily: CommandFamily {
                 return
             }
             var popped: [[UInt8]] = []
-            let isEmpty = try cmd.modifySet(db, index) { set in
-                for _ in 0..<taken {
-                    let position = Int.random(in: 0..<set.count)
-                    set.withMember(at: position) { member in
-                        cmd.reply.bulk(member)
-                        if engine.propagationSink != nil { popped.append(Array(member)) }
-                    }
-                    set.removeAt(position)
+            let slot = db.value(at: index)
+            for _ in 0..<taken {
+                let position = Int.random(in: 0..<slot.pointee.storedSet.count)
+                slot.pointee.storedSet.withMember(at: position) { member in
+                    cmd.reply.bulk(member)
+                    if engine.propagationSink != nil { popped.append(Array(member)) }
                 }
-                return set.isEmpty
+                slot.pointee.storedSet.removeAt(position)
             }
             engine.notify(.set, "spop", key, db: db.index)
-            if isEmpty { engine.removeEmptied(db, at: index, key) }
+            if slot.pointee.storedSet.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: taken)
             engine.propagateRunningCommand(as: [Array("SREM".utf8), Array(key)] + popped)
         }
@@ -178,28 +174,25 @@ enum SetFamily: CommandFamily {
             cmd.reply.integer(0)
             return
         }
-        let source = try cmd.setValue(db, sourceIndex)
-        if let targetIndex { _ = try cmd.setValue(db, targetIndex) }
+        let sourceSlot = try cmd.setSlot(db, sourceIndex)
+        let targetSlot = try targetIndex.map { (index) throws(ReplyError) in try cmd.setSlot(db, index) }
         if targetIndex == sourceIndex {
-            cmd.reply.integer(cmd.args.withBytes(at: 3) { source.contains($0) } ? 1 : 0)
+            cmd.reply.integer(cmd.args.withBytes(at: 3) { sourceSlot.pointee.storedSet.contains($0) } ? 1 : 0)
             return
         }
-        let (removed, sourceEmptied) = try cmd.modifySet(db, sourceIndex) { set in
-            (cmd.args.withBytes(at: 3) { set.remove($0) }, set.isEmpty)
-        }
-        guard removed else {
+        guard cmd.args.withBytes(at: 3, { sourceSlot.pointee.storedSet.remove($0) }) else {
             cmd.reply.integer(0)
             return
         }
         cmd.args.withBytes(at: 1) { key in
             engine.notify(.set, "srem", key, db: db.index)
-            if sourceEmptied { engine.removeEmptied(db, at: sourceIndex, key) }
+            if sourceSlot.pointee.storedSet.isEmpty { engine.removeEmptied(db, at: sourceIndex, key) }
             engine.keyModified(db, key)
         }
         let maxIntegers = engine.setMaxIntegers
         let added: Bool
-        if let targetIndex {
-            added = try cmd.modifySet(db, targetIndex) { set in cmd.args.withBytes(at: 3) { set.add($0, maxIntegers: maxIntegers) } }
+        if let targetSlot {
+            added = cmd.args.withBytes(at: 3) { targetSlot.pointee.storedSet.add($0, maxIntegers: maxIntegers) }
         } else {
             var set = SetValue()
             added = cmd.args.withBytes(at: 3) { set.add($0, maxIntegers: maxIntegers) }
@@ -371,11 +364,12 @@ extension CommandContext {
         return set
     }
 
-    /// Runs `body` on the set of entry `index` in place, else `-WRONGTYPE` (as modifySortedSet).
-    func modifySet<R>(_ db: Database, _ index: Int32, _ body: (inout SetValue) throws(ReplyError) -> R) throws(ReplyError) -> R {
+    /// The value slot of entry `index`, whose set is changed in place through `storedSet`,
+    /// else `-WRONGTYPE`.
+    func setSlot(_ db: Database, _ index: Int32) throws(ReplyError) -> UnsafeMutablePointer<Value> {
         let slot = db.value(at: index)
         guard slot.pointee.set != nil else { throw .wrongType }
-        return try slot.pointee.modifySet(body)
+        return slot
     }
 
     /// The set at argument `argument` looked up for reading, nil when missing.

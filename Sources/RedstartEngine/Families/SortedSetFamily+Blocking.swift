@@ -27,15 +27,14 @@ extension SortedSetFamily {
         let engine = cmd.engine
         let popped = try cmd.withFirstExistingKey(1..<(cmd.args.count - 1)) { (key, index) throws(ReplyError) in
             // A stored sorted set is never empty.
-            let ((member, score), isEmpty) = try cmd.modifySortedSet(db, index) { zset in
-                (popElements(&zset, count: 1, max: max)[0], zset.isEmpty)
-            }
+            let slot = try cmd.sortedSetSlot(db, index)
+            let (member, score) = popElements(&slot.pointee.storedSortedSet, count: 1, max: max)[0]
             cmd.reply.arrayHeader(3)
             cmd.reply.bulk(key)
             member.withUnsafeBytes { cmd.reply.bulk($0) }
             cmd.reply.double(score)
             engine.notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
-            if isEmpty { engine.removeEmptied(db, at: index, key) }
+            if slot.pointee.storedSortedSet.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key)
             engine.propagateRunningCommand(as: [Array((max ? "ZPOPMAX" : "ZPOPMIN").utf8), Array(key)])
         }

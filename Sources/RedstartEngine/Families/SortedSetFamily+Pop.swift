@@ -28,19 +28,17 @@ extension SortedSetFamily {
                 cmd.reply.arrayHeader(0)
                 return
             }
-            _ = try cmd.sortedSetValue(db, index)
+            let slot = try cmd.sortedSetSlot(db, index)
             guard count != 0 else {
                 cmd.reply.arrayHeader(0)
                 return
             }
-            let (popped, isEmpty) = try cmd.modifySortedSet(db, index) { zset in
-                (popElements(&zset, count: count ?? 1, max: max), zset.isEmpty)
-            }
+            let popped = popElements(&slot.pointee.storedSortedSet, count: count ?? 1, max: max)
             let pairs = count != nil && cmd.session.protocolVersion == .resp3
             cmd.reply.arrayHeader(pairs ? popped.count : popped.count * 2)
             for (member, score) in popped { cmd.replyScored(member, score, withScore: true, asPair: pairs) }
             engine.notify(.zset, max ? "zpopmax" : "zpopmin", key, db: db.index)
-            if isEmpty { engine.removeEmptied(db, at: index, key) }
+            if slot.pointee.storedSortedSet.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: popped.count)
         }
     }
@@ -67,15 +65,14 @@ extension SortedSetFamily {
         let db = cmd.db
         let engine = cmd.engine
         return try cmd.withFirstExistingKey(request.keyIndexes) { (key, index) throws(ReplyError) in
-            let (elements, isEmpty) = try cmd.modifySortedSet(db, index) { zset in
-                (popElements(&zset, count: request.count, max: !request.firstEnd), zset.isEmpty)
-            }
+            let slot = try cmd.sortedSetSlot(db, index)
+            let elements = popElements(&slot.pointee.storedSortedSet, count: request.count, max: !request.firstEnd)
             cmd.reply.arrayHeader(2)
             cmd.reply.bulk(key)
             cmd.reply.arrayHeader(elements.count)
             for (member, score) in elements { cmd.replyScored(member, score, withScore: true, asPair: true) }
             engine.notify(.zset, request.firstEnd ? "zpopmin" : "zpopmax", key, db: db.index)
-            if isEmpty { engine.removeEmptied(db, at: index, key) }
+            if slot.pointee.storedSortedSet.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: elements.count)
             engine.propagateRunningCommand(
                 as: [Array((request.firstEnd ? "ZPOPMIN" : "ZPOPMAX").utf8), Array(key), Array(String(elements.count).utf8)])

@@ -93,14 +93,14 @@ enum SortedSetFamily: CommandFamily {
         let engine = cmd.engine
         try cmd.withArgument(1) { (key) throws(ReplyError) in
             let existing = engine.lookupWrite(db, key)
-            if let existing { _ = try cmd.sortedSetValue(db, existing) }
+            let slot = try existing.map { (index) throws(ReplyError) in try cmd.sortedSetSlot(db, index) }
             if existing == nil && request.xx {
                 if request.incr { cmd.reply.null() } else { cmd.reply.integer(0) }
                 return
             }
             var outcome = AddOutcome()
-            if let existing {
-                try apply(request, cmd, to: &db.value(at: existing).pointee.storedSortedSet, &outcome)
+            if let slot {
+                try apply(request, cmd, to: &slot.pointee.storedSortedSet, &outcome)
             } else {
                 var zset = SortedSetValue()
                 let lengths = request.scores.indices.lazy.map { cmd.args.withBytes(at: index + 1 + 2 * $0) { $0.count } }
@@ -160,9 +160,8 @@ enum SortedSetFamily: CommandFamily {
     /// ZREM key member [member ...] → integer: members removed.
     static func zrem(_ cmd: CommandContext) throws(ReplyError) {
         try cmd.removeMembers(event: .zset, "zrem") { (db, index) throws(ReplyError) in
-            _ = try cmd.sortedSetValue(db, index)
-            let slot = db.value(at: index)
-            return ({ member in slot.pointee.modifySortedSet { $0.remove(ByteString(member)) } }, { slot.pointee.sortedSet!.isEmpty })
+            let slot = try cmd.sortedSetSlot(db, index)
+            return ({ slot.pointee.storedSortedSet.remove(ByteString($0)) }, { slot.pointee.storedSortedSet.isEmpty })
         }
     }
 
@@ -283,12 +282,10 @@ enum SortedSetFamily: CommandFamily {
                 cmd.reply.integer(0)
                 return
             }
-            let isEmpty = try cmd.modifySortedSet(db, index) { zset in
-                zset.removeRanks(range)
-                return zset.isEmpty
-            }
+            let slot = try cmd.sortedSetSlot(db, index)
+            slot.pointee.storedSortedSet.removeRanks(range)
             engine.notify(.zset, event, key, db: db.index)
-            if isEmpty { engine.removeEmptied(db, at: index, key) }
+            if slot.pointee.storedSortedSet.isEmpty { engine.removeEmptied(db, at: index, key) }
             engine.keyModified(db, key, changes: range.count)
             cmd.reply.integer(range.count)
         }
@@ -324,15 +321,12 @@ extension CommandContext {
         return zset
     }
 
-    /// Runs `body` on the sorted set of entry `index` in place, else `-WRONGTYPE`: the entry
-    /// keeps what `body` leaves, also when it throws (the value lives in the entry, not in an
-    /// object). `body` must not remove the key; remove an emptied one afterwards.
-    func modifySortedSet<R>(
-        _ db: Database, _ index: Int32, _ body: (inout SortedSetValue) throws(ReplyError) -> R
-    ) throws(ReplyError) -> R {
+    /// The value slot of entry `index`, whose sorted set is changed in place through
+    /// `storedSortedSet`, else `-WRONGTYPE`.
+    func sortedSetSlot(_ db: Database, _ index: Int32) throws(ReplyError) -> UnsafeMutablePointer<Value> {
         let slot = db.value(at: index)
         guard slot.pointee.sortedSet != nil else { throw .wrongType }
-        return try slot.pointee.modifySortedSet(body)
+        return slot
     }
 
     /// The sorted set at argument `argument` looked up for reading, nil when missing.

@@ -69,28 +69,6 @@ public enum Value {
         set { self = .set(newValue) }
     }
 
-    /// Runs `body` on the sorted set this value is, in place: what `body` leaves is stored
-    /// back here, also when it throws (the set's 16 bytes live in the value itself).
-    mutating func modifySortedSet<R, E: Error>(_ body: (inout SortedSetValue) throws(E) -> R) throws(E) -> R {
-        guard case .sortedSet(var zset) = self else { preconditionFailure("not a sorted set") }
-        defer { self = .sortedSet(zset) }
-        return try body(&zset)
-    }
-
-    /// Runs `body` on the hash this value is, in place (as modifySortedSet).
-    mutating func modifyHash<R, E: Error>(_ body: (inout HashValue) throws(E) -> R) throws(E) -> R {
-        guard case .hash(var hash) = self else { preconditionFailure("not a hash") }
-        defer { self = .hash(hash) }
-        return try body(&hash)
-    }
-
-    /// Runs `body` on the set this value is, in place (as modifySortedSet).
-    mutating func modifySet<R, E: Error>(_ body: (inout SetValue) throws(E) -> R) throws(E) -> R {
-        guard case .set(var set) = self else { preconditionFailure("not a set") }
-        defer { self = .set(set) }
-        return try body(&set)
-    }
-
     /// The name TYPE replies with.
     public var typeName: String {
         switch self {

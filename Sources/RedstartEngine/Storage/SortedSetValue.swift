@@ -10,7 +10,7 @@
 // The value is 16 bytes held in the key's entry itself, no object of its own: the
 // block, whose place holds the large form's reference once there is one. So it
 // has one owner, the entry (or a local that is stored or released): changes go
-// through `inout` and reach the entry (CommandContext.modifySortedSet), copies that
+// through `inout` and reach the entry (Value.storedSortedSet), copies that
 // outlive a change are not kept, and whoever drops it calls `release()` (the key
 // table as it removes or overwrites the key, the lazy-free thread).
 
