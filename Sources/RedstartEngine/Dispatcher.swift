@@ -1,5 +1,5 @@
 // The one gatekeeper every command passes, in Redis's order: existence, arity,
-// protected commands, authentication, MULTI restrictions, CLIENT PAUSE; then
+// protected commands, authentication, MULTI restrictions, ACL permissions, CLIENT PAUSE; then
 // the command is queued (inside MULTI) or run, and the bookkeeping follows
 // (commandstats, errorstats, SLOWLOG, latency monitor, MONITOR feed,
 // propagation, CLIENT REPLY). A refusal inside MULTI makes the transaction
@@ -77,12 +77,16 @@ extension Engine {
             ))
             return nil
         }
-        if !session.isAuthenticated && !spec.flags.contains(.noAuth) {
+        if !session.isAuthenticated && !acl.defaultUserNeedsNoAuth && !spec.flags.contains(.noAuth) {
             reject(spec, args, session, .noAuth)
             return nil
         }
         if session.isInTransaction && spec.flags.contains(.noMulti) {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
+            return nil
+        }
+        if let user = session.aclUser, !user.isUnrestricted, let denial = aclDenial(user, spec, args) {
+            reject(spec, args, session, refuseByACL(denial, user, spec, args, session))
             return nil
         }
         // maxmemory: evict first; when that cannot free enough, commands that may grow

@@ -26,6 +26,8 @@ public final class Engine {
     public let lazyFree = LazyFreeCounters()
     /// COMMAND DOCS and key-spec metadata, parsed on first use.
     let catalog = CommandCatalog()
+    /// ACL users, their checks' data and ACL LOG.
+    public let acl: AccessControl
     @exclusivity(unchecked) public var slowlog = Slowlog()
     @exclusivity(unchecked) public var latency = LatencyMonitor()
 
@@ -76,7 +78,8 @@ public final class Engine {
 
     // MARK: Settings mirrored from the config
 
-    @exclusivity(unchecked) public private(set) var requirePass: String?
+    /// requirepass as last applied to the default user.
+    @exclusivity(unchecked) private var requirePass = ""
     @exclusivity(unchecked) public private(set) var protocolLimits = ProtocolLimits()
     @exclusivity(unchecked) public private(set) var queryBufferLimit = 1024 * 1024 * 1024
     @exclusivity(unchecked) public private(set) var maxClients = 10000
@@ -245,6 +248,7 @@ public final class Engine {
         self.clock = clock
         self.table = table
         self.execSpec = table.command(named: "exec")
+        self.acl = AccessControl(table: table)
         let now = clock.wallMilliseconds
         self.startTime = now
         self.startMonotonic = clock.monotonicMicroseconds
@@ -263,7 +267,12 @@ public final class Engine {
     /// Re-reads every mirrored setting from the config store.
     public func applyConfig() {
         let password = config["requirepass"]
-        requirePass = password.isEmpty ? nil : password
+        if password != requirePass {
+            requirePass = password
+            applyRequirePass(password)
+        }
+        acl.pubsubAllChannels = config["acl-pubsub-default"] == "allchannels"
+        acl.logMaxLength = Int(clamping: config.integer("acllog-max-len"))
         protocolLimits.maxBulkLength = Int(config.integer("proto-max-bulk-len"))
         queryBufferLimit = Int(config.integer("client-query-buffer-limit"))
         maxClients = Int(config.integer("maxclients"))
@@ -329,7 +338,7 @@ public final class Engine {
     public func openSession(transport: (any SessionTransport)?) -> Session {
         let session = Session(id: nextClientID, now: clock.wallMilliseconds, transport: transport)
         nextClientID += 1
-        session.isAuthenticated = requirePass == nil
+        authenticateAsDefault(session)
         sessions[session.id] = session
         stats.totalConnectionsReceived += 1
         return session
@@ -367,11 +376,6 @@ public final class Engine {
     /// Sessions in connection order.
     public var sessionsInOrder: [Session] {
         sessions.values.sorted { $0.id < $1.id }
-    }
-
-    /// Whether `session` must authenticate before running commands.
-    public func isAuthenticationRequired(_ session: Session) -> Bool {
-        !session.isAuthenticated
     }
 
     /// Writes a log line through the host (if any) when `level` passes `loglevel`.

@@ -107,6 +107,17 @@ public protocol EngineHost: AnyObject {
     /// Runs `work` on the engine's loop after the events already waiting (a long eviction
     /// goes on between other clients' commands).
     func runOnLoopSoon(_ work: @escaping () -> Void)
+    /// The contents of the ACL file (ACL LOAD), or the system's reason it could not be read.
+    func readACLFile(_ path: String) -> Result<[UInt8], HostFileError>
+    /// Replaces the ACL file with `contents` (a temporary file renamed over it); false on
+    /// failure, after logging why.
+    func writeACLFile(_ path: String, _ contents: [UInt8]) -> Bool
+}
+
+/// Why the host could not read a file.
+public struct HostFileError: Error {
+    public let reason: String
+    public init(reason: String) { self.reason = reason }
 }
 
 /// Redis's log levels, with the mark each prints.

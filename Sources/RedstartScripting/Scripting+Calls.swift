@@ -22,7 +22,7 @@ extension Scripting {
             return raising ? -1 : 1
         }
         let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
-        if let refusal = engine.callFromScript(args, in: scriptSession, permissions: &run.permissions) {
+        if let refusal = engine.callFromScript(args, in: scriptSession, caller: run.caller, permissions: &run.permissions) {
             Lua.pushErrorTable(L, [UInt8(ascii: "-")] + Array(refusal.line.utf8), ignoresStats: true)
             return raising ? -1 : 1
         }
@@ -31,19 +31,18 @@ extension Scripting {
         return isError && raising ? -1 : 1
     }
 
-    /// redis.acl_check_cmd(command, ...): whether the caller may run the command. Every client
-    /// is the default user, allowed everything, until ACLs exist (TODO: issue 18).
+    /// redis.acl_check_cmd(command, ...): whether the script's user may run the command.
     func aclCheck(_ L: LuaState) -> Int32 {
         if let problem = collectArguments(L) {
             Lua.pushErrorTable(L, problem)
             return -1
         }
         let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
-        guard engine.lookupCommand(args) != nil else {
+        guard let spec = engine.lookupCommand(args) else {
             Lua.pushErrorTable(L, "Invalid command passed to redis.acl_check_cmd()")
             return -1
         }
-        lua_pushboolean(L, 1)
+        lua_pushboolean(L, engine.permits(scriptSession.aclUser, spec, args) ? 1 : 0)
         return 1
     }
 

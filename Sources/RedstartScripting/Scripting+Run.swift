@@ -29,7 +29,7 @@ extension Scripting {
         self.run = run
         scriptSession.databaseIndex = cmd.session.databaseIndex
         scriptSession.protocolVersion = .resp2
-        scriptSession.user = cmd.session.user
+        scriptSession.aclUser = cmd.session.aclUser
         defer {
             self.run = nil
             run.end()

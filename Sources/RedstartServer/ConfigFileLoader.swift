@@ -77,6 +77,9 @@ public struct ConfigFileLoader {
     private var seen = Set<String>()
     /// Include depth guard.
     private var depth = 0
+    /// The `user <name> [rule ...]` lines, applied once the server starts (they need the
+    /// command table), in order.
+    public private(set) var users: [[[UInt8]]] = []
 
     public init(store: ConfigStore) {
         self.store = store
@@ -121,6 +124,14 @@ public struct ConfigFileLoader {
             guard !words.isEmpty else { continue }
             let name = String(decoding: words[0], as: UTF8.self).lowercased()
             let arguments = words.dropFirst().map { String(decoding: $0, as: UTF8.self) }
+            if name == "user" && words.count >= 2 {
+                guard !users.contains(where: { $0[0] == words[1] }) else {
+                    throw failure(
+                        "Error in user declaration '\(arguments[0])': Duplicate user found. A user can only be defined once in config files")
+                }
+                users.append(Array(words.dropFirst()))
+                continue
+            }
             do throws(ConfigLoadError) {
                 try applyDirective(name, arguments)
             } catch {
@@ -172,9 +183,10 @@ public struct ConfigFileLoader {
             nested.depth += 1
             try nested.apply(try Self.readFile(arguments[0]))
             seen = nested.seen
+            users = nested.users
             return
         }
-        if ["rename-command", "user", "loadmodule", "sentinel"].contains(name) {
+        if ["rename-command", "loadmodule", "sentinel"].contains(name) {
             throw ConfigLoadError(
                 lineNumber: nil, line: nil, message: "'\(name)' is not supported yet by Redstart")
         }

@@ -225,7 +225,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             writeAndClose(context, "-ERR max number of clients reached\r\n")
             return
         }
-        if engine.isProtectedMode && engine.requirePass == nil && !isLocal {
+        if engine.isProtectedMode && engine.acl.defaultUserHasNoPassword && !isLocal {
             engine.stats.rejectedConnections += 1
             writeAndClose(context, Self.protectedModeError)
             return
@@ -357,7 +357,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// blocks or the connection closes; false when the connection is done with (closing).
     private func runCommands(_ session: Session) -> Bool {
         while !isClosing {
-            parser.isAuthenticationRequired = !session.isAuthenticated
+            parser.isAuthenticationRequired = engine.isAuthenticationRequired(session)
             let before = inbound.readerIndex
             let request: CommandArguments?
             do {

@@ -54,6 +54,8 @@ public final class RedstartServer: @unchecked Sendable {
     private(set) lazy var aof = AOFPersistence(server: self)
     /// The thread that writes background snapshots (BGSAVE, AOF rewrites) to disk.
     let writerThread = NIOThreadPool(numberOfThreads: 1)
+    /// The config file's `user` lines (name and rules), applied by `start()`.
+    public var configuredUsers: [[[UInt8]]] = []
 
     /// A server configured by `config`; nothing is opened until `start()`.
     public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
@@ -114,6 +116,7 @@ public final class RedstartServer: @unchecked Sendable {
         }
         log.role = "M"
         try applyDirectory(config["dir"])
+        try loadUsersAtStartup()
         adjustOpenFilesLimit()
         tcpPort = Int(config.integer("port"))
         boundAddresses = config["bind"]
@@ -482,7 +485,9 @@ extension RedstartServer: EngineHost {
 
     public func rewriteConfig(forceAll: Bool) throws(ReplyError) {
         guard let configFile else { throw ReplyError("The server is running without a config file") }
-        try ConfigRewriter(store: engine.config, path: configFile, forceAll: forceAll).rewrite()
+        // With an ACL file the users live there: the config file keeps no `user` lines.
+        let users = engine.config["aclfile"].isEmpty ? engine.configUserLines : []
+        try ConfigRewriter(store: engine.config, path: configFile, forceAll: forceAll, userLines: users).rewrite()
     }
 
     public func applyConfig(_ name: String, value: String) throws(ConfigError) {

@@ -82,6 +82,7 @@ if let file = configFile, !file.hasPrefix("/") {
 }
 
 let server = RedstartServer(config: store, configFile: configFile, executable: executable)
+server.configuredUsers = loader.users
 do {
     try server.start()
 } catch {

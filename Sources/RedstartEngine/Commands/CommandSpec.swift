@@ -55,6 +55,8 @@ public final class CommandSpec: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var subcommands: [CommandSpec] = []
     @exclusivity(unchecked) private var subcommandIndex: [CommandName: CommandSpec] = [:]
     public private(set) weak var parent: CommandSpec?
+    /// The command's number in the ACL selectors' command bitmaps (ACLCommandIndex).
+    @exclusivity(unchecked) public internal(set) var aclID = 0
 
     // INFO commandstats counters.
     @exclusivity(unchecked) public var calls = 0

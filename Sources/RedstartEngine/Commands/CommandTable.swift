@@ -45,7 +45,7 @@ public final class CommandTable: @unchecked Sendable {
                 + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
                 + StreamFamily.commands + PersistenceFamily.commands + DebugFamily.commands
                 + HyperLogLogFamily.commands + GeoFamily.commands + MigrateFamily.commands
-                + LolwutFamily.commands
+                + LolwutFamily.commands + ACLFamily.commands
                 + extra
         )
     }

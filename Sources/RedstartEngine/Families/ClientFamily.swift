@@ -172,7 +172,7 @@ enum ClientFamily: CommandFamily {
     static func kill(_ cmd: CommandContext) throws(ReplyError) {
         var address: String?
         var localAddress: String?
-        var user: String?
+        var user: ACLUser?
         var kind: ClientKind?
         var id: Int64?
         var skipMe = true
@@ -197,8 +197,8 @@ enum ClientFamily: CommandFamily {
                     localAddress = cmd.args.string(at: index + 1)
                 } else if cmd.argument(index, is: "user") {
                     let name = cmd.args.string(at: index + 1)
-                    guard name == "default" else { throw ReplyError("No such user '\(name)'") }
-                    user = name
+                    guard let named = cmd.engine.acl.user(named: name) else { throw ReplyError("No such user '\(name)'") }
+                    user = named
                 } else if cmd.argument(index, is: "skipme") {
                     if cmd.argument(index + 1, is: "yes") {
                         skipMe = true
@@ -220,7 +220,7 @@ enum ClientFamily: CommandFamily {
             if let localAddress, session.transport?.localAddress != localAddress { continue }
             if let kind, session.kind != kind { continue }
             if let id, session.id != id { continue }
-            if let user, session.user != user { continue }
+            if let user, session.aclUser !== user { continue }
             if session === cmd.session {
                 if skipMe { continue }
                 killSelf = true

@@ -1,5 +1,6 @@
-// CLUSTER on a server that is not a cluster node, as Redis with cluster-enabled no
-// answers it: every subcommand replies "This instance has cluster support disabled".
+// CLUSTER, READONLY, READWRITE and ASKING on a server that is not a cluster node, as
+// Redis with cluster-enabled no answers them: every one replies "This instance has
+// cluster support disabled" (ACL rules and scripts can still name them).
 // The subcommands are declared with Redis's arity and flags, so COMMAND reports them and
 // scripts meet Redis's checks (CLUSTER RESET is noscript). Cluster mode (a later issue)
 // replaces the handler.
@@ -24,6 +25,9 @@ enum ClusterFamily: CommandFamily {
                 subcommands: subcommands.map { name, arity, flags in
                     .init(name, arity: arity, flags: flags, group: "cluster", run: disabled)
                 }),
+            .init("readonly", arity: 1, flags: [.loading, .stale, .fast], acl: [.connection], group: "cluster", run: disabled),
+            .init("readwrite", arity: 1, flags: [.loading, .stale, .fast], acl: [.connection], group: "cluster", run: disabled),
+            .init("asking", arity: 1, flags: [.fast], acl: [.connection], group: "cluster", run: disabled),
         ]
     }
 

@@ -60,8 +60,7 @@ enum ConnectionFamily: CommandFamily {
         cmd.engine.disableTracking(session)
         session.databaseIndex = 0
         session.protocolVersion = .resp2
-        session.user = "default"
-        session.isAuthenticated = cmd.engine.requirePass == nil
+        cmd.engine.authenticateAsDefault(session)
         session.name = nil
         session.isNoEvict = false
         session.isNoTouch = false
@@ -84,9 +83,11 @@ enum ConnectionFamily: CommandFamily {
         while index < cmd.args.count {
             let more = cmd.args.count - 1 - index
             if cmd.argument(index, is: "auth") && more >= 2 {
-                guard cmd.engine.authenticate(cmd.session, user: cmd.args.bytes(at: index + 1), password: cmd.args.bytes(at: index + 2)) else {
-                    throw .wrongPass
-                }
+                guard
+                    cmd.engine.authenticate(
+                        cmd.session, user: cmd.args.bytes(at: index + 1), password: cmd.args.bytes(at: index + 2),
+                        command: cmd.args.bytes(at: 0))
+                else { throw .wrongPass }
                 index += 3
             } else if cmd.argument(index, is: "setname") && more >= 1 {
                 try ClientFamily.setName(cmd.session, cmd.args.bytes(at: index + 1))
@@ -126,14 +127,16 @@ enum ConnectionFamily: CommandFamily {
         let password: [UInt8]
         if cmd.args.count == 2 {
             // The one-argument form errs when the default user needs no password (Redis's old behaviour).
-            guard cmd.engine.requirePass != nil else { throw .authWithoutPassword }
+            guard !cmd.engine.acl.defaultUser.rules.noPass else { throw .authWithoutPassword }
             user = Array("default".utf8)
             password = cmd.args.bytes(at: 1)
         } else {
             user = cmd.args.bytes(at: 1)
             password = cmd.args.bytes(at: 2)
         }
-        guard cmd.engine.authenticate(cmd.session, user: user, password: password) else { throw .wrongPass }
+        guard cmd.engine.authenticate(cmd.session, user: user, password: password, command: cmd.args.bytes(at: 0)) else {
+            throw .wrongPass
+        }
         cmd.reply.ok()
     }
 
@@ -144,17 +147,5 @@ enum ConnectionFamily: CommandFamily {
         guard index >= 0 && index < Int64(cmd.engine.databases.count) else { throw .invalidDBIndex }
         cmd.session.databaseIndex = Int(index)
         cmd.reply.ok()
-    }
-}
-
-extension Engine {
-    /// Checks a user and password; on success the session is authenticated as that user.
-    /// Only the `default` user exists: its password is requirepass (any password when none is set).
-    func authenticate(_ session: Session, user: [UInt8], password: [UInt8]) -> Bool {
-        guard user == Array("default".utf8) else { return false }
-        if let requirePass, Array(requirePass.utf8) != password { return false }
-        session.user = "default"
-        session.isAuthenticated = true
-        return true
     }
 }

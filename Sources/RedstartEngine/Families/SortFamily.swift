@@ -85,9 +85,17 @@ enum SortFamily: CommandFamily {
             } else if cmd.argument(index, is: "by") && remaining >= 1 {
                 options.byArgument = index + 1
                 // Once a BY without '*' was given, Redis does not sort, whatever BY follows.
-                options.dontSort = options.dontSort || !cmd.args.bytes(at: index + 1).contains(UInt8(ascii: "*"))
+                let isPattern = cmd.args.bytes(at: index + 1).contains(UInt8(ascii: "*"))
+                options.dontSort = options.dontSort || !isPattern
+                // A pattern reads keys no key spec names: the user must be able to read any key.
+                if isPattern && !cmd.engine.hasUnrestrictedReadAccess(cmd.session.aclUser, cmd.spec, cmd.args) {
+                    throw ReplyError("BY option of SORT denied due to insufficient ACL permissions.")
+                }
                 index += 1
             } else if cmd.argument(index, is: "get") && remaining >= 1 {
+                if !cmd.engine.hasUnrestrictedReadAccess(cmd.session.aclUser, cmd.spec, cmd.args) {
+                    throw ReplyError("GET option of SORT denied due to insufficient ACL permissions.")
+                }
                 options.getArguments.append(index + 1)
                 index += 1
             } else {

@@ -32,8 +32,9 @@ extension Engine {
     /// script's own client. Returns nil when the command ran (its reply, perhaps an error,
     /// is in `session.reply`), or the error that refused it before it ran; the refusal is
     /// counted in errorstats here, so the script's final error must not count it again.
+    /// `caller` is the client that ran the script (ACL LOG names it).
     public func callFromScript(
-        _ args: CommandArguments, in session: Session, permissions: inout ScriptCallPermissions
+        _ args: CommandArguments, in session: Session, caller: Session, permissions: inout ScriptCallPermissions
     ) -> ReplyError? {
         guard let spec = lookupCommand(args) else {
             return refuseScriptCall(nil, ReplyError("Unknown Redis command called from script"))
@@ -43,6 +44,9 @@ extension Engine {
         }
         if spec.flags.contains(.noScript) && !scriptDenyDisabled {
             return refuseScriptCall(spec, ReplyError("This Redis command is not allowed from script"))
+        }
+        if let user = session.aclUser, !user.isUnrestricted, let denial = aclDenial(user, spec, args) {
+            return refuseScriptCall(spec, refuseScriptCallByACL(denial, user, spec, args, caller: caller))
         }
         if permissions.isReadOnly && !spec.flags.isDisjoint(with: [.write, .mayReplicate]) {
             return refuseScriptCall(spec, ReplyError("Write commands are not allowed from read-only scripts."))

@@ -38,7 +38,7 @@ extension Engine {
         line += " qbuf=\(queryLength) qbuf-free=\(queryFree) argv-mem=\(argumentMemory(session)) multi-mem=\(session.queuedArgumentBytes)"
         line += " rbs=\(session.reply.buffer.capacity) rbp=\(session.replyPeak)"
         line += " obl=\(replyBytes) oll=\(pending > 0 ? 1 : 0) omem=\(outputMemory) tot-mem=\(totalMemory)"
-        line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.user)"
+        line += " events=\(pending > 0 ? "rw" : "r") cmd=\(session.lastCommand?.fullName ?? "NULL") user=\(session.userName)"
         line += " redir=\(session.tracking?.redirect ?? -1) resp=\(session.protocolVersion.rawValue)"
         line += " lib-name=\(session.libraryName ?? "") lib-ver=\(session.libraryVersion ?? "")"
         return line

@@ -53,8 +53,11 @@ public final class Session {
     @exclusivity(unchecked) public var libraryVersion: String?
     /// Passed AUTH (or no password is required).
     @exclusivity(unchecked) public var isAuthenticated = false
-    /// The ACL user; only `default` exists until ACLs do.
-    @exclusivity(unchecked) public var user = "default"
+    /// The ACL user the session is authenticated as; nil for internal sessions (the AOF's),
+    /// which may run anything.
+    @exclusivity(unchecked) public var aclUser: ACLUser?
+    /// CLIENT LIST's `user=`.
+    public var userName: String { aclUser?.name ?? "(superuser)" }
     @exclusivity(unchecked) public var replyMode: ReplyMode = .on
     /// In MONITOR mode: receives every command the server runs.
     @exclusivity(unchecked) public var isMonitor = false

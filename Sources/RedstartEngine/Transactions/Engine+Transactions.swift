@@ -33,6 +33,11 @@ extension Engine {
         isExecutingTransaction = true
         session.reply.arrayHeader(transaction.commands.count)
         for queued in transaction.commands {
+            // Permissions are checked again: ACL rules may have changed since the queueing.
+            if let user = session.aclUser, !user.isUnrestricted, let denial = aclDenial(user, queued.spec, queued.args) {
+                replyError(session, refuseQueuedByACL(denial, user, queued.spec, queued.args, session))
+                continue
+            }
             call(queued.spec, queued.args, session)
         }
         isExecutingTransaction = false
