@@ -127,6 +127,8 @@ extension Engine {
     func refuseByACL(_ denial: ACLDenial, _ user: ACLUser, _ spec: CommandSpec, _ args: CommandArguments, _ session: Session)
         -> ReplyError
     {
+        // As Redis sets it on lookup: the entry's client info names the refused command.
+        session.lastCommand = spec
         logACLDenial(
             denial.reason, context: session.isInTransaction ? .multi : .toplevel,
             object: aclLogObject(denial, spec, args), username: user.name, client: session)
