@@ -7,13 +7,16 @@ import subprocess
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from conftest import BINARY, free_port
 from raw_resp import RawClient
 
 
 def connect(server, **options):
-    return redis.Redis(port=server.port, decode_responses=True, **options)
+    # No retries: redis-py retries a refused AUTH (an AuthenticationError) with backoff.
+    return redis.Redis(port=server.port, decode_responses=True, retry=Retry(NoBackoff(), 0), **options)
 
 
 def error_of(call, *args):

@@ -10,6 +10,8 @@ import random
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 KEYS = ["k:1", "k:2", "read1", "write1", "rw1", "other", "set1", "x"]
 CHANNELS = ["ch1", "ch2", "news.a", "news.b", "p*"]
@@ -172,7 +174,8 @@ def test_requests_as_users_give_the_same_replies_and_log(server, redis_server):
         rules = ["on", ">pw"] + [random_rule(rng, 1) for _ in range(rng.randrange(2, 7))]
         replies = [answer(admin, "ACL", "SETUSER", name, *rules) for admin in servers]
         assert replies[0] == replies[1]
-        users = [redis.Redis(port=port, decode_responses=True) for port in ports]
+        # No retries: redis-py would retry a refused AUTH (an AuthenticationError) with backoff.
+        users = [redis.Redis(port=port, decode_responses=True, retry=Retry(NoBackoff(), 0)) for port in ports]
         auths = [answer(user, "AUTH", name, "pw") for user in users]
         assert auths[0] == auths[1], rules
         for request in REQUESTS:
