@@ -42,7 +42,11 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     let isUnixSocket: Bool
     var fileDescriptor: Int { Int(socketDescriptor) }
 
-    init(engine: Engine, log: ServerLog, flusher: ReplyFlusher, remoteAddress: SocketAddress?, localAddress: SocketAddress?) {
+    init(
+        engine: Engine, log: ServerLog, flusher: ReplyFlusher, remoteAddress: SocketAddress?, localAddress: SocketAddress?,
+        isTLS: Bool = false
+    ) {
+        self.isTLS = isTLS
         self.engine = engine
         self.log = log
         self.flusher = flusher
@@ -92,6 +96,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// The socket's descriptor while the connection is open (-1 once it closes, or when the
     /// channel does not expose one): replies are written straight to it (`writeDirectly`).
     @exclusivity(unchecked) private var socketDescriptor: CInt = -1
+    /// A connection of tls-port: its bytes go through the channel's TLS handler, never
+    /// straight to the socket.
+    private let isTLS: Bool
     /// Writes handed to the channel and not completed yet. While there are any, replies go
     /// through the channel too, behind them.
     @exclusivity(unchecked) private var channelWritesInFlight = 0
@@ -103,7 +110,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// NIO's write path (pending-writes queue, flush, its bookkeeping) cost ~12% of the
     /// server's CPU at pipeline depth 1 for what is, nearly always, one small write.
     private func writeDirectly(_ session: Session) -> Bool {
-        guard socketDescriptor >= 0, channelWritesInFlight == 0 else { return false }
+        guard socketDescriptor >= 0, channelWritesInFlight == 0, !isTLS else { return false }
         let count = session.reply.buffer.readableBytes
         let written = session.reply.buffer.withUnsafeReadableBytes { bytes in
             Glibc.write(socketDescriptor, bytes.baseAddress, bytes.count)
@@ -171,6 +178,12 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         socketDescriptor = -1
         context.close(promise: nil)
         releaseBuffers()
+        // A TLS connection closes only once its close_notify exchange ends: the client is
+        // gone for the engine now, as Redis's freeClient (a plain socket is inactive already).
+        if let session {
+            engine.closeSession(session)
+            self.session = nil
+        }
     }
 
     /// A closed client's buffers go at once, not when the channel reports it inactive:

@@ -7,6 +7,7 @@ import Glibc
 #endif
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RedstartEngine
 import RedstartScripting
 import Synchronization
@@ -31,6 +32,11 @@ public final class RedstartServer: @unchecked Sendable {
     private let configFile: String?
     private let executable: String
     private var listeners: [any Channel] = []
+    /// tls-port's listeners, and the context their new connections get (replaced when a
+    /// tls-* parameter changes; connections keep the one they started with).
+    private var tlsListeners: [any Channel] = []
+    let tlsContext = LoopConfined(TLSContextBox())
+    private var tlsPort = 0
     private var tcpPort = 0
     /// The `bind` list the TCP listeners were opened with.
     private var boundAddresses = ""
@@ -140,9 +146,30 @@ public final class RedstartServer: @unchecked Sendable {
                 throw ServerStartError("Failed opening Unix socket, aborting.")
             }
         }
+        var tlsSockets: [CInt] = []
+        if TLSContextBuilder.isNeeded(config) {
+            do throws(TLSSetupError) {
+                tlsContext.value.context = try TLSContextBuilder.serverContext(config)
+            } catch {
+                log.write(.warning, error.description)
+                sockets.forEach { _ = Glibc.close($0) }
+                throw ServerStartError("Failed to configure TLS. Check logs for more info.")
+            }
+            tlsPort = Int(config.integer("tls-port"))
+            do throws(ListenError) {
+                tlsSockets = try openTCPSockets(port: tlsPort, bind: config["bind"])
+            } catch {
+                log.write(.warning, "Warning: Could not create server TLS listening socket \(error)")
+                sockets.forEach { _ = Glibc.close($0) }
+                throw ServerStartError("Failed listening on port \(tlsPort) (tls), aborting.")
+            }
+        }
         do {
             for socket in sockets {
                 listeners.append(try bootstrap().withBoundSocket(socket).wait())
+            }
+            for socket in tlsSockets {
+                tlsListeners.append(try bootstrap(tls: true).withBoundSocket(socket).wait())
             }
         } catch {
             throw ServerStartError("Failed to start listening: \(error)")
@@ -236,10 +263,41 @@ public final class RedstartServer: @unchecked Sendable {
         tcpPort = port
     }
 
-    private func bootstrap() -> ServerBootstrap {
+    /// Moves the TLS listeners to a new port or bind list (CONFIG SET tls-port / bind).
+    private func rebindTLS(port: Int, bind: String) throws(ConfigError) {
+        if port != 0 && tlsContext.value.context == nil { try reloadTLS() }
+        let sockets: [CInt]
+        do throws(ListenError) {
+            sockets = try openTCPSockets(port: port, bind: bind)
+        } catch {
+            log.write(.warning, "Warning: Could not create server TLS listening socket \(error)")
+            throw ConfigError("Unable to listen on this port")
+        }
+        for listener in tlsListeners { listener.close(promise: nil) }
+        tlsListeners = []
+        for socket in sockets {
+            bootstrap(tls: true).withBoundSocket(socket).assumeIsolated().whenSuccess { [self] channel in
+                tlsListeners.append(channel)
+            }
+        }
+        tlsPort = port
+    }
+
+    /// Builds the TLS context again from the tls-* settings (for new connections).
+    private func reloadTLS() throws(ConfigError) {
+        do throws(TLSSetupError) {
+            tlsContext.value.context = try TLSContextBuilder.serverContext(engine.config)
+        } catch {
+            log.write(.warning, error.description)
+            throw ConfigError("Unable to update TLS configuration. Check server logs.")
+        }
+    }
+
+    private func bootstrap(tls: Bool = false) -> ServerBootstrap {
         let keepalive = Int(engine.config.integer("tcp-keepalive"))
         let engine = LoopConfined(self.engine)
         let flusher = LoopConfined(self.flusher)
+        let tlsContext = self.tlsContext
         let log = self.log
         return ServerBootstrap(group: group)
             // Each connection keeps one read buffer of the size its reads need: it starts at
@@ -261,9 +319,13 @@ public final class RedstartServer: @unchecked Sendable {
                 }
                 channel.eventLoop.preconditionInEventLoop()
                 do {
+                    if tls {
+                        guard let context = tlsContext.value.context else { throw TLSSetupError("TLS is not configured") }
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+                    }
                     let handler = ConnectionHandler(
                         engine: engine.value, log: log, flusher: flusher.value, remoteAddress: channel.remoteAddress,
-                        localAddress: channel.localAddress)
+                        localAddress: channel.localAddress, isTLS: tls)
                     try channel.pipeline.syncOperations.addHandler(handler)
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
@@ -503,7 +565,14 @@ extension RedstartServer: EngineHost {
         case "bind":
             guard value != boundAddresses else { return }
             try rebind(port: tcpPort, bind: value, error: "Failed to bind to specified addresses.")
+            if tlsPort != 0 { try rebindTLS(port: tlsPort, bind: value) }
             boundAddresses = value
+        case "tls-port":
+            guard let port = Int(value), port != tlsPort else { return }
+            try rebindTLS(port: port, bind: engine.config["bind"])
+        case "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-ca-cert-file", "tls-ca-cert-dir",
+            "tls-protocols", "tls-ciphers", "tls-auth-clients", "tls-replication", "tls-cluster":
+            if TLSContextBuilder.isNeeded(engine.config) { try reloadTLS() }
         case "appendonly":
             if value == "yes" {
                 guard aof.start() else { throw ConfigError("Unable to turn on AOF. Check server logs.") }
@@ -555,6 +624,11 @@ extension RedstartServer: EngineHost {
 
 /// Carries a value that is only ever used on the server's one event loop into
 /// NIO's Sendable closures (every channel of the server runs on that loop).
+/// The TLS context new tls-port connections get.
+final class TLSContextBox {
+    var context: NIOSSLContext?
+}
+
 struct LoopConfined<Value>: @unchecked Sendable {
     let value: Value
     init(_ value: Value) { self.value = value }

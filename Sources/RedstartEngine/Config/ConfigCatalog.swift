@@ -175,8 +175,39 @@ public enum ConfigCatalog {
         .init("repl-backlog-ttl", .integer(min: 0, max: .max, format: .plain), default: "3600"),
         .init("auto-aof-rewrite-min-size", .integer(min: 0, max: .max, format: .memory), default: "67108864"),
         .init("loading-process-events-interval-bytes", .integer(min: 1024, max: intMax, format: .plain), default: "2097152", flags: [.hidden]),
-        // The only TLS parameter kept, so clients and tools that read it see TLS off.
-        .init("tls-port", .integer(min: 0, max: 65535, format: .plain), default: "0", unsupported: notYet("0", "TLS")),
+        // TLS, served by swift-nio-ssl (BoringSSL). What BoringSSL does not let a server
+        // configure through it is refused with the reason rather than ignored.
+        .init("tls-port", .integer(min: 0, max: 65535, format: .plain), default: "0"),
+        .init("tls-cert-file", .string(emptyIsNull: true), default: ""),
+        .init("tls-key-file", .string(emptyIsNull: true), default: ""),
+        .init("tls-key-file-pass", .string(emptyIsNull: true), default: "", flags: [.sensitive]),
+        .init("tls-client-cert-file", .string(emptyIsNull: true), default: ""),
+        .init("tls-client-key-file", .string(emptyIsNull: true), default: ""),
+        .init("tls-client-key-file-pass", .string(emptyIsNull: true), default: "", flags: [.sensitive]),
+        .init("tls-ca-cert-file", .string(emptyIsNull: true), default: ""),
+        .init("tls-ca-cert-dir", .string(emptyIsNull: true), default: ""),
+        .init("tls-protocols", .string(emptyIsNull: true), default: ""),
+        .init("tls-ciphers", .string(emptyIsNull: true), default: ""),
+        .init("tls-auth-clients", .enumeration(["no", "yes", "optional"], isFlags: false), default: "yes"),
+        .init("tls-replication", .bool, default: "no"),
+        .init("tls-cluster", .bool, default: "no"),
+        // Read and checked, but BoringSSL has no DHE ciphers: ECDHE is what clients get.
+        .init("tls-dh-params-file", .string(emptyIsNull: true), default: ""),
+        .init(
+            "tls-ciphersuites", .string(emptyIsNull: true), default: "",
+            unsupported: ConfigParameter.only("", because: boringSSLFixes("uses a fixed set of TLS 1.3 cipher suites"))),
+        .init(
+            "tls-prefer-server-ciphers", .bool, default: "no",
+            unsupported: ConfigParameter.only("no", because: boringSSLFixes("keeps the client's cipher preference"))),
+        .init(
+            "tls-session-caching", .bool, default: "yes",
+            unsupported: ConfigParameter.only("yes", because: boringSSLFixes("always caches sessions"))),
+        .init(
+            "tls-session-cache-size", .integer(min: 0, max: intMax, format: .plain), default: "20480",
+            unsupported: ConfigParameter.only("20480", because: boringSSLFixes("caches up to 20480 sessions"))),
+        .init(
+            "tls-session-cache-timeout", .integer(min: 0, max: intMax, format: .plain), default: "300",
+            unsupported: ConfigParameter.only("300", because: boringSSLFixes("sets its own session lifetimes"))),
 
         // Special: parsed and shown by the codecs below.
         // dir: the server puts its working directory in at start-up and applies changes with chdir.
@@ -195,6 +226,11 @@ public enum ConfigCatalog {
     private static let intMin = Int64(Int32.min)
     private static let intMax = Int64(Int32.max)
     private static let uintMax = Int64(UInt32.max)
+
+    /// The refusal of a TLS setting BoringSSL (through swift-nio-ssl) does not offer.
+    private static func boringSSLFixes(_ behaviour: String) -> String {
+        "Redstart's TLS library (BoringSSL, through swift-nio-ssl) \(behaviour); this setting cannot be changed"
+    }
 
     /// Refuses every value but `allowed`: "<feature> is not supported yet by Redstart".
     private static func notYet(_ allowed: String, _ feature: String) -> @Sendable (String) -> String? {
