@@ -94,6 +94,14 @@ let package = Package(
             name: "redstart-check-aof",
             dependencies: ["RedstartServer", "RedstartEngine"]
         ),
+        // Fuzz targets (parser, commands, RESTORE, RDB, AOF): a libFuzzer binary when Fuzz/run.sh
+        // builds them with -sanitize=fuzzer, an input replayer otherwise (the tests re-run
+        // the corpora with it).
+        .target(
+            name: "RedstartFuzzing",
+            dependencies: ["RedstartEngine", "RedstartRESP", .product(name: "NIOCore", package: "swift-nio")]
+        ),
+        .executableTarget(name: "redstart-fuzz", dependencies: ["RedstartFuzzing"]),
         .target(
             name: "RedstartTestSupport",
             dependencies: ["RedstartClient", "RedstartRESP"],

@@ -67,7 +67,13 @@ public struct CommandArguments: @unchecked Sendable {
     public func withBytes<R>(at index: Int, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let span = spans[index]
         guard let start else { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
-        return try body(UnsafeRawBufferPointer(start: start + base + span.offset, count: span.length))
+        // `start` points into `storage`: the storage must outlive the body even where this
+        // value is its only owner (the optimizer ends a value's life at its last use, and a
+        // read through the pointer is not one; found by fuzzing: an inline command's own
+        // storage was freed before its bytes were read).
+        return try withExtendedLifetime(storage) {
+            try body(UnsafeRawBufferPointer(start: start + base + span.offset, count: span.length))
+        }
     }
 
     /// A copy of argument `index` as an array of bytes.

@@ -3,9 +3,12 @@
 // growing the query buffer would hold 2 MB, a different amount for each client
 // depending on how its bytes happened to arrive. As Redis sizes its query buffer
 // to the argument once its length is known, the room for the whole partial
-// command is taken at once here, in fixed 64 KB chunks: a client holds the
-// command's size rounded up to a chunk, the same for the same argument. Once the
-// argument is whole the chunks become one buffer again and parsing goes on.
+// command is counted at once here, in fixed 64 KB chunks: a client is charged the
+// command's size rounded up to a chunk, the same for the same argument. The chunks
+// themselves are allocated as the bytes arrive, so a client that announces a
+// 500 MB argument and sends nothing holds nothing (Redis allocates the room at
+// once). Once the argument is whole the chunks become one buffer again and parsing
+// goes on.
 import NIOCore
 
 struct BigArgumentBuffer {
@@ -13,17 +16,19 @@ struct BigArgumentBuffer {
     static let chunkSize = 64 * 1024
 
     private var chunks: [ByteBuffer] = []
+    /// Chunks the whole partial command needs, counted as held (CLIENT LIST, client eviction).
+    private var reservedChunks = 0
     /// The chunk being filled.
     private var filling = 0
     /// Bytes the argument (with its CRLF) needs to be whole, counted from the command's start.
     private var needed = 0
 
     /// True while a big argument is being gathered.
-    var isGathering: Bool { !chunks.isEmpty }
+    var isGathering: Bool { needed > 0 }
     /// The bytes held.
     private(set) var byteCount = 0
     /// Room left for more input.
-    var freeBytes: Int { chunks.count * Self.chunkSize - byteCount }
+    var freeBytes: Int { max(reservedChunks, chunks.count) * Self.chunkSize - byteCount }
     /// Whether the argument has arrived whole.
     var isComplete: Bool { byteCount >= needed }
 
@@ -31,8 +36,8 @@ struct BigArgumentBuffer {
     /// command), when `missing` more bytes are needed to finish the argument.
     mutating func start(with input: inout ByteBuffer, missing: Int, allocator: ByteBufferAllocator) {
         needed = input.readableBytes + missing
-        let count = (needed + Self.chunkSize - 1) / Self.chunkSize
-        chunks = (0..<count).map { _ in allocator.buffer(capacity: Self.chunkSize) }
+        reservedChunks = (needed + Self.chunkSize - 1) / Self.chunkSize
+        chunks = []
         filling = 0
         append(&input, allocator: allocator)
     }
@@ -56,6 +61,7 @@ struct BigArgumentBuffer {
         var whole = allocator.buffer(capacity: byteCount)
         for var chunk in chunks { whole.writeBuffer(&chunk) }
         chunks = []
+        reservedChunks = 0
         filling = 0
         byteCount = 0
         needed = 0
