@@ -20,7 +20,7 @@ case $target in
     *) max_len=65536 ;;
 esac
 mkdir -p "Fuzz/work/$target" "Fuzz/crashes/$target"
-REDSTART_FUZZ_TARGET=$target exec .build-fuzz/release/redstart-fuzz \
+ASAN_OPTIONS=detect_leaks=0 REDSTART_FUZZ_TARGET=$target exec .build-fuzz/release/redstart-fuzz \
     -max_total_time="$seconds" -max_len="$max_len" -timeout=10 -rss_limit_mb=4096 -detect_leaks=0 \
     -workers="$workers" -jobs="$workers" -print_final_stats=1 \
     -artifact_prefix="Fuzz/crashes/$target/" "Fuzz/work/$target" "Fuzz/corpus/$target" \
