@@ -73,6 +73,13 @@ import Testing
         }
         #expect(arguments.map(\.length) == [3, 1] && end == 20 && lines == 5)
         #expect(record("#TS:12\r\n*1") == .annotation(text: Array("TS:12".utf8), end: 8))
+        // Lengths past Int's range saturate instead of trapping (found by fuzzing).
+        guard case .incomplete = record("*1\r\n$9999999999999999999\r\nx\r\n"),
+            case .incomplete = record("*9999999999999999999\r\n$1\r\nx\r\n")
+        else {
+            Issue.record("an overlong length should read as a truncated record")
+            return
+        }
         for cut in ["*", "*2", "*2\r", "*2\r\n$3\r\nGE", "*2\r\n$3\r\nGET\r\n", "*2\r\n$3\r\nGET\r\n$1\r"] {
             guard case .incomplete = record(cut) else {
                 Issue.record("\(cut.debugDescription) should be incomplete")

@@ -109,7 +109,11 @@ public enum AOFRecordParser {
         var value = 0
         var digits = 0
         while index < bytes.count, bytes[index] >= 0x30, bytes[index] <= 0x39, digits < 19 {
-            value = value * 10 + Int(bytes[index] - 0x30)
+            // Saturates, as the strtol redis-check-aof reads it with does (19 digits can
+            // overflow: found by fuzzing), low enough that `length + 2` cannot overflow.
+            let (times, overflowed) = value.multipliedReportingOverflow(by: 10)
+            let (sum, overflowedAgain) = times.addingReportingOverflow(Int(bytes[index] - 0x30))
+            value = overflowed || overflowedAgain ? Int.max / 2 : min(sum, Int.max / 2)
             index += 1
             digits += 1
         }
