@@ -2,7 +2,8 @@
 redis-server (started here on a free port) where a target reads what Redis writes:
 DUMP payloads for `restore` (without their 10-byte footer, which the target adds), RDB
 files for `rdb`, AOF files for `aof`; commands of every family for `commands` and
-`parser`. Run once; the corpora are committed.
+`parser`. Run once; the corpora are committed, with the units libFuzzer added to them
+in the first short runs (inputs that reach new code: good seeds too).
 
     python3 Fuzz/make-seeds.py
 """
