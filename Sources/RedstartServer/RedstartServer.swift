@@ -164,16 +164,6 @@ public final class RedstartServer: @unchecked Sendable {
                 throw ServerStartError("Failed listening on port \(tlsPort) (tls), aborting.")
             }
         }
-        do {
-            for socket in sockets {
-                listeners.append(try bootstrap().withBoundSocket(socket).wait())
-            }
-            for socket in tlsSockets {
-                tlsListeners.append(try bootstrap(tls: true).withBoundSocket(socket).wait())
-            }
-        } catch {
-            throw ServerStartError("Failed to start listening: \(error)")
-        }
         writePidFile()
         if config.bool("always-show-logo") || isatty(STDOUT_FILENO) != 0 {
             log.writeRaw(.notice, Self.logo(port: tcpPort, bits: facts.archBits))
@@ -207,6 +197,18 @@ public final class RedstartServer: @unchecked Sendable {
             } else {
                 rdb.loadAtStartup(then: loaded)
             }
+        }
+        // The sockets listen already; they are handed to NIO (and accept) only now, after the
+        // task above, so no command runs before the engine is set up and loading has begun.
+        do {
+            for socket in sockets {
+                listeners.append(try bootstrap().withBoundSocket(socket).wait())
+            }
+            for socket in tlsSockets {
+                tlsListeners.append(try bootstrap(tls: true).withBoundSocket(socket).wait())
+            }
+        } catch {
+            throw ServerStartError("Failed to start listening: \(error)")
         }
     }
 
