@@ -126,6 +126,12 @@ extension Engine {
             reject(spec, args, session, refusal)
             return nil
         }
+        if replicationGate.isReplica || replicationGate.lacksGoodReplicas,
+            let refusal = replicationRefusal(effectiveFlags(spec, args, session), session)
+        {
+            reject(spec, args, session, refusal)
+            return nil
+        }
         if session.isSubscribed && session.protocolVersion == .resp2 && !spec.flags.contains(.allowedWhileSubscribed) {
             reject(spec, args, session, ReplyError(
                 "Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"

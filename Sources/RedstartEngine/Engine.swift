@@ -64,7 +64,7 @@ public final class Engine {
     /// When the instantaneous metrics were last sampled (unix milliseconds).
     @exclusivity(unchecked) var lastStatsSample: Int64 = 0
     /// The replication ID INFO reports (random per start, as Redis's master_replid).
-    public private(set) var replicationID = Engine.newReplicationID()
+    public var replicationID = Engine.newReplicationID()
 
     /// 40 random hex digits (Redis's changeReplicationId).
     static func newReplicationID() -> String {
@@ -72,7 +72,7 @@ public final class Engine {
     }
 
     /// DEBUG CHANGE-REPL-ID: a new replication ID (the secondary one is already cleared).
-    func changeReplicationID() {
+    public func changeReplicationID() {
         replicationID = Self.newReplicationID()
     }
 
@@ -193,7 +193,7 @@ public final class Engine {
     @exclusivity(unchecked) var sessionsWithOutput: [Session] = []
     /// The session whose command is running (top level), and the messages it published or
     /// caused to itself: they follow its reply, never land inside it (as Redis 7.2 does).
-    @exclusivity(unchecked) var runningSession: Session?
+    @exclusivity(unchecked) public internal(set) var runningSession: Session?
     @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
     /// The top-level command running (a script's commands track their caller's keys).
     @exclusivity(unchecked) var runningCommand: (spec: CommandSpec, args: CommandArguments)?
@@ -217,6 +217,8 @@ public final class Engine {
     @exclusivity(unchecked) var maxMemorySamples = 5
     @exclusivity(unchecked) var evictionTenacity = 10
     @exclusivity(unchecked) var lazyFreeEviction = false
+    /// replica-ignore-maxmemory: a replica evicts nothing (its primary's DELs do).
+    @exclusivity(unchecked) var replicaIgnoresMaxMemory = true
     /// The best eviction candidates seen (kept between rounds, as Redis's pool).
     @exclusivity(unchecked) var evictionPool = EvictionPool()
     /// Where the random policies look for a key next.
@@ -235,6 +237,13 @@ public final class Engine {
     @exclusivity(unchecked) public var scripting: (any ScriptingSubsystem)?
     /// A paused script holds the server: other clients get -BUSY.
     @exclusivity(unchecked) public internal(set) var busyScript: BusyScript?
+
+    // MARK: Replication
+
+    /// The replication subsystem (REPLICAOF, PSYNC, WAIT), when the server has one.
+    @exclusivity(unchecked) public var replication: (any ReplicationSubsystem)?
+    /// The role facts every command checks (read-only replica, stale data, min-replicas).
+    @exclusivity(unchecked) public var replicationGate = ReplicationGate()
 
     // MARK: CLIENT PAUSE
 
@@ -304,6 +313,9 @@ public final class Engine {
         maxMemorySamples = max(1, Int(clamping: config.integer("maxmemory-samples")))
         evictionTenacity = Int(clamping: config.integer("maxmemory-eviction-tenacity"))
         lazyFreeEviction = config.bool("lazyfree-lazy-eviction")
+        replicaIgnoresMaxMemory = config.bool("replica-ignore-maxmemory")
+        replicationGate.readOnly = config.bool("replica-read-only")
+        replicationGate.serveStale = config.bool("replica-serve-stale-data")
         if maxMemoryLowered && host != nil { maxMemoryChanged() }
         lazyFreeUserFlush = config.bool("lazyfree-lazy-user-flush")
         lazyFreeUserDelete = config.bool("lazyfree-lazy-user-del")
@@ -363,6 +375,7 @@ public final class Engine {
         if session.isPaused {
             pausedSessions.removeAll { $0 === session }
         }
+        if let replication { replication.sessionClosed(session) }
     }
 
     /// Bytes held by normal clients' buffers (INFO mem_clients_normal).

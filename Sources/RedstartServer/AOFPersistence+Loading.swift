@@ -165,7 +165,7 @@ extension AOFPersistence {
         lastIncrementalSize = fileSize(name) ?? 0
         lastIncrementalFsyncOffset = lastIncrementalSize
         log.write(.notice, "\(hadIncrementals ? "Opening" : "Creating") AOF incr file \(name) on server start")
-        engine.propagationSink = self
+        server.propagation.feedsAOF = true
     }
 
     /// Writes a base file of the whole dataset on this thread.

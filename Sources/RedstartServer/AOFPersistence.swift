@@ -511,7 +511,7 @@ final class AOFPersistence: PropagationSink {
         guard state == .off else { return true }
         state = .waitingForRewrite
         engine.persistence.aof.enabled = true
-        engine.propagationSink = self
+        server.propagation.feedsAOF = true
         if server.rdb.isSavingInBackground {
             engine.persistence.aof.rewriteScheduled = true
             log.write(
@@ -532,7 +532,7 @@ final class AOFPersistence: PropagationSink {
             guard startRewrite() else {
                 state = .off
                 engine.persistence.aof.enabled = false
-                engine.propagationSink = nil
+                server.propagation.feedsAOF = false
                 log.write(
                     .warning,
                     "Redis needs to enable the AOF but can't trigger a background AOF rewrite operation. Check the above logs for more info about the error."
@@ -570,7 +570,7 @@ final class AOFPersistence: PropagationSink {
         state = .off
         engine.persistence.aof.enabled = false
         engine.persistence.aof.rewriteScheduled = false
-        engine.propagationSink = nil
+        server.propagation.feedsAOF = false
         lastIncrementalSize = 0
         lastIncrementalFsyncOffset = 0
         killRewrite()

@@ -113,6 +113,7 @@ final class RDBPersistence {
             engine.persistence.lastBackgroundSaveSucceeded = true
             engine.noteSaved(dirtyAt: job.dirty)
         }
+        server.replication.backgroundSaveEnded(success: result.failure == nil && result.signal == nil)
         server.backgroundJobEnded()
     }
 
@@ -170,6 +171,53 @@ final class RDBPersistence {
             mapping.unmap()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
             done()
+        }
+        step()
+    }
+
+    /// Loads the file at `path` into the (emptied) dataset in steps of about 10 ms while
+    /// clients get -LOADING (a replica's copy from its primary); `done` gets nil, or why the
+    /// file did not load (the dataset may then hold part of it).
+    func load(_ path: String, done: @escaping (String?) -> Void) {
+        let mapping: MappedFile
+        do throws(RDBFileError) {
+            guard let mapped = try MappedFile(path: path) else {
+                done("\(path) is missing")
+                return
+            }
+            mapping = mapped
+        } catch {
+            done(error.description)
+            return
+        }
+        let loader: RDBLoader
+        do throws(RDBLoadError) {
+            loader = try RDBLoader(mapping.bytes, engine: engine, checksum: checksum)
+        } catch {
+            mapping.unmap()
+            done(error.description)
+            return
+        }
+        let started = engine.clock.monotonicMicroseconds
+        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
+        func step() {
+            do throws(RDBLoadError) {
+                let finished = try loader.step(until: engine.clock.monotonicMicroseconds + Self.loadStepMicros)
+                engine.persistence.loading?.loadedBytes = loader.offset
+                engine.persistence.loading?.keysLoaded = loader.keysLoaded
+                guard finished else {
+                    server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(50, engine.keyLoadDelay))) { step() }
+                    return
+                }
+            } catch {
+                mapping.unmap()
+                engine.persistence.loading = nil
+                done(error.description)
+                return
+            }
+            mapping.unmap()
+            finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
+            done(nil)
         }
         step()
     }

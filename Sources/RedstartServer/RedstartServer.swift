@@ -37,7 +37,7 @@ public final class RedstartServer: @unchecked Sendable {
     private var tlsListeners: [any Channel] = []
     let tlsContext = LoopConfined(TLSContextBox())
     private var tlsPort = 0
-    private var tcpPort = 0
+    private(set) var tcpPort = 0
     /// The `bind` list the TCP listeners were opened with.
     private var boundAddresses = ""
     private let stopped: EventLoopPromise<Void>
@@ -58,6 +58,10 @@ public final class RedstartServer: @unchecked Sendable {
     private(set) lazy var rdb = RDBPersistence(server: self)
     /// The append-only file.
     private(set) lazy var aof = AOFPersistence(server: self)
+    /// Replication, as a primary and as a replica.
+    private(set) lazy var replication = Replication(server: self)
+    /// Where propagated writes go (the AOF, replicas).
+    private(set) lazy var propagation = PropagationFanout(server: self)
     /// The thread that writes background snapshots (BGSAVE, AOF rewrites) to disk.
     let writerThread = NIOThreadPool(numberOfThreads: 1)
     /// The config file's `user` lines (name and rules), applied by `start()`.
@@ -77,7 +81,7 @@ public final class RedstartServer: @unchecked Sendable {
         self.configFile = configFile
         self.executable = executable
         self.log = log
-        self.engine = Engine(config: config, table: .standard(adding: Scripting.commands))
+        self.engine = Engine(config: config, table: .standard(adding: Scripting.commands + ReplicationCommands.commands))
         self.stopped = eventLoop.makePromise(of: Void.self)
         self.flusher = ReplyFlusher(eventLoop: eventLoop)
         // A paused script goes on from a task on the loop once the loop served the others.
@@ -174,6 +178,7 @@ public final class RedstartServer: @unchecked Sendable {
         installSignalHandlers()
         eventLoop.execute { [self] in
             engine.host = self
+            engine.replication = replication
             try? oomScore.apply(engine.config, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
@@ -190,6 +195,10 @@ public final class RedstartServer: @unchecked Sendable {
                 aof.openIfNeededOnServerStart()
                 aof.deleteHistoryFiles()
                 log.write(.notice, "Ready to accept connections")
+                let primary = engine.config["replicaof"].split(separator: " ")
+                if primary.count == 2, let port = Int(primary[1]) {
+                    replication.follow(host: String(primary[0]), port: port, requestedBy: nil)
+                }
             }
             // With appendonly the AOF is the dataset; the RDB file is not read.
             if engine.config.bool("appendonly") {
@@ -366,15 +375,25 @@ public final class RedstartServer: @unchecked Sendable {
         rdb.pollBackgroundSave()
         aof.pollRewrite()
         if engine.persistence.loading == nil { aof.cron() }
+        let now = engine.clock.wallMilliseconds
+        replication.tick(now: now)
+        if now - lastReplicationCron >= 1000 {
+            lastReplicationCron = now
+            replication.cron()
+        }
     }
 
+    /// When the replication cron last ran (it runs once a second).
+    private var lastReplicationCron: Int64 = 0
+
     /// Whether a background snapshot (BGSAVE or AOF rewrite) is running: one at a time.
-    var hasBackgroundJob: Bool { rdb.isSavingInBackground || aof.isRewriting }
+    var hasBackgroundJob: Bool { rdb.isSavingInBackground || aof.isRewriting || replication.isMakingCopy }
 
     /// A background snapshot ended: one that waited for it starts now (Redis starts them
     /// from its cron; starting here saves up to a cron period).
     func backgroundJobEnded() {
         if engine.persistence.aof.rewriteScheduled { aof.cron() }
+        replication.startPendingFullSync(now: engine.clock.wallMilliseconds)
     }
 
     private func installSignalHandlers() {
@@ -535,7 +554,10 @@ extension RedstartServer: EngineHost {
 
     public func startBackgroundSave() -> Bool { rdb.startBackgroundSave() }
 
-    public func abortBackgroundSave() { rdb.abortBackgroundSave() }
+    public func abortBackgroundSave() {
+        rdb.abortBackgroundSave()
+        replication.abortFullSyncs()
+    }
 
     public func startAppendOnlyRewrite() -> Bool { aof.startRewrite() }
 

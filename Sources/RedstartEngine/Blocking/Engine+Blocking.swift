@@ -97,6 +97,17 @@ extension Engine {
         return true
     }
 
+    /// Ends every wait on keys with -UNBLOCKED (the server became a replica: its data will
+    /// come from the primary; Redis's disconnectAllBlockedClients).
+    public func disconnectBlockedClients() {
+        for request in blockedRequests.values.sorted(by: { $0.session.id < $1.session.id }) {
+            replyError(
+                request.session,
+                ReplyError(code: "UNBLOCKED", "force unblock from blocking operation, instance state changed (master -> replica?)"))
+            finish(request, replyMicros: 0, failed: true)
+        }
+    }
+
     // MARK: - Timeouts
 
     /// Replies a null array to every blocked session whose time is up, then asks the host

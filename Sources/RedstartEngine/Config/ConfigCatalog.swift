@@ -140,7 +140,7 @@ public enum ConfigCatalog {
         .init("key-load-delay", .integer(min: intMin, max: intMax, format: .plain), default: "0", flags: [.hidden]),
         .init("active-expire-effort", .integer(min: 1, max: 10, format: .plain), default: "1"),
         .init("hz", .integer(min: 0, max: intMax, format: .plain), default: "10"),
-        .init("min-replicas-to-write", aliases: ["min-slaves-to-write"], .integer(min: 0, max: intMax, format: .plain), default: "0", unsupported: notYet("0", "replication")),
+        .init("min-replicas-to-write", aliases: ["min-slaves-to-write"], .integer(min: 0, max: intMax, format: .plain), default: "0"),
         .init("min-replicas-max-lag", aliases: ["min-slaves-max-lag"], .integer(min: 0, max: intMax, format: .plain), default: "10"),
         .init("watchdog-period", .integer(min: 0, max: intMax, format: .plain), default: "0", flags: [.hidden]),
         .init("shutdown-timeout", .integer(min: 0, max: intMax, format: .plain), default: "10"),
@@ -217,7 +217,7 @@ public enum ConfigCatalog {
         .init("oom-score-adj-values", .special(oomScoreAdjValuesCodec), default: "0 200 800", flags: [.multiArgument]),
         .init("notify-keyspace-events", .special(keyspaceEventsCodec), default: ""),
         .init("bind", .special(bindCodec), default: "* -::*", flags: [.multiArgument]),
-        .init("replicaof", aliases: ["slaveof"], .special(replicaOfCodec), default: "", flags: [.immutable, .multiArgument], unsupported: notYet("", "replication")),
+        .init("replicaof", aliases: ["slaveof"], .special(replicaOfCodec), default: "", flags: [.immutable, .multiArgument]),
         .init("latency-tracking-info-percentiles", .special(latencyPercentilesCodec), default: "50 99 99.9", flags: [.multiArgument]),
     ]
 

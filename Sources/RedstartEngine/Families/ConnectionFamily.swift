@@ -115,7 +115,7 @@ enum ConnectionFamily: CommandFamily {
         cmd.reply.bulk("mode")
         cmd.reply.bulk("standalone")
         cmd.reply.bulk("role")
-        cmd.reply.bulk("master")
+        cmd.reply.bulk(cmd.engine.replicationGate.isReplica ? "replica" : "master")
         cmd.reply.bulk("modules")
         cmd.reply.arrayHeader(0)
     }

@@ -303,7 +303,8 @@ struct InfoReport {
     }
 
     private func replication() -> [(String, String)] {
-        [
+        if let subsystem = engine.replication { return subsystem.infoFields() }
+        return [
             ("role", "master"),
             ("connected_slaves", "0"),
             ("master_failover_state", "no-failover"),

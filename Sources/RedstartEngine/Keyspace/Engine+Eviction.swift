@@ -46,9 +46,10 @@ extension Engine {
     }
 
     /// Evictions are off while loading, during CLIENT PAUSE (the dataset stays as it is)
-    /// and while a script is paused mid-run.
+    /// while a script is paused mid-run, and on a replica with replica-ignore-maxmemory.
     private var mayEvict: Bool {
         persistence.loading == nil && pause == nil && busyScript == nil
+            && !(replicationGate.isReplica && replicaIgnoresMaxMemory)
     }
 
     /// The time one round may take: maxmemory-eviction-tenacity 0…10 is 0…500 µs, then

@@ -8,7 +8,7 @@
 extension Engine {
     /// One active expiry cycle over all databases.
     func activeExpireCycle() {
-        guard pause == nil else { return }
+        guard pause == nil, !replicationGate.isReplica else { return }
         let effort = max(0, activeExpireEffort - 1)
         let keysPerBatch = 20 + 20 / 4 * effort
         let acceptableStale = 10 - effort

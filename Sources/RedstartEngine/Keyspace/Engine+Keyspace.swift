@@ -38,6 +38,9 @@ extension Engine {
     public func findLive(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
         guard let index = db.table.find(key) else { return nil }
         if db.isExpired(index, now: commandTime) && persistence.loading == nil {
+            // A replica removes nothing (its primary sends the DEL); its primary's commands
+            // still see the key, other clients do not.
+            if replicationGate.isReplica { return runningSession?.replicationKind == .master ? index : nil }
             if pause == nil || isWriteCall { removeExpired(db, at: index) }
             return nil
         }

@@ -186,7 +186,8 @@ public final class RDBLoader {
             throw reader.remaining == 0 ? truncated() : corrupt(reader.failure ?? "Bad data format", at: valueStart)
         }
         observer?(.key(database: database.index, type: value.typeName, expires: expiry != nil, offset: start))
-        if let expiry, expiry < now {
+        // A replica keeps keys its primary has not deleted yet, expired or not.
+        if let expiry, expiry < now, !engine.replicationGate.isReplica {
             value.release()
             keysExpired += 1
             return

@@ -54,12 +54,14 @@ extension Engine {
         // Runs before every command while the limit is set: the sum first, and the list of
         // candidates only when it is over.
         var total = 0
-        for session in sessions.values where !session.isScriptClient && !session.isReplayClient {
+        for session in sessions.values where !session.isScriptClient && !session.isReplayClient && session.replicationKind == nil {
             total += clientMemory(session)
         }
         guard total >= limit else { return false }
         var sizes: [(session: Session, bytes: Int)] = []
-        for session in sessions.values where !session.isScriptClient && !session.isReplayClient && !session.isNoEvict {
+        for session in sessions.values where !session.isScriptClient && !session.isReplayClient && !session.isNoEvict
+            && session.replicationKind == nil
+        {
             sizes.append((session, clientMemory(session)))
         }
         sizes.sort { $0.bytes > $1.bytes }

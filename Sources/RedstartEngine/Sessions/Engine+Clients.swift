@@ -8,6 +8,8 @@ extension Engine {
     public func clientInfoLine(_ session: Session) -> String {
         let transport = session.transport
         var flags = ""
+        if session.replicationKind == .replica { flags += "S" }
+        if session.replicationKind == .master { flags += "M" }
         if session.isMonitor { flags += "O" }
         if session.isSubscribed { flags += "P" }
         if session.isInTransaction { flags += "x" }
@@ -89,12 +91,15 @@ extension Engine {
     }
 
     /// Closes clients idle for longer than `timeout` seconds (never MONITOR
-    /// clients, nor subscribed, blocked or paused ones, as Redis's clientsCronHandleTimeout).
+    /// clients, nor subscribed, blocked or paused ones, nor replicas and the primary's link, as Redis's clientsCronHandleTimeout).
     func closeIdleClients() {
         guard idleTimeout > 0 else { return }
         let now = clock.wallMilliseconds
         let limit = Int64(idleTimeout) * 1000
-        for session in sessions.values where !session.isMonitor && !session.isPaused && !session.isBlocked && !session.isSubscribed {
+        for session in sessions.values
+        where !session.isMonitor && !session.isPaused && !session.isBlocked && !session.isSubscribed
+            && session.replicationKind == nil
+        {
             if now - session.lastInteraction > limit {
                 log(.verbose, "Closing idle client")
                 disconnect(session)

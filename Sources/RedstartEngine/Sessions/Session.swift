@@ -73,6 +73,9 @@ public final class Session {
     @exclusivity(unchecked) public var lastInteraction: Int64
     /// The last command run, or running (`cmd=` of CLIENT LIST).
     @exclusivity(unchecked) public var lastCommand: CommandSpec?
+    /// A replica attached to this server (`.replica`), or the link to this server's primary
+    /// (`.master`): CLIENT LIST's S and M flags, their output limits and checks.
+    @exclusivity(unchecked) public var replicationKind: ClientKind?
     /// Waiting in a blocking command (BLPOP ...): runs nothing else until served.
     @exclusivity(unchecked) public internal(set) var isBlocked = false
     /// Its command runs a script that paused (it ran past busy-reply-threshold): the
@@ -128,7 +131,7 @@ public final class Session {
     public func outputSent() { hasNotedOutput = false }
 
     /// The kind of client for CLIENT LIST and output limits.
-    public var kind: ClientKind { isSubscribed ? .pubsub : .normal }
+    public var kind: ClientKind { replicationKind ?? (isSubscribed ? .pubsub : .normal) }
 
     /// Takes the replies written so far, leaving the buffer empty.
     public func takeReplies() -> ByteBuffer {

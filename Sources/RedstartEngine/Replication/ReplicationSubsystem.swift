@@ -1,0 +1,69 @@
+// The seam between the engine and replication (RedstartServer/Replication): what
+// the gatekeeper, the keyspace, INFO and HELLO need to know about the server's
+// role. The subsystem keeps everything else (the backlog, the replicas, the link
+// to a primary) and registers its own commands (REPLICAOF, PSYNC, WAIT, ...).
+
+/// The replication subsystem, as the engine sees it.
+public protocol ReplicationSubsystem: AnyObject {
+    /// INFO's `replication` section.
+    func infoFields() -> [(String, String)]
+    /// A session's connection closed (an attached replica, a client in WAIT).
+    func sessionClosed(_ session: Session)
+}
+
+/// What the gatekeeper and the keyspace check on every command (kept in the engine so
+/// the checks cost a field read).
+public struct ReplicationGate: Sendable {
+    /// Following a primary: keys never expire by themselves (the primary sends DEL), and
+    /// with `readOnly` clients may not write.
+    public var isReplica = false
+    /// replica-read-only.
+    public var readOnly = true
+    /// The link to the primary is up (master_link_status:up).
+    public var linkUp = false
+    /// replica-serve-stale-data.
+    public var serveStale = true
+    /// min-replicas-to-write is set and fewer replicas than that are good: writes get
+    /// -NOREPLICAS.
+    public var lacksGoodReplicas = false
+
+    public init() {}
+}
+
+extension ReplyError {
+    static let readOnlyReplica = ReplyError(code: "READONLY", "You can't write against a read only replica.")
+    static let noReplicas = ReplyError(code: "NOREPLICAS", "Not enough good replicas to write.")
+    static let masterDown = ReplyError(
+        code: "MASTERDOWN", "Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
+}
+
+extension Engine {
+    /// Whether keys may expire now: never on a replica (its primary sends the DELs), never
+    /// while loading.
+    var mayExpireKeys: Bool { !replicationGate.isReplica && persistence.loading == nil }
+
+    /// The replication refusal for a command with `flags` from `session`, if any (Redis's
+    /// processCommand order: -NOREPLICAS, -READONLY, then -MASTERDOWN).
+    func replicationRefusal(_ flags: CommandFlags, _ session: Session) -> ReplyError? {
+        let gate = replicationGate
+        guard session.replicationKind != .master else { return nil }
+        let writes = flags.contains(.write)
+        if writes && gate.lacksGoodReplicas && !gate.isReplica { return .noReplicas }
+        if writes && gate.isReplica && gate.readOnly { return .readOnlyReplica }
+        if gate.isReplica && !gate.linkUp && !gate.serveStale && !flags.contains(.stale) { return .masterDown }
+        return nil
+    }
+
+    /// Blocks `session` until the replication subsystem answers it (WAIT): its command
+    /// returns `.blocked` and the session runs nothing else meanwhile.
+    public func holdForReplication(_ session: Session) {
+        session.isBlocked = true
+    }
+
+    /// Ends a hold: the reply is already written; the session goes on with its input.
+    public func releaseFromReplication(_ session: Session) {
+        guard session.isBlocked else { return }
+        session.isBlocked = false
+        session.transport?.resume()
+    }
+}

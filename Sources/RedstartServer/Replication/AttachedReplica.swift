@@ -1,0 +1,91 @@
+// A replica attached to this server, as the primary sees it: the session it
+// connected with (its output buffer carries the copy of the dataset, then the
+// replication stream), where it is in its synchronisation, what it announced
+// with REPLCONF and the last offset it acknowledged.
+import NIOCore
+import RedstartEngine
+
+/// One replica of this server.
+final class AttachedReplica {
+    enum State: Equatable {
+        /// Asked for a full copy; waits for a snapshot to start (wait_bgsave).
+        case waitingForSnapshot
+        /// Its copy is being made and sent; the stream since its start is held (send_bulk).
+        case receivingSnapshot
+        /// Gets the stream as it happens (online).
+        case online
+    }
+
+    let session: Session
+    var state: State
+    /// REPLCONF listening-port / ip-address.
+    var listeningPort = 0
+    var announcedAddress: String?
+    /// REPLCONF capa: `eof` (a copy without a known length) and `psync2`.
+    var acceptsEOFCopy = false
+    var speaksPSYNC2 = false
+    /// SYNC instead of PSYNC (a replica older than 2.8): no +FULLRESYNC line.
+    var usedOldSync = false
+    /// REPLCONF ACK: the offset it applied and when it said so (unix ms).
+    var acknowledgedOffset: Int64 = 0
+    var acknowledgedAt: Int64
+    /// The stream written while it receives its copy, sent right after the copy.
+    var heldStream: [UInt8] = []
+    /// When it asked for a full copy (unix ms).
+    let since: Int64
+
+    init(session: Session, state: State, now: Int64) {
+        self.session = session
+        self.state = state
+        acknowledgedAt = now
+        since = now
+    }
+
+    /// Its address for INFO and ROLE: the announced one, else the connection's.
+    var address: String {
+        if let announcedAddress { return announcedAddress }
+        let remote = session.transport?.remoteAddress ?? ""
+        guard let colon = remote.lastIndex(of: ":") else { return remote }
+        var host = String(remote[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
+    }
+
+    /// INFO's state name.
+    var stateName: String {
+        switch state {
+        case .waitingForSnapshot: return "wait_bgsave"
+        case .receivingSnapshot: return "send_bulk"
+        case .online: return "online"
+        }
+    }
+
+    /// Bytes waiting to go to the replica: its reply buffer and what the connection holds.
+    var unsentBytes: Int {
+        session.reply.buffer.readableBytes + (session.transport?.pendingOutputBytes ?? 0)
+    }
+
+    /// Queues `bytes` for the replica's connection (sent at the end of the loop turn).
+    func send(_ bytes: UnsafeRawBufferPointer) {
+        session.reply.buffer.writeBytes(bytes)
+        session.transport?.outputPending()
+    }
+
+    func send(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { send($0) }
+    }
+
+    func send(_ text: String) {
+        send(Array(text.utf8))
+    }
+
+    /// Passes stream bytes on: sent while online, held while its copy is being sent, and
+    /// dropped before its copy started (the copy will contain them).
+    func feed(_ bytes: UnsafeRawBufferPointer) {
+        switch state {
+        case .online: send(bytes)
+        case .receivingSnapshot: heldStream.append(contentsOf: bytes)
+        case .waitingForSnapshot: break
+        }
+    }
+}

@@ -1,0 +1,315 @@
+// Replication with Redis's own protocol (PSYNC2), on both sides: as a primary
+// (Replication+Primary: replicas attach with PSYNC, get a copy of the dataset
+// and then the replication stream, from the backlog after a short break) and
+// as a replica (Replication+Replica and PrimaryLink: connects to a primary,
+// loads its copy, applies its stream, acknowledges offsets). This file holds
+// what both roles share: the stream's history (replication IDs, offsets, the
+// backlog), the role switch of REPLICAOF, and INFO/ROLE.
+//
+// The history is Redis's PSYNC2 one. `engine.replicationID` names the stream
+// this server's dataset follows and `offset` counts its bytes; a server that
+// stops following a primary (REPLICAOF NO ONE) keeps the old ID as ID2, valid
+// up to `secondOffset`, so the replicas of the same old primary can continue
+// from it without a full copy (Sentinel's failover relies on it).
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import RedstartEngine
+import RedstartRESP
+
+/// The replication subsystem of one server.
+final class Replication: ReplicationSubsystem {
+    unowned let server: RedstartServer
+    var engine: Engine { server.engine }
+    var log: ServerLog { server.log }
+
+    static let zeroID = String(repeating: "0", count: 40)
+
+    // MARK: The stream's history
+
+    /// master_replid2 and second_repl_offset.
+    var replicationID2 = Replication.zeroID
+    var secondOffset: Int64 = -1
+    /// master_repl_offset: bytes of the replication stream so far.
+    var offset: Int64 = 0
+    /// The last bytes of the stream, once a replica attached (or after a full sync as a replica).
+    var backlog: ReplicationBacklog?
+    /// Since when no replica has been attached (unix ms), for repl-backlog-ttl.
+    var unattachedSince: Int64
+    /// The database the stream last selected; -1 makes the next command send SELECT.
+    var streamDatabase = -1
+
+    // MARK: As a primary
+
+    var replicas: [AttachedReplica] = []
+    /// Connections that sent REPLCONF and have not asked for the stream yet.
+    var pendingReplicas: [Int64: AttachedReplica] = [:]
+    /// Each client's stream offset after its last write (WAIT waits for it).
+    var writeOffsets: [Int64: Int64] = [:]
+    /// The copy being made for replicas (diskless: sent as it is made).
+    var fullSync: FullSync?
+    /// A disk-based copy: a BGSAVE whose file goes to the replicas waiting for it.
+    var diskSyncInProgress = false
+    /// Clients in WAIT.
+    var waits: [WaitRequest] = []
+    /// A REPLCONF GETACK goes to the replicas at the end of this loop turn.
+    var getAckQueued = false
+    /// Replicas that acknowledged within min-replicas-max-lag seconds.
+    var goodReplicaCount = 0
+    /// When the last PING went into the stream (unix ms).
+    var lastStreamPing: Int64 = 0
+    var fullSyncCount = 0
+    var partialSyncAccepted = 0
+    var partialSyncRefused = 0
+
+    // MARK: As a replica
+
+    /// The primary this server follows (REPLICAOF host port), or nil.
+    var primaryAddress: (host: String, port: Int)?
+    /// The connection to it while there is one.
+    var link: PrimaryLink?
+    /// The history to continue from with PSYNC when the link comes back: the primary's ID
+    /// and the offset applied (Redis's cached master).
+    var cachedPrimary: (id: String, offset: Int64)?
+    /// When the link went down (unix ms).
+    var linkDownSince: Int64 = 0
+    /// Before the first connection attempt, after a broken link: connect at the next cron.
+    var needsConnection = false
+
+    init(server: RedstartServer) {
+        self.server = server
+        unattachedSince = server.engine.clock.wallMilliseconds
+    }
+
+    var isReplica: Bool { primaryAddress != nil }
+
+    // MARK: - The stream
+
+    /// Appends `bytes` to the stream: the backlog, and every replica (as its state allows).
+    func feed(_ bytes: UnsafeRawBufferPointer) {
+        guard !bytes.isEmpty else { return }
+        offset += Int64(bytes.count)
+        backlog?.append(bytes)
+        for replica in replicas { replica.feed(bytes) }
+    }
+
+    /// What the engine propagates: written to the stream as a primary (with SELECT where the
+    /// database changes). As a replica the primary's own stream is passed on instead.
+    func propagate(_ unit: [PropagatedCommand]) {
+        guard !isReplica, backlog != nil else { return }
+        var bytes: [UInt8] = []
+        for command in unit where command.targets.contains(.replicas) {
+            if command.database != streamDatabase {
+                AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(command.database).utf8)], to: &bytes)
+                streamDatabase = command.database
+            }
+            bytes.append(contentsOf: command.encoded)
+        }
+        bytes.withUnsafeBytes { feed($0) }
+        noteWrite(by: engine.runningSession)
+    }
+
+    /// Whether the engine must record writes for the stream (the propagation fan-out asks).
+    var wantsPropagation: Bool { !isReplica && backlog != nil }
+
+    func createBacklog() {
+        backlog = ReplicationBacklog(size: Int(engine.config.integer("repl-backlog-size")), endOffset: offset)
+        server.propagation.feedsReplication = wantsPropagation
+    }
+
+    func freeBacklog() {
+        backlog = nil
+        server.propagation.feedsReplication = false
+    }
+
+    /// A new replication ID: the history so far is not this server's to continue (Redis's
+    /// changeReplicationId).
+    func changeReplicationID() {
+        engine.changeReplicationID()
+    }
+
+    /// The current ID becomes ID2, valid up to the current offset; a new ID begins (Redis's
+    /// shiftReplicationId).
+    func shiftReplicationID() {
+        replicationID2 = engine.replicationID
+        secondOffset = offset + 1
+        changeReplicationID()
+        log.write(
+            .warning,
+            "Setting secondary replication ID to \(replicationID2), valid up to offset: \(secondOffset). New replication ID is \(engine.replicationID)"
+        )
+    }
+
+    func clearReplicationID2() {
+        replicationID2 = Self.zeroID
+        secondOffset = -1
+    }
+
+    // MARK: - Role
+
+    /// REPLICAOF host port: follows that primary (keeping replicas: they may continue).
+    func follow(host: String, port: Int, requestedBy: String?) {
+        let wasPrimary = !isReplica
+        link?.abandon()
+        link = nil
+        engine.disconnectBlockedClients()
+        primaryAddress = (host, port)
+        log.role = "S"
+        engine.replicationGate.isReplica = true
+        engine.replicationGate.linkUp = false
+        server.propagation.feedsReplication = false
+        if wasPrimary {
+            // Continue from our own history with the new primary if it shares it.
+            cachedPrimary = (engine.replicationID, offset)
+            abortFullSyncs()
+            for wait in waits { wait.answer(count: 0) }
+            waits.removeAll()
+        }
+        if let requestedBy {
+            log.write(.notice, "REPLICAOF \(host):\(port) enabled (user request from '\(requestedBy)')")
+        }
+        log.write(.notice, "Connecting to MASTER \(host):\(port)")
+        linkDownSince = engine.clock.wallMilliseconds
+        connectToPrimary()
+    }
+
+    /// REPLICAOF NO ONE: becomes a primary that keeps its history as ID2.
+    func stopFollowing(requestedBy: String?) {
+        guard isReplica else { return }
+        link?.abandon()
+        link = nil
+        primaryAddress = nil
+        log.role = "M"
+        cachedPrimary = nil
+        engine.replicationGate.isReplica = false
+        engine.replicationGate.linkUp = false
+        shiftReplicationID()
+        // The replicas must learn the new ID: they come back and continue with PSYNC.
+        disconnectReplicas()
+        streamDatabase = -1
+        server.propagation.feedsReplication = wantsPropagation
+        if let requestedBy { log.write(.notice, "MASTER MODE enabled (user request from '\(requestedBy)')") }
+    }
+
+    func disconnectReplicas() {
+        for replica in replicas { replica.session.transport?.close() }
+        replicas.removeAll()
+        updateGoodReplicas()
+    }
+
+    // MARK: - ReplicationSubsystem
+
+    func sessionClosed(_ session: Session) {
+        waits.removeAll { $0.session === session }
+        pendingReplicas[session.id] = nil
+        writeOffsets[session.id] = nil
+        guard session.replicationKind == .replica, let index = replicas.firstIndex(where: { $0.session === session }) else {
+            return
+        }
+        let replica = replicas.remove(at: index)
+        log.write(.notice, "Connection with replica \(replica.address):\(replica.listeningPort) lost.")
+        if replicas.isEmpty { unattachedSince = engine.clock.wallMilliseconds }
+        fullSync?.remove(replica)
+        updateGoodReplicas()
+    }
+
+    func infoFields() -> [(String, String)] {
+        var fields: [(String, String)] = []
+        let now = engine.clock.wallMilliseconds
+        if let primary = primaryAddress {
+            let up = engine.replicationGate.linkUp
+            fields += [
+                ("role", "slave"),
+                ("master_host", primary.host),
+                ("master_port", "\(primary.port)"),
+                ("master_link_status", up ? "up" : "down"),
+                ("master_last_io_seconds_ago", link.map { up ? "\(($0.lastIO > 0 ? now - $0.lastIO : 0) / 1000)" : "-1" } ?? "-1"),
+                ("master_sync_in_progress", link?.isTransferring == true ? "1" : "0"),
+                ("slave_read_repl_offset", "\(link?.readOffset ?? offset)"),
+                ("slave_repl_offset", "\(offset)"),
+            ]
+            if let link, link.isTransferring {
+                let total = link.transferSize
+                let read = link.transferReceived
+                fields += [
+                    ("master_sync_total_bytes", "\(total)"),
+                    ("master_sync_read_bytes", "\(read)"),
+                    ("master_sync_left_bytes", "\(max(0, total - read))"),
+                    ("master_sync_perc", formatWithC("%.2f", total > 0 ? Double(read) * 100 / Double(total) : 0)),
+                    ("master_sync_last_io_seconds_ago", "\((now - link.lastIO) / 1000)"),
+                ]
+            }
+            if !up { fields.append(("master_link_down_since_seconds", "\(linkDownSince > 0 ? (now - linkDownSince) / 1000 : -1)")) }
+            fields += [
+                ("slave_priority", "\(engine.config.integer("replica-priority"))"),
+                ("slave_read_only", engine.replicationGate.readOnly ? "1" : "0"),
+                ("replica_announced", engine.config.bool("replica-announced") ? "1" : "0"),
+            ]
+        } else {
+            fields.append(("role", "master"))
+        }
+        fields.append(("connected_slaves", "\(replicas.count)"))
+        if engine.config.integer("min-replicas-to-write") > 0 && engine.config.integer("min-replicas-max-lag") > 0 {
+            fields.append(("min_slaves_good_slaves", "\(goodReplicaCount)"))
+        }
+        for (index, replica) in replicas.enumerated() {
+            let lag = (now - replica.acknowledgedAt) / 1000
+            fields.append((
+                "slave\(index)",
+                "ip=\(replica.address),port=\(replica.listeningPort),state=\(replica.stateName),offset=\(replica.acknowledgedOffset),lag=\(lag)"
+            ))
+        }
+        fields += [
+            ("master_failover_state", "no-failover"),
+            ("master_replid", engine.replicationID),
+            ("master_replid2", replicationID2),
+            ("master_repl_offset", "\(offset)"),
+            ("second_repl_offset", "\(secondOffset)"),
+            ("repl_backlog_active", backlog == nil ? "0" : "1"),
+            ("repl_backlog_size", "\(backlog?.size ?? Int(engine.config.integer("repl-backlog-size")))"),
+            ("repl_backlog_first_byte_offset", "\(backlog.map { $0.historyLength > 0 ? $0.firstByteOffset : $0.endOffset + 1 } ?? 0)"),
+            ("repl_backlog_histlen", "\(backlog?.historyLength ?? 0)"),
+        ]
+        return fields
+    }
+
+    /// ROLE's reply.
+    func writeRole(_ reply: inout ReplyWriter) {
+        if let primary = primaryAddress {
+            reply.arrayHeader(5)
+            reply.bulk("slave")
+            reply.bulk(primary.host)
+            reply.integer(primary.port)
+            reply.bulk(link?.roleState ?? "connect")
+            reply.integer(link?.isStreaming == true ? offset : -1)
+            return
+        }
+        reply.arrayHeader(3)
+        reply.bulk("master")
+        reply.integer(offset)
+        let listed = replicas.filter { $0.state == .online || $0.state == .receivingSnapshot }
+        reply.arrayHeader(listed.count)
+        for replica in listed {
+            reply.arrayHeader(3)
+            reply.bulk(replica.address)
+            reply.bulk(String(replica.listeningPort))
+            reply.bulk(String(replica.acknowledgedOffset))
+        }
+    }
+
+    // MARK: - Cron
+
+    /// Once a second (Redis's replicationCron).
+    func cron() {
+        let now = engine.clock.wallMilliseconds
+        if isReplica { replicaCron(now: now) }
+        primaryCron(now: now)
+    }
+
+    /// Before the server exits: the replicas get what is pending (Redis flushes them too).
+    func shutdown() {
+        link?.abandon()
+        link = nil
+    }
+}
