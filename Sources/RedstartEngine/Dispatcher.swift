@@ -263,6 +263,9 @@ extension Engine {
                 replyError(session, error)
             }
         }
+        if replicationGate.isReplica && isWriteCall && stats.dirty != dirtyBefore && session.replicationKind != .master {
+            rememberKeysWrittenOnReplica(spec, args, session)
+        }
         // The keys a tracking client read are now in its cache (EVAL_RO and the like track
         // through the commands their script calls).
         if tracking.clientCount > 0 && spec.flags.contains(.readonly) && !spec.flags.contains(.runsScript) {

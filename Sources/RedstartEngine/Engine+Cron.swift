@@ -26,6 +26,7 @@ extension Engine {
         if activeExpireEnabled {
             let start = clock.monotonicMicroseconds
             activeExpireCycle()
+            if replicationGate.isReplica && !replicaWrittenExpiringKeys.isEmpty { expireKeysWrittenOnReplica() }
             let elapsed = (clock.monotonicMicroseconds - start) / 1000
             if latencyThreshold > 0 && elapsed >= latencyThreshold {
                 latency.add(event: "expire-cycle", milliseconds: elapsed, time: now / 1000)

@@ -244,6 +244,8 @@ public final class Engine {
     @exclusivity(unchecked) public var replication: (any ReplicationSubsystem)?
     /// The role facts every command checks (read-only replica, stale data, min-replicas).
     @exclusivity(unchecked) public var replicationGate = ReplicationGate()
+    /// Keys with a TTL that clients of this (writable) replica wrote, by database.
+    @exclusivity(unchecked) var replicaWrittenExpiringKeys: [Int: Set<ByteString>] = [:]
 
     // MARK: CLIENT PAUSE
 

@@ -603,6 +603,10 @@ extension RedstartServer: EngineHost {
             } else {
                 aof.stop()
             }
+        case "min-replicas-to-write", "min-replicas-max-lag":
+            replication.updateGoodReplicas()
+        case "repl-backlog-size":
+            replication.resizeBacklog()
         case "aof-disable-auto-gc":
             if value == "no" { aof.deleteHistoryFiles() }
         case "appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite", "aof-use-rdb-preamble":

@@ -50,6 +50,10 @@ enum DebugFamily: CommandFamily {
         } else if cmd.argument(1, is: "aof-flush-sleep") && count == 3 {
             cmd.engine.host?.setAppendOnlyFlushSleep(microseconds: Int(clamping: try cmd.integer(2)))
             cmd.reply.ok()
+        } else if cmd.argument(1, is: "replicate") && count >= 3 {
+            // Sends a command to the replicas only, unchecked (tests of replica errors).
+            cmd.engine.replication?.replicate((2..<count).map { cmd.args.bytes(at: $0) })
+            cmd.reply.ok()
         } else if cmd.argument(1, is: "digest") && count == 2 {
             cmd.reply.simpleString(DatasetDigest.hex(DatasetDigest.dataset(cmd.engine.databases)))
         } else if cmd.argument(1, is: "digest-value") {

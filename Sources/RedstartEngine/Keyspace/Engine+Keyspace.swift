@@ -40,7 +40,12 @@ extension Engine {
         if db.isExpired(index, now: commandTime) && persistence.loading == nil {
             // A replica removes nothing (its primary sends the DEL); its primary's commands
             // still see the key, other clients do not.
-            if replicationGate.isReplica { return runningSession?.replicationKind == .master ? index : nil }
+            if replicationGate.isReplica {
+                if runningSession?.replicationKind == .master { return index }
+                // A write (on a writable replica) may add the key again: the old one goes.
+                if isWriteCall { removeExpired(db, at: index) }
+                return nil
+            }
             if pause == nil || isWriteCall { removeExpired(db, at: index) }
             return nil
         }

@@ -9,6 +9,8 @@ public protocol ReplicationSubsystem: AnyObject {
     func infoFields() -> [(String, String)]
     /// A session's connection closed (an attached replica, a client in WAIT).
     func sessionClosed(_ session: Session)
+    /// Writes a command into the replication stream as it is (DEBUG REPLICATE).
+    func replicate(_ arguments: [[UInt8]])
 }
 
 /// What the gatekeeper and the keyspace check on every command (kept in the engine so

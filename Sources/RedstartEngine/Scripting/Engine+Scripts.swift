@@ -51,7 +51,14 @@ extension Engine {
         if permissions.isReadOnly && !spec.flags.isDisjoint(with: [.write, .mayReplicate]) {
             return refuseScriptCall(spec, ReplyError("Write commands are not allowed from read-only scripts."))
         }
-        if spec.flags.contains(.write), let refusal = diskErrorRefusal { return refuseScriptCall(spec, refusal) }
+        if spec.flags.contains(.write) {
+            let gate = replicationGate
+            if gate.isReplica && gate.readOnly && caller.replicationKind != .master {
+                return refuseScriptCall(spec, .readOnlyReplica)
+            }
+            if let refusal = diskErrorRefusal { return refuseScriptCall(spec, refusal) }
+            if gate.lacksGoodReplicas && !gate.isReplica { return refuseScriptCall(spec, .noReplicas) }
+        }
         // Out of memory when the script started: its first write that may grow memory is
         // refused (a later one would break the script's atomicity), unless allow-oom.
         if spec.flags.contains(.denyOOM) && maxMemory > 0 && startedOutOfMemory && !permissions.hasWritten

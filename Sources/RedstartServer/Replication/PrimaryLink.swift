@@ -495,6 +495,9 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             inbound.moveReaderIndex(to: start)
             let raw = inbound.readBytes(length: end - start) ?? []
             let result = engine.execute(command, for: session)
+            if session.reply.buffer.readableBytes > 0 && session.reply.buffer.getInteger(at: session.reply.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
+                reportErrorReply(session, command)
+            }
             session.reply.buffer.clear()
             if result == .postponed {
                 // CLIENT PAUSE holds the primary's writes too: run it when the pause ends.
@@ -512,6 +515,40 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     }
 
     private var postponedBytes: [UInt8] = []
+
+    /// A command of the primary's failed here: the datasets may have diverged. Logged as
+    /// Redis logs it, with the latest backlog.
+    private func reportErrorReply(_ session: Session, _ command: CommandArguments) {
+        let buffer = session.reply.buffer
+        let text = buffer.getString(at: buffer.readerIndex + 1, length: buffer.readableBytes - 1) ?? ""
+        let message = text.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? text
+        let name = command.count > 0 && engine.knowsCommand(command)
+            ? String(decoding: command.bytes(at: 0), as: UTF8.self).lowercased() : "<unknown>"
+        log.write(
+            .warning,
+            "== CRITICAL == This replica is sending an error to its master: '\(message)' after processing the command '\(name)'")
+        if let backlog = replication.backlog, backlog.historyLength > 0 {
+            let recent = backlog.bytes(from: max(backlog.firstByteOffset, backlog.endOffset + 1 - 256))
+            log.write(.warning, "Latest backlog is: '\(Self.represent(recent))'")
+        }
+    }
+
+    /// Bytes as Redis's sdscatrepr shows them: printable as they are, the rest escaped.
+    static func represent(_ bytes: [UInt8]) -> String {
+        var out = ""
+        for byte in bytes {
+            switch byte {
+            case UInt8(ascii: "\\"): out += "\\\\"
+            case UInt8(ascii: "\""): out += "\\\""
+            case 10: out += "\\n"
+            case 13: out += "\\r"
+            case 9: out += "\\t"
+            case 32...126: out.append(Character(Unicode.Scalar(byte)))
+            default: out += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
+            }
+        }
+        return out
+    }
 
     // MARK: - SessionTransport (the primary's client, as CLIENT LIST shows it)
 

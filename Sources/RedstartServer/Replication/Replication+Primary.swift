@@ -329,10 +329,12 @@ extension Replication {
             freeBacklog()
             log.write(.notice, "Replication backlog freed after \(ttl / 1000) seconds without connected replicas.")
         }
-        if let size = backlog?.size, size != Int(engine.config.integer("repl-backlog-size")) {
-            backlog?.resize(Int(engine.config.integer("repl-backlog-size")))
-        }
         updateGoodReplicas()
+    }
+
+    /// CONFIG SET repl-backlog-size: the backlog keeps the most recent bytes that fit.
+    func resizeBacklog() {
+        backlog?.resize(Int(engine.config.integer("repl-backlog-size")))
     }
 
     /// min-replicas-to-write: counts the replicas that acknowledged within

@@ -110,6 +110,11 @@ final class Replication: ReplicationSubsystem {
         noteWrite(by: engine.runningSession)
     }
 
+    func replicate(_ arguments: [[UInt8]]) {
+        guard !isReplica, backlog != nil else { return }
+        propagate([PropagatedCommand(database: streamDatabase == -1 ? 0 : streamDatabase, arguments: arguments)])
+    }
+
     /// Whether the engine must record writes for the stream (the propagation fan-out asks).
     var wantsPropagation: Bool { !isReplica && backlog != nil }
 
