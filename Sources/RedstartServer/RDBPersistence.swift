@@ -170,6 +170,7 @@ final class RDBPersistence {
             }
             mapping.unmap()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
+            if let history = RDBReplicationInfo(aux: loader.aux) { server.replication.restoreHistory(history) }
             done()
         }
         step()

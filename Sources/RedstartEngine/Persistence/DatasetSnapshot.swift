@@ -71,7 +71,9 @@ public final class DatasetSnapshot {
         case .rdb(let compressing, let usedMemory, let aofBase):
             var rdb = RDBEncoder(compressing: compressing)
             rdb.out.reserveCapacity(Self.chunkSize + 64 * 1024)
-            rdb.header(creationTime: engine.clock.wallMilliseconds / 1000, usedMemory: usedMemory, aofBase: aofBase)
+            rdb.header(
+                creationTime: engine.clock.wallMilliseconds / 1000, usedMemory: usedMemory, aofBase: aofBase,
+                replication: aofBase ? nil : engine.replication?.saveInfo)
             for code in functions { rdb.function(code) }
             encoder = rdb
             clockRecord = engine.usesLFU ? .frequency : engine.usesLRU ? .idle : .none

@@ -45,12 +45,20 @@ struct RDBEncoder {
 
     /// "REDIS0010" and the aux fields Redis 7.0 writes.
     /// `aofBase`: the file is an AOF base (Redis's RDB preamble marks itself so).
-    mutating func header(creationTime: Int64, usedMemory: Int, aofBase: Bool = false) {
+    /// `replication`: where the dataset is in its replication stream (Redis's rdbSaveInfo).
+    mutating func header(
+        creationTime: Int64, usedMemory: Int, aofBase: Bool = false, replication: RDBReplicationInfo? = nil
+    ) {
         out.append(contentsOf: Array("REDIS00\(RDBValueCodec.version)".utf8))
         aux("redis-ver", Engine.redisVersion)
         aux("redis-bits", String(MemoryLayout<Int>.size * 8))
         aux("ctime", String(creationTime))
         aux("used-mem", String(usedMemory))
+        if let replication {
+            aux("repl-stream-db", String(replication.streamDatabase))
+            aux("repl-id", replication.id)
+            aux("repl-offset", String(replication.offset))
+        }
         aux("aof-base", aofBase ? "1" : "0")
     }
 

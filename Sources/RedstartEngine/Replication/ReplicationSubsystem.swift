@@ -11,6 +11,40 @@ public protocol ReplicationSubsystem: AnyObject {
     func sessionClosed(_ session: Session)
     /// Writes a command into the replication stream as it is (DEBUG REPLICATE).
     func replicate(_ arguments: [[UInt8]])
+    /// What an RDB file records of the replication stream, when this server is in one.
+    var saveInfo: RDBReplicationInfo? { get }
+}
+
+/// Where a dataset saved to RDB stands in its replication stream: the aux fields
+/// repl-stream-db, repl-id and repl-offset, which let a restarted server continue with
+/// PSYNC instead of a full copy.
+public struct RDBReplicationInfo: Sendable, Equatable {
+    public var streamDatabase: Int
+    public var id: String
+    public var offset: Int64
+
+    public init(streamDatabase: Int, id: String, offset: Int64) {
+        self.streamDatabase = streamDatabase
+        self.id = id
+        self.offset = offset
+    }
+
+    /// Read from an RDB file's aux fields; nil unless all three are there and valid.
+    public init?(aux: [(String, String)]) {
+        var database: Int?
+        var id: String?
+        var offset: Int64?
+        for (key, value) in aux {
+            switch key {
+            case "repl-stream-db": database = Int(value)
+            case "repl-id": id = value
+            case "repl-offset": offset = Int64(value)
+            default: break
+            }
+        }
+        guard let database, database != -1, let id, id.utf8.count == 40, let offset, offset != -1 else { return nil }
+        self.init(streamDatabase: database, id: id, offset: offset)
+    }
 }
 
 /// What the gatekeeper and the keyspace check on every command (kept in the engine so

@@ -9,6 +9,12 @@ public struct ServerStats {
     public var expiredKeys = 0
     /// Keys evicted for maxmemory (INFO evicted_keys).
     public var evictedKeys = 0
+    /// Replicas served a full copy, a continued stream, and PSYNCs that could not continue.
+    public var fullSyncs = 0
+    public var partialSyncsAccepted = 0
+    public var partialSyncsRefused = 0
+    /// Unexpected error replies (a replica's error to its primary's command).
+    public var unexpectedErrorReplies = 0
     /// Clients disconnected by maxmemory-clients (INFO evicted_clients).
     public var evictedClients = 0
     /// Microseconds spent over maxmemory, in finished stretches (INFO total_eviction_exceeded_time).

@@ -125,6 +125,10 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         }
     }
 
+    /// The database the primary's stream has selected.
+    var streamDatabase: Int { session?.databaseIndex ?? lastStreamDatabase }
+    private var lastStreamDatabase = 0
+
     /// The stream read so far: applied, plus what waits to be applied.
     var readOffset: Int64 { replication.offset + Int64(isStreaming ? inbound.readableBytes : 0) }
 
@@ -462,6 +466,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         session.replicationKind = .master
         session.isAuthenticated = true
         session.aclUser = nil
+        session.databaseIndex = replication.cachedStreamDatabase
         self.session = session
         parser = RequestParser()
         phase = .streaming
@@ -470,6 +475,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
 
     private func endSession() {
         guard let session else { return }
+        lastStreamDatabase = session.databaseIndex
         self.session = nil
         engine.closeSession(session)
     }
@@ -524,6 +530,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         let message = text.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? text
         let name = command.count > 0 && engine.knowsCommand(command)
             ? String(decoding: command.bytes(at: 0), as: UTF8.self).lowercased() : "<unknown>"
+        engine.stats.unexpectedErrorReplies += 1
         log.write(
             .warning,
             "== CRITICAL == This replica is sending an error to its master: '\(message)' after processing the command '\(name)'")

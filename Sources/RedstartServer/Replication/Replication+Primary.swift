@@ -31,14 +31,14 @@ extension Replication {
             guard let requested = cmd.args.int64(at: 2) else { throw .notInteger }
             let id = String(decoding: cmd.args.bytes(at: 1), as: UTF8.self)
             if continueStream(for: replica, id: id, from: requested, name: name) {
-                partialSyncAccepted += 1
+                engine.stats.partialSyncsAccepted += 1
                 return
             }
-            if id != "?" { partialSyncRefused += 1 }
+            if id != "?" { engine.stats.partialSyncsRefused += 1 }
         } else {
             replica.usedOldSync = true
         }
-        fullSyncCount += 1
+        engine.stats.fullSyncs += 1
         replica.state = .waitingForSnapshot
         session.replicationKind = .replica
         replicas.append(replica)

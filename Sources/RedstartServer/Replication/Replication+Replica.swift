@@ -62,6 +62,7 @@ extension Replication {
         if wasStreaming {
             log.write(.notice, "Caching the disconnected master state.")
             cachedPrimary = (engine.replicationID, offset)
+            cachedStreamDatabase = lost.streamDatabase
             linkDownSince = engine.clock.wallMilliseconds
         }
         engine.replicationGate.linkUp = false

@@ -59,9 +59,6 @@ final class Replication: ReplicationSubsystem {
     var goodReplicaCount = 0
     /// When the last PING went into the stream (unix ms).
     var lastStreamPing: Int64 = 0
-    var fullSyncCount = 0
-    var partialSyncAccepted = 0
-    var partialSyncRefused = 0
 
     // MARK: As a replica
 
@@ -72,6 +69,8 @@ final class Replication: ReplicationSubsystem {
     /// The history to continue from with PSYNC when the link comes back: the primary's ID
     /// and the offset applied (Redis's cached master).
     var cachedPrimary: (id: String, offset: Int64)?
+    /// The database the primary's stream had selected when the link broke.
+    var cachedStreamDatabase = 0
     /// When the link went down (unix ms).
     var linkDownSince: Int64 = 0
     /// Before the first connection attempt, after a broken link: connect at the next cron.
@@ -115,6 +114,33 @@ final class Replication: ReplicationSubsystem {
         propagate([PropagatedCommand(database: streamDatabase == -1 ? 0 : streamDatabase, arguments: arguments)])
     }
 
+    var saveInfo: RDBReplicationInfo? {
+        if !isReplica {
+            guard backlog != nil else { return nil }
+            return RDBReplicationInfo(streamDatabase: max(0, streamDatabase), id: engine.replicationID, offset: offset)
+        }
+        guard link?.isStreaming == true || cachedPrimary != nil else { return nil }
+        return RDBReplicationInfo(streamDatabase: link?.streamDatabase ?? cachedStreamDatabase, id: engine.replicationID, offset: offset)
+    }
+
+    /// At start-up, the history an RDB file recorded: a replica continues from it with
+    /// PSYNC; a primary keeps it as ID2, so its replicas can continue too (Redis's
+    /// loadDataFromDisk).
+    func restoreHistory(_ history: RDBReplicationInfo) {
+        if !engine.config["replicaof"].isEmpty {
+            engine.replicationID = history.id
+            offset = history.offset
+            cachedPrimary = (history.id, history.offset)
+            cachedStreamDatabase = history.streamDatabase
+        } else {
+            replicationID2 = history.id
+            secondOffset = history.offset + 1
+            offset += history.offset
+            createBacklog()
+            unattachedSince = engine.clock.wallMilliseconds
+        }
+    }
+
     /// Whether the engine must record writes for the stream (the propagation fan-out asks).
     var wantsPropagation: Bool { !isReplica && backlog != nil }
 
@@ -156,6 +182,11 @@ final class Replication: ReplicationSubsystem {
     /// REPLICAOF host port: follows that primary (keeping replicas: they may continue).
     func follow(host: String, port: Int, requestedBy: String?) {
         let wasPrimary = !isReplica
+        if let link, link.isStreaming {
+            // The stream so far is ours to continue from with the new primary.
+            cachedPrimary = (engine.replicationID, offset)
+            cachedStreamDatabase = link.streamDatabase
+        }
         link?.abandon()
         link = nil
         engine.disconnectBlockedClients()

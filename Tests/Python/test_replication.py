@@ -1,0 +1,236 @@
+"""Replication over real processes, with Redis's own protocol on both sides: full copies
+(diskless and from disk), the stream, partial resynchronisation after a killed link,
+promotion with REPLICAOF NO ONE keeping the history, interop with redis-server in both
+directions, expiry through the primary, the refusals of replicas and WAIT /
+min-replicas-to-write. Every scenario ends with the replica's dataset compared to the
+primary's (DEBUG DIGEST and DEBUG DIGEST-VALUE of every key, computed the same way by
+Redstart and Redis).
+"""
+import os
+import signal
+import time
+
+import pytest
+import redis
+
+from conftest import BINARY, REDIS_SERVER
+from test_persistence import digests, fill, functions, processes, start, wait_for, workdir  # noqa: F401
+
+BINARIES = {"redstart": BINARY, "redis": REDIS_SERVER}
+
+
+def server(processes, workdir, name, kind="redstart", *args):
+    directory = os.path.join(workdir, name)
+    os.makedirs(directory)
+    return start(processes, BINARIES[kind], directory, "--save", "", "--repl-diskless-sync-delay", "0", *args)
+
+
+def replication(r):
+    return r.info("replication")
+
+
+def online_replicas(r):
+    return [v for k, v in replication(r).items() if k.startswith("slave") and isinstance(v, dict) and v.get("state") == "online"]
+
+
+def wait_synced(primary, replica):
+    """The link is up and the replica applied every byte the primary wrote."""
+    def caught_up():
+        theirs = replication(replica)
+        return theirs["master_link_status"] == "up" and theirs["slave_repl_offset"] == replication(primary)["master_repl_offset"]
+    wait_for(caught_up, message="the replica to catch up")
+
+
+def assert_same_data(primary, replica):
+    wait_synced(primary, replica)
+    assert digests(replica) == digests(primary)
+    assert functions(replica) == functions(primary)
+
+
+def follow(replica, primary_process):
+    replica.replicaof("127.0.0.1", primary_process.port)
+
+
+def log_text(process):
+    return process.log_text()
+
+
+@pytest.mark.parametrize("diskless", ["yes", "no"])
+def test_full_copy_then_stream(workdir, processes, diskless):
+    p = server(processes, workdir, "primary", "redstart", "--repl-diskless-sync", diskless)
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    fill(primary)
+    follow(replica, p)
+    assert_same_data(primary, replica)
+    assert "Synchronization with replica" in log_text(p)
+    assert "MASTER <-> REPLICA sync: Finished with success" in log_text(s)
+    assert primary.info("stats")["sync_full"] == 1
+    # The stream: single writes, a transaction, a script, expiry times, other databases.
+    primary.set("after", "copy")
+    with primary.pipeline(transaction=True) as t:
+        t.incr("counter").lpush("list-small", "pushed").hset("hash-small", "new", "field")
+        t.execute()
+    primary.eval("redis.call('set', KEYS[1], ARGV[1]); return redis.call('incrbyfloat', KEYS[2], '1.5')", 2, "s", "f", "v")
+    primary.expire("raw", 1000)
+    primary.execute_command("SELECT", 5)
+    primary.set("in-db-5", "x")
+    primary.execute_command("SELECT", 0)
+    primary.spop("set-strings", 3)
+    assert_same_data(primary, replica)
+    role = replica.execute_command("ROLE")
+    assert role[0] == b"slave" and role[2] == p.port and role[3] == b"connected"
+    role = primary.execute_command("ROLE")
+    assert role[0] == b"master" and len(role[2]) == 1 and role[2][0][1] == str(s.port).encode()
+
+
+INTEROP = [("redstart", "redis"), ("redis", "redstart")]
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server")
+@pytest.mark.parametrize("primary_kind,replica_kind", INTEROP, ids=["redis-follows-redstart", "redstart-follows-redis"])
+def test_interop_full_and_partial(workdir, processes, primary_kind, replica_kind):
+    p = server(processes, workdir, "primary", primary_kind)
+    s = server(processes, workdir, "replica", replica_kind)
+    primary, replica = p.client(), s.client()
+    fill(primary, seed=11)
+    follow(replica, p)
+    assert_same_data(primary, replica)
+    assert primary.info("stats")["sync_full"] == 1
+    # Kill the link from the replica's side; writes continue meanwhile.
+    replica.client_kill_filter(_type="master")
+    for i in range(200):
+        primary.set("during-%d" % i, i)
+    primary.rpush("list-big", *range(100))
+    assert_same_data(primary, replica)
+    stats = primary.info("stats")
+    assert stats["sync_partial_ok"] == 1 and stats["sync_full"] == 1
+    # A restarted replica process (no history) gets a full copy again.
+    primary.xadd("stream", {"after": "kill"})
+    assert_same_data(primary, replica)
+
+
+@pytest.mark.parametrize("other_kind", ["redstart", "redis"])
+def test_promotion_keeps_history(workdir, processes, other_kind):
+    if other_kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    p = server(processes, workdir, "primary")
+    a = server(processes, workdir, "a")
+    b = server(processes, workdir, "b", other_kind)
+    primary, first, second = p.client(), a.client(), b.client()
+    fill(primary, seed=5)
+    follow(first, p)
+    follow(second, p)
+    assert_same_data(primary, first)
+    assert_same_data(primary, second)
+    old_id = replication(primary)["master_replid"]
+    # Failover by hand: the first replica becomes the primary, the others follow it.
+    first.replicaof("no", "one")
+    info = replication(first)
+    assert info["role"] == "master" and info["master_replid2"] == old_id
+    assert info["second_repl_offset"] == info["master_repl_offset"] + 1
+    follow(second, a)
+    follow(primary, a)
+    first.set("written", "on the new primary")
+    assert_same_data(first, second)
+    assert_same_data(first, primary)
+    stats = first.info("stats")
+    assert stats["sync_full"] == 0 and stats["sync_partial_ok"] == 2
+
+
+def test_expiry_comes_from_the_primary(workdir, processes):
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_for(lambda: online_replicas(primary), message="the replica")
+    primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    primary.set("short", "lived", px=50)
+    wait_synced(primary, replica)
+    # Logically expired on the replica: reads miss, but the key stays until the primary's DEL.
+    wait_for(lambda: replica.get("short") is None, message="the key to expire")
+    assert replica.dbsize() == 1
+    assert primary.get("short") is None  # the primary's lookup expires it and sends DEL
+    wait_for(lambda: replica.dbsize() == 0, message="the DEL")
+    assert_same_data(primary, replica)
+
+
+def test_replica_refusals(workdir, processes):
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_synced(primary, replica)
+    with pytest.raises(redis.exceptions.ReadOnlyError, match="You can't write against a read only replica."):
+        replica.set("x", 1)
+    with pytest.raises(redis.exceptions.ReadOnlyError, match="You can't write against a read only replica. script:"):
+        replica.eval("return redis.call('set', 'x', 1)", 0)
+    with pytest.raises(redis.exceptions.ResponseError, match="WAIT cannot be used with replica instances"):
+        replica.execute_command("WAIT", 1, 0)
+    replica.config_set("replica-read-only", "no")
+    assert replica.set("local", 1)
+    replica.config_set("replica-read-only", "yes")
+    # A primary that is gone: with replica-serve-stale-data no only stale-flagged commands run.
+    replica.config_set("replica-serve-stale-data", "no")
+    p.kill()
+    wait_for(lambda: replication(replica)["master_link_status"] == "down", message="the link to drop")
+    with pytest.raises(redis.exceptions.MasterDownError, match="Link with MASTER is down and replica-serve-stale-data is set to 'no'."):
+        replica.get("x")
+    assert replica.info("replication")["role"] == "slave"
+    replica.config_set("replica-serve-stale-data", "yes")
+    assert replica.get("local") == b"1"
+
+
+def test_wait_and_min_replicas(workdir, processes):
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_for(lambda: online_replicas(primary), message="the replica")
+    primary.set("k", "v")
+    assert primary.execute_command("WAIT", 1, 5000) == 1
+    started = time.monotonic()
+    assert primary.execute_command("WAIT", 2, 200) == 1
+    assert time.monotonic() - started >= 0.19
+    primary.config_set("min-replicas-max-lag", 10)
+    primary.config_set("min-replicas-to-write", 2)
+    with pytest.raises(redis.exceptions.ResponseError, match="NOREPLICAS Not enough good replicas to write."):
+        primary.set("k", "v")
+    assert primary.get("k") == b"v"
+    primary.config_set("min-replicas-to-write", 1)
+    assert primary.set("k", "w")
+    # A replica that stops acknowledging (SIGSTOP) stops counting after min-replicas-max-lag.
+    primary.config_set("min-replicas-max-lag", 2)
+    os.kill(s.process.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: _refused(primary), timeout=20, message="writes to be refused")
+    finally:
+        os.kill(s.process.pid, signal.SIGCONT)
+    wait_for(lambda: not _refused(primary), timeout=20, message="writes to be accepted again")
+    assert_same_data(primary, replica)
+
+
+def _refused(r):
+    try:
+        r.set("probe", 1)
+        return False
+    except redis.exceptions.ResponseError as error:
+        return "NOREPLICAS" in str(error)
+
+
+def test_replica_of_a_replica_passes_the_stream_on(workdir, processes):
+    p = server(processes, workdir, "primary")
+    a = server(processes, workdir, "middle")
+    b = server(processes, workdir, "leaf")
+    primary, middle, leaf = p.client(), a.client(), b.client()
+    fill(primary, seed=3)
+    follow(middle, p)
+    assert_same_data(primary, middle)
+    follow(leaf, a)
+    primary.set("through", "the chain")
+    primary.lpush("list-small", "chained")
+    assert_same_data(primary, middle)
+    assert_same_data(middle, leaf)
+    # Offsets agree along the chain: the middle passes the primary's bytes on unchanged.
+    assert replication(leaf)["master_replid"] == replication(primary)["master_replid"]
+    assert replication(leaf)["slave_repl_offset"] == replication(primary)["master_repl_offset"]
