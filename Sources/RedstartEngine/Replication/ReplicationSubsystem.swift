@@ -13,6 +13,8 @@ public protocol ReplicationSubsystem: AnyObject {
     func replicate(_ arguments: [[UInt8]])
     /// What an RDB file records of the replication stream, when this server is in one.
     var saveInfo: RDBReplicationInfo? { get }
+    /// Bytes the replication backlog holds (shared with the replicas that need them).
+    var bufferMemory: Int { get }
 }
 
 /// Where a dataset saved to RDB stands in its replication stream: the aux fields

@@ -29,8 +29,9 @@ final class AttachedReplica {
     /// REPLCONF ACK: the offset it applied and when it said so (unix ms).
     var acknowledgedOffset: Int64 = 0
     var acknowledgedAt: Int64
-    /// The stream written while it receives its copy, sent right after the copy.
-    var heldStream: [UInt8] = []
+    /// The first stream byte after its copy (the backlog keeps the stream from there until
+    /// the copy is sent, then the replica gets it).
+    var streamStart: Int64 = 0
     /// When it asked for a full copy (unix ms).
     let since: Int64
 
@@ -79,13 +80,14 @@ final class AttachedReplica {
         send(Array(text.utf8))
     }
 
-    /// Passes stream bytes on: sent while online, held while its copy is being sent, and
-    /// dropped before its copy started (the copy will contain them).
-    func feed(_ bytes: UnsafeRawBufferPointer) {
+    /// The first stream byte (at or before `end + 1`, the next one) it still needs from the
+    /// backlog: from where its copy began, or what it has not been sent yet; nil while it
+    /// waits for a copy (the copy will contain everything so far).
+    func neededOffset(end: Int64) -> Int64? {
         switch state {
-        case .online: send(bytes)
-        case .receivingSnapshot: heldStream.append(contentsOf: bytes)
-        case .waitingForSnapshot: break
+        case .online: return end + 1 - Int64(unsentBytes)
+        case .receivingSnapshot: return streamStart
+        case .waitingForSnapshot: return nil
         }
     }
 }

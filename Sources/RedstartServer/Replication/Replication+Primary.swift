@@ -120,7 +120,7 @@ extension Replication {
         log.write(.notice, "Starting BGSAVE for SYNC with target: \(diskless ? "replicas sockets" : "disk")")
         for replica in waiting {
             replica.state = .receivingSnapshot
-            replica.heldStream = []
+            replica.streamStart = offset + 1
             if !replica.usedOldSync { replica.send("+FULLRESYNC \(engine.replicationID) \(offset)\r\n") }
         }
         // The stream after a copy starts with SELECT.
@@ -155,8 +155,12 @@ extension Replication {
     /// it is online.
     func copyDelivered(to replica: AttachedReplica) {
         guard replicas.contains(where: { $0 === replica }) else { return }
-        replica.send(replica.heldStream)
-        replica.heldStream = []
+        guard let backlog, backlog.holds(from: replica.streamStart) else {
+            log.write(.warning, "The stream since the copy for \(replica.address):\(replica.listeningPort) is gone; dropping it")
+            replica.session.transport?.close()
+            return
+        }
+        replica.send(backlog.bytes(from: replica.streamStart))
         replica.state = .online
         replica.acknowledgedAt = engine.clock.wallMilliseconds
         log.write(.notice, "Synchronization with replica \(replica.address):\(replica.listeningPort) succeeded")
@@ -334,7 +338,8 @@ extension Replication {
 
     /// CONFIG SET repl-backlog-size: the backlog keeps the most recent bytes that fit.
     func resizeBacklog() {
-        backlog?.resize(Int(engine.config.integer("repl-backlog-size")))
+        backlog?.size = max(1, Int(engine.config.integer("repl-backlog-size")))
+        trimBacklog()
     }
 
     /// min-replicas-to-write: counts the replicas that acknowledged within

@@ -90,8 +90,19 @@ final class Replication: ReplicationSubsystem {
         guard !bytes.isEmpty else { return }
         offset += Int64(bytes.count)
         backlog?.append(bytes)
-        for replica in replicas { replica.feed(bytes) }
+        for replica in replicas where replica.state == .online { replica.send(bytes) }
+        if backlog?.hasSurplus == true { trimBacklog() }
     }
+
+    /// Lets the backlog drop what neither its size nor any replica needs any more.
+    func trimBacklog() {
+        guard backlog != nil else { return }
+        let needed = replicas.compactMap { $0.neededOffset(end: offset) }.min()
+        backlog?.trim(keepingFrom: needed)
+    }
+
+    /// Memory of the backlog's blocks (INFO mem_total_replication_buffers).
+    var bufferMemory: Int { backlog?.memory ?? 0 }
 
     /// What the engine propagates: written to the stream as a primary (with SELECT where the
     /// database changes). As a replica the primary's own stream is passed on instead.
@@ -247,6 +258,7 @@ final class Replication: ReplicationSubsystem {
         log.write(.notice, "Connection with replica \(replica.address):\(replica.listeningPort) lost.")
         if replicas.isEmpty { unattachedSince = engine.clock.wallMilliseconds }
         fullSync?.remove(replica)
+        trimBacklog()
         updateGoodReplicas()
     }
 
@@ -304,7 +316,7 @@ final class Replication: ReplicationSubsystem {
             ("second_repl_offset", "\(secondOffset)"),
             ("repl_backlog_active", backlog == nil ? "0" : "1"),
             ("repl_backlog_size", "\(backlog?.size ?? Int(engine.config.integer("repl-backlog-size")))"),
-            ("repl_backlog_first_byte_offset", "\(backlog.map { $0.historyLength > 0 ? $0.firstByteOffset : $0.endOffset + 1 } ?? 0)"),
+            ("repl_backlog_first_byte_offset", "\(backlog?.firstByteOffset ?? 0)"),
             ("repl_backlog_histlen", "\(backlog?.historyLength ?? 0)"),
         ]
         return fields

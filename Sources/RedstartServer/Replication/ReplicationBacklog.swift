@@ -1,87 +1,97 @@
-// The replication backlog: the last `repl-backlog-size` bytes of the replication
-// stream in a ring, and the stream's offsets. A replica that lost its link asks
-// for the bytes after the last one it applied (PSYNC replid offset); while they
-// are still here it gets them (+CONTINUE) instead of a whole new copy.
+// The replication backlog, as Redis 7.0 keeps it: the stream's recent bytes in
+// blocks of 16 KB, shared by the backlog and by the replicas that still need
+// them. A replica that lost its link asks for the bytes after the last one it
+// applied (PSYNC replid offset); while they are here it gets them (+CONTINUE)
+// instead of a whole new copy.
 //
-// Offsets are Redis's: master_repl_offset counts every byte ever fed; the
-// backlog holds the `histlen` bytes ending at it, so its first byte has offset
-// master_repl_offset - histlen + 1.
+// The backlog keeps at least `repl-backlog-size` bytes; a block older than that
+// goes only once no replica needs it: a replica receiving its copy needs the
+// stream from where its copy began, an online replica what it has not been
+// sent yet. So while a slow replica holds data the history grows past
+// repl-backlog-size (and a replica may continue from it), and the bytes are
+// kept once however many replicas wait for them.
+//
+// Offsets are Redis's: the last byte fed is master_repl_offset; the first held
+// is master_repl_offset - histlen + 1.
+import DequeModule
 
-/// The ring of the stream's most recent bytes.
+/// The stream's recent bytes.
 struct ReplicationBacklog {
-    private var ring: [UInt8]
-    /// Where the next byte goes in `ring`.
-    private var writeIndex = 0
-    /// Bytes held (at most the ring's size).
-    private(set) var historyLength = 0
+    private struct Block {
+        /// The offset of its first byte.
+        let start: Int64
+        var bytes: [UInt8]
+    }
+
+    static let blockSize = 16 * 1024
+    private var blocks = Deque<Block>()
     /// The offset of the last byte fed (master_repl_offset).
     private(set) var endOffset: Int64
+    /// repl-backlog-size: the history kept whether replicas need it or not.
+    var size: Int
 
-    /// An empty backlog of `size` bytes whose next byte will have offset `endOffset + 1`.
+    /// An empty backlog whose next byte will have offset `endOffset + 1`.
     init(size: Int, endOffset: Int64) {
-        ring = [UInt8](repeating: 0, count: max(1, size))
+        self.size = max(1, size)
         self.endOffset = endOffset
     }
 
-    var size: Int { ring.count }
-
     /// The offset of the oldest byte held (repl_backlog_first_byte_offset).
-    var firstByteOffset: Int64 { endOffset - Int64(historyLength) + 1 }
+    var firstByteOffset: Int64 { blocks.first?.start ?? endOffset + 1 }
+
+    /// Bytes held (repl_backlog_histlen).
+    var historyLength: Int { Int(endOffset + 1 - firstByteOffset) }
+
+    /// Memory the blocks hold (mem_total_replication_buffers).
+    var memory: Int { blocks.reduce(0) { $0 + $1.bytes.capacity } }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
-        endOffset += Int64(bytes.count)
-        var source = bytes
-        // Only the last `size` bytes can stay.
-        if source.count > ring.count { source = UnsafeRawBufferPointer(rebasing: source[(source.count - ring.count)...]) }
-        ring.withUnsafeMutableBytes { ring in
-            var remaining = source
-            while !remaining.isEmpty {
-                let room = ring.count - writeIndex
-                let count = min(room, remaining.count)
-                UnsafeMutableRawBufferPointer(rebasing: ring[writeIndex..<(writeIndex + count)])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: remaining[..<count]))
-                writeIndex = (writeIndex + count) % ring.count
-                remaining = UnsafeRawBufferPointer(rebasing: remaining[count...])
+        var rest = bytes
+        while !rest.isEmpty {
+            if blocks.isEmpty || blocks[blocks.count - 1].bytes.count == Self.blockSize {
+                var block = Block(start: endOffset + 1, bytes: [])
+                block.bytes.reserveCapacity(Self.blockSize)
+                blocks.append(block)
             }
+            let last = blocks.count - 1
+            let count = min(Self.blockSize - blocks[last].bytes.count, rest.count)
+            blocks[last].bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[..<count]))
+            endOffset += Int64(count)
+            rest = UnsafeRawBufferPointer(rebasing: rest[count...])
         }
-        historyLength = min(ring.count, historyLength + bytes.count)
     }
 
-    mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { append($0) }
+    /// Whether the first block may go: the rest still holds `size` bytes.
+    var hasSurplus: Bool {
+        guard let first = blocks.first else { return false }
+        return historyLength - first.bytes.count >= size
+    }
+
+    /// Drops the oldest blocks beyond `size` that hold no byte at or after `needed` (the
+    /// first byte some replica still needs, if any).
+    mutating func trim(keepingFrom needed: Int64?) {
+        while hasSurplus, let first = blocks.first {
+            let end = first.start + Int64(first.bytes.count)
+            if let needed, needed < end { return }
+            blocks.removeFirst()
+        }
     }
 
     /// Whether the bytes from `offset` (the first one a replica lacks) to the end are held.
     func holds(from offset: Int64) -> Bool {
-        historyLength > 0 ? offset >= firstByteOffset && offset <= endOffset + 1 : offset == endOffset + 1
+        offset >= firstByteOffset && offset <= endOffset + 1
     }
 
     /// The bytes from `offset` to the end; `holds(from:)` must be true.
     func bytes(from offset: Int64) -> [UInt8] {
-        let count = Int(endOffset + 1 - offset)
-        guard count > 0 else { return [] }
         var out = [UInt8]()
-        out.reserveCapacity(count)
-        let start = (writeIndex - count + ring.count) % ring.count
-        if start + count <= ring.count {
-            out.append(contentsOf: ring[start..<(start + count)])
-        } else {
-            out.append(contentsOf: ring[start...])
-            out.append(contentsOf: ring[..<(count - (ring.count - start))])
+        out.reserveCapacity(Int(endOffset + 1 - offset))
+        for block in blocks {
+            let end = block.start + Int64(block.bytes.count)
+            guard end > offset else { continue }
+            let skip = Int(max(0, offset - block.start))
+            out.append(contentsOf: block.bytes[skip...])
         }
         return out
     }
-
-    /// A new size (CONFIG SET repl-backlog-size): the most recent bytes that fit are kept.
-    mutating func resize(_ newSize: Int) {
-        let newSize = max(1, newSize)
-        guard newSize != ring.count else { return }
-        let kept = bytes(from: endOffset + 1 - Int64(min(historyLength, newSize)))
-        let end = endOffset
-        self = ReplicationBacklog(size: newSize, endOffset: end - Int64(kept.count))
-        append(kept)
-    }
-
-    /// Bytes of memory the backlog holds (INFO mem_replication_backlog).
-    var memory: Int { ring.count }
 }
