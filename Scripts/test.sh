@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the build and the tests need
 # (the Lua libraries, Debian's redis-server and redis-tools for the reference server,
-# redis-cli and redis-check-aof, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, PyPI's redis and pytest
+# redis-cli and redis-check-aof, redis-sentinel for the failover tests, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, PyPI's redis and pytest
 # for the redis-py tests), then runs the Swift tests
 # and the redis-py tests.
 set -euo pipefail
@@ -12,6 +12,7 @@ Scripts/install-build-deps.sh
 missing=()
 command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then

@@ -73,6 +73,9 @@ struct ConfigRewriter {
         case "save":
             if words.isEmpty { return ["save \"\""] }
             return stride(from: 0, to: words.count - 1, by: 2).map { "save \(words[$0]) \(words[$0 + 1])" }
+        case "replicaof":
+            // A primary's file has no replicaof line at all (Redis's rewriteConfigReplicaOfOption).
+            return words.isEmpty ? [] : ["replicaof \(value)"]
         case "client-output-buffer-limit":
             return stride(from: 0, to: words.count - 3, by: 4).map {
                 "client-output-buffer-limit \(words[$0]) \(words[$0 + 1]) \(words[$0 + 2]) \(words[$0 + 3])"
