@@ -32,6 +32,10 @@ final class AttachedReplica {
     /// The first stream byte after its copy (the backlog keeps the stream from there until
     /// the copy is sent, then the replica gets it).
     var streamStart: Int64 = 0
+    /// Online after a diskless copy: the stream starts with its first REPLCONF ACK (until
+    /// then nothing may follow the copy's end mark, which the replica looks for at the
+    /// end of what it reads).
+    var streamsOnAck = false
     /// When it asked for a full copy (unix ms).
     let since: Int64
 
@@ -85,7 +89,7 @@ final class AttachedReplica {
     /// waits for a copy (the copy will contain everything so far).
     func neededOffset(end: Int64) -> Int64? {
         switch state {
-        case .online: return end + 1 - Int64(unsentBytes)
+        case .online: return streamsOnAck ? streamStart : end + 1 - Int64(unsentBytes)
         case .receivingSnapshot: return streamStart
         case .waitingForSnapshot: return nil
         }

@@ -110,7 +110,7 @@ final class FullSync {
                 .notice,
                 "Streamed RDB transfer with replica \(replica.address):\(replica.listeningPort) succeeded (socket). Waiting for REPLCONF ACK from replica to enable streaming"
             )
-            replication.copyDelivered(to: replica)
+            replication.copyDelivered(to: replica, diskless: true)
         }
         replication.server.backgroundJobEnded()
     }

@@ -471,6 +471,8 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         parser = RequestParser()
         phase = .streaming
         replication.linkUp()
+        // The first ACK at once: after a diskless copy the primary starts the stream on it.
+        sendAck()
     }
 
     private func endSession() {
@@ -484,6 +486,18 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     /// server's replicas once it ran.
     private func applyStream() {
         guard let session, postponed == nil, !session.isBlocked else { return }
+        // A script of this server's own clients holds the dataset (-BUSY): the primary's
+        // commands wait in the buffer until it ends.
+        if engine.busyScript != nil {
+            if !retryScheduled {
+                retryScheduled = true
+                replication.server.eventLoop.assumeIsolated().scheduleTask(in: .milliseconds(10)) { [self] in
+                    retryScheduled = false
+                    applyStream()
+                }
+            }
+            return
+        }
         parser.limits = engine.protocolLimits
         while case .streaming = phase {
             let start = inbound.readerIndex
@@ -521,6 +535,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     }
 
     private var postponedBytes: [UInt8] = []
+    private var retryScheduled = false
 
     /// A command of the primary's failed here: the datasets may have diverged. Logged as
     /// Redis logs it, with the latest backlog.

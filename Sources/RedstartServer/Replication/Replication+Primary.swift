@@ -151,10 +151,23 @@ extension Replication {
         for replica in receiving { FileSender.send(path, to: replica, replication: self) }
     }
 
-    /// A copy (or its file) reached `replica` whole: the stream held meanwhile follows and
-    /// it is online.
-    func copyDelivered(to replica: AttachedReplica) {
+    /// A copy (or its file) reached `replica` whole: it is online, and the stream kept since
+    /// the copy began follows (after a diskless copy, once the replica acknowledges).
+    func copyDelivered(to replica: AttachedReplica, diskless: Bool = false) {
         guard replicas.contains(where: { $0 === replica }) else { return }
+        replica.acknowledgedAt = engine.clock.wallMilliseconds
+        if diskless {
+            replica.state = .online
+            replica.streamsOnAck = true
+            updateGoodReplicas()
+            return
+        }
+        startStream(for: replica)
+        log.write(.notice, "Synchronization with replica \(replica.address):\(replica.listeningPort) succeeded")
+    }
+
+    /// Sends `replica` the stream since its copy began; from then on it gets the stream live.
+    private func startStream(for replica: AttachedReplica) {
         guard let backlog, backlog.holds(from: replica.streamStart) else {
             log.write(.warning, "The stream since the copy for \(replica.address):\(replica.listeningPort) is gone; dropping it")
             replica.session.transport?.close()
@@ -162,8 +175,7 @@ extension Replication {
         }
         replica.send(backlog.bytes(from: replica.streamStart))
         replica.state = .online
-        replica.acknowledgedAt = engine.clock.wallMilliseconds
-        log.write(.notice, "Synchronization with replica \(replica.address):\(replica.listeningPort) succeeded")
+        replica.streamsOnAck = false
         updateGoodReplicas()
     }
 
@@ -207,6 +219,10 @@ extension Replication {
                 else { return }
                 if acknowledged > replica.acknowledgedOffset { replica.acknowledgedOffset = acknowledged }
                 replica.acknowledgedAt = engine.clock.wallMilliseconds
+                if replica.streamsOnAck {
+                    startStream(for: replica)
+                    log.write(.notice, "Synchronization with replica \(replica.address):\(replica.listeningPort) succeeded")
+                }
                 answerWaits()
                 return
             case "getack":

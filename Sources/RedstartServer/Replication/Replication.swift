@@ -90,7 +90,7 @@ final class Replication: ReplicationSubsystem {
         guard !bytes.isEmpty else { return }
         offset += Int64(bytes.count)
         backlog?.append(bytes)
-        for replica in replicas where replica.state == .online { replica.send(bytes) }
+        for replica in replicas where replica.state == .online && !replica.streamsOnAck { replica.send(bytes) }
         if backlog?.hasSurplus == true { trimBacklog() }
     }
 
