@@ -37,23 +37,7 @@ enum TLSContextBuilder {
                 "Either tls-ca-cert-file or tls-ca-cert-dir must be specified when tls-cluster, tls-replication or tls-auth-clients are enabled!"
             )
         }
-        let certificates: [NIOSSLCertificate]
-        do {
-            certificates = try NIOSSLCertificate.fromPEMFile(certificateFile)
-        } catch {
-            throw TLSSetupError("Failed to load certificate: \(certificateFile): \(error)")
-        }
-        let key: NIOSSLPrivateKey
-        do {
-            let passphrase = config["tls-key-file-pass"]
-            if passphrase.isEmpty {
-                key = try NIOSSLPrivateKey(file: keyFile, format: .pem)
-            } else {
-                key = try NIOSSLPrivateKey(file: keyFile, format: .pem) { setter in setter(Array(passphrase.utf8)) }
-            }
-        } catch {
-            throw TLSSetupError("Failed to load private key: \(keyFile): \(error)")
-        }
+        let (certificates, key) = try identity(certificateFile, keyFile, passphrase: config["tls-key-file-pass"])
         var settings = TLSConfiguration.makeServerConfiguration(
             certificateChain: certificates.map { .certificate($0) }, privateKey: .privateKey(key))
         try checkDHParameters(config["tls-dh-params-file"])
@@ -67,18 +51,70 @@ enum TLSContextBuilder {
         case "optional": settings.certificateVerification = .optionalVerification
         default: settings.certificateVerification = .noHostnameVerification
         }
-        if !caFile.isEmpty {
-            settings.trustRoots = .file(caFile)
-            if !caDirectory.isEmpty { settings.additionalTrustRoots = [.file(caDirectory)] }
-        } else if !caDirectory.isEmpty {
-            settings.trustRoots = .file(caDirectory)
-        }
+        trust(&settings, caFile: caFile, caDirectory: caDirectory)
         // Clients are told which CAs their certificate may come from, as OpenSSL servers do.
         settings.sendCANameList = authClients != "no"
         do {
             return try NIOSSLContext(configuration: settings)
         } catch {
             throw TLSSetupError("Failed to configure TLS: \(error)")
+        }
+    }
+
+    /// The context of this server's own connections (a replica's link to its primary with
+    /// tls-replication): tls-client-cert-file/-key-file when set, else the server's
+    /// certificate; the primary's certificate checked against the CA, not its host name
+    /// (as Redis).
+    static func clientContext(_ config: ConfigStore) throws(TLSSetupError) -> NIOSSLContext {
+        let ownCertificate = !config["tls-client-cert-file"].isEmpty
+        let certificateFile = ownCertificate ? config["tls-client-cert-file"] : config["tls-cert-file"]
+        let keyFile = ownCertificate ? config["tls-client-key-file"] : config["tls-key-file"]
+        let passphrase = ownCertificate ? config["tls-client-key-file-pass"] : config["tls-key-file-pass"]
+        var settings = TLSConfiguration.makeClientConfiguration()
+        if !certificateFile.isEmpty && !keyFile.isEmpty {
+            let (certificates, key) = try identity(certificateFile, keyFile, passphrase: passphrase)
+            settings.certificateChain = certificates.map { .certificate($0) }
+            settings.privateKey = .privateKey(key)
+        }
+        let (minimum, maximum) = try protocolRange(config["tls-protocols"])
+        settings.minimumTLSVersion = minimum
+        settings.maximumTLSVersion = maximum
+        if !config["tls-ciphers"].isEmpty { settings.cipherSuites = config["tls-ciphers"] }
+        settings.certificateVerification = .noHostnameVerification
+        trust(&settings, caFile: config["tls-ca-cert-file"], caDirectory: config["tls-ca-cert-dir"])
+        do {
+            return try NIOSSLContext(configuration: settings)
+        } catch {
+            throw TLSSetupError("Failed to configure TLS: \(error)")
+        }
+    }
+
+    /// A certificate chain and its private key from PEM files.
+    private static func identity(
+        _ certificateFile: String, _ keyFile: String, passphrase: String
+    ) throws(TLSSetupError) -> ([NIOSSLCertificate], NIOSSLPrivateKey) {
+        let certificates: [NIOSSLCertificate]
+        do {
+            certificates = try NIOSSLCertificate.fromPEMFile(certificateFile)
+        } catch {
+            throw TLSSetupError("Failed to load certificate: \(certificateFile): \(error)")
+        }
+        do {
+            if passphrase.isEmpty { return (certificates, try NIOSSLPrivateKey(file: keyFile, format: .pem)) }
+            let key = try NIOSSLPrivateKey(file: keyFile, format: .pem) { setter in setter(Array(passphrase.utf8)) }
+            return (certificates, key)
+        } catch {
+            throw TLSSetupError("Failed to load private key: \(keyFile): \(error)")
+        }
+    }
+
+    /// The CA certificates peers are checked against.
+    private static func trust(_ settings: inout TLSConfiguration, caFile: String, caDirectory: String) {
+        if !caFile.isEmpty {
+            settings.trustRoots = .file(caFile)
+            if !caDirectory.isEmpty { settings.additionalTrustRoots = [.file(caDirectory)] }
+        } else if !caDirectory.isEmpty {
+            settings.trustRoots = .file(caDirectory)
         }
     }
 

@@ -9,6 +9,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 import pytest
@@ -39,7 +40,7 @@ class Server:
         self.port = free_port()
         self.process = subprocess.Popen(
             [BINARY, "--port", str(self.port), "--save", "", "--appendonly", "no", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.mkdtemp(prefix="redstart-server-"))
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -93,7 +94,7 @@ class ReferenceServer:
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tempfile.mkdtemp(prefix="redis-server-"))
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:

@@ -134,3 +134,52 @@ def test_start_up_refuses_bad_tls_settings(certs, arguments, message):
     output = result.stdout + result.stderr
     assert result.returncode == 1
     assert message in output and b"Failed to configure TLS" in output
+
+
+def _wait(condition, timeout=60):
+    import time
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if condition():
+            return
+        time.sleep(0.02)
+    raise AssertionError("timed out")
+
+
+@pytest.mark.parametrize("primary_kind", ["redstart", "redis"])
+def test_replication_over_tls(server_factory, certs, primary_kind):
+    """tls-replication: the replica's link to the primary's tls-port is TLS (with the
+    replica's client certificate); a Redstart replica follows a Redstart or a redis-server
+    primary, and a redis-server replica follows a Redstart primary."""
+    from conftest import REDIS_SERVER, ReferenceServer
+    if primary_kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    tls_port = free_port()
+    replica_tls = ["--tls-replication", "yes", "--tls-cert-file", str(certs / "server.crt"),
+                   "--tls-key-file", str(certs / "server.key"), "--tls-ca-cert-file", str(certs / "ca.crt"),
+                   "--tls-client-cert-file", str(certs / "client.crt"), "--tls-client-key-file", str(certs / "client.key")]
+    if primary_kind == "redis":
+        primary = ReferenceServer(*tls_args(certs, tls_port), "--repl-diskless-sync-delay", "0")
+    else:
+        primary = server_factory(*tls_args(certs, tls_port), "--repl-diskless-sync-delay", "0")
+    replicas = []
+    try:
+        source = redis.Redis(port=primary.port)
+        source.set("before", "copy")
+        replicas.append(server_factory(*replica_tls))
+        if primary_kind == "redstart" and REDIS_SERVER is not None:
+            replicas.append(ReferenceServer(*replica_tls))
+        for replica in replicas:
+            redis.Redis(port=replica.port).replicaof("127.0.0.1", tls_port)
+        source.rpush("after", *range(100))
+        for replica in replicas:
+            target = redis.Redis(port=replica.port)
+            _wait(lambda: target.info("replication")["master_link_status"] == "up" and target.llen("after") == 100)
+            assert target.get("before") == b"copy"
+        # The primary saw its replicas on the TLS port (they present the client certificate).
+        assert redis.Redis(port=primary.port).info("replication")["connected_slaves"] == len(replicas)
+    finally:
+        for replica in replicas[1:]:
+            replica.stop()
+        if primary_kind == "redis":
+            primary.stop()

@@ -17,6 +17,7 @@ import Glibc
 #endif
 import NIOCore
 import NIOPosix
+import NIOSSL
 import RedstartEngine
 import RedstartRESP
 
@@ -80,12 +81,31 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
 
     /// Opens the connection (on the server's event loop).
     func connect() {
-        let timeout = TimeAmount.seconds(max(1, replication.engine.config.integer("repl-timeout")))
+        let config = replication.engine.config
+        let timeout = TimeAmount.seconds(max(1, config.integer("repl-timeout")))
+        // tls-replication: the link is TLS, checked against the CA (not the host name).
+        var tls: NIOSSLContext?
+        if config.bool("tls-replication") {
+            do throws(TLSSetupError) {
+                tls = try TLSContextBuilder.clientContext(config)
+            } catch {
+                log.write(.warning, "Unable to configure TLS for the replication link: \(error.description)")
+                replication.server.eventLoop.assumeIsolated().execute { [self] in fail() }
+                return
+            }
+        }
+        let hostName = host
         ClientBootstrap(group: replication.server.eventLoop)
             .connectTimeout(timeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(self) }
+                channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: Self.isAddress(hostName) ? nil : hostName)
+                        try channel.pipeline.syncOperations.addHandler(handler)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(self)
+                }
             }
             .connect(host: host, port: port)
             .whenFailure { [self] error in
@@ -93,6 +113,11 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
                 log.write(.warning, "Error condition on socket for SYNC: \(Self.describe(error))")
                 fail()
             }
+    }
+
+    /// Whether `host` is an IP address (TLS sends no SNI name for one).
+    private static func isAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").allSatisfy { UInt8($0) != nil }
     }
 
     private static func describe(_ error: Error) -> String {
