@@ -154,6 +154,9 @@ final class RDBPersistence {
         }
         engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
         log.write(.notice, "Loading RDB produced by version \(Engine.redisVersion)")
+        // A primary's expired keys become DELs in its backlog (restoreHistory).
+        var expiredKeys: [(database: Int, key: [UInt8])] = []
+        if engine.config["replicaof"].isEmpty { loader.onExpiredKey = { expiredKeys.append(($0, $1)) } }
         func step() {
             do throws(RDBLoadError) {
                 let deadline = engine.clock.monotonicMicroseconds + Self.loadStepMicros
@@ -170,7 +173,9 @@ final class RDBPersistence {
             }
             mapping.unmap()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
-            if let history = RDBReplicationInfo(aux: loader.aux) { server.replication.restoreHistory(history) }
+            if let history = RDBReplicationInfo(aux: loader.aux) {
+                server.replication.restoreHistory(history, expiredKeys: expiredKeys)
+            }
             done()
         }
         step()

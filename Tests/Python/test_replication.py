@@ -234,3 +234,31 @@ def test_replica_of_a_replica_passes_the_stream_on(workdir, processes):
     # Offsets agree along the chain: the middle passes the primary's bytes on unchanged.
     assert replication(leaf)["master_replid"] == replication(primary)["master_replid"]
     assert replication(leaf)["slave_repl_offset"] == replication(primary)["master_repl_offset"]
+
+
+@pytest.mark.parametrize("replica_kind", ["redstart", "redis"])
+def test_failover_command_hands_over_without_a_copy(workdir, processes, replica_kind):
+    if replica_kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica", replica_kind)
+    primary, replica = p.client(), s.client()
+    fill(primary, seed=9)
+    follow(replica, p)
+    assert_same_data(primary, replica)
+    with pytest.raises(redis.exceptions.ResponseError, match="FAILOVER target HOST and PORT is not a replica."):
+        primary.execute_command("FAILOVER", "TO", "127.0.0.1", 1)
+    with pytest.raises(redis.exceptions.ResponseError, match="No failover in progress."):
+        primary.execute_command("FAILOVER", "ABORT")
+    full_before = replica.info("stats")["sync_full"]
+    assert primary.execute_command("FAILOVER", "TO", "127.0.0.1", s.port, "TIMEOUT", 10000) == b"OK"
+    wait_for(lambda: replication(replica)["role"] == "master" and replication(primary)["role"] == "slave"
+             and replication(primary)["master_link_status"] == "up", message="the roles to swap")
+    assert replication(primary)["master_failover_state"] == "no-failover"
+    # The old primary continued from the new one: a partial resync, no copy.
+    stats = replica.info("stats")
+    assert stats["sync_partial_ok"] == 1 and stats["sync_full"] == full_before
+    replica.set("after", "failover")
+    assert_same_data(replica, primary)
+    with pytest.raises(redis.exceptions.ReadOnlyError):
+        primary.set("x", 1)

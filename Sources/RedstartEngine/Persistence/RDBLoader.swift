@@ -49,6 +49,8 @@ public final class RDBLoader {
     private let verifyOnly: Bool
     /// Told of each record as it is read (the checker's report).
     public var observer: ((RDBLoadEvent) -> Void)?
+    /// Told of each key skipped because it expired (database, key).
+    public var onExpiredKey: ((Int, [UInt8]) -> Void)?
     @exclusivity(unchecked) private var crc: UInt64 = 0
     @exclusivity(unchecked) private var crcOffset = 0
     @exclusivity(unchecked) private var database: Database
@@ -190,6 +192,7 @@ public final class RDBLoader {
         if let expiry, expiry < now, !engine.replicationGate.isReplica {
             value.release()
             keysExpired += 1
+            if let onExpiredKey { onExpiredKey(database.index, key.withBytes { Array($0) }) }
             return
         }
         if verifyOnly {

@@ -105,3 +105,15 @@ extension Engine {
         session.transport?.resume()
     }
 }
+
+extension Engine {
+    /// FAILOVER: holds every client's writes (as CLIENT PAUSE WRITE) until the failover ends.
+    public func pauseWritesForFailover() {
+        pauseClients(.write, until: .max)
+    }
+
+    /// The failover ended (done or aborted): held clients go on.
+    public func endFailoverPause() {
+        unpauseClients()
+    }
+}

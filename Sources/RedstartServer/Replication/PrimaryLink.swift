@@ -332,7 +332,9 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     private func sendPSync() {
         if let cached = replication.cachedPrimary {
             log.write(.notice, "Trying a partial resynchronization (request \(cached.id):\(cached.offset + 1)).")
-            send(["PSYNC", cached.id, String(cached.offset + 1)])
+            // A primary handing over its role (FAILOVER) asks the target to promote itself.
+            let handingOver = replication.failover?.state == .inProgress
+            send(["PSYNC", cached.id, String(cached.offset + 1)] + (handingOver ? ["FAILOVER"] : []))
         } else {
             log.write(.notice, "Partial resynchronization not possible (no cached master)")
             send(["PSYNC", "?", "-1"])
@@ -348,11 +350,13 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             log.write(.notice, "Full resync from master: \(primaryID):\(initialOffset)")
             replication.cachedPrimary = nil
             phase = .awaitingCopy
+            replication.failoverPSyncAnswered(accepted: true)
             return true
         }
         if words.first == "+CONTINUE" {
             log.write(.notice, "Successful partial resynchronization with master.")
             replication.continued(newID: words.count > 1 ? words[1] : nil)
+            replication.failoverPSyncAnswered(accepted: true)
             log.write(.notice, "MASTER <-> REPLICA sync: Master accepted a Partial Resynchronization.")
             startStreaming()
             return true
@@ -361,6 +365,10 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             log.write(.notice, "Master is currently unable to PSYNC but should be in the future: \(line.dropFirst())")
         } else {
             log.write(.warning, "Unexpected reply to PSYNC from master: \(line)")
+        }
+        if replication.failover != nil {
+            replication.failoverPSyncAnswered(accepted: false)
+            return false
         }
         fail()
         return false

@@ -20,6 +20,8 @@ extension Replication {
         let session = cmd.session
         // A replica that asks again is ignored, as Redis.
         if session.replicationKind == .replica { return }
+        if psync && cmd.args.count > 3 && cmd.argument(3, is: "failover") { try acceptFailoverRequest(cmd) }
+        if failover != nil { throw ReplyError(code: "NOMASTERLINK", "Can't SYNC while failing over") }
         if isReplica && link?.isStreaming != true {
             throw ReplyError(code: "NOMASTERLINK", "Can't SYNC while not connected with my master")
         }
@@ -219,6 +221,7 @@ extension Replication {
                 else { return }
                 if acknowledged > replica.acknowledgedOffset { replica.acknowledgedOffset = acknowledged }
                 replica.acknowledgedAt = engine.clock.wallMilliseconds
+                if failover != nil { updateFailover(now: replica.acknowledgedAt) }
                 if replica.streamsOnAck {
                     startStream(for: replica)
                     log.write(.notice, "Synchronization with replica \(replica.address):\(replica.listeningPort) succeeded")
@@ -320,13 +323,16 @@ extension Replication {
     /// Every cron tick: a waiting copy may start.
     func tick(now: Int64) {
         if !replicas.isEmpty { startPendingFullSync(now: now) }
+        if failover != nil { updateFailover(now: now) }
     }
 
     /// Once a second, as a primary (or a replica with replicas of its own).
     func primaryCron(now: Int64) {
+        // PINGs every repl-ping-replica-period seconds, counted from the start (Redis's
+        // cron loops), so a long period means no PING at all for that long.
         let period = max(1, engine.config.integer("repl-ping-replica-period"))
-        if !isReplica && !replicas.isEmpty && now - lastStreamPing >= period * 1000 {
-            lastStreamPing = now
+        cronLoops += 1
+        if !isReplica && !replicas.isEmpty && (cronLoops - 1) % period == 0 {
             var ping: [UInt8] = []
             AOFEncoding.appendCommand([Array("PING".utf8)], to: &ping)
             ping.withUnsafeBytes { feed($0) }

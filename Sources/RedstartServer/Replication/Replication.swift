@@ -51,14 +51,16 @@ final class Replication: ReplicationSubsystem {
     var fullSync: FullSync?
     /// A disk-based copy: a BGSAVE whose file goes to the replicas waiting for it.
     var diskSyncInProgress = false
+    /// FAILOVER in progress.
+    var failover: FailoverRequest?
     /// Clients in WAIT.
     var waits: [WaitRequest] = []
     /// A REPLCONF GETACK goes to the replicas at the end of this loop turn.
     var getAckQueued = false
     /// Replicas that acknowledged within min-replicas-max-lag seconds.
     var goodReplicaCount = 0
-    /// When the last PING went into the stream (unix ms).
-    var lastStreamPing: Int64 = 0
+    /// Runs of the once-a-second cron (PINGs go out every repl-ping-replica-period runs).
+    var cronLoops: Int64 = 0
 
     // MARK: As a replica
 
@@ -137,7 +139,7 @@ final class Replication: ReplicationSubsystem {
     /// At start-up, the history an RDB file recorded: a replica continues from it with
     /// PSYNC; a primary keeps it as ID2, so its replicas can continue too (Redis's
     /// loadDataFromDisk).
-    func restoreHistory(_ history: RDBReplicationInfo) {
+    func restoreHistory(_ history: RDBReplicationInfo, expiredKeys: [(database: Int, key: [UInt8])] = []) {
         if !engine.config["replicaof"].isEmpty {
             engine.replicationID = history.id
             offset = history.offset
@@ -149,6 +151,12 @@ final class Replication: ReplicationSubsystem {
             offset += history.offset
             createBacklog()
             unattachedSince = engine.clock.wallMilliseconds
+            // Keys that expired while the server was down were dropped by the load: their DELs
+            // go into the backlog, so replicas that continue from the file's offset drop them
+            // too (Redis feeds them while loading).
+            for (database, key) in expiredKeys {
+                propagate([PropagatedCommand(database: database, arguments: [Array("DEL".utf8), key])])
+            }
         }
     }
 
@@ -309,7 +317,7 @@ final class Replication: ReplicationSubsystem {
             ))
         }
         fields += [
-            ("master_failover_state", "no-failover"),
+            ("master_failover_state", failover?.stateName ?? "no-failover"),
             ("master_replid", engine.replicationID),
             ("master_replid2", replicationID2),
             ("master_repl_offset", "\(offset)"),

@@ -15,6 +15,7 @@ enum ReplicationCommands {
             .init("psync", arity: -3, flags: [.admin, .noScript, .noAsyncLoading, .noMulti], group: "server", run: psync),
             .init("sync", arity: 1, flags: [.admin, .noScript, .noAsyncLoading, .noMulti], group: "server", run: sync),
             .init("wait", arity: 3, flags: [.noScript], acl: [.connection], group: "generic", run: wait),
+            .init("failover", arity: -1, flags: [.admin, .noScript, .stale], group: "server", run: failover),
         ]
     }
 
@@ -26,6 +27,7 @@ enum ReplicationCommands {
     static func replicaOf(_ cmd: CommandContext) throws(ReplyError) {
         let replication = replication(cmd)
         let requestedBy = cmd.engine.clientInfoLine(cmd.session)
+        if replication.failover != nil { throw ReplyError("REPLICAOF not allowed while failing over.") }
         if cmd.argument(1, is: "no") && cmd.argument(2, is: "one") {
             if replication.isReplica {
                 replication.stopFollowing(requestedBy: requestedBy)
@@ -63,6 +65,10 @@ enum ReplicationCommands {
 
     static func sync(_ cmd: CommandContext) throws(ReplyError) {
         try replication(cmd).synchronize(cmd, psync: false)
+    }
+
+    static func failover(_ cmd: CommandContext) throws(ReplyError) {
+        try replication(cmd).failoverCommand(cmd)
     }
 
     static func wait(_ cmd: CommandContext) throws(ReplyError) {
