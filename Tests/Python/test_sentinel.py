@@ -99,7 +99,25 @@ def cluster(workdir):
             item.stop()
 
 
+def _log_tails(workdir):
+    """The last lines of every server's and sentinel's log (for a failure's message)."""
+    out = []
+    for root, _, files in os.walk(workdir):
+        for name in files:
+            if name.endswith(".log"):
+                with open(os.path.join(root, name), errors="replace") as f:
+                    out.append("== %s\n%s" % (os.path.join(root, name), "".join(f.readlines()[-25:])))
+    return "\n".join(out)
+
+
 def test_sentinel_failover(workdir, cluster):
+    try:
+        _failover_scenario(workdir, cluster)
+    except AssertionError as error:
+        raise AssertionError("%s\n%s" % (error, _log_tails(workdir))) from None
+
+
+def _failover_scenario(workdir, cluster):
     primary = Node(workdir, "a")
     cluster.append(primary)
     replicas = [Node(workdir, name, replica_of=primary.port) for name in ("b", "c")]

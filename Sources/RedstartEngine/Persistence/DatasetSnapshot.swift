@@ -119,6 +119,9 @@ public final class DatasetSnapshot {
             current += 1
             cursor = .max
         }
+        // rdb-key-save-delay (a testing knob) paces the keys written early too, as it paces
+        // a forked child's walk that knows nothing of the parent's writes.
+        if keyDelay > 0 && Int64(keysWritten) * keyDelay > engine.clock.monotonicMicroseconds - startMicros { return false }
         return true
     }
 
