@@ -22,6 +22,13 @@ SENTINEL = shutil.which("redis-sentinel")
 pytestmark = pytest.mark.skipif(SENTINEL is None, reason="needs redis-sentinel")
 
 
+def _answers(port):
+    try:
+        return redis.Redis(port=port, socket_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
 class Node:
     """A redstart-server started from a config file of its own (Sentinel rewrites it)."""
 
@@ -38,13 +45,7 @@ class Node:
             with open(self.config, "w") as f:
                 f.write("\n".join(lines) + "\n")
         self.process = subprocess.Popen([BINARY, self.config], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        wait_for(lambda: self._answers(), message="redstart-server on %d" % self.port)
-
-    def _answers(self):
-        try:
-            return redis.Redis(port=self.port, socket_timeout=1).ping()
-        except redis.RedisError:
-            return False
+        wait_for(lambda: _answers(self.port), message="redstart-server on %d" % self.port)
 
     def client(self):
         return redis.Redis(port=self.port, socket_timeout=2)
@@ -71,13 +72,7 @@ class SentinelProcess:
                 "logfile %s" % os.path.join(directory, "sentinel.log"),
             ]) + "\n")
         self.process = subprocess.Popen([SENTINEL, config], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        wait_for(lambda: self._answers(), message="redis-sentinel on %d" % self.port)
-
-    def _answers(self):
-        try:
-            return redis.Redis(port=self.port, socket_timeout=1).ping()
-        except redis.RedisError:
-            return False
+        wait_for(lambda: _answers(self.port), message="redis-sentinel on %d" % self.port)
 
     def client(self):
         return redis.Redis(port=self.port, socket_timeout=2, decode_responses=True)

@@ -584,25 +584,8 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             "== CRITICAL == This replica is sending an error to its master: '\(message)' after processing the command '\(name)'")
         if let backlog = replication.backlog, backlog.historyLength > 0 {
             let recent = backlog.bytes(from: max(backlog.firstByteOffset, backlog.endOffset + 1 - 256))
-            log.write(.warning, "Latest backlog is: '\(Self.represent(recent))'")
+            log.write(.warning, "Latest backlog is: '\(quotedRepr(recent))'")
         }
-    }
-
-    /// Bytes as Redis's sdscatrepr shows them: printable as they are, the rest escaped.
-    static func represent(_ bytes: [UInt8]) -> String {
-        var out = ""
-        for byte in bytes {
-            switch byte {
-            case UInt8(ascii: "\\"): out += "\\\\"
-            case UInt8(ascii: "\""): out += "\\\""
-            case 10: out += "\\n"
-            case 13: out += "\\r"
-            case 9: out += "\\t"
-            case 32...126: out.append(Character(Unicode.Scalar(byte)))
-            default: out += "\\x" + (byte < 16 ? "0" : "") + String(byte, radix: 16)
-            }
-        }
-        return out
     }
 
     // MARK: - SessionTransport (the primary's client, as CLIENT LIST shows it)
