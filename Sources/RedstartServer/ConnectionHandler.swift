@@ -504,7 +504,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// still holds) passes client-output-buffer-limit: over the hard limit, or over the soft
     /// limit for longer than its seconds (Redis counts the reply list the same way).
     private func exceedsOutputLimit(_ session: Session, waiting: Int) -> Bool {
-        let limit = engine.outputLimits.limit(for: session.kind)
+        let limit = engine.outputLimit(for: session.kind)
         guard limit.hard > 0 || limit.soft > 0 else { return false }
         // With no write in flight the channel holds nothing; while the socket takes writes NIO
         // holds less than its high watermark (plus what is left of big buffers being sent).

@@ -61,3 +61,16 @@ public struct OutputBufferLimits: Sendable, Equatable {
         }
     }
 }
+
+extension Engine {
+    /// The output limit a client of `kind` is held to. A replica's hard limit is never
+    /// below repl-backlog-size (Redis's rule: the replica shares the backlog's memory, and a
+    /// lower limit would drop a replica right after it continued from the backlog).
+    public func outputLimit(for kind: ClientKind) -> OutputBufferLimit {
+        var limit = outputLimits.limit(for: kind)
+        if kind == .replica && limit.hard > 0 {
+            limit.hard = max(limit.hard, Int(clamping: config.integer("repl-backlog-size")))
+        }
+        return limit
+    }
+}

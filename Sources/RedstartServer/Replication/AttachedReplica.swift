@@ -36,6 +36,8 @@ final class AttachedReplica {
     /// then nothing may follow the copy's end mark, which the replica looks for at the
     /// end of what it reads).
     var streamsOnAck = false
+    /// When the stream held for it first passed the soft output limit (unix ms).
+    var overSoftLimitSince: Int64?
     /// When it asked for a full copy (unix ms).
     let since: Int64
 

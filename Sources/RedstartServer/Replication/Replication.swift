@@ -94,6 +94,7 @@ final class Replication: ReplicationSubsystem {
         backlog?.append(bytes)
         for replica in replicas where replica.state == .online && !replica.streamsOnAck { replica.send(bytes) }
         if backlog?.hasSurplus == true { trimBacklog() }
+        if replicas.contains(where: { $0.state == .receivingSnapshot || $0.streamsOnAck }) { enforceHeldStreamLimits() }
     }
 
     /// Lets the backlog drop what neither its size nor any replica needs any more.
@@ -101,6 +102,32 @@ final class Replication: ReplicationSubsystem {
         guard backlog != nil else { return }
         let needed = replicas.compactMap { $0.neededOffset(end: offset) }.min()
         backlog?.trim(keepingFrom: needed)
+    }
+
+    /// The stream kept for a replica that has not got it yet (its copy is on the way) is its
+    /// output, as Redis counts it: past client-output-buffer-limit's replica class (hard, or
+    /// soft for its seconds) the replica is dropped and the backlog may shrink.
+    func enforceHeldStreamLimits() {
+        let limit = engine.outputLimit(for: .replica)
+        guard limit.hard > 0 || limit.soft > 0 else { return }
+        let now = engine.clock.wallMilliseconds
+        for replica in replicas where replica.state == .receivingSnapshot || replica.streamsOnAck {
+            let held = Int(offset + 1 - replica.streamStart) + replica.unsentBytes
+            var exceeded = limit.hard > 0 && held >= limit.hard
+            if !exceeded && limit.soft > 0 && held >= limit.soft {
+                let since = replica.overSoftLimitSince ?? now
+                replica.overSoftLimitSince = since
+                exceeded = now - since >= Int64(limit.softSeconds) * 1000
+            } else if !exceeded {
+                replica.overSoftLimitSince = nil
+            }
+            if exceeded {
+                log.write(
+                    .warning,
+                    "Client \(engine.clientInfoLine(replica.session)) scheduled to be closed ASAP for overcoming of output buffer limits.")
+                replica.session.transport?.close()
+            }
+        }
     }
 
     /// Memory of the backlog's blocks (INFO mem_total_replication_buffers).
