@@ -331,8 +331,8 @@ extension Replication {
         // PINGs every repl-ping-replica-period seconds, counted from the start (Redis's
         // cron loops), so a long period means no PING at all for that long.
         let period = max(1, engine.config.integer("repl-ping-replica-period"))
-        cronLoops += 1
-        if !isReplica && !replicas.isEmpty && (cronLoops - 1) % period == 0 {
+        defer { cronLoops += 1 }
+        if !isReplica && !replicas.isEmpty && cronLoops > 0 && cronLoops % period == 0 {
             var ping: [UInt8] = []
             AOFEncoding.appendCommand([Array("PING".utf8)], to: &ping)
             ping.withUnsafeBytes { feed($0) }
