@@ -262,3 +262,33 @@ def test_failover_command_hands_over_without_a_copy(workdir, processes, replica_
     assert_same_data(replica, primary)
     with pytest.raises(redis.exceptions.ReadOnlyError):
         primary.set("x", 1)
+
+
+def test_link_faults_heal_with_partial_resync(workdir, processes):
+    # repl-timeout 2 s: PINGs every second keep a healthy link alive.
+    p = server(processes, workdir, "primary", "redstart", "--repl-timeout", "2", "--repl-ping-replica-period", "1")
+    s = server(processes, workdir, "replica", "redstart", "--repl-timeout", "2")
+    primary, replica = p.client(), s.client()
+    fill(primary, seed=21)
+    follow(replica, p)
+    assert_same_data(primary, replica)
+    # The primary drops its replica's connection.
+    primary.client_kill_filter(_type="replica")
+    primary.set("after-kill", 1)
+    assert_same_data(primary, replica)
+    # The replica sleeps inside a command: the stream waits for it, nothing is lost.
+    replica.execute_command("DEBUG", "SLEEP", "0.5")
+    primary.incr("after-sleep")
+    assert_same_data(primary, replica)
+    # Stopped for longer than repl-timeout: the primary gives up on it; once it runs again
+    # it finds its link dead and continues from the backlog.
+    os.kill(s.process.pid, signal.SIGSTOP)
+    try:
+        wait_for(lambda: not online_replicas(primary), timeout=30, message="the primary to drop the stopped replica")
+        for i in range(100):
+            primary.rpush("while-stopped", i)
+    finally:
+        os.kill(s.process.pid, signal.SIGCONT)
+    assert_same_data(primary, replica)
+    stats = primary.info("stats")
+    assert stats["sync_full"] == 1 and stats["sync_partial_ok"] == 2

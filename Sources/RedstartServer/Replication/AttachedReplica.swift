@@ -41,22 +41,22 @@ final class AttachedReplica {
     /// When it asked for a full copy (unix ms).
     let since: Int64
 
+    /// The host its connection comes from.
+    private let remoteHost: String
+
     init(session: Session, state: State, now: Int64) {
         self.session = session
         self.state = state
         acknowledgedAt = now
         since = now
+        let remote = session.transport?.remoteAddress ?? ""
+        var host = remote.lastIndex(of: ":").map { String(remote[..<$0]) } ?? remote
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        remoteHost = host
     }
 
     /// Its address for INFO and ROLE: the announced one, else the connection's.
-    var address: String {
-        if let announcedAddress { return announcedAddress }
-        let remote = session.transport?.remoteAddress ?? ""
-        guard let colon = remote.lastIndex(of: ":") else { return remote }
-        var host = String(remote[..<colon])
-        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host
-    }
+    var address: String { announcedAddress ?? remoteHost }
 
     /// INFO's state name.
     var stateName: String {
