@@ -142,6 +142,10 @@ extension Engine {
             reject(spec, args, session, .loading)
             return nil
         }
+        if persistence.asyncLoading && effectiveFlags(spec, args, session).contains(.noAsyncLoading) {
+            reject(spec, args, session, .loading)
+            return nil
+        }
         // A paused script holds the server: only allow-busy commands (SCRIPT KILL, ...) run.
         if let busy = busyScript, busy.session !== session, !spec.flags.contains(.allowBusy) {
             reject(spec, args, session, busy.error)

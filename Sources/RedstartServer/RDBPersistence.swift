@@ -196,16 +196,21 @@ final class RDBPersistence {
             done(error.description)
             return
         }
+        load(bytes: mapping.bytes, release: { mapping.unmap() }, done: done)
+    }
+
+    /// Loads an RDB held in memory (`release` frees it once read), as `load(_:done:)`.
+    func load(bytes: UnsafeRawBufferPointer, release: @escaping () -> Void, done: @escaping (String?) -> Void) {
         let loader: RDBLoader
         do throws(RDBLoadError) {
-            loader = try RDBLoader(mapping.bytes, engine: engine, checksum: checksum)
+            loader = try RDBLoader(bytes, engine: engine, checksum: checksum)
         } catch {
-            mapping.unmap()
+            release()
             done(error.description)
             return
         }
         let started = engine.clock.monotonicMicroseconds
-        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
+        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: bytes.count)
         func step() {
             do throws(RDBLoadError) {
                 let finished = try loader.step(until: engine.clock.monotonicMicroseconds + Self.loadStepMicros)
@@ -216,12 +221,12 @@ final class RDBPersistence {
                     return
                 }
             } catch {
-                mapping.unmap()
+                release()
                 engine.persistence.loading = nil
                 done(error.description)
                 return
             }
-            mapping.unmap()
+            release()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
             done(nil)
         }

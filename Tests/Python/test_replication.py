@@ -292,3 +292,39 @@ def test_link_faults_heal_with_partial_resync(workdir, processes):
     assert_same_data(primary, replica)
     stats = primary.info("stats")
     assert stats["sync_full"] == 1 and stats["sync_partial_ok"] == 2
+
+
+def test_diskless_load_keeps_the_old_dataset_until_the_copy_is_whole(workdir, processes):
+    """repl-diskless-load swapdb: the copy is received in memory; with the same history the
+    replica serves its old dataset meanwhile (async_loading), and a copy cut short leaves it."""
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica", "redstart", "--repl-diskless-load", "swapdb", "--replica-read-only", "no")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_synced(primary, replica)
+    primary.execute_command("DEBUG", "POPULATE", 200, "primary", 1000)
+    replica.set("only-here", "old")
+    wait_synced(primary, replica)
+    # Make the next copy slow, then force it (the backlog cannot cover the gap).
+    primary.config_set("rdb-key-save-delay", 20000)
+    with primary.pipeline(transaction=True) as t:
+        t.execute_command("CLIENT", "KILL", "TYPE", "replica")
+        t.config_set("repl-backlog-size", 16384)
+        for i in range(10):
+            t.set("filler-%d" % i, "A" * 16384)
+        t.execute()
+    wait_for(lambda: replica.info("persistence")["async_loading"] == 1, message="async loading")
+    assert replica.info("persistence")["loading"] == 0
+    assert replica.get("only-here") == b"old"
+    with pytest.raises(redis.exceptions.BusyLoadingError):
+        replica.config_set("appendonly", "no")
+    primary.config_set("repl-diskless-sync-delay", 5)
+    primary.client_kill_filter(_type="replica")
+    wait_for(lambda: replica.info("persistence")["async_loading"] == 0, message="the copy to be abandoned")
+    assert replica.get("only-here") == b"old"
+    assert "Internal error in RDB" in s.log_text()
+    # Then a copy that completes replaces the dataset.
+    primary.config_set("rdb-key-save-delay", 0)
+    primary.config_set("repl-diskless-sync-delay", 0)
+    assert_same_data(primary, replica)
+    assert replica.get("only-here") is None

@@ -85,6 +85,13 @@ enum ConfigFamily: CommandFamily {
             parameters.append(parameter)
             values.append(cmd.args.string(at: index + 1))
         }
+        // Settings that cannot change while a dataset loads answer -LOADING first, as Redis.
+        let persistence = cmd.engine.persistence
+        if persistence.loading != nil || persistence.asyncLoading,
+            parameters.contains(where: { $0.flags.contains(.denyLoading) })
+        {
+            throw .loading
+        }
         if let firstProblem { throw firstProblem }
         // Second pass: set each value, undoing everything at the first refusal.
         let previous = parameters.map { store[$0.name] }

@@ -183,7 +183,7 @@ struct InfoReport {
         let snapshot = engine.runningSnapshot
         var lines: [(String, String)] = [
             ("loading", status.loading == nil ? "0" : "1"),
-            ("async_loading", "0"),
+            ("async_loading", status.asyncLoading ? "1" : "0"),
         ]
         lines += [
             ("current_cow_peak", "\(snapshot?.copiedBytes ?? 0)"),

@@ -28,6 +28,9 @@ public struct PersistenceStatus {
     public var lastCopiedBytes = 0
     /// The dataset being loaded, if any.
     public var loading: LoadingProgress?
+    /// A replica receives a copy of its primary's dataset while serving the one it has
+    /// (repl-diskless-load swapdb with the same history: INFO async_loading).
+    public var asyncLoading = false
     /// Keys loaded and skipped as expired by the last load.
     public var lastLoadKeysLoaded = 0
     public var lastLoadKeysExpired = 0

@@ -65,6 +65,8 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     private var recentBytes: [UInt8] = []
     private var temporaryFile = ""
     private var descriptor: CInt = -1
+    /// The copy, while it arrives, when it is loaded from memory (repl-diskless-load).
+    private var inMemoryCopy: [UInt8]?
 
     // The stream.
     private var session: Session?
@@ -387,26 +389,45 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             fail()
             return false
         }
-        temporaryFile = "temp-\(engine.clock.wallMilliseconds / 1000).\(getpid()).rdb"
-        descriptor = open(temporaryFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else {
-            log.write(.warning, "Opening the temp file needed for MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))")
-            fail()
-            return false
-        }
         let value = line.dropFirst()
         if value.hasPrefix("EOF:") && value.count == 44 {
             endMark = Array(value.dropFirst(4).utf8)
             transferSize = -1
-            log.write(.notice, "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk")
         } else if let size = Int64(value), size >= 0 {
             endMark = nil
             transferSize = size
-            log.write(.notice, "MASTER <-> REPLICA sync: receiving \(size) bytes from master to disk")
         } else {
             log.write(.warning, "Bad protocol from MASTER, the first byte is not '$' (we received '\(line)'), are you sure the host and port are right?")
             fail()
             return false
+        }
+        // repl-diskless-load swapdb (or on-empty-db with nothing to lose): the copy is kept in
+        // memory and the dataset stays until it is whole; served meanwhile when it is the same
+        // history (async_loading), behind -LOADING otherwise. Else the copy goes to a file.
+        let mode = engine.config["repl-diskless-load"]
+        if mode == "swapdb" || (mode == "on-empty-db" && engine.databases.allSatisfy { $0.count == 0 }) {
+            inMemoryCopy = []
+            if transferSize > 0 { inMemoryCopy?.reserveCapacity(Int(transferSize)) }
+            log.write(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
+            if primaryID == engine.replicationID {
+                engine.persistence.asyncLoading = true
+            } else {
+                engine.persistence.loading = LoadingProgress(
+                    startTime: engine.clock.wallMilliseconds / 1000, totalBytes: Int(max(0, transferSize)))
+            }
+        } else {
+            temporaryFile = "temp-\(engine.clock.wallMilliseconds / 1000).\(getpid()).rdb"
+            descriptor = open(temporaryFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard descriptor >= 0 else {
+                log.write(.warning, "Opening the temp file needed for MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))")
+                fail()
+                return false
+            }
+            log.write(
+                .notice,
+                endMark != nil
+                    ? "MASTER <-> REPLICA sync: receiving streamed RDB from master with EOF to disk"
+                    : "MASTER <-> REPLICA sync: receiving \(transferSize) bytes from master to disk")
         }
         transferReceived = 0
         recentBytes = []
@@ -423,6 +444,10 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         let ok = inbound.readWithUnsafeReadableBytes { raw -> (Int, Bool) in
             let piece = UnsafeRawBufferPointer(rebasing: raw[..<take])
             var written = 0
+            if inMemoryCopy != nil {
+                inMemoryCopy!.append(contentsOf: piece)
+                written = piece.count
+            }
             while written < piece.count {
                 let count = write(descriptor, piece.baseAddress! + written, piece.count - written)
                 if count <= 0 {
@@ -446,11 +471,22 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         let complete: Bool
         if let endMark {
             complete = recentBytes == endMark
-            if complete { _ = ftruncate(descriptor, off_t(transferReceived - 40)) }
+            if complete {
+                if inMemoryCopy != nil { inMemoryCopy!.removeLast(40) } else { _ = ftruncate(descriptor, off_t(transferReceived - 40)) }
+            }
         } else {
             complete = transferReceived == transferSize
         }
+        engine.persistence.loading?.loadedBytes = Int(transferReceived)
         guard complete else { return false }
+        if let copy = inMemoryCopy {
+            inMemoryCopy = nil
+            engine.persistence.asyncLoading = false
+            engine.persistence.loading = nil
+            phase = .loading
+            replication.loadCopy(bytes: copy, from: self) { [self] failure in copyLoadEnded(failure) }
+            return false
+        }
         if fsync(descriptor) != 0 {
             log.write(.warning, "Failed trying to sync the temp DB to disk in MASTER <-> REPLICA synchronization: \(String(cString: strerror(errno)))")
         }
@@ -466,22 +502,33 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         }
         temporaryFile = ""
         phase = .loading
-        replication.loadCopy(fileName, from: self) { [self] failure in
-            guard case .loading = phase else { return }
-            if let failure {
-                log.write(.warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs. (\(failure))")
-                fail()
-                return
-            }
-            log.write(.notice, "MASTER <-> REPLICA sync: Finished with success")
-            replication.copyLoaded(primaryID: primaryID, offset: initialOffset)
-            startStreaming()
-            process()
-        }
+        replication.loadCopy(fileName, from: self) { [self] failure in copyLoadEnded(failure) }
         return false
     }
 
+    /// The copy loaded (or did not): the stream starts, or the link is dropped.
+    private func copyLoadEnded(_ failure: String?) {
+        guard case .loading = phase else { return }
+        if let failure {
+            log.write(.warning, "Failed trying to load the MASTER synchronization DB from disk, check server logs. (\(failure))")
+            fail()
+            return
+        }
+        log.write(.notice, "MASTER <-> REPLICA sync: Finished with success")
+        replication.copyLoaded(primaryID: primaryID, offset: initialOffset)
+        startStreaming()
+        process()
+    }
+
     private func finishTransfer(keepFile: Bool) {
+        if inMemoryCopy != nil {
+            // Cut short while the copy was arriving: the dataset is the one we had.
+            inMemoryCopy = nil
+            log.write(.warning, "Internal error in RDB reading offset 0, function at rdb.c:0 -> Unexpected EOF reading RDB file")
+            log.write(.warning, "Failed trying to load the MASTER synchronization DB from socket, check server logs.")
+            engine.persistence.asyncLoading = false
+            engine.persistence.loading = nil
+        }
         if descriptor >= 0 {
             Glibc.close(descriptor)
             descriptor = -1

@@ -96,17 +96,34 @@ extension Replication {
     /// A copy arrived whole (renamed to dbfilename): the replicas of this server must copy
     /// again, the dataset is emptied and the file loaded while clients get -LOADING.
     func loadCopy(_ fileName: String, from link: PrimaryLink, done: @escaping (String?) -> Void) {
+        prepareForCopy()
+        log.write(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
+        server.rdb.load(fileName) { [self] failure in
+            if failure != nil { engine.emptyDatasetForLoad() }
+            done(failure)
+        }
+    }
+
+    /// A copy received in memory (repl-diskless-load): the dataset is replaced by it.
+    func loadCopy(bytes: [UInt8], from link: PrimaryLink, done: @escaping (String?) -> Void) {
+        prepareForCopy()
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(1, bytes.count), alignment: 1)
+        bytes.withUnsafeBytes { buffer.copyMemory(from: $0) }
+        server.rdb.load(bytes: UnsafeRawBufferPointer(rebasing: buffer[..<bytes.count]), release: { buffer.deallocate() }) {
+            [self] failure in
+            if failure != nil { engine.emptyDatasetForLoad() }
+            done(failure)
+        }
+    }
+
+    /// What a new copy replaces: our replicas' history, the backlog, snapshots, the dataset.
+    private func prepareForCopy() {
         cachedPrimary = nil
         disconnectReplicas()
         freeBacklog()
         abortFullSyncs()
         if server.rdb.isSavingInBackground { server.rdb.abortBackgroundSave() }
         engine.emptyDatasetForLoad()
-        log.write(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
-        server.rdb.load(fileName) { [self] failure in
-            if failure != nil { engine.emptyDatasetForLoad() }
-            done(failure)
-        }
     }
 
     /// The copy is loaded: this server's history is now the primary's.
