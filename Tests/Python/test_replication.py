@@ -12,6 +12,8 @@ import time
 
 import pytest
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from conftest import BINARY, REDIS_SERVER
 from test_persistence import digests, fill, functions, processes, start, wait_for, workdir  # noqa: F401
@@ -316,8 +318,10 @@ def test_diskless_load_keeps_the_old_dataset_until_the_copy_is_whole(workdir, pr
     wait_for(lambda: replica.info("persistence")["async_loading"] == 1, message="async loading")
     assert replica.info("persistence")["loading"] == 0
     assert replica.get("only-here") == b"old"
+    # (a client of its own: redis-py retries -LOADING by default)
+    no_retry = redis.Redis(port=s.port, retry=Retry(NoBackoff(), 0))
     with pytest.raises(redis.exceptions.BusyLoadingError):
-        replica.config_set("appendonly", "no")
+        no_retry.config_set("appendonly", "no")
     primary.config_set("repl-diskless-sync-delay", 5)
     primary.client_kill_filter(_type="replica")
     wait_for(lambda: replica.info("persistence")["async_loading"] == 0, message="the copy to be abandoned")
