@@ -155,24 +155,40 @@ def main():
     parser.add_argument("--requests", type=int, default=200_000)
     parser.add_argument("--candidate", default=".build/release/redstart-server")
     parser.add_argument("--reference", default=shutil.which("redis-server"))
+    parser.add_argument("--only", choices=["sync", "lag", "throughput"], help="run one part")
     options = parser.parse_args()
     sides = [("redstart", os.path.abspath(options.candidate)), ("redis", options.reference)]
     root = tempfile.mkdtemp(prefix="replication-bench-")
+    if options.only in (None, "sync"):
+        full_syncs(options, sides, root)
+    if options.only in (None, "lag"):
+        lags(options, sides, root)
+    if options.only in (None, "throughput"):
+        throughputs(options, sides, root)
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def full_syncs(options, sides, root):
     print("full sync of %d keys (seconds)" % options.keys)
     for diskless in ("yes", "no"):
         times = {name: full_sync(binary, os.path.join(root, name), options.keys, diskless) for name, binary in sides}
         print("  diskless=%-3s  redstart %.2f  redis %.2f  ratio %.2f" % (
             diskless, times["redstart"], times["redis"], times["redstart"] / times["redis"]))
+
+
+def lags(options, sides, root):
     print("replication lag, SET -P 16 -c 50, %d requests (bytes behind: median / worst; catch-up after the load)" % (options.requests * 5))
     for name, binary in sides:
         median, worst, catch_up = lag_under_load(binary, os.path.join(root, name), options.requests * 5)
         print("  %-8s median %9.0f  worst %9.0f  catch-up %.3f s" % (name, median, worst, catch_up))
+
+
+def throughputs(options, sides, root):
     print("write throughput, primary with two replicas (requests/s, median of %d)" % options.rounds)
     measured = {name: throughput(binary, os.path.join(root, name), options.requests, options.rounds) for name, binary in sides}
     for key in sorted(measured["redstart"]):
         ours, theirs = measured["redstart"][key], measured["redis"].get(key, 0)
         print("  %-6s P%-2d  redstart %10.0f  redis %10.0f  ratio %.2f" % (key[0], key[1], ours, theirs, ours / theirs if theirs else 0))
-    shutil.rmtree(root, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -116,12 +116,14 @@ extension Engine {
     /// `wrap`: several records are wrapped in MULTI … EXEC.
     func flushPropagation(wrap: Bool = true) {
         guard !pendingPropagation.isEmpty else { return }
-        var unit = pendingPropagation
-        pendingPropagation.removeAll(keepingCapacity: true)
-        if wrap && unit.count > 1 {
-            unit.insert(PropagatedCommand(database: unit[0].database, arguments: [Self.multiName]), at: 0)
-            unit.append(PropagatedCommand(database: unit[unit.count - 1].database, arguments: [Self.execName]))
+        if wrap && pendingPropagation.count > 1 {
+            pendingPropagation.insert(PropagatedCommand(database: pendingPropagation[0].database, arguments: [Self.multiName]), at: 0)
+            pendingPropagation.append(
+                PropagatedCommand(database: pendingPropagation[pendingPropagation.count - 1].database, arguments: [Self.execName]))
         }
-        propagationSink?.propagate(unit)
+        // Handed over as it is and emptied in place afterwards (no copy per command); the sinks
+        // run no commands, so nothing is recorded meanwhile.
+        propagationSink?.propagate(pendingPropagation)
+        pendingPropagation.removeAll(keepingCapacity: true)
     }
 }

@@ -76,6 +76,8 @@ public final class Session {
     /// A replica attached to this server (`.replica`), or the link to this server's primary
     /// (`.master`): CLIENT LIST's S and M flags, their output limits and checks.
     @exclusivity(unchecked) public var replicationKind: ClientKind?
+    /// The replication stream's offset after this client's last write (what WAIT waits for).
+    @exclusivity(unchecked) public var replicationWriteOffset: Int64 = 0
     /// Waiting in a blocking command (BLPOP ...): runs nothing else until served.
     @exclusivity(unchecked) public internal(set) var isBlocked = false
     /// Its command runs a script that paused (it ran past busy-reply-threshold): the

@@ -590,10 +590,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
                 return
             }
             guard let command else { break }
-            // The command's bytes, as received, for the backlog and this server's replicas.
             let end = inbound.readerIndex
-            inbound.moveReaderIndex(to: start)
-            let raw = inbound.readBytes(length: end - start) ?? []
             let result = engine.execute(command, for: session)
             if session.reply.buffer.readableBytes > 0 && session.reply.buffer.getInteger(at: session.reply.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
                 reportErrorReply(session, command)
@@ -602,10 +599,14 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             if result == .postponed {
                 // CLIENT PAUSE holds the primary's writes too: run it when the pause ends.
                 postponed = command
-                postponedBytes = raw
+                inbound.moveReaderIndex(to: start)
+                postponedBytes = inbound.readBytes(length: end - start) ?? []
                 return
             }
-            raw.withUnsafeBytes { replication.feed($0) }
+            // The command's bytes, as received, go to the backlog and this server's replicas.
+            inbound.moveReaderIndex(to: start)
+            inbound.withUnsafeReadableBytes { replication.feed(UnsafeRawBufferPointer(rebasing: $0[..<(end - start)])) }
+            inbound.moveReaderIndex(to: end)
         }
         if inbound.readableBytes == 0 {
             inbound.clear()

@@ -262,7 +262,7 @@ extension Replication {
         guard let wanted = cmd.args.int64(at: 1) else { throw .notInteger }
         guard let timeout = cmd.args.int64(at: 2) else { throw ReplyError("timeout is not an integer or out of range") }
         guard timeout >= 0 else { throw .timeoutNegative }
-        let target = writeOffsets[cmd.session.id] ?? 0
+        let target = cmd.session.replicationWriteOffset
         let acknowledged = acknowledgements(reaching: target)
         if acknowledged >= wanted || !cmd.mayBlock {
             cmd.reply.integer(acknowledged)
@@ -314,8 +314,7 @@ extension Replication {
 
     /// Records the stream offset after the running client's write (WAIT waits for it).
     func noteWrite(by session: Session?) {
-        guard let session else { return }
-        writeOffsets[session.id] = offset
+        session?.replicationWriteOffset = offset
     }
 
     // MARK: - Cron

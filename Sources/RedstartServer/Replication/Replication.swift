@@ -45,8 +45,6 @@ final class Replication: ReplicationSubsystem {
     var replicas: [AttachedReplica] = []
     /// Connections that sent REPLCONF and have not asked for the stream yet.
     var pendingReplicas: [Int64: AttachedReplica] = [:]
-    /// Each client's stream offset after its last write (WAIT waits for it).
-    var writeOffsets: [Int64: Int64] = [:]
     /// The copy being made for replicas (diskless: sent as it is made).
     var fullSync: FullSync?
     /// A disk-based copy: a BGSAVE whose file goes to the replicas waiting for it.
@@ -137,6 +135,12 @@ final class Replication: ReplicationSubsystem {
     /// database changes). As a replica the primary's own stream is passed on instead.
     func propagate(_ unit: [PropagatedCommand]) {
         guard !isReplica, backlog != nil else { return }
+        // The common case, one command in the database the stream has selected: as it is.
+        if unit.count == 1, unit[0].database == streamDatabase, unit[0].targets.contains(.replicas) {
+            unit[0].encoded.withUnsafeBytes { feed($0) }
+            noteWrite(by: engine.runningSession)
+            return
+        }
         var bytes: [UInt8] = []
         for command in unit where command.targets.contains(.replicas) {
             if command.database != streamDatabase {
@@ -285,7 +289,6 @@ final class Replication: ReplicationSubsystem {
     func sessionClosed(_ session: Session) {
         waits.removeAll { $0.session === session }
         pendingReplicas[session.id] = nil
-        writeOffsets[session.id] = nil
         guard session.replicationKind == .replica, let index = replicas.firstIndex(where: { $0.session === session }) else {
             return
         }
