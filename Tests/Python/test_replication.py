@@ -332,3 +332,30 @@ def test_diskless_load_keeps_the_old_dataset_until_the_copy_is_whole(workdir, pr
     primary.config_set("repl-diskless-sync-delay", 0)
     assert_same_data(primary, replica)
     assert replica.get("only-here") is None
+
+
+@pytest.mark.parametrize("primary_kind", ["redstart", "redis"])
+def test_replica_authenticates_with_masterauth_and_masteruser(workdir, processes, primary_kind):
+    if primary_kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    p = server(processes, workdir, "primary", primary_kind)
+    p.client().config_set("requirepass", "secret")
+    primary = p.client(password="secret")
+    primary.execute_command("ACL", "SETUSER", "replicator", "on", ">repl-pass", "+psync", "+replconf", "+ping", "+sync")
+    primary.set("k", "v")
+    # A wrong password: the link does not come up, the log says why.
+    s = server(processes, workdir, "replica", "redstart", "--masterauth", "wrong")
+    replica = s.client()
+    follow(replica, p)
+    wait_for(lambda: "Unable to AUTH to MASTER" in s.log_text(), message="the refused AUTH")
+    assert replication(replica)["master_link_status"] == "down"
+    # The default user's password, then an ACL user with only what replication needs.
+    replica.config_set("masterauth", "secret")
+    wait_for(lambda: replication(replica)["master_link_status"] == "up", message="the link with masterauth")
+    assert replica.get("k") == b"v"
+    replica.config_set("masteruser", "replicator")
+    replica.config_set("masterauth", "repl-pass")
+    replica.client_kill_filter(_type="master")
+    primary.set("k", "w")
+    wait_for(lambda: replication(replica)["master_link_status"] == "up" and replica.get("k") == b"w",
+             message="the link as the ACL user")
