@@ -170,6 +170,13 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
     }
 
+    /// A bare newline while the copy loads: the primary sees the link alive (Redis's
+    /// replicas do the same), since no ACK comes before the stream starts.
+    func sendKeepalive() {
+        guard case .loading = phase, let context else { return }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: "\n")), promise: nil)
+    }
+
     /// REPLCONF ACK <offset applied>.
     func sendAck() {
         guard isStreaming else { return }

@@ -25,6 +25,7 @@ extension Replication {
     func replicaCron(now: Int64) {
         let timeout = engine.config.integer("repl-timeout") * 1000
         if let link {
+            link.sendKeepalive()
             if link.isStreaming {
                 if now - link.lastIO > timeout {
                     log.write(.warning, "MASTER timeout: no data nor PING received...")
