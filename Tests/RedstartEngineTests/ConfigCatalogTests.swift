@@ -301,16 +301,25 @@ import Testing
         #expect(failure("replicaof", "127.0.0.1 x") == "Invalid master port")
     }
 
+    /// Replication's settings are accepted now that replication exists.
+    @Test func replicationSettingsAreAccepted() throws {
+        let store = ConfigStore()
+        try store.set("replicaof", arguments: ["127.0.0.1", "6379"])
+        #expect(store["replicaof"] == "127.0.0.1 6379")
+        try store.set("slaveof", arguments: ["no", "one"])
+        #expect(store["replicaof"] == "")
+        try store.set("min-replicas-to-write", arguments: ["2"])
+        #expect(store.integer("min-replicas-to-write") == 2)
+    }
+
     // MARK: Features Redstart does not have yet
 
     @Test func refusedFeatureValuesThrow() {
         let refused: [(name: String, value: String, allowed: String)] = [
             ("cluster-enabled", "yes", "no"),
-            ("replicaof", "127.0.0.1 6379", "no one"),
             ("io-threads", "4", "1"),
             ("daemonize", "yes", "no"),
             ("supervised", "systemd", "no"),
-            ("min-replicas-to-write", "1", "0"),
             ("activedefrag", "yes", "no"),
             ("syslog-enabled", "yes", "no"),
         ]
