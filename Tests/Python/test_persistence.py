@@ -43,6 +43,9 @@ class Process:
             if answers_ping(self.port):
                 return
             time.sleep(0.02)
+        # Not left running: the caller never got the object to stop it.
+        self.process.kill()
+        self.process.wait(timeout=60)
         raise RuntimeError("server did not become ready: " + self.log_text())
 
     def client(self, **kwargs):
