@@ -125,7 +125,7 @@ final class AOFPersistence: PropagationSink {
                 buffer.append(contentsOf: Array("#TS:\(lastTimestamp)\r\n".utf8))
             }
             if command.database != selectedDatabase {
-                AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(command.database).utf8)], to: &buffer)
+                AOFEncoding.appendSelect(command.database, to: &buffer)
                 selectedDatabase = command.database
             }
             buffer.append(contentsOf: command.encoded)

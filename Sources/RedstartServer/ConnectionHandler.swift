@@ -518,16 +518,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             softLimitSince = nil
             return false
         }
-        let total = waiting + pendingOutputBytes
-        if limit.hard > 0 && total >= limit.hard { return true }
-        if limit.soft > 0 && total >= limit.soft {
-            let now = engine.clock.wallMilliseconds
-            let since = softLimitSince ?? now
-            softLimitSince = since
-            return now - since >= Int64(limit.softSeconds) * 1000
-        }
-        softLimitSince = nil
-        return false
+        return limit.isExceeded(by: waiting + pendingOutputBytes, now: engine.clock.wallMilliseconds, softSince: &softLimitSince)
     }
 
     /// Replies the protocol error, then closes once it is sent.

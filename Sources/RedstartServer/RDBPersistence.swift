@@ -145,40 +145,23 @@ final class RDBPersistence {
             log.write(.warning, "Fatal error loading the DB: \(error.description). Exiting.")
             exit(1)
         }
-        let started = engine.clock.monotonicMicroseconds
         let loader: RDBLoader
         do throws(RDBLoadError) {
             loader = try RDBLoader(mapping.bytes, engine: engine, checksum: checksum)
         } catch {
             fatalLoadError(error, file: mapping)
         }
-        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: mapping.bytes.count)
         log.write(.notice, "Loading RDB produced by version \(Engine.redisVersion)")
         // A primary's expired keys become DELs in its backlog (restoreHistory).
         var expiredKeys: [(database: Int, key: [UInt8])] = []
         if engine.config["replicaof"].isEmpty { loader.onExpiredKey = { expiredKeys.append(($0, $1)) } }
-        func step() {
-            do throws(RDBLoadError) {
-                let deadline = engine.clock.monotonicMicroseconds + Self.loadStepMicros
-                let finished = try loader.step(until: deadline)
-                engine.persistence.loading?.loadedBytes = loader.offset
-                engine.persistence.loading?.keysLoaded = loader.keysLoaded
-                guard finished else {
-                    let delay = engine.keyLoadDelay > 0 ? engine.keyLoadDelay : 0
-                    server.eventLoop.assumeIsolated().scheduleTask(in: .microseconds(max(50, delay))) { step() }
-                    return
-                }
-            } catch {
-                fatalLoadError(error, file: mapping)
-            }
+        runLoad(loader, size: mapping.bytes.count, failed: { [self] error in fatalLoadError(error, file: mapping) }) { [self] in
             mapping.unmap()
-            finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
             if let history = RDBReplicationInfo(aux: loader.aux) {
                 server.replication.restoreHistory(history, expiredKeys: expiredKeys)
             }
             done()
         }
-        step()
     }
 
     /// Loads the file at `path` into the (emptied) dataset in steps of about 10 ms while
@@ -209,8 +192,25 @@ final class RDBPersistence {
             done(error.description)
             return
         }
+        runLoad(
+            loader, size: bytes.count,
+            failed: { error in
+                release()
+                done(error.description)
+            }
+        ) {
+            release()
+            done(nil)
+        }
+    }
+
+    /// Feeds `loader` in steps of about 10 ms between the loop's other work while clients get
+    /// -LOADING; then `loaded` once the dataset is whole, or `failed` with the error.
+    private func runLoad(
+        _ loader: RDBLoader, size: Int, failed: @escaping (RDBLoadError) -> Void, loaded: @escaping () -> Void
+    ) {
         let started = engine.clock.monotonicMicroseconds
-        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: bytes.count)
+        engine.persistence.loading = LoadingProgress(startTime: engine.clock.wallMilliseconds / 1000, totalBytes: size)
         func step() {
             do throws(RDBLoadError) {
                 let finished = try loader.step(until: engine.clock.monotonicMicroseconds + Self.loadStepMicros)
@@ -221,14 +221,12 @@ final class RDBPersistence {
                     return
                 }
             } catch {
-                release()
                 engine.persistence.loading = nil
-                done(error.description)
+                failed(error)
                 return
             }
-            release()
             finishLoad(loader, micros: engine.clock.monotonicMicroseconds - started)
-            done(nil)
+            loaded()
         }
         step()
     }

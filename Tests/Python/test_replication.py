@@ -8,6 +8,7 @@ Redstart and Redis).
 """
 import os
 import signal
+import threading
 import time
 
 import pytest
@@ -359,3 +360,64 @@ def test_replica_authenticates_with_masterauth_and_masteruser(workdir, processes
     primary.set("k", "w")
     wait_for(lambda: replication(replica)["master_link_status"] == "up" and replica.get("k") == b"w",
              message="the link as the ACL user")
+
+
+@pytest.mark.parametrize("kind", ["redstart", "redis"])
+def test_wait_and_blocked_pops_are_unblocked_when_the_primary_becomes_a_replica(workdir, processes, kind):
+    if kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    p = server(processes, workdir, "primary", kind)
+    s = server(processes, workdir, "replica", kind)
+    primary = p.client()
+    follow(s.client(), p)
+    wait_synced(primary, s.client())
+    primary.set("k", "v")
+    results = {}
+
+    def call(name, *command):
+        try:
+            results[name] = p.client(retry=Retry(NoBackoff(), 0)).execute_command(*command)
+        except redis.ResponseError as error:
+            results[name] = str(error)
+    threads = [threading.Thread(target=call, args=("wait", "WAIT", 5, 0)),
+               threading.Thread(target=call, args=("blpop", "BLPOP", "nothing", 0))]
+    for thread in threads:
+        thread.start()
+    wait_for(lambda: primary.info("clients")["blocked_clients"] >= 1 and len(results) == 0 and
+             len([c for c in primary.client_list() if c["cmd"] in ("wait", "blpop")]) == 2, message="both to block")
+    primary.replicaof("127.0.0.1", s.port)
+    for thread in threads:
+        thread.join(timeout=30)
+    refusal = "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)"
+    assert results == {"wait": refusal, "blpop": refusal}
+
+
+@pytest.mark.parametrize("kind", ["redstart", "redis"])
+def test_client_unblock_ends_a_wait(workdir, processes, kind):
+    if kind == "redis" and REDIS_SERVER is None:
+        pytest.skip("needs redis-server")
+    p = server(processes, workdir, "primary", kind)
+    s = server(processes, workdir, "replica", kind)
+    primary = p.client()
+    follow(s.client(), p)
+    wait_synced(primary, s.client())
+    primary.set("k", "v")
+    wait_synced(primary, s.client())
+    for mode, expected in (("TIMEOUT", 1), ("ERROR", "UNBLOCKED client unblocked via CLIENT UNBLOCK")):
+        waiter = p.client(retry=Retry(NoBackoff(), 0))
+        waiter_id = waiter.client_id()
+        result = []
+
+        def wait():
+            try:
+                result.append(waiter.execute_command("WAIT", 5, 0))
+            except redis.ResponseError as error:
+                result.append(str(error))
+        thread = threading.Thread(target=wait)
+        thread.start()
+        wait_for(lambda: any(c["id"] == str(waiter_id) and c["cmd"] == "wait" for c in primary.client_list())
+                 and primary.info("clients")["blocked_clients"] == 1, message="the WAIT to block")
+        assert primary.client_unblock(waiter_id, error=(mode == "ERROR")) == 1
+        thread.join(timeout=30)
+        assert result == [expected]
+    assert primary.client_unblock(waiter_id) == 0

@@ -84,12 +84,15 @@ extension Engine {
         if let request = blockedRequests[session.id] { removeRequest(request) }
     }
 
-    /// CLIENT UNBLOCK: ends the wait of session `id` with a timeout's reply or an error.
-    /// False when that session is not blocked on keys.
+    /// CLIENT UNBLOCK: ends the wait of session `id` (on keys, or in WAIT) with a timeout's
+    /// reply or an error. False when that session waits for neither.
     func unblockClient(id: Int64, withError: Bool) -> Bool {
-        guard let request = blockedRequests[id] else { return false }
+        guard let request = blockedRequests[id] else {
+            guard let session = sessions[id], let replication else { return false }
+            return replication.unblock(session, with: withError ? .unblockedByClient : nil)
+        }
         if withError {
-            replyError(request.session, ReplyError(code: "UNBLOCKED", "client unblocked via CLIENT UNBLOCK"))
+            replyError(request.session, .unblockedByClient)
         } else {
             request.session.reply.nullArray()
         }
@@ -101,9 +104,7 @@ extension Engine {
     /// come from the primary; Redis's disconnectAllBlockedClients).
     public func disconnectBlockedClients() {
         for request in blockedRequests.values.sorted(by: { $0.session.id < $1.session.id }) {
-            replyError(
-                request.session,
-                ReplyError(code: "UNBLOCKED", "force unblock from blocking operation, instance state changed (master -> replica?)"))
+            replyError(request.session, .unblockedByRoleChange)
             finish(request, replyMicros: 0, failed: true)
         }
     }

@@ -37,7 +37,7 @@ struct AOFCommandEncoder: SnapshotEncoding {
     mutating func select(_ database: Int, keys: Int, expires: Int) {
         guard database != selected else { return }
         selected = database
-        AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(database).utf8)], to: &out)
+        AOFEncoding.appendSelect(database, to: &out)
     }
 
     mutating func key(_ key: ByteString, _ value: Value, expiry: Int64?, clock: AccessClockRecord, clockValue: Int) {
@@ -196,6 +196,11 @@ struct AOFCommandEncoder: SnapshotEncoding {
 
 /// RESP as the AOF holds it: arrays of bulk strings.
 public enum AOFEncoding {
+    /// SELECT <database>, as the AOF and the replication stream write it where the database changes.
+    public static func appendSelect(_ database: Int, to out: inout [UInt8]) {
+        appendCommand([Array("SELECT".utf8), Array(String(database).utf8)], to: &out)
+    }
+
     public static func appendHeader(_ count: Int, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "*"))
         appendDecimal(count, to: &out)

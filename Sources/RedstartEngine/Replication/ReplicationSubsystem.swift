@@ -9,6 +9,11 @@ public protocol ReplicationSubsystem: AnyObject {
     func infoFields() -> [(String, String)]
     /// A session's connection closed (an attached replica, a client in WAIT).
     func sessionClosed(_ session: Session)
+    /// CLIENT UNBLOCK of a client in WAIT: it gets `error`, or (nil) what its timeout would
+    /// have given. False when the session is not in WAIT.
+    func unblock(_ session: Session, with error: ReplyError?) -> Bool
+    /// Clients in WAIT (INFO blocked_clients counts them).
+    var waitingClientCount: Int { get }
     /// Writes a command into the replication stream as it is (DEBUG REPLICATE).
     func replicate(_ arguments: [[UInt8]])
     /// What an RDB file records of the replication stream, when this server is in one.
@@ -71,15 +76,16 @@ public struct ReplicationGate: Sendable {
 extension ReplyError {
     static let readOnlyReplica = ReplyError(code: "READONLY", "You can't write against a read only replica.")
     static let noReplicas = ReplyError(code: "NOREPLICAS", "Not enough good replicas to write.")
+    /// CLIENT UNBLOCK ... ERROR.
+    public static let unblockedByClient = ReplyError(code: "UNBLOCKED", "client unblocked via CLIENT UNBLOCK")
+    /// What blocked clients (BLPOP, WAIT, ...) get when the server becomes a replica.
+    public static let unblockedByRoleChange = ReplyError(
+        code: "UNBLOCKED", "force unblock from blocking operation, instance state changed (master -> replica?)")
     static let masterDown = ReplyError(
         code: "MASTERDOWN", "Link with MASTER is down and replica-serve-stale-data is set to 'no'.")
 }
 
 extension Engine {
-    /// Whether keys may expire now: never on a replica (its primary sends the DELs), never
-    /// while loading.
-    var mayExpireKeys: Bool { !replicationGate.isReplica && persistence.loading == nil }
-
     /// The replication refusal for a command with `flags` from `session`, if any (Redis's
     /// processCommand order: -NOREPLICAS, -READONLY, then -MASTERDOWN).
     func replicationRefusal(_ flags: CommandFlags, _ session: Session) -> ReplyError? {

@@ -21,9 +21,11 @@ struct ClientPause {
 }
 
 extension Engine {
-    /// Clients waiting for something: blocked on keys, or held by CLIENT PAUSE (Redis
-    /// counts these as blocked too).
-    public var blockedClientsCount: Int { pausedSessions.count + keyBlockedClientsCount }
+    /// Clients waiting for something: blocked on keys, in WAIT, or held by CLIENT PAUSE
+    /// (Redis counts these as blocked too).
+    public var blockedClientsCount: Int {
+        pausedSessions.count + keyBlockedClientsCount + (replication?.waitingClientCount ?? 0)
+    }
 
     /// Starts a pause or changes it: the new kind replaces the old one, the later deadline wins
     /// (Redis's pauseClients). Held sessions are re-examined, since WRITE may release some.

@@ -12,6 +12,19 @@ public struct OutputBufferLimit: Sendable, Equatable {
         self.soft = soft
         self.softSeconds = softSeconds
     }
+
+    /// Whether `bytes` of waiting output pass the limit: the hard one, or the soft one for
+    /// longer than its seconds (`softSince` keeps when it was first passed, unix ms).
+    public func isExceeded(by bytes: Int, now: Int64, softSince: inout Int64?) -> Bool {
+        if hard > 0 && bytes >= hard { return true }
+        guard soft > 0 && bytes >= soft else {
+            softSince = nil
+            return false
+        }
+        let since = softSince ?? now
+        softSince = since
+        return now - since >= Int64(softSeconds) * 1000
+    }
 }
 
 /// The limits of every client class.

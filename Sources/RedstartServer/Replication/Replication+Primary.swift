@@ -283,6 +283,15 @@ extension Replication {
         requestAcknowledgements()
     }
 
+    var waitingClientCount: Int { waits.count }
+
+    func unblock(_ session: Session, with error: ReplyError?) -> Bool {
+        guard let index = waits.firstIndex(where: { $0.session === session }) else { return false }
+        let request = waits.remove(at: index)
+        if let error { request.refuse(error) } else { request.answer(count: acknowledgements(reaching: request.target)) }
+        return true
+    }
+
     /// Replicas that acknowledged `target` or more.
     func acknowledgements(reaching target: Int64) -> Int64 {
         Int64(replicas.filter { $0.state == .online && $0.acknowledgedOffset >= target }.count)
@@ -393,6 +402,11 @@ final class WaitRequest {
 
     func answer(count: Int64) {
         session.reply.integer(count)
+        engine.releaseFromReplication(session)
+    }
+
+    func refuse(_ error: ReplyError) {
+        engine.replyError(session, error)
         engine.releaseFromReplication(session)
     }
 }

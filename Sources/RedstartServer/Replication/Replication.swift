@@ -111,15 +111,7 @@ final class Replication: ReplicationSubsystem {
         let now = engine.clock.wallMilliseconds
         for replica in replicas where replica.state == .receivingSnapshot || replica.streamsOnAck {
             let held = Int(offset + 1 - replica.streamStart) + replica.unsentBytes
-            var exceeded = limit.hard > 0 && held >= limit.hard
-            if !exceeded && limit.soft > 0 && held >= limit.soft {
-                let since = replica.overSoftLimitSince ?? now
-                replica.overSoftLimitSince = since
-                exceeded = now - since >= Int64(limit.softSeconds) * 1000
-            } else if !exceeded {
-                replica.overSoftLimitSince = nil
-            }
-            if exceeded {
+            if limit.isExceeded(by: held, now: now, softSince: &replica.overSoftLimitSince) {
                 log.write(
                     .warning,
                     "Client \(engine.clientInfoLine(replica.session)) scheduled to be closed ASAP for overcoming of output buffer limits.")
@@ -144,7 +136,7 @@ final class Replication: ReplicationSubsystem {
         var bytes: [UInt8] = []
         for command in unit where command.targets.contains(.replicas) {
             if command.database != streamDatabase {
-                AOFEncoding.appendCommand([Array("SELECT".utf8), Array(String(command.database).utf8)], to: &bytes)
+                AOFEncoding.appendSelect(command.database, to: &bytes)
                 streamDatabase = command.database
             }
             bytes.append(contentsOf: command.encoded)
@@ -249,7 +241,7 @@ final class Replication: ReplicationSubsystem {
             // Continue from our own history with the new primary if it shares it.
             cachedPrimary = (engine.replicationID, offset)
             abortFullSyncs()
-            for wait in waits { wait.answer(count: 0) }
+            for wait in waits { wait.refuse(.unblockedByRoleChange) }
             waits.removeAll()
         }
         if let requestedBy {
