@@ -10,6 +10,7 @@ let package = Package(
         .executable(name: "redstart-server", targets: ["redstart-server"]),
         .executable(name: "redstart-check-rdb", targets: ["redstart-check-rdb"]),
         .executable(name: "redstart-check-aof", targets: ["redstart-check-aof"]),
+        .executable(name: "redstart-cli", targets: ["redstart-cli"]),
         .library(name: "RedstartServer", targets: ["RedstartServer"]),
         .library(name: "RedstartClient", targets: ["RedstartClient"]),
     ],
@@ -18,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         // TLS (tls-port, tls-*): swift-nio-ssl over its bundled BoringSSL; no crypto of our own.
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        // The client library's logging and metrics hooks.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
     ],
     targets: [
         .target(
@@ -73,6 +77,10 @@ let package = Package(
                 "RedstartRESP",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ]
         ),
         // The Swift runtime linked in statically: retain/release and the exclusivity checks'
@@ -93,6 +101,20 @@ let package = Package(
         .executableTarget(
             name: "redstart-check-aof",
             dependencies: ["RedstartServer", "RedstartEngine"]
+        ),
+        // redis-cli's one-shot modes (commands, --eval, --scan, --pipe). It reads replies with
+        // its own parser, not RedstartClient's: output must keep the server's bytes (double
+        // text, non-UTF-8 status and error lines) to match redis-cli byte for byte.
+        .executableTarget(
+            name: "redstart-cli",
+            dependencies: [
+                "RedstartRESP",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+            ],
+            linkerSettings: [.unsafeFlags(["-static-stdlib"], .when(platforms: [.linux]))]
         ),
         // Fuzz targets (parser, commands, RESTORE, RDB, AOF): a libFuzzer binary when Fuzz/run.sh
         // builds them with -sanitize=fuzzer, an input replayer otherwise (the tests re-run
@@ -120,6 +142,10 @@ let package = Package(
             dependencies: [
                 "RedstartScripting", "RedstartEngine", "RedstartRESP", .product(name: "NIOCore", package: "swift-nio"),
             ]
+        ),
+        .testTarget(
+            name: "RedstartClientTests",
+            dependencies: ["RedstartClient", "RedstartRESP", "RedstartTestSupport"]
         ),
         .testTarget(
             name: "RedstartServerTests",

@@ -13,6 +13,10 @@ public final class ServerProcess: @unchecked Sendable {
     public let port: Int
     public let process: Process
     private let output: Pipe
+    /// Whether this is redstart-server (another server, such as redis-server, is killed
+    /// with SIGKILL: Foundation's Process starts children with SIGTERM blocked, and only
+    /// redstart-server unblocks it).
+    private let isRedstart: Bool
 
     /// The built server binary (next to the test bundle in .build/<config>/).
     public static var binaryPath: String {
@@ -28,11 +32,16 @@ public final class ServerProcess: @unchecked Sendable {
         return "redstart-server"
     }
 
-    /// Starts a server with `arguments` after `--port <free>` (plus `--save "" --appendonly no`).
-    public init(arguments: [String] = [], configFile: String? = nil, port: Int? = nil) throws {
+    /// Debian's redis-server, for tests that compare or run against the real Redis.
+    public static let redisServerPath = findProgram("redis-server") ?? "/usr/bin/redis-server"
+
+    /// Starts a server (`executable`: redstart-server unless given) with `arguments` after
+    /// `--port <free>` (plus `--save "" --appendonly no`).
+    public init(arguments: [String] = [], configFile: String? = nil, port: Int? = nil, executable: String? = nil) throws {
         self.port = port ?? freeTCPPort()
         process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binaryPath)
+        process.executableURL = URL(fileURLWithPath: executable ?? Self.binaryPath)
+        isRedstart = executable == nil
         var all: [String] = []
         if let configFile { all.append(configFile) }
         all += ["--port", String(self.port), "--save", "", "--appendonly", "no"] + arguments
@@ -70,10 +79,12 @@ public final class ServerProcess: @unchecked Sendable {
 
     /// A started and ready server. A port taken by someone else between choosing it and
     /// binding it (tests run in parallel) is retried with another port.
-    public static func start(_ arguments: [String] = [], configFile: String? = nil) async throws -> ServerProcess {
+    public static func start(
+        _ arguments: [String] = [], configFile: String? = nil, port: Int? = nil, executable: String? = nil
+    ) async throws -> ServerProcess {
         var attempt = 0
         while true {
-            let server = try ServerProcess(arguments: arguments, configFile: configFile)
+            let server = try ServerProcess(arguments: arguments, configFile: configFile, port: port, executable: executable)
             do {
                 try await server.waitUntilReady()
                 return server
@@ -96,7 +107,7 @@ public final class ServerProcess: @unchecked Sendable {
     @discardableResult
     public func stop() -> Int32 {
         if process.isRunning {
-            process.terminate()
+            if isRedstart { process.terminate() } else { kill(process.processIdentifier, SIGKILL) }
             // Poll rather than waitUntilExit(), which can hang when called from a
             // Swift concurrency thread on Linux.
             var waited = 0
@@ -106,6 +117,23 @@ public final class ServerProcess: @unchecked Sendable {
             }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             while process.isRunning { usleep(10_000) }
+        }
+        return process.terminationStatus
+    }
+
+    /// Sends the stop signal and waits for the exit without holding a thread: Foundation
+    /// notices a child's exit on a Dispatch thread of the same small pool that runs Swift
+    /// concurrency, so tests that block in `stop()` in parallel can starve it.
+    @discardableResult
+    public func stopAndWait() async -> Int32 {
+        if process.isRunning {
+            if isRedstart { process.terminate() } else { kill(process.processIdentifier, SIGKILL) }
+            var waited = 0
+            while process.isRunning {
+                try? await Task.sleep(nanoseconds: 10_000_000)
+                waited += 10
+                if waited == 10_000 { kill(process.processIdentifier, SIGKILL) }
+            }
         }
         return process.terminationStatus
     }
@@ -130,7 +158,12 @@ public final class ServerProcess: @unchecked Sendable {
         return collected
     }
 
-    deinit { stop() }
+    /// A server still running when dropped is signalled, not waited for (see stopAndWait).
+    deinit {
+        if process.isRunning {
+            if isRedstart { process.terminate() } else { kill(process.processIdentifier, SIGKILL) }
+        }
+    }
 }
 
 /// Runs a program to completion; returns (status, stdout+stderr).

@@ -1,11 +1,13 @@
-// SHA-1 (FIPS 180-4), for DEBUG DIGEST, which Redis defines over SHA-1. Not
+// SHA-1 (FIPS 180-4), for DEBUG DIGEST, which Redis defines over SHA-1, and for
+// the client's EVALSHA (a script's name is its SHA-1). Shared by the package from
+// this lowest module. Not
 // for anything that needs a secure hash. Whole 64-byte blocks are compressed
 // straight from the input; only a partial block is buffered, and the message
 // schedule lives in a stack buffer (DEBUG DIGEST hashes every key and element,
 // so the hash's fixed costs matter).
 
 /// A SHA-1 digest computation.
-struct SHA1 {
+package struct SHA1 {
     private var state: (UInt32, UInt32, UInt32, UInt32, UInt32) = (0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0)
     /// A partial block (64 bytes).
     private var pending: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
@@ -13,13 +15,13 @@ struct SHA1 {
     private var length: UInt64 = 0
 
     /// The digest of `bytes`.
-    static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+    package static func hash(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         var sha = SHA1()
         sha.update(bytes)
         return sha.finish()
     }
 
-    mutating func update(_ bytes: UnsafeRawBufferPointer) {
+    package mutating func update(_ bytes: UnsafeRawBufferPointer) {
         length &+= UInt64(bytes.count) &* 8
         absorb(bytes)
     }
@@ -54,7 +56,7 @@ struct SHA1 {
         }
     }
 
-    mutating func finish() -> [UInt8] {
+    package mutating func finish() -> [UInt8] {
         let bits = length
         var padding = [UInt8](repeating: 0, count: 72)
         padding[0] = 0x80

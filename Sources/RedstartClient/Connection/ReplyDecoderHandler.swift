@@ -1,6 +1,8 @@
-// The client's pipeline handler: encodes commands as RESP multibulk, parses
-// replies, and completes the waiting requests in order (pipelining is just
-// several requests in flight). RESP3 pushes go to the push callback instead.
+// The client's pipeline handler: writes request bytes, parses replies, and
+// completes the waiting requests in order (pipelining is just several requests in
+// flight). RESP3 pushes, and in RESP2 anything that arrives unasked (pub/sub
+// messages, MONITOR lines), go to the push callback. Once the channel is closed
+// (or an error or timeout closed it), every waiting and later request fails.
 import NIOCore
 import RedstartRESP
 
@@ -13,6 +15,7 @@ final class ReplyDecoderHandler: ChannelDuplexHandler {
     private let parser = RESPValueParser()
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
     private let onPush: (@Sendable (RESPValue) -> Void)?
+    private var closedError: (any Error)?
 
     init(onPush: (@Sendable (RESPValue) -> Void)?) {
         self.onPush = onPush
@@ -20,23 +23,22 @@ final class ReplyDecoderHandler: ChannelDuplexHandler {
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
-        var out = context.channel.allocator.buffer(capacity: 64)
-        out.writeBytes(request.raw)
-        for command in request.commands {
-            out.writeString("*\(command.count)\r\n")
-            for argument in command {
-                out.writeString("$\(argument.count)\r\n")
-                out.writeBytes(argument)
-                out.writeStaticString("\r\n")
-            }
+        if let closedError {
+            for reply in request.replies { reply.fail(closedError) }
+            promise?.fail(closedError)
+            return
         }
         waiting.append(contentsOf: request.replies)
-        context.write(wrapOutboundOut(out), promise: promise)
+        context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
-        buffer.writeBuffer(&bytes)
+        if buffer.readableBytes == 0 {
+            buffer = bytes
+        } else {
+            buffer.writeBuffer(&bytes)
+        }
         do {
             while let value = try parser.next(from: &buffer) {
                 if case .push = value, let onPush {
@@ -47,31 +49,39 @@ final class ReplyDecoderHandler: ChannelDuplexHandler {
                     onPush(value)  // RESP2 pub/sub messages and MONITOR lines arrive unasked
                 }
             }
-            buffer.discardReadBytes()
+            if buffer.readableBytes == 0 {
+                buffer.clear()
+            } else if buffer.readerIndex > 65536 {
+                buffer.discardReadBytes()
+            }
         } catch {
-            failAll(RedstartClientError.protocolViolation("\(error)"))
-            context.close(promise: nil)
+            fail(RedstartClientError.protocolViolation("\(error)"), context: context)
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        failAll(RedstartClientError.connectionClosed)
+        if closedError == nil { closedError = RedstartClientError.connectionClosed }
+        failAll(closedError!)
         context.fireChannelInactive()
     }
 
-    func errorCaught(context: ChannelHandlerContext, error: Error) {
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        fail(error, context: context)
+    }
+
+    private func fail(_ error: any Error, context: ChannelHandlerContext) {
+        if closedError == nil { closedError = error }
         failAll(error)
         context.close(promise: nil)
     }
 
-    private func failAll(_ error: Error) {
+    private func failAll(_ error: any Error) {
         while let promise = waiting.popFirst() { promise.fail(error) }
     }
 }
 
-/// Commands written together (or raw bytes), and the promises of their replies.
+/// Request bytes written together and the promises of their replies, in order.
 struct ClientRequest {
-    var raw: [UInt8] = []
-    var commands: [[[UInt8]]] = []
+    var bytes: ByteBuffer
     let replies: [EventLoopPromise<RESPValue>]
 }

@@ -1,0 +1,89 @@
+// One shared connection that any number of tasks send on at once (their requests
+// pipeline through its OutboundBatcher). When it is lost, the next request opens a
+// new one (with backoff, through the factory); requests that arrive meanwhile wait
+// for that same connect instead of starting their own.
+import NIOConcurrencyHelpers
+import NIOCore
+
+final class MultiplexedLane: Sendable {
+    private enum State {
+        case idle
+        case connecting([CheckedContinuation<RedstartConnection, any Error>])
+        case connected(RedstartConnection)
+        case shutDown
+    }
+
+    private let factory: ConnectionFactory
+    private let state = NIOLockedValueBox(State.idle)
+
+    init(factory: ConnectionFactory) {
+        self.factory = factory
+    }
+
+    /// The lane's open connection, connecting first when there is none.
+    func connection() async throws -> RedstartConnection {
+        let ready: RedstartConnection? = state.withLockedValue { state in
+            if case .connected(let connection) = state, connection.isActive { return connection }
+            return nil
+        }
+        if let ready { return ready }
+        return try await withCheckedThrowingContinuation { continuation in
+            let mustConnect: Bool = state.withLockedValue { state in
+                switch state {
+                case .connected(let connection) where connection.isActive:
+                    continuation.resume(returning: connection)
+                    return false
+                case .idle, .connected:
+                    state = .connecting([continuation])
+                    return true
+                case .connecting(var waiters):
+                    waiters.append(continuation)
+                    state = .connecting(waiters)
+                    return false
+                case .shutDown:
+                    continuation.resume(throwing: RedstartClientError.clientShutdown)
+                    return false
+                }
+            }
+            if mustConnect {
+                Task { await self.connect() }
+            }
+        }
+    }
+
+    private func connect() async {
+        let result: Result<RedstartConnection, any Error>
+        do {
+            result = .success(try await factory.connect())
+        } catch {
+            result = .failure(error)
+        }
+        let (waiters, orphan): ([CheckedContinuation<RedstartConnection, any Error>], RedstartConnection?) =
+            state.withLockedValue { state in
+                guard case .connecting(let waiters) = state else {
+                    return ([], try? result.get())  // shut down meanwhile
+                }
+                switch result {
+                case .success(let connection): state = .connected(connection)
+                case .failure: state = .idle
+                }
+                return (waiters, nil)
+            }
+        if let orphan { try? await orphan.close() }
+        for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// Closes the lane's connection; later requests fail with clientShutdown.
+    func shutDown() async {
+        let previous = state.withLockedValue { state in
+            let previous = state
+            state = .shutDown
+            return previous
+        }
+        switch previous {
+        case .connected(let connection): try? await connection.close()
+        case .connecting(let waiters): for waiter in waiters { waiter.resume(throwing: RedstartClientError.clientShutdown) }
+        default: break
+        }
+    }
+}

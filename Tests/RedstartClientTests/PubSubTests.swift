@@ -1,0 +1,48 @@
+// Subscriptions as AsyncSequences: channels, patterns and shard channels, several
+// streams on one topic, unsubscribing when a stream ends, RESP2 and RESP3 alike.
+import RedstartClient
+import RedstartRESP
+import RedstartTestSupport
+import Testing
+
+@Suite struct PubSubTests {
+    @Test(arguments: TestServer.allCases, [2, 3])
+    func channelsPatternsAndShardChannels(server kind: TestServer, protocolVersion: Int) async throws {
+        let server = try await kind.start()
+        let client = try server.client { $0.connection.protocolVersion = protocolVersion }
+        let channel = try await client.subscribe(to: ["orders", "payments"])
+        let pattern = try await client.subscribe(toPatterns: ["order*"])
+        let shard = try await client.subscribe(toShardChannels: ["shard-1"])
+        #expect(try await client.execute("PUBLISH", "orders", "o-1") == .integer(2))
+        try await client.execute("PUBLISH", "payments", RedisBytes([0, 1, 2]))
+        try await client.execute("SPUBLISH", "shard-1", "s-1")
+        var channels = channel.makeAsyncIterator()
+        let first = await channels.next()
+        #expect(first == PubSubMessage(channel: "orders", payload: "o-1"))
+        #expect(await channels.next() == PubSubMessage(channel: "payments", payload: RedisBytes([0, 1, 2])))
+        var patterns = pattern.makeAsyncIterator()
+        #expect(await patterns.next() == PubSubMessage(channel: "orders", pattern: "order*", payload: "o-1"))
+        var shards = shard.makeAsyncIterator()
+        #expect(await shards.next() == PubSubMessage(channel: "shard-1", isShardMessage: true, payload: "s-1"))
+        await client.shutdown()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func aTopicIsUnsubscribedWhenItsLastStreamEnds(server kind: TestServer) async throws {
+        let server = try await kind.start()
+        let client = try server.client()
+        let task = Task {
+            let stream = try await client.subscribe(to: ["short-lived"])
+            for await _ in stream { break }
+        }
+        try await waitUntil {
+            try await client.execute("PUBSUB", "NUMSUB", "short-lived") == .array([.bulk("short-lived"), .integer(1)])
+        }
+        try await client.execute("PUBLISH", "short-lived", "bye")
+        try await task.value
+        try await waitUntil {
+            try await client.execute("PUBSUB", "NUMSUB", "short-lived") == .array([.bulk("short-lived"), .integer(0)])
+        }
+        await client.shutdown()
+    }
+}

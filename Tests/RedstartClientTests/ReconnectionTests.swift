@@ -1,0 +1,59 @@
+// A server killed and started again on the same port: the client's next command
+// reconnects (with the configured database and name), and subscriptions carry on
+// (the hub subscribes again), against both servers.
+import RedstartClient
+import RedstartRESP
+import RedstartTestSupport
+import Testing
+
+@Suite struct ReconnectionTests {
+    @Test(arguments: TestServer.allCases)
+    func commandsReconnectAfterARestart(server kind: TestServer) async throws {
+        let first = try await kind.start()
+        let port = first.port
+        let client = try first.client {
+            $0.connection.database = 5
+            $0.connection.clientName = "survivor"
+        }
+        try await client.execute("SET", "k", "before")
+        await first.stopAndWait()
+        // While the server is down, a command fails after the reconnect timeout.
+        let unreachable = try RedstartClient(configuration: {
+            var configuration = RedstartClient.Configuration(port: port)
+            configuration.reconnectTimeout = .milliseconds(100)
+            return configuration
+        }())
+        await #expect(throws: (any Error).self) { try await unreachable.execute("PING") }
+        await unreachable.shutdown()
+        let second = try await kind.start(port: port)
+        #expect(try await client.execute("GET", "k") == .null)  // a fresh server: the key is gone
+        try await client.execute("SET", "k", "after")
+        #expect(try await client.execute("CLIENT", "GETNAME") == .bulk("survivor"))
+        let keyspace = try await second.client().execute("INFO", "keyspace").string ?? ""
+        #expect(keyspace.contains("db5:keys=1"))
+        await client.shutdown()
+        await second.stopAndWait()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func subscriptionsSurviveARestart(server kind: TestServer) async throws {
+        let first = try await kind.start()
+        let port = first.port
+        let client = try first.client()
+        let messages = try await client.subscribe(to: ["news"])
+        var iterator = messages.makeAsyncIterator()
+        #expect(try await client.execute("PUBLISH", "news", "one") == .integer(1))
+        #expect(await iterator.next()?.payload == "one")
+        await first.stopAndWait()
+        let second = try await kind.start(port: port)
+        let publisher = try second.client()
+        try await waitUntil {
+            try await publisher.execute("PUBSUB", "NUMSUB", "news") == .array([.bulk("news"), .integer(1)])
+        }
+        try await publisher.execute("PUBLISH", "news", "two")
+        let message = await iterator.next()
+        #expect(message?.payload == "two" && message?.channel == "news")
+        await client.shutdown()
+        await publisher.shutdown()
+    }
+}
