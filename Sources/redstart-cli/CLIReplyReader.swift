@@ -4,6 +4,7 @@
 // restart from its first byte). It accepts what hiredis 1.0 (redis-cli 7.0.15's reader)
 // accepts and fails with hiredis's error texts, which redis-cli prints as
 // "Error: <text>": an attribute (`|`) is "Protocol error, got "|" as reply type byte".
+import RedstartRESP
 import Glibc
 
 /// A reply the reader cannot accept; `message` is hiredis's text.

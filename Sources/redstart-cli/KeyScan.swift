@@ -3,6 +3,7 @@
 // standard (terminal) format, otherwise printed as C's "%s" would (cut at a NUL byte).
 // SCAN is sent as redis-cli 7.0.15 sends it (no COUNT) unless --count is given, which
 // is redis-cli 7.2's option.
+import RedstartRESP
 import Glibc
 
 enum KeyScan {

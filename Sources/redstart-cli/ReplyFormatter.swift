@@ -10,6 +10,8 @@
 // a RESP3 big number is "Unknown reply type: 13" and exit 1, since redis-cli has no case
 // for it.
 
+import RedstartRESP
+
 enum ReplyFormatter {
     /// The bytes printed for `reply`. `rawStrings` is redis-cli's verbatim mode (INFO,
     /// CLIENT LIST, ...: raw text with no trailing delimiter, whatever the format).

@@ -73,6 +73,17 @@ import Testing
         await client.shutdown()
     }
 
+    @Test func argumentsAreEncodedAsRedisReadsThem() {
+        var command = RedisCommand("SET")
+        command.appendKey("k")
+        command.append(contentsOf: [0, 7, 10, -12, Int.max, Int.min])
+        command.append(contentsOf: [1.5, 3.0, Double.infinity, -Double.infinity])
+        let words = command.arguments.map { String(decoding: $0, as: UTF8.self) }
+        #expect(words == ["SET", "k", "0", "7", "10", "-12", "9223372036854775807", "-9223372036854775808", "1.5", "3", "+inf", "-inf"])
+        #expect(command.keyPositions == [1] && command.name == "set")
+        #expect(RedisCommand(arguments: ["GET", "a b", "\u{1}"]).description == #"GET "a b" "\x01""#)
+    }
+
     @Test func urls() throws {
         let plain = try RedisURL("redis://localhost:6380/2")
         #expect(plain.host == "localhost" && plain.port == 6380 && plain.database == 2 && !plain.useTLS)

@@ -38,12 +38,13 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
 
     /// Sends `command` and returns its reply; error replies are thrown as RedisServerError.
     public func execute(_ command: RedisCommand) async throws -> RESPValue {
+        let name = command.name
         let started = metrics.map { _ in NIODeadline.now() }
-        defer { if let metrics, let started { metrics.record(command.name, since: started) } }
-        if let reason = Self.connectionStateReason(command) {
+        defer { if let metrics, let started { metrics.record(name, since: started) } }
+        if let reason = Self.connectionStateReason(name) {
             throw RedstartClientError.notAllowed(reason)
         }
-        if BlockingCommands.isBlocking(command) {
+        if BlockingCommands.isBlocking(command, name: name) {
             return try await withConnection { try await $0.execute(command) }
         }
         return try await lane().connection().execute(command)
@@ -53,7 +54,7 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
     /// error replies as `.error` values (one failing command does not fail the others).
     public func pipeline(_ commands: [RedisCommand]) async throws -> [RESPValue] {
         for command in commands {
-            if let reason = Self.connectionStateReason(command) { throw RedstartClientError.notAllowed(reason) }
+            if let reason = Self.connectionStateReason(command.name) { throw RedstartClientError.notAllowed(reason) }
         }
         return try await lane().connection().replies(to: commands)
     }
@@ -86,9 +87,8 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
         lanes.count == 1 ? lanes[0] : lanes[Int.random(in: 0..<lanes.count)]
     }
 
-    /// Why `command` cannot run on a shared connection, or nil when it can.
-    static func connectionStateReason(_ command: RedisCommand) -> String? {
-        let name = command.name
+    /// Why the command `name` cannot run on a shared connection, or nil when it can.
+    static func connectionStateReason(_ name: String) -> String? {
         switch name {
         case "multi", "exec", "discard", "watch", "unwatch":
             return "\(name.uppercased()) needs a connection of its own: use transaction(_:) or watching(_:body:)"

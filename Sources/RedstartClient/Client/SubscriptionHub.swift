@@ -78,9 +78,7 @@ final class SubscriptionHub: Sendable {
                     for topic in fresh {
                         group.addTask { try await self.awaitConfirmation(of: topic) }
                     }
-                    var command = RedisCommand(kind.subscribeCommand)
-                    command.append(contentsOf: fresh.map(\.name))
-                    connection.sendExpectingPushes(command)
+                    self.send(fresh, on: connection, subscribing: true)
                     try await group.waitForAll()
                 }
             }
@@ -111,11 +109,16 @@ final class SubscriptionHub: Sendable {
             }
             return (state.connection, gone)
         }
-        guard let connection, !gone.isEmpty else { return }
+        guard let connection else { return }
+        send(gone, on: connection, subscribing: false)
+    }
+
+    /// One SUBSCRIBE (or UNSUBSCRIBE) family command per kind of topic in `topics`.
+    private func send(_ topics: [Topic], on connection: RedstartConnection, subscribing: Bool) {
         for kind in [SubscriptionKind.channel, .pattern, .shardChannel] {
-            let names = gone.filter { $0.kind == kind }.map(\.name)
+            let names = topics.filter { $0.kind == kind }.map(\.name)
             guard !names.isEmpty else { continue }
-            var command = RedisCommand(kind.unsubscribeCommand)
+            var command = RedisCommand(subscribing ? kind.subscribeCommand : kind.unsubscribeCommand)
             command.append(contentsOf: names)
             connection.sendExpectingPushes(command)
         }
@@ -167,13 +170,7 @@ final class SubscriptionHub: Sendable {
             return
         }
         if case .success(let connection) = result {
-            for kind in [SubscriptionKind.channel, .pattern, .shardChannel] {
-                let names = topics.filter { $0.kind == kind }.map(\.name)
-                guard !names.isEmpty else { continue }
-                var command = RedisCommand(kind.subscribeCommand)
-                command.append(contentsOf: names)
-                connection.sendExpectingPushes(command)
-            }
+            send(topics, on: connection, subscribing: true)
             connection.closeFuture.whenComplete { [weak self] _ in self?.connectionLost(connection) }
         }
         for waiter in waiters { waiter.resume(with: result) }

@@ -3,6 +3,7 @@
 // appends nothing for nil, Array one per element), so a typed method's argument
 // list maps one-to-one onto the words Redis documents.
 import NIOCore
+import RedstartRESP
 
 /// A value that becomes command arguments.
 public protocol RESPArgumentEncodable: Sendable {
@@ -33,11 +34,7 @@ extension ByteBuffer: RESPArgumentEncodable {
 }
 
 extension Int: RESPArgumentEncodable {
-    public func encodeArgument(into command: inout RedisCommand) {
-        var digits = ByteBuffer()
-        digits.writeDecimal(self)
-        command.appendBulk(digits)
-    }
+    public func encodeArgument(into command: inout RedisCommand) { command.appendInteger(self) }
 }
 
 extension Int64: RESPArgumentEncodable {
@@ -90,5 +87,5 @@ extension RedisBytes: ExpressibleByStringLiteral, CustomStringConvertible {
     /// The bytes as UTF-8 text (invalid sequences replaced).
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    public var description: String { RESPText.quotedIfNeeded(bytes) }
+    public var description: String { quotedReprIfNeeded(bytes) }
 }

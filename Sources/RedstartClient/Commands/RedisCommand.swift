@@ -4,6 +4,7 @@
 // builders; `send` builds one from raw arguments. Key positions are remembered so
 // routing (cluster slots, read replicas) can find the keys without command tables.
 import NIOCore
+import RedstartRESP
 
 /// A command ready to send: name, arguments, and which arguments are keys.
 public struct RedisCommand: Sendable, CustomStringConvertible {
@@ -59,6 +60,22 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
         argumentCount += 1
     }
 
+    /// Appends `value` in decimal as one bulk string, written in place.
+    public mutating func appendInteger(_ value: Int) {
+        var digits = value < 0 ? 2 : 1
+        var rest = value.magnitude
+        while rest >= 10 {
+            rest /= 10
+            digits += 1
+        }
+        encodedArguments.writeInteger(UInt8(ascii: "$"))
+        encodedArguments.writeDecimal(digits)
+        encodedArguments.writeStaticString("\r\n")
+        encodedArguments.writeDecimal(value)
+        encodedArguments.writeStaticString("\r\n")
+        argumentCount += 1
+    }
+
     /// Appends the readable bytes of `buffer` as one bulk string.
     public mutating func appendBulk(_ buffer: ByteBuffer) {
         encodedArguments.writeInteger(UInt8(ascii: "$"))
@@ -104,7 +121,7 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
 
     /// The command as redis-cli would show it: words quoted where needed.
     public var description: String {
-        arguments.map { RESPText.quotedIfNeeded($0) }.joined(separator: " ")
+        arguments.map { quotedReprIfNeeded($0) }.joined(separator: " ")
     }
 
     /// Writes the whole command (`*N` header and arguments) into `buffer`.

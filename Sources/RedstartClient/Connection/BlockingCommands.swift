@@ -6,9 +6,9 @@ enum BlockingCommands {
         "blpop", "brpop", "brpoplpush", "blmove", "blmpop", "bzpopmin", "bzpopmax", "bzmpop", "wait", "waitaof",
     ]
 
-    /// Whether `command` may block the connection (XREAD/XREADGROUP only with BLOCK).
-    static func isBlocking(_ command: RedisCommand) -> Bool {
-        let name = command.name
+    /// Whether `command` (whose lowercase name is `name`) may block the connection
+    /// (XREAD/XREADGROUP only with BLOCK).
+    static func isBlocking(_ command: RedisCommand, name: String) -> Bool {
         if names.contains(name) { return true }
         if name == "xread" || name == "xreadgroup" {
             return command.arguments.contains { $0.count == 5 && String(decoding: $0, as: UTF8.self).uppercased() == "BLOCK" }

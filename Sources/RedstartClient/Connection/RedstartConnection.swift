@@ -187,7 +187,7 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
     /// Blocking commands wait as long as their own timeout says, not the connection's.
     private func timeout(for command: RedisCommand) -> TimeAmount? {
         guard let commandTimeout else { return nil }
-        return BlockingCommands.isBlocking(command) ? nil : commandTimeout
+        return BlockingCommands.isBlocking(command, name: command.name) ? nil : commandTimeout
     }
 
     // MARK: Raw access (replies as they are)
