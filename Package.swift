@@ -124,6 +124,16 @@ let package = Package(
             dependencies: ["RedstartEngine", "RedstartRESP", .product(name: "NIOCore", package: "swift-nio")]
         ),
         .executableTarget(name: "redstart-fuzz", dependencies: ["RedstartFuzzing"]),
+        .executableTarget(
+            name: "redstart-client-stress",
+            dependencies: ["RedstartClient", "RedstartRESP"],
+            path: "Tests/ClientStress"
+        ),
+        .executableTarget(
+            name: "redstart-client-bench",
+            dependencies: ["RedstartClient"],
+            path: "Benchmarks/ClientBench"
+        ),
         .target(
             name: "RedstartTestSupport",
             dependencies: ["RedstartClient", "RedstartRESP"],

@@ -25,6 +25,9 @@ python3 -c 'import redis, pytest, bullmq, rq, dramatiq, saq' 2>/dev/null \
     || python3 -m pip install -q pytest -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
+# The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):
+# only that program and the client library are built with it.
+swift build --sanitize=thread --scratch-path .build-tsan --product redstart-client-stress
 # The client tests start dozens of servers; run in parallel with everything else they
 # starve the two-thread concurrency pool (Foundation's Process), so they run on their own.
 swift test --skip RedstartClientTests

@@ -17,13 +17,21 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
     let exclusive: ExclusivePool
     let subscriptions: SubscriptionHub
     private let metrics: ClientMetrics?
+    /// An executor on the event loop of the client's (first) shared connection. Tasks
+    /// that send many requests one after another run fastest preferring it:
+    /// `await withTaskExecutorPreference(client.taskExecutor) { … }` (no thread hand-off
+    /// per request). Do not block its thread: it is the connection's I/O thread.
+    public let taskExecutor: EventLoopTaskExecutor
 
     /// A client as `configuration` says; connections open when first needed.
     public init(configuration: Configuration, eventLoopGroup: (any EventLoopGroup)? = nil) throws {
         self.configuration = configuration
         let factory = try ConnectionFactory(configuration: configuration, group: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton)
         self.factory = factory
-        lanes = (0..<max(1, configuration.multiplexedConnections)).map { _ in MultiplexedLane(factory: factory) }
+        lanes = (0..<max(1, configuration.multiplexedConnections)).map { _ in
+            MultiplexedLane(factory: factory, eventLoop: factory.group.next())
+        }
+        taskExecutor = EventLoopTaskExecutor(eventLoop: lanes[0].eventLoop)
         exclusive = ExclusivePool(
             factory: factory, maximum: configuration.maximumExclusiveConnections,
             leaseTimeout: configuration.leaseTimeout, healthCheckInterval: configuration.healthCheckInterval)

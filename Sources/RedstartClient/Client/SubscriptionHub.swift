@@ -41,7 +41,7 @@ final class SubscriptionHub: Sendable {
     private struct State {
         var subscribers: [Int: Subscriber] = [:]
         var topics: [Topic: Set<Int>] = [:]
-        var confirmations: [Topic: [CheckedContinuation<Void, any Error>]] = [:]
+        var confirmations: [Topic: [EventLoopPromise<Void>]] = [:]
         var connection: RedstartConnection?
         var connecting: [CheckedContinuation<RedstartConnection, any Error>]?
         var nextID = 0
@@ -59,40 +59,43 @@ final class SubscriptionHub: Sendable {
     func subscribe(_ kind: SubscriptionKind, _ names: [String]) async throws -> AsyncStream<PubSubMessage> {
         let topics = names.map { Topic(kind: kind, name: $0) }
         let (stream, continuation) = AsyncStream<PubSubMessage>.makeStream(bufferingPolicy: .unbounded)
-        let (id, fresh): (Int, [Topic]) = try state.withLockedValue { state in
+        let connection: RedstartConnection
+        do {
+            connection = try await self.connection()
+        } catch {
+            continuation.finish()
+            throw error
+        }
+        // The confirmations are waited for with promises made before SUBSCRIBE is sent:
+        // a confirmation that arrives before its waiter would otherwise be lost.
+        let (id, fresh, confirmations): (Int, [Topic], [EventLoopFuture<Void>]) = try state.withLockedValue { state in
             if state.isShutDown { throw RedstartClientError.clientShutdown }
             state.nextID += 1
             state.subscribers[state.nextID] = Subscriber(continuation: continuation, topics: topics)
             var fresh: [Topic] = []
+            var confirmations: [EventLoopFuture<Void>] = []
             for topic in topics {
-                if state.topics[topic, default: []].isEmpty { fresh.append(topic) }
+                let isFresh = state.topics[topic, default: []].isEmpty
+                if isFresh { fresh.append(topic) }
                 state.topics[topic, default: []].insert(state.nextID)
-            }
-            return (state.nextID, fresh)
-        }
-        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
-        do {
-            let connection = try await self.connection()
-            if !fresh.isEmpty {
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for topic in fresh {
-                        group.addTask { try await self.awaitConfirmation(of: topic) }
-                    }
-                    self.send(fresh, on: connection, subscribing: true)
-                    try await group.waitForAll()
+                // Also wait for a topic another subscriber is still waiting on.
+                if isFresh || state.confirmations[topic] != nil {
+                    let promise = connection.channel.eventLoop.makePromise(of: Void.self)
+                    state.confirmations[topic, default: []].append(promise)
+                    confirmations.append(promise.futureResult)
                 }
             }
+            return (state.nextID, fresh, confirmations)
+        }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        send(fresh, on: connection, subscribing: true)
+        do {
+            for confirmation in confirmations { try await confirmation.get() }
         } catch {
             continuation.finish()
             throw error
         }
         return stream
-    }
-
-    private func awaitConfirmation(of topic: Topic) async throws {
-        try await withCheckedThrowingContinuation { (waiter: CheckedContinuation<Void, any Error>) in
-            state.withLockedValue { $0.confirmations[topic, default: []].append(waiter) }
-        }
     }
 
     /// A stream ended: topics nobody else wants are unsubscribed.
@@ -216,7 +219,7 @@ final class SubscriptionHub: Sendable {
         default: return
         }
         let waiters = state.withLockedValue { $0.confirmations.removeValue(forKey: Topic(kind: topicKind, name: name)) ?? [] }
-        for waiter in waiters { waiter.resume() }
+        for waiter in waiters { waiter.succeed() }
     }
 
     func shutDown() async {
@@ -231,7 +234,7 @@ final class SubscriptionHub: Sendable {
             state.connection = nil
             return (connection, streams, waiters)
         }
-        for waiter in waiters { waiter.resume(throwing: RedstartClientError.clientShutdown) }
+        for waiter in waiters { waiter.fail(RedstartClientError.clientShutdown) }
         for stream in streams { stream.finish() }
         try? await connection?.close()
     }

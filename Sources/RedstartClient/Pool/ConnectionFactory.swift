@@ -19,13 +19,16 @@ final class ConnectionFactory: Sendable {
         sslContext = try configuration.connection.tls.map { try NIOSSLContext(configuration: $0) }
     }
 
-    /// One connection, retried with backoff until the reconnect timeout passes.
-    func connect(onPush: (@Sendable (RESPValue) -> Void)? = nil) async throws -> RedstartConnection {
+    /// One connection (on `eventLoop` when given, else on any loop of the group), retried
+    /// with backoff until the reconnect timeout passes.
+    func connect(
+        on eventLoop: (any EventLoop)? = nil, onPush: (@Sendable (RESPValue) -> Void)? = nil
+    ) async throws -> RedstartConnection {
         let deadline = NIODeadline.now() + configuration.reconnectTimeout
         var attempt = 0
         while true {
             do {
-                let connection = try await connectOnce(onPush: onPush)
+                let connection = try await connectOnce(on: eventLoop ?? group.next(), onPush: onPush)
                 if attempt > 0 {
                     configuration.logger.info("reconnected", metadata: ["attempts": "\(attempt + 1)"])
                 }
@@ -42,13 +45,15 @@ final class ConnectionFactory: Sendable {
         }
     }
 
-    private func connectOnce(onPush: (@Sendable (RESPValue) -> Void)?) async throws -> RedstartConnection {
+    private func connectOnce(
+        on eventLoop: any EventLoop, onPush: (@Sendable (RESPValue) -> Void)?
+    ) async throws -> RedstartConnection {
         var settings = configuration.connection
         if let sentinel = configuration.sentinel {
             settings.address = try await SentinelResolver(configuration: sentinel, connection: settings, group: group).primaryAddress()
         }
         let connection = try await RedstartConnection.connect(
-            configuration: settings, group: group, performHandshake: true, sslContext: sslContext, onPush: onPush)
+            configuration: settings, group: eventLoop, performHandshake: true, sslContext: sslContext, onPush: onPush)
         if configuration.sentinel != nil {
             // A Sentinel may name a primary that has just been demoted: check its role.
             let role = try await connection.execute(RedisCommand(arguments: ["ROLE"]))

@@ -14,10 +14,14 @@ final class MultiplexedLane: Sendable {
     }
 
     private let factory: ConnectionFactory
+    /// The loop every connection of the lane is opened on, so that a task running on
+    /// the lane's EventLoopTaskExecutor never leaves its thread.
+    let eventLoop: any EventLoop
     private let state = NIOLockedValueBox(State.idle)
 
-    init(factory: ConnectionFactory) {
+    init(factory: ConnectionFactory, eventLoop: any EventLoop) {
         self.factory = factory
+        self.eventLoop = eventLoop
     }
 
     /// The lane's open connection, connecting first when there is none.
@@ -54,7 +58,7 @@ final class MultiplexedLane: Sendable {
     private func connect() async {
         let result: Result<RedstartConnection, any Error>
         do {
-            result = .success(try await factory.connect())
+            result = .success(try await factory.connect(on: eventLoop))
         } catch {
             result = .failure(error)
         }
