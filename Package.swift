@@ -155,7 +155,9 @@ let package = Package(
         ),
         .testTarget(
             name: "RedstartClientTests",
-            dependencies: ["RedstartClient", "RedstartRESP", "RedstartTestSupport"]
+            dependencies: [
+                "RedstartClient", "RedstartRESP", "RedstartTestSupport", .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
         ),
         .testTarget(
             name: "RedstartServerTests",
