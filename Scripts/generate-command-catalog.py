@@ -20,6 +20,7 @@ Usage: generate-command-catalog.py [--host H] [--port P] [--output FILE] [--wait
 """
 
 import argparse
+import io
 import os
 import socket
 import sys
@@ -144,6 +145,22 @@ class Reader:
             attributes = [(self.value(), self.value()) for _ in range(int(rest))]
             return Value("attribute", (attributes, self.value()))
         raise ProtocolError("unknown RESP type %r" % line[:80])
+
+
+class BytesReader(Reader):
+    """Reads RESP from bytes in memory (the replies the catalog stores)."""
+
+    def __init__(self, data):
+        self.file = io.BytesIO(data)
+
+
+def parse(data):
+    """The one RESP value that `data` holds (all of it; ProtocolError otherwise)."""
+    reader = BytesReader(data)
+    value = reader.value()
+    if reader.file.read(1):
+        raise ProtocolError("bytes left after the value")
+    return value
 
 
 def encode(value):
