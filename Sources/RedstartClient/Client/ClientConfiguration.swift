@@ -30,6 +30,9 @@ extension RedstartClient {
         public var logger = Logger(label: "redstart.client")
         /// Record swift-metrics counters and timers per command (off: no cost on the request path).
         public var recordsMetrics = false
+        /// Keep replies of read-only single-key commands, invalidated by the server
+        /// (CLIENT TRACKING over RESP3); nil (the default) caches nothing.
+        public var clientSideCache: ClientSideCacheConfiguration?
 
         /// A client of the server at `host:port`.
         public init(host: String = "127.0.0.1", port: Int = 6379) {

@@ -17,6 +17,7 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
     let exclusive: ExclusivePool
     let subscriptions: SubscriptionHub
     private let metrics: ClientMetrics?
+    private let cache: ClientSideCache?
     /// An executor on the event loop of the client's (first) shared connection. Tasks
     /// that send many requests one after another run fastest preferring it:
     /// `await withTaskExecutorPreference(client.taskExecutor) { … }` (no thread hand-off
@@ -28,8 +29,10 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
         self.configuration = configuration
         let factory = try ConnectionFactory(configuration: configuration, group: eventLoopGroup ?? MultiThreadedEventLoopGroup.singleton)
         self.factory = factory
+        let cache = configuration.clientSideCache.map { ClientSideCache(configuration: $0) }
+        self.cache = cache
         lanes = (0..<max(1, configuration.multiplexedConnections)).map { _ in
-            MultiplexedLane(factory: factory, eventLoop: factory.group.next())
+            MultiplexedLane(factory: factory, eventLoop: factory.group.next(), cache: cache)
         }
         taskExecutor = EventLoopTaskExecutor(eventLoop: lanes[0].eventLoop)
         exclusive = ExclusivePool(
@@ -55,7 +58,20 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
         if BlockingCommands.isBlocking(command, name: name) {
             return try await withConnection { try await $0.execute(command) }
         }
+        if let cache, ClientSideCache.isCacheable(command, name: name) {
+            if let kept = cache.lookup(command) { return kept }
+            let connection = try await lane().connection()
+            let ticket = cache.ticket()  // after connecting: a new connection empties the cache
+            let reply = try await connection.execute(command)
+            cache.store(reply, for: command, ticket: ticket)
+            return reply
+        }
         return try await lane().connection().execute(command)
+    }
+
+    /// What the client-side cache has done (all zero when caching is off).
+    public var cacheStatistics: ClientSideCacheStatistics {
+        cache?.statistics ?? ClientSideCacheStatistics()
     }
 
     /// Sends commands in one write on one connection and returns their replies in order,

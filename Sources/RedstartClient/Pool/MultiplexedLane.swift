@@ -19,9 +19,13 @@ final class MultiplexedLane: Sendable {
     let eventLoop: any EventLoop
     private let state = NIOLockedValueBox(State.idle)
 
-    init(factory: ConnectionFactory, eventLoop: any EventLoop) {
+    /// The client's cache, when caching: every connection of the lane tracks its reads.
+    private let cache: ClientSideCache?
+
+    init(factory: ConnectionFactory, eventLoop: any EventLoop, cache: ClientSideCache?) {
         self.factory = factory
         self.eventLoop = eventLoop
+        self.cache = cache
     }
 
     /// The lane's open connection, connecting first when there is none.
@@ -58,7 +62,7 @@ final class MultiplexedLane: Sendable {
     private func connect() async {
         let result: Result<RedstartConnection, any Error>
         do {
-            result = .success(try await factory.connect(on: eventLoop))
+            result = .success(try await openConnection())
         } catch {
             result = .failure(error)
         }
@@ -75,6 +79,26 @@ final class MultiplexedLane: Sendable {
             }
         if let orphan { try? await orphan.close() }
         for waiter in waiters { waiter.resume(with: result) }
+    }
+
+    /// A new connection for the lane; with a cache, one that tracks the keys it reads
+    /// and sends their invalidations to the cache. Replies cached before it are dropped,
+    /// as are those cached through it once it closes: invalidations may have been missed.
+    private func openConnection() async throws -> RedstartConnection {
+        guard let cache else { return try await factory.connect(on: eventLoop) }
+        let connection = try await factory.connect(on: eventLoop, onPush: { cache.handle(push: $0) })
+        do {
+            guard connection.protocolVersion == 3 else {
+                throw RedstartClientError.notAllowed("client-side caching needs RESP3 (the server answered HELLO 3 with an error)")
+            }
+            _ = try await connection.execute(RedisCommand(arguments: ["CLIENT", "TRACKING", "ON"]))
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        cache.connectionChanged()
+        connection.closeFuture.whenComplete { _ in cache.connectionChanged() }
+        return connection
     }
 
     /// Closes the lane's connection; later requests fail with clientShutdown.
