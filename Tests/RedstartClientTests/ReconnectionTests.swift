@@ -56,4 +56,17 @@ import Testing
         await client.shutdown()
         await publisher.shutdown()
     }
+
+    @Test(arguments: TestServer.allCases)
+    func aCommandOnAConnectionTheServerClosedFails(server kind: TestServer) async throws {
+        let server = try await kind.start()
+        let victim = try await server.connect()
+        let id = try await victim.send("CLIENT", "ID")
+        let killer = try await server.connect()
+        #expect(try await killer.send("CLIENT", "KILL", "ID", String(id.int ?? -1)) == .integer(1))
+        try await waitUntil { !victim.isActive }
+        // The write fails before it reaches the reply handler: the reply must fail too.
+        await #expect(throws: RedstartClientError.self) { try await victim.execute(RedisCommand.ping()) }
+        try await killer.close()
+    }
 }

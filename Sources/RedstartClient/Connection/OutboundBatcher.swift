@@ -53,7 +53,15 @@ final class OutboundBatcher: Sendable {
         }
         guard let bytes = batch.bytes else { return }
         let request = ClientRequest(bytes: bytes, replies: batch.replies)
-        channel.writeAndFlush(request, promise: nil)
+        // A channel closed before this write (the server closed it, CLIENT KILL) fails the
+        // write before it reaches the reply handler: the replies must fail with it.
+        // (A promise completed twice keeps its first result.)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            let failure = error as? ChannelError == .ioOnClosedChannel ? RedstartClientError.connectionClosed : error
+            for reply in batch.replies { reply.fail(failure) }
+        }
+        channel.writeAndFlush(request, promise: written)
         if let timeout = batch.timeout, let last = batch.replies.last {
             // A reply that does not come in time leaves the connection's state unknown: close it
             // (every awaited reply then fails), as redis-py and valkey-swift do.
