@@ -10,6 +10,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func commandsRepliesAndErrors(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.execute("SET", "greeting", "hello") == .simpleString("OK"))
         #expect(try await client.execute("GET", "greeting") == .bulk("hello"))
@@ -34,6 +35,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func resp2ValuesDecodeAsResp3Values(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let resp2 = try server.client { $0.connection.protocolVersion = 2 }
         try await resp2.execute("HSET", "h", "a", "1", "b", "2")
         #expect(try await resp2.execute("HGETALL", "h") == .array([.bulk("a"), .bulk("1"), .bulk("b"), .bulk("2")]))
@@ -47,6 +49,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func aclUserDatabaseAndNameFromTheURL(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let admin = try server.client()
         try await admin.execute("ACL", "SETUSER", "app", "on", ">s3cret pass", "~*", "+@all")
         let client = try RedstartClient(url: "redis://app:s3cret%20pass@127.0.0.1:\(server.port)/3?name=worker-1")

@@ -21,6 +21,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func readsAreServedFromTheCacheUntilInvalidated(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let cached = try server.client { $0.clientSideCache = .init() }
         let other = try server.client()
         try await other.set("k", value: "v1")
@@ -55,6 +56,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func expiryInvalidatesAndSomeCommandsAreNeverCached(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let cached = try server.client { $0.clientSideCache = .init() }
         try await cached.execute("SET", "short", "lived", "PX", 100)
         #expect(try await cached.get("short")?.string == "lived")

@@ -122,6 +122,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func stringsAndKeys(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.set("k", value: "v") == .simpleString("OK"))
         #expect(try await client.set("k", value: "w", condition: .nx).isNull)
@@ -168,6 +169,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func hashesSetsAndLists(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.hset("h", fieldValues: [("f", "v"), ("n", 1)]) == 2)
         #expect(try await client.hgetall("h") == ["f": "v", "n": "1"])
@@ -200,6 +202,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func sortedSetsGeoHyperLogLogAndBits(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.zadd("z", scoreMembers: [(1, "a"), (2.5, "b"), (3, "c")]) == 3)
         #expect(try await client.zadd("z", condition: .xx, change: true, scoreMembers: [(5, "a"), (1, "new")]) == 1)
@@ -238,6 +241,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func streams(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.xadd("s", idOrAuto: .id("1-1"), fieldValues: [("f", "v")]) == "1-1")
         let automatic = try #require(try await client.xadd("s", idOrAuto: .autoID, fieldValues: [("g", 2), ("h", 3)]))
@@ -260,6 +264,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func serverConnectionAndScripting(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         #expect(try await client.ping() == "PONG")
         #expect(try await client.ping(message: "hi") == "hi")
@@ -295,6 +300,7 @@ private func words(_ command: RedisCommand) -> [String] {
     @Test(arguments: TestServer.allCases)
     func repliesDecodeAlikeInRESP2(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client { $0.connection.protocolVersion = 2 }
         try await client.hset("h", fieldValues: [("f", "v")])
         #expect(try await client.hgetall("h") == ["f": "v"])

@@ -10,6 +10,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func concurrentTasksGetTheirOwnReplies(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for task in 0..<200 {
@@ -31,6 +32,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func explicitPipelinesKeepOrderAndErrorsInPlace(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         var commands: [RedisCommand] = []
         for index in 0..<1000 { commands.append(RedisCommand(arguments: ["RPUSH", "list", String(index)])) }
@@ -47,6 +49,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func blockingCommandsWaitOnTheirOwnConnections(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         async let popped = client.execute("BLPOP", "jobs", 0)
         // The shared connection stays free while BLPOP waits.

@@ -9,6 +9,7 @@ import Testing
     @Test(arguments: TestServer.allCases, [2, 3])
     func channelsPatternsAndShardChannels(server kind: TestServer, protocolVersion: Int) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client { $0.connection.protocolVersion = protocolVersion }
         let channel = try await client.subscribe(to: ["orders", "payments"])
         let pattern = try await client.subscribe(toPatterns: ["order*"])
@@ -30,6 +31,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func aTopicIsUnsubscribedWhenItsLastStreamEnds(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         let task = Task {
             let stream = try await client.subscribe(to: ["short-lived"])

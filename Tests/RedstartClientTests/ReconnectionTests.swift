@@ -9,7 +9,7 @@ import Testing
 @Suite struct ReconnectionTests {
     @Test(arguments: TestServer.allCases)
     func commandsReconnectAfterARestart(server kind: TestServer) async throws {
-        let first = try await kind.start()
+        let first = try await kind.start(port: reservedTCPPort())  // restarted on the same port below
         let port = first.port
         let client = try first.client {
             $0.connection.database = 5
@@ -37,7 +37,7 @@ import Testing
 
     @Test(arguments: TestServer.allCases)
     func subscriptionsSurviveARestart(server kind: TestServer) async throws {
-        let first = try await kind.start()
+        let first = try await kind.start(port: reservedTCPPort())  // restarted on the same port below
         let port = first.port
         let client = try first.client()
         let messages = try await client.subscribe(to: ["news"])
@@ -60,6 +60,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func aCommandOnAConnectionTheServerClosedFails(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let victim = try await server.connect()
         let id = try await victim.send("CLIENT", "ID")
         let killer = try await server.connect()

@@ -58,6 +58,7 @@ struct TestCertificates: Sendable {
         let certificates = try TestCertificates.make()
         let tlsPort = freeTCPPort()
         let server = try await kind.start(certificates.serverArguments(tlsPort: tlsPort, clientsMustAuthenticate: false))
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try RedstartClient(configuration: certificates.clientConfiguration(port: tlsPort))
         try await client.execute("SET", "secret", "kept")
         #expect(try await client.execute("GET", "secret") == .bulk("kept"))
@@ -78,7 +79,6 @@ struct TestCertificates: Sendable {
         #expect(try await viaURL.execute("GET", "secret") == .bulk("kept"))
         await viaURL.shutdown()
         await client.shutdown()
-        _ = server
     }
 
     @Test(arguments: TestServer.allCases)
@@ -86,6 +86,7 @@ struct TestCertificates: Sendable {
         let certificates = try TestCertificates.make()
         let tlsPort = freeTCPPort()
         let server = try await kind.start(certificates.serverArguments(tlsPort: tlsPort, clientsMustAuthenticate: true))
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         // Mutual TLS: with the client certificate, commands work.
         let trusted = try RedstartClient(
             configuration: certificates.clientConfiguration(port: tlsPort, withClientCertificate: true))
@@ -105,6 +106,5 @@ struct TestCertificates: Sendable {
         let error = await #expect(throws: NIOSSLError.self) { try await untrusting.execute("PING") }
         #expect(error.map { "\($0)".contains("handshakeFailed") } ?? false)
         await untrusting.shutdown()
-        _ = server
     }
 }

@@ -9,6 +9,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func transactions(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         let replies = try await client.transaction([
             RedisCommand(arguments: ["SET", "a", "1"]), RedisCommand(arguments: ["INCR", "a"]),
@@ -27,6 +28,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func watchRetriesAfterAConflict(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         try await client.execute("SET", "balance", 100)
         let other = try server.client()
@@ -55,6 +57,7 @@ import Testing
     @Test(arguments: TestServer.allCases)
     func scriptsFallBackToEvalOnNoscript(server kind: TestServer) async throws {
         let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let client = try server.client()
         let script = RedisScript("return redis.call('INCRBY', KEYS[1], ARGV[1])")
         #expect(try await client.run(script, keys: ["counter"], arguments: [5]) == .integer(5))

@@ -46,6 +46,12 @@ public final class ServerProcess: @unchecked Sendable {
         if let configFile { all.append(configFile) }
         all += ["--port", String(self.port), "--save", "", "--appendonly", "no"] + arguments
         process.arguments = all
+        // A directory of its own: a server writes dump.rdb (a replica's full sync, SHUTDOWN
+        // SAVE) where it runs, and every later server started there would load it.
+        let directory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("redstart-test-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        process.currentDirectoryURL = directory
         output = Pipe()
         process.standardOutput = output
         process.standardError = output
