@@ -134,6 +134,15 @@ let package = Package(
             dependencies: ["RedstartClient"],
             path: "Benchmarks/ClientBench"
         ),
+        // Runnable examples of RedstartClient, shown in its DocC articles
+        // (Sources/RedstartClient/RedstartClient.docc); Tests/Python/test_client_examples.py runs them.
+        .executableTarget(name: "example-quickstart", dependencies: ["RedstartClient"], path: "Examples/Quickstart"),
+        .executableTarget(name: "example-pipelines", dependencies: ["RedstartClient"], path: "Examples/Pipelines"),
+        .executableTarget(name: "example-reliable-queue", dependencies: ["RedstartClient"], path: "Examples/ReliableQueue"),
+        .executableTarget(name: "example-pubsub-chat", dependencies: ["RedstartClient"], path: "Examples/PubSubChat"),
+        .executableTarget(
+            name: "example-optimistic-locking", dependencies: ["RedstartClient"], path: "Examples/OptimisticLocking"),
+        .executableTarget(name: "example-scripting", dependencies: ["RedstartClient"], path: "Examples/Scripting"),
         .target(
             name: "RedstartTestSupport",
             dependencies: ["RedstartClient", "RedstartRESP"],
