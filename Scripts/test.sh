@@ -15,6 +15,7 @@ command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo=sudo
@@ -28,8 +29,5 @@ swift build --build-tests
 # The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):
 # only that program and the client library are built with it.
 swift build --sanitize=thread --scratch-path .build-tsan --product redstart-client-stress
-# The client tests start dozens of servers; run in parallel with everything else they
-# starve the two-thread concurrency pool (Foundation's Process), so they run on their own.
-swift test --skip RedstartClientTests
-swift test --no-parallel --filter RedstartClientTests
+swift test
 python3 -m pytest -q Tests/Python

@@ -58,9 +58,13 @@ import Testing
         let server = try await kind.start()
         defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
         let cached = try server.client { $0.clientSideCache = .init() }
-        try await cached.execute("SET", "short", "lived", "PX", 100)
+        try await cached.set("short", value: "lived")
         #expect(try await cached.get("short")?.string == "lived")
-        // The server deletes the key when it expires and tells tracking clients.
+        // A TTL is a write (invalidates); the read after it is cached again (unless the
+        // key is already gone), and when the key expires the server deletes it and tells
+        // tracking clients: a cache that missed that would serve "lived" forever.
+        try await cached.execute("PEXPIRE", "short", 300)
+        _ = try await cached.get("short")
         try await waitUntil { try await cached.get("short") == nil }
 
         // TTL changes without a write: never cached. Nor are multi-key reads.

@@ -103,8 +103,10 @@ struct TestCertificates: Sendable {
             .map { .certificate($0) }
         wrongCA.connection.tls?.privateKey = .privateKey(try NIOSSLPrivateKey(file: certificates.clientKey, format: .pem))
         let untrusting = try RedstartClient(configuration: wrongCA)
-        let error = await #expect(throws: NIOSSLError.self) { try await untrusting.execute("PING") }
-        #expect(error.map { "\($0)".contains("handshakeFailed") } ?? false)
+        // (The handshake error, or the connection closed by it, depending on which the
+        // connect sees first.)
+        let error = await #expect(throws: (any Error).self) { try await untrusting.execute("PING") }
+        #expect(error is NIOSSLError || error as? RedstartClientError == .connectionClosed)
         await untrusting.shutdown()
     }
 }
