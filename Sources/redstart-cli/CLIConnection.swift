@@ -9,6 +9,9 @@ import Glibc
 /// Why a reply could not be read; `message` follows "Error: " in redis-cli's output.
 struct CLIReadFailure: Error {
     var message: String
+    /// The server sent what the reader cannot parse (not an I/O failure): the interactive
+    /// mode ends on these, as redis-cli does, but reconnects after a lost connection.
+    var isProtocolError = false
 }
 
 final class CLIConnection {
@@ -116,6 +119,17 @@ final class CLIConnection {
         }
     }
 
+    /// Writes several commands in one write (a pipeline); read their replies in order.
+    func send(batch commands: [[[UInt8]]]) throws(CLIReadFailure) {
+        var bytes: [UInt8] = []
+        for command in commands { bytes += Self.encode(command) }
+        do {
+            try transport.write(bytes)
+        } catch {
+            throw CLIReadFailure(message: error.message)
+        }
+    }
+
     /// `*<n>\r\n$<len>\r\n<arg>\r\n...`.
     static func encode(_ arguments: [[UInt8]]) -> [UInt8] {
         var out: [UInt8] = []
@@ -136,7 +150,7 @@ final class CLIConnection {
             do {
                 reply = try reader.next()
             } catch {
-                throw CLIReadFailure(message: error.message)
+                throw CLIReadFailure(message: error.message, isProtocolError: true)
             }
             if let reply {
                 if !returnPushes, case .aggregate(.push, _) = reply {
@@ -154,6 +168,12 @@ final class CLIConnection {
             if count == 0 { throw CLIReadFailure(message: CLIIOError.closed.message) }
             scratch.withUnsafeBytes { reader.feed(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
         }
+    }
+
+    /// Bytes read from the server but not parsed yet (handed over when a mode stops
+    /// reading replies and reads the raw stream, as --rdb does after SYNC).
+    func takeBufferedBytes() -> [UInt8] {
+        reader.takeBufferedBytes()
     }
 
     func close() {

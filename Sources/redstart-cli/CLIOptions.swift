@@ -51,8 +51,34 @@ struct CLIOptions {
     var pattern: [UInt8]?
     var scanCount: Int32 = 10
     var evalFile: String?
-    /// A redis-cli mode redstart-cli does not have yet (--latency, --stat, ...).
+    /// A redis-cli mode redstart-cli does not have (--json, --ldb, --lru-test, --cluster).
     var unsupportedMode: String?
+
+    var tools = ToolOptions()
+
+    /// The tool modes (--latency, --bigkeys, --rdb, ...): redis-cli runs the first one set
+    /// in main.swift's order, whatever the order on the command line.
+    struct ToolOptions {
+        var latency = false
+        /// `--latency-history`: --latency with a line per interval.
+        var latencyHistory = false
+        var latencyDistribution = false
+        /// `--mono`: --latency-dist in grey levels.
+        var monochrome = false
+        var replica = false
+        /// `--rdb <file>` (or `--functions-rdb <file>`, with `functionsOnly`).
+        var rdbFile: String?
+        var rdb = false
+        var functionsOnly = false
+        var bigKeys = false
+        var memKeys = false
+        /// `--memkeys-samples`: MEMORY USAGE's SAMPLES (0: the server's default).
+        var memKeysSamples: Int32 = 0
+        var hotKeys = false
+        var stat = false
+        /// `--intrinsic-latency <seconds>`.
+        var intrinsicLatencySeconds: Int32?
+    }
 
     /// TLS settings (`--tls`, `--sni`, `--cacert`, ...).
     struct TLSOptions {
@@ -118,8 +144,20 @@ extension CLIOptions {
             case "--scan": scan = true
             case "--tls": tls.enabled = true
             case "--insecure": tls.insecure = true
-            case "--json", "--quoted-json", "--latency", "--latency-history", "--latency-dist", "--slave", "--replica",
-                "--stat", "--bigkeys", "--memkeys", "--hotkeys", "--ldb", "--ldb-sync-mode":
+            case "--latency": tools.latency = true
+            case "--latency-history":
+                tools.latency = true
+                tools.latencyHistory = true
+            case "--latency-dist": tools.latencyDistribution = true
+            case "--mono": tools.monochrome = true
+            case "--slave", "--replica": tools.replica = true
+            case "--stat": tools.stat = true
+            case "--bigkeys": tools.bigKeys = true
+            case "--memkeys":
+                tools.memKeys = true
+                tools.memKeysSamples = 0
+            case "--hotkeys": tools.hotKeys = true
+            case "--json", "--quoted-json", "--ldb", "--ldb-sync-mode":
                 unsupportedMode = word
             default:
                 guard arguments[index].first == UInt8(ascii: "-") else { return index }
@@ -173,7 +211,19 @@ extension CLIOptions {
             } else {
                 CLIOutput.error("Unknown --show-pushes value '\(argument)' (valid: '[y]es', '[n]o')\n")
             }
-        case "--rdb", "--functions-rdb", "--lru-test", "--intrinsic-latency", "--memkeys-samples", "--cluster":
+        case "--rdb":
+            tools.rdb = true
+            tools.rdbFile = argument
+        case "--functions-rdb":
+            tools.functionsOnly = true
+            tools.rdbFile = argument
+        // redis-cli reads this value even when it is missing (and crashes); here a
+        // missing value is "Unrecognized option".
+        case "--memkeys-samples":
+            tools.memKeys = true
+            tools.memKeysSamples = atoi(argument)
+        case "--intrinsic-latency": tools.intrinsicLatencySeconds = atoi(argument)
+        case "--lru-test", "--cluster":
             unsupportedMode = option
         default:
             throw Self.unrecognized(option)
@@ -195,6 +245,9 @@ extension CLIOptions {
         if !noAuthWarning && password != nil {
             CLIOutput.error(
                 "Warning: Using a password with '-a' or '-u' option on the command line interface may not be safe.\n")
+        }
+        if tools.rdb && tools.functionsOnly {
+            throw CLIStop(message: "Option --functions-rdb and --rdb are mutually exclusive.\n")
         }
         if stdinLastArgument && stdinTag != nil {
             throw CLIStop(message: "Options -x and -X are mutually exclusive.\n")

@@ -30,6 +30,15 @@ struct CLIReplyReader {
         buffer.append(contentsOf: bytes)
     }
 
+    /// The bytes fed but not parsed yet; the reader is left empty.
+    mutating func takeBufferedBytes() -> [UInt8] {
+        defer {
+            buffer.removeAll(keepingCapacity: true)
+            position = 0
+        }
+        return Array(buffer[position...])
+    }
+
     /// The next complete reply, or nil until more bytes arrive.
     mutating func next() throws(CLIProtocolError) -> CLIReply? {
         while true {

@@ -1,6 +1,7 @@
-// The texts redstart-cli prints about itself: --version, --help, and `help` given as
-// the command. The version line is "redstart-cli <Redstart version> (redis-cli 7.0.15
-// compatible)"; the help texts are Redstart's own wording, listing what this tool has.
+// The texts redstart-cli prints about itself: --version and --help (`help` at the
+// prompt or as the command is CommandHelp). The version line is "redstart-cli
+// <Redstart version> (redis-cli 7.0.15 compatible)"; the help text is Redstart's own
+// wording, listing what this tool has.
 
 enum CLIUsage {
     /// Redstart's version and the redis-cli it follows.
@@ -19,7 +20,8 @@ enum CLIUsage {
           -u <uri>           Server URI: redis[s]://[[user:]password@]host[:port][/db].
           -r <repeat>        Run the command this many times (negative: forever).
           -i <interval>      Seconds to wait after each repetition (fractions allowed);
-                             also between --scan cycles.
+                             also between --scan cycles, and the interval of
+                             --latency, --stat and the other sampling modes.
           -n <db>            Database number.
           -2                 Stay on RESP2.
           -3                 Switch to RESP3 (HELLO 3).
@@ -46,14 +48,35 @@ enum CLIUsage {
           --pipe-timeout <n> In --pipe mode, give up when no reply arrives for <n> seconds
                              once all input is sent (default: 30; 0 waits forever).
           --scan             List the keys with SCAN.
-          --pattern <pat>    Key pattern for --scan (default: *).
+          --pattern <pat>    Key pattern for --scan, --bigkeys, --memkeys, --hotkeys.
           --quoted-pattern <pat> The same, as a quoted string (for binary patterns).
-          --count <n>        COUNT for each SCAN of --scan.
+          --count <n>        COUNT for each SCAN of --scan, --bigkeys, --memkeys and --hotkeys.
           --eval <file>      Run the Lua script in <file> with EVAL: keys, then ',' and arguments.
+          --latency          Sample the server's latency (PING every 10 ms) until Ctrl-C; once
+                             after -i seconds (default 1) when the output is not a terminal.
+          --latency-history  Like --latency, a new line every -i seconds (default 15).
+          --latency-dist     Latency spectrum every -i seconds (default 1; 256 colours).
+          --mono             --latency-dist in grey levels.
+          --stat             A line of server statistics every -i seconds (default 1).
+          --bigkeys          Find the biggest key of each type (-i: pause per 100 SCANs).
+          --memkeys          Like --bigkeys, by memory used (MEMORY USAGE).
+          --memkeys-samples <n> --memkeys with MEMORY USAGE ... SAMPLES <n>.
+          --hotkeys          Find the most used keys (the server needs an LFU maxmemory-policy).
+          --rdb <file>       Fetch a snapshot (an RDB file) with SYNC; '-' for standard output.
+          --functions-rdb <file> Like --rdb, with only the functions (filtered here when
+                             the server cannot filter it).
+          --replica          Show the commands a master sends its replicas.
+          --intrinsic-latency <seconds> Measure this machine's own scheduling latency.
           --no-auth-warning  No warning when a password is given on the command line.
           --verbose          Accepted for compatibility.
           --help             This help.
           -v, --version      The version.
+
+        With no command, redstart-cli is interactive: line editing, TAB completion, hints
+        and help from the server's COMMAND DOCS, history in ~/.redstartcli_history (or the
+        file REDISCLI_HISTFILE names; /dev/null for none), preferences (":set hints",
+        ":set nohints") in ~/.redstartclirc (or REDISCLI_RCFILE). When standard input is
+        not a terminal, each line is a command.
 
         Examples:
           cat /etc/passwd | redstart-cli -x set mypasswd
@@ -62,14 +85,8 @@ enum CLIUsage {
           redstart-cli --eval myscript.lua key1 key2 , arg1 arg2 arg3
           redstart-cli --scan --pattern '*:12345*'
           redstart-cli --pipe < commands.txt
-
-        """
-
-    /// What `redstart-cli help` prints.
-    static let commandHelp = """
-        redstart-cli \(version)
-        Help on single commands ("help <command>", "help @<group>") is not available yet;
-        see https://redis.io/commands for the commands Redstart implements.
+          redstart-cli --bigkeys
+          redstart-cli --rdb dump.rdb
 
         """
 }

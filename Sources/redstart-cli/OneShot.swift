@@ -45,7 +45,11 @@ struct OneShot {
     mutating func issue(_ words: [[UInt8]], repeatCount: Int64) -> Bool {
         let name = String(decoding: words[0], as: UTF8.self).lowercased()
         if name == "help" || name == "?" {
-            CLIOutput.write(CLIUsage.commandHelp)
+            // As redis-cli, help is answered here, from the server's COMMAND DOCS.
+            let topic = words.dropFirst().map { String(decoding: $0, as: UTF8.self) }
+            var catalog = CommandCatalog()
+            if !topic.isEmpty, let connection { catalog = CommandCatalog.fetch(from: connection) }
+            CLIOutput.write(CommandHelp.text(for: topic, catalog: catalog))
             return true
         }
         if connection == nil {

@@ -26,7 +26,14 @@ protocol CLITransport: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws(CLIIOError) -> Int
     /// Waits up to `milliseconds` for bytes to read; true when some are ready.
     func waitReadable(milliseconds: Int32) -> Bool
+    /// A descriptor a signal handler may shut down to end a blocked read (Ctrl-C in
+    /// SUBSCRIBE or MONITOR); nil when there is none to touch (TLS runs in NIO).
+    var interruptibleDescriptor: Int32? { get }
     func close()
+}
+
+extension CLITransport {
+    var interruptibleDescriptor: Int32? { nil }
 }
 
 extension CLITransport {
@@ -133,6 +140,8 @@ final class SocketTransport: CLITransport {
         var request = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
         return poll(&request, 1, milliseconds) > 0
     }
+
+    var interruptibleDescriptor: Int32? { descriptor >= 0 ? descriptor : nil }
 
     /// The descriptor, which this transport stops owning (TLS hands it to NIO).
     func takeDescriptor() -> Int32 {

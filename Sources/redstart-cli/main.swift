@@ -1,7 +1,8 @@
-// redstart-cli: redis-cli's command-line tool for Redstart (and Redis) servers, for now
-// its one-shot modes. The order of work is redis-cli 7.0.15's main(): options,
-// REDISCLI_AUTH, then --pipe, --scan, --eval or the command; a connection attempt that
-// fails before a one-shot command is retried once, loudly (see OneShot).
+// redstart-cli: redis-cli's command-line tool for Redstart (and Redis) servers: the
+// one-shot, interactive and tool modes. The order of work is redis-cli 7.0.15's main():
+// options, REDISCLI_AUTH, then the tool modes (--latency ... --scan), the interactive
+// mode when there is no command, --eval or the command; a connection attempt that fails
+// before a one-shot command is retried once, loudly (see OneShot).
 import Glibc
 
 signal(SIGPIPE, SIG_IGN)
@@ -43,15 +44,44 @@ func connectOrExit(_ options: CLIOptions) -> CLIConnection {
     return connection
 }
 
+// The tool modes, in redis-cli's order: the first one asked for runs.
+let tools = options.tools
+let scanCount = countGiven ? options.scanCount : nil
+if tools.latency {
+    LatencyMode.run(connectOrExit(options), options)
+}
+if tools.latencyDistribution {
+    LatencyDistribution.run(connectOrExit(options), options)
+}
+if tools.replica {
+    ReplicaMode.run(connectOrExit(options), options)
+}
+if tools.rdb || tools.functionsOnly {
+    RDBTransfer.run(connectOrExit(options), options)
+}
 if options.pipe {
     MassInsertion.run(connectOrExit(options), options)
+}
+if tools.bigKeys {
+    KeySizeSurvey.run(connectOrExit(options), options, count: scanCount, memory: false)
+}
+if tools.memKeys {
+    KeySizeSurvey.run(connectOrExit(options), options, count: scanCount, memory: true)
+}
+if tools.hotKeys {
+    HotKeys.run(connectOrExit(options), options, count: scanCount)
+}
+if tools.stat {
+    StatMode.run(connectOrExit(options), options)
 }
 if options.scan {
     KeyScan.run(connectOrExit(options), options, countGiven: countGiven)
 }
+if let seconds = tools.intrinsicLatencySeconds {
+    IntrinsicLatency.run(seconds: seconds)
+}
 if commandWords.isEmpty && options.evalFile == nil {
-    CLIOutput.error("redstart-cli: interactive mode is not available yet; give a command\n")
-    CLIOutput.exit(1)
+    InteractiveSession(options: options).run()
 }
 if let file = options.evalFile {
     var oneShot = OneShot(options: options, connection: connectOrExit(options))
