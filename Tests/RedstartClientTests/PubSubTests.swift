@@ -47,4 +47,34 @@ import Testing
         }
         await client.shutdown()
     }
+
+    @Test(arguments: TestServer.allCases)
+    func aConnectionsPushesAreAnAsyncSequence(server kind: TestServer) async throws {
+        let server = try await kind.start()
+        defer { withExtendedLifetime(server) {} }  // the server lives until the test ends
+        // RESP3: a tracking invalidation arrives as a push, in order, while replies keep flowing.
+        let tracked = try await RedstartConnection.connect(configuration: .init(port: server.port))
+        #expect(tracked.protocolVersion == 3)
+        try await tracked.execute("CLIENT", "TRACKING", "ON")
+        #expect(try await tracked.execute("GET", "k") == .null)
+        let writer = try server.client()
+        try await writer.execute("SET", "k", "v")
+        var pushes = tracked.pushes.makeAsyncIterator()
+        #expect(await pushes.next() == .push([.bulk("invalidate"), .array([.bulk("k")])]))
+        #expect(try await tracked.execute("GET", "k") == .bulk("v"))  // a push is never taken for a reply
+        // RESP2: messages nobody asked for (a subscription's) come through the same sequence.
+        var settings = RedstartConnection.Configuration(port: server.port)
+        settings.protocolVersion = 2
+        let subscriber = try await RedstartConnection.connect(configuration: settings)
+        subscriber.sendExpectingPushes(RedisCommand(arguments: ["SUBSCRIBE", "news"]))
+        var messages = subscriber.pushes.makeAsyncIterator()
+        #expect(await messages.next() == .array([.bulk("subscribe"), .bulk("news"), .integer(1)]))
+        try await writer.execute("PUBLISH", "news", "hello")
+        #expect(await messages.next() == .array([.bulk("message"), .bulk("news"), .bulk("hello")]))
+        // The sequence ends when the connection closes.
+        try await subscriber.close()
+        #expect(await messages.next() == nil)
+        try await tracked.close()
+        await writer.shutdown()
+    }
 }

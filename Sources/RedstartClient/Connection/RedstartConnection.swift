@@ -21,12 +21,20 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
     /// The RESP version the handshake settled on (2 or 3).
     public let protocolVersion: Int
     private let commandTimeout: TimeAmount?
+    /// The RESP3 pushes (and, in RESP2, the messages nobody asked for) this connection
+    /// receives, in order: tracking invalidations, pub/sub messages after a SUBSCRIBE
+    /// sent through `sendExpectingPushes`, MONITOR lines. Only for a connection opened
+    /// without an `onPush` callback (with one, the callback gets them and this stream
+    /// ends at once). The newest 1,024 are kept while nobody iterates; the stream ends
+    /// when the connection closes.
+    public let pushes: AsyncStream<RESPValue>
 
-    private init(channel: any Channel, protocolVersion: Int, commandTimeout: TimeAmount?) {
+    private init(channel: any Channel, protocolVersion: Int, commandTimeout: TimeAmount?, pushes: AsyncStream<RESPValue>) {
         self.channel = channel
         self.outbound = OutboundBatcher(channel: channel)
         self.protocolVersion = protocolVersion
         self.commandTimeout = commandTimeout
+        self.pushes = pushes
     }
 
     /// Connects to `host:port` without a handshake (RESP2 until told otherwise).
@@ -61,6 +69,14 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
             context = nil
         }
         let serverHostname = configuration.serverHostname
+        let (pushes, pushSink) = AsyncStream<RESPValue>.makeStream(bufferingPolicy: .bufferingNewest(1024))
+        let deliverPush: @Sendable (RESPValue) -> Void
+        if let onPush {
+            deliverPush = onPush
+            pushSink.finish()
+        } else {
+            deliverPush = { pushSink.yield($0) }
+        }
         let bootstrap = ClientBootstrap(group: group ?? MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(configuration.connectTimeout)
             .channelInitializer { channel in
@@ -69,7 +85,7 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
                         let tls = try NIOSSLClientHandler(context: context, serverHostname: serverHostname)
                         try channel.pipeline.syncOperations.addHandler(tls)
                     }
-                    try channel.pipeline.syncOperations.addHandler(ReplyDecoderHandler(onPush: onPush))
+                    try channel.pipeline.syncOperations.addHandler(ReplyDecoderHandler(onPush: deliverPush))
                 }
             }
         let channel: any Channel
@@ -79,12 +95,15 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
         case .unixSocket(let path):
             channel = try await bootstrap.connect(unixDomainSocketPath: path).get()
         }
+        channel.closeFuture.whenComplete { _ in pushSink.finish() }
         guard performHandshake else {
-            return RedstartConnection(channel: channel, protocolVersion: 2, commandTimeout: configuration.commandTimeout)
+            return RedstartConnection(
+                channel: channel, protocolVersion: 2, commandTimeout: configuration.commandTimeout, pushes: pushes)
         }
         do {
             let version = try await handshake(on: channel, configuration: configuration)
-            return RedstartConnection(channel: channel, protocolVersion: version, commandTimeout: configuration.commandTimeout)
+            return RedstartConnection(
+                channel: channel, protocolVersion: version, commandTimeout: configuration.commandTimeout, pushes: pushes)
         } catch {
             try? await channel.close()
             throw error
@@ -93,7 +112,8 @@ public final class RedstartConnection: RedisCommandExecutor, Sendable {
 
     /// HELLO (or AUTH and CLIENT SETNAME), then SELECT; returns the RESP version in use.
     private static func handshake(on channel: any Channel, configuration: Configuration) async throws -> Int {
-        let setup = RedstartConnection(channel: channel, protocolVersion: 2, commandTimeout: configuration.connectTimeout)
+        let setup = RedstartConnection(
+            channel: channel, protocolVersion: 2, commandTimeout: configuration.connectTimeout, pushes: AsyncStream { $0.finish() })
         var version = 2
         var needsLegacySetup = true
         if configuration.protocolVersion == 3 {

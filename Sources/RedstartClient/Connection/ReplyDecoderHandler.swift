@@ -14,10 +14,10 @@ final class ReplyDecoderHandler: ChannelDuplexHandler {
     private var buffer = ByteBuffer()
     private let parser = RESPValueParser()
     private var waiting = CircularBuffer<EventLoopPromise<RESPValue>>()
-    private let onPush: (@Sendable (RESPValue) -> Void)?
+    private let onPush: @Sendable (RESPValue) -> Void
     private var closedError: (any Error)?
 
-    init(onPush: (@Sendable (RESPValue) -> Void)?) {
+    init(onPush: @escaping @Sendable (RESPValue) -> Void) {
         self.onPush = onPush
     }
 
@@ -41,11 +41,11 @@ final class ReplyDecoderHandler: ChannelDuplexHandler {
         }
         do {
             while let value = try parser.next(from: &buffer) {
-                if case .push = value, let onPush {
+                if case .push = value {
                     onPush(value)
                 } else if let promise = waiting.popFirst() {
                     promise.succeed(value)
-                } else if let onPush {
+                } else {
                     onPush(value)  // RESP2 pub/sub messages and MONITOR lines arrive unasked
                 }
             }
