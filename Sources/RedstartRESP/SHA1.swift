@@ -1,7 +1,6 @@
 // SHA-1 (FIPS 180-4), for DEBUG DIGEST, which Redis defines over SHA-1, and for
-// the client's EVALSHA (a script's name is its SHA-1). Shared by the package from
-// this lowest module. Not
-// for anything that needs a secure hash. Whole 64-byte blocks are compressed
+// the client's EVALSHA (a script's name is its SHA-1); it lives in this lowest module
+// so both can use it. Not for anything that needs a secure hash. Whole 64-byte blocks are compressed
 // straight from the input; only a partial block is buffered, and the message
 // schedule lives in a stack buffer (DEBUG DIGEST hashes every key and element,
 // so the hash's fixed costs matter).
@@ -19,6 +18,19 @@ package struct SHA1 {
         var sha = SHA1()
         sha.update(bytes)
         return sha.finish()
+    }
+
+    /// The digest of `bytes` in lowercase hex (40 characters), as EVALSHA names scripts.
+    package static func hexDigest(_ bytes: some Sequence<UInt8>) -> String {
+        let digest = Array(bytes).withUnsafeBytes { hash($0) }
+        let digits: StaticString = "0123456789abcdef"
+        var text: [UInt8] = []
+        text.reserveCapacity(40)
+        for byte in digest {
+            text.append(digits.utf8Start[Int(byte >> 4)])
+            text.append(digits.utf8Start[Int(byte & 0x0F)])
+        }
+        return String(decoding: text, as: UTF8.self)
     }
 
     package mutating func update(_ bytes: UnsafeRawBufferPointer) {

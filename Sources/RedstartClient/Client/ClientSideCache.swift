@@ -73,9 +73,11 @@ final class ClientSideCache: Sendable {
         self.configuration = configuration
     }
 
-    /// Whether replies of `command` (named `name`) may be cached.
+    /// Whether replies of `command` (named `name`) may be cached: each of these commands
+    /// has its one key at argument 1, whether the command was built by a typed method or
+    /// from raw words (which record no key positions).
     static func isCacheable(_ command: RedisCommand, name: String) -> Bool {
-        cacheableCommands.contains(name) && command.keyPositions == [1]
+        cacheableCommands.contains(name) && command.argumentCount >= 2
             && (name != "exists" || command.argumentCount == 2)
     }
 
@@ -99,7 +101,8 @@ final class ClientSideCache: Sendable {
     /// Keeps `reply` unless its key was invalidated after `ticket` was taken.
     func store(_ reply: RESPValue, for command: RedisCommand, ticket: UInt64) {
         if case .error = reply { return }
-        guard Self.size(of: reply) <= configuration.maximumReplySize, let key = command.keys.first else { return }
+        guard Self.size(of: reply) <= configuration.maximumReplySize else { return }
+        let key = command.arguments[1]
         state.withLockedValue { state in
             let missed = state.sequence - ticket
             if missed > UInt64(Self.ringSize) { return }
@@ -120,32 +123,29 @@ final class ClientSideCache: Sendable {
     /// Handles a push from a tracking connection (other pushes are ignored).
     func handle(push: RESPValue) {
         guard case .push(let parts) = push, parts.count == 2, parts[0].string == "invalidate" else { return }
-        if case .array(let keys) = parts[1] {
-            state.withLockedValue { state in
-                for case .bulkString(let key) in keys { Self.invalidate(key, in: &state) }
+        state.withLockedValue { state in
+            if case .array(let keys) = parts[1] {
+                for case .bulkString(let key) in keys { Self.invalidate(key, in: &state, byServer: true) }
+            } else {
+                Self.invalidate(nil, in: &state, byServer: true)
             }
-        } else {
-            state.withLockedValue { state in Self.invalidate(nil, in: &state) }
         }
     }
 
-    /// Forgets every reply because a tracking connection was opened or lost (not counted
-    /// as an invalidation in the statistics: those are the server's).
+    /// Forgets every reply because a tracking connection was opened or lost (invalidations
+    /// may have been missed); not counted in the statistics, which count the server's.
     func connectionChanged() {
-        state.withLockedValue { state in
-            Self.invalidate(nil, in: &state)
-            state.statistics.invalidations -= 1
-        }
+        state.withLockedValue { state in Self.invalidate(nil, in: &state, byServer: false) }
     }
 
     var statistics: RedstartClient.ClientSideCacheStatistics {
         state.withLockedValue { $0.statistics }
     }
 
-    private static func invalidate(_ key: [UInt8]?, in state: inout State) {
+    private static func invalidate(_ key: [UInt8]?, in state: inout State, byServer: Bool) {
         state.recent[Int(state.sequence % UInt64(ringSize))] = key
         state.sequence += 1
-        state.statistics.invalidations += 1
+        if byServer { state.statistics.invalidations += 1 }
         if let key {
             for command in state.commandsByKey.removeValue(forKey: key) ?? [] { state.replies[command] = nil }
         } else {

@@ -12,11 +12,7 @@ public struct RedisScript: Sendable, Hashable {
 
     public init(_ source: String) {
         self.source = source
-        var bytes = Array(source.utf8)
-        let digest = bytes.withUnsafeBytes { SHA1.hash($0) }
-        let hex = Array("0123456789abcdef".utf8)
-        sha1 = String(decoding: digest.flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
-        bytes.removeAll()
+        sha1 = SHA1.hexDigest(source.utf8)
     }
 }
 
