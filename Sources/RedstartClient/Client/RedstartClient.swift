@@ -106,6 +106,9 @@ public final class RedstartClient: RedisCommandExecutor, Sendable {
         await subscriptions.shutDown()
     }
 
+    /// How many shared connections the client believes open.
+    var openSharedConnections: Int { lanes.count { $0.hasOpenConnection } }
+
     /// The lane for the next request: the one whose turn it is.
     func lane() -> MultiplexedLane {
         lanes.count == 1 ? lanes[0] : lanes[Int.random(in: 0..<lanes.count)]

@@ -101,6 +101,15 @@ final class MultiplexedLane: Sendable {
         return connection
     }
 
+    /// Whether the lane holds a connection it believes open (it learns of a close when
+    /// the connection's event loop sees it).
+    var hasOpenConnection: Bool {
+        state.withLockedValue { state in
+            if case .connected(let connection) = state { return connection.isActive }
+            return false
+        }
+    }
+
     /// Closes the lane's connection; later requests fail with clientShutdown.
     func shutDown() async {
         let previous = state.withLockedValue { state in
