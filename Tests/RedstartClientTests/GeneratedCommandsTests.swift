@@ -5,6 +5,7 @@
 import RedstartClient
 import RedstartRESP
 import Testing
+import RedstartTestSupport
 
 /// The words of `command` as text.
 private func words(_ command: RedisCommand) -> [String] {

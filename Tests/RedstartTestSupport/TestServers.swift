@@ -1,35 +1,35 @@
-// The two servers every client test runs against: Redstart and Debian's
+// The two servers every client and jobs test runs against: Redstart and Debian's
 // redis-server, started the same way on a free port.
+import Foundation
 import RedstartClient
-import RedstartTestSupport
 
-enum TestServer: String, CaseIterable, CustomStringConvertible, Sendable {
+public enum TestServer: String, CaseIterable, CustomStringConvertible, Sendable {
     case redstart, redis
 
-    var description: String { rawValue }
+    public var description: String { rawValue }
 
-    var executable: String? { self == .redis ? ServerProcess.redisServerPath : nil }
+    public var executable: String? { self == .redis ? ServerProcess.redisServerPath : nil }
 
     /// A started server of this kind. Starts are taken one at a time: Foundation's
     /// Process blocks a thread while it launches, and dozens of parallel tests doing so at
     /// once starve the two-thread concurrency pool of this machine.
-    func start(_ arguments: [String] = [], port: Int? = nil) async throws -> ServerProcess {
+    public func start(_ arguments: [String] = [], port: Int? = nil) async throws -> ServerProcess {
         try await StartGate.shared.start(arguments, port: port, executable: executable)
     }
 }
 
 /// Serializes server starts (see TestServer.start).
-actor StartGate {
-    static let shared = StartGate()
+public actor StartGate {
+    public static let shared = StartGate()
 
-    func start(_ arguments: [String], port: Int?, executable: String?) async throws -> ServerProcess {
+    public func start(_ arguments: [String], port: Int?, executable: String?) async throws -> ServerProcess {
         try await ServerProcess.start(arguments, port: port, executable: executable)
     }
 }
 
 extension ServerProcess {
     /// A client of this server with `adjust` applied to its configuration.
-    func client(_ adjust: (inout RedstartClient.Configuration) -> Void = { _ in }) throws -> RedstartClient {
+    public func client(_ adjust: (inout RedstartClient.Configuration) -> Void = { _ in }) throws -> RedstartClient {
         var configuration = RedstartClient.Configuration(port: port)
         adjust(&configuration)
         return try RedstartClient(configuration: configuration)
@@ -37,7 +37,7 @@ extension ServerProcess {
 }
 
 /// Waits until `condition` holds (polling every 10 ms, up to `seconds`).
-func waitUntil(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
+public func waitUntil(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws {
     let clock = ContinuousClock()
     let deadline = clock.now + .milliseconds(Int(seconds * 1000))
     while clock.now < deadline {

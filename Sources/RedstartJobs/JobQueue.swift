@@ -1,0 +1,227 @@
+// The producer's side: enqueue jobs, read them back, wait for them. Works on any
+// RedstartClient (Redstart or Redis 7); every change of a job's state is one script (see
+// JobScripts), so producers and workers on many machines never see a half-made job.
+import Foundation
+import RedstartClient
+
+/// Enqueues jobs and reads their records. Cheap to copy; share one client.
+public struct JobQueue: Sendable {
+    public let client: RedstartClient
+    public let keys: JobKeys
+
+    public init(client: RedstartClient, namespace: String = "rj") {
+        self.client = client
+        keys = JobKeys(namespace: namespace)
+    }
+
+    /// Enqueues `job` (its type names the handler) and returns its ID; when `options`
+    /// give an ID or a uniqueness key already taken, returns the existing job's ID.
+    @discardableResult
+    public func enqueue<J: Job>(_ job: J, options: EnqueueOptions = EnqueueOptions()) async throws -> String {
+        var options = options
+        if options.maxAttempts == nil { options.maxAttempts = J.retryPolicy.maxAttempts }
+        if options.timeout == nil { options.timeout = J.timeout }
+        return try await enqueue(name: J.name, payload: job, queue: options.queue ?? J.queue, options: options)
+    }
+
+    /// Enqueues a job for the handler registered as `name`, with any Encodable payload.
+    @discardableResult
+    public func enqueue(
+        name: String, payload: some Encodable, queue: String = "default", options: EnqueueOptions = EnqueueOptions()
+    ) async throws -> String {
+        let queue = options.queue ?? queue
+        try Self.validate(queue: queue)
+        let id = options.id ?? UUID().uuidString.lowercased()
+        let payloadJSON = try JSONCoding.text(payload)
+        let uniqueMilliseconds = options.uniqueKey == nil ? 0 : max(1, options.uniqueFor.milliseconds)
+        let reply = try await client.run(
+            JobScripts.enqueue,
+            keys: [
+                keys.job(id), keys.waiting(queue), keys.delayed(queue), keys.signal(queue), keys.queues,
+                keys.stats(queue), keys.unique(options.uniqueKey ?? ""),
+            ],
+            arguments: [
+                id, queue, name, payloadJSON, options.delayMilliseconds, uniqueMilliseconds,
+                options.maxAttempts ?? RetryPolicy().maxAttempts, options.timeout?.milliseconds ?? 0,
+                options.keepResult?.milliseconds ?? -1, JobEvent(event: .enqueued, id: id, queue: queue).json,
+                keys.events,
+            ])
+        guard let elements = reply.elements, elements.count == 2, let holder = elements[1].string else {
+            throw JobsError.unexpectedReply("enqueue", reply)
+        }
+        return holder
+    }
+
+    /// The job's record, or nil when there is none (never enqueued, or forgotten).
+    public func info(_ id: String) async throws -> JobInfo? {
+        let replies = try await client.pipeline([
+            RedisCommand(arguments: ["HGETALL", keys.job(id)]),
+            RedisCommand(arguments: ["LRANGE", keys.errors(id), "0", "-1"]),
+        ])
+        return JobInfo(id: id, fields: replies[0], errors: replies[1].elements ?? [])
+    }
+
+    /// Waits until the job completes, fails for good or is cancelled, and returns its
+    /// record; throws `JobsError.timedOut` after `timeout`, `JobsError.noSuchJob` when there
+    /// is no such job.
+    public func waitUntilFinished(_ id: String, timeout: Duration = .seconds(60)) async throws -> JobInfo {
+        let events = try await client.subscribe(to: [keys.jobEvents(id)])
+        // Subscribed first, then read: an event between the two cannot be missed.
+        return try await withThrowingTaskGroup(of: JobInfo?.self) { group in
+            group.addTask {
+                for await message in events {
+                    guard let event = try? JSONCoding.decoder.decode(JobEvent.self, from: Data(message.payload.bytes))
+                    else { continue }
+                    if event.isFinal { return try await self.info(id) }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw JobsError.timedOut(id)
+            }
+            guard let current = try await info(id) else {
+                group.cancelAll()
+                throw JobsError.noSuchJob(id)
+            }
+            if [.completed, .failed, .cancelled].contains(current.state) {
+                group.cancelAll()
+                return current
+            }
+            while let finished = try await group.next() {
+                if let finished {
+                    group.cancelAll()
+                    return finished
+                }
+            }
+            throw JobsError.noSuchJob(id)
+        }
+    }
+
+    /// Cancels a job: a waiting or delayed one at once, an active one by asking its worker
+    /// (its handler sees task cancellation). Returns the state it was in; nil when there is
+    /// no such job.
+    @discardableResult
+    public func cancel(_ id: String, keepFor: Duration = .seconds(7 * 86400)) async throws -> JobState? {
+        guard let info = try await info(id) else { return nil }
+        let queue = info.queue
+        let reply = try await client.run(
+            JobScripts.cancel,
+            keys: [
+                keys.job(id), keys.waiting(queue), keys.delayed(queue), keys.failed(queue), keys.stats(queue),
+                keys.cancellations,
+            ],
+            arguments: [
+                id, keepFor.milliseconds, JobEvent(event: .cancelled, id: id, queue: queue).json, keys.events,
+                keys.jobEvents(id),
+            ])
+        return reply.string.flatMap { JobState(rawValue: $0) }
+    }
+
+    /// Runs a failed or cancelled job again, with its attempts counted from zero.
+    /// Returns false when the job is in another state.
+    @discardableResult
+    public func retry(_ id: String) async throws -> Bool {
+        guard let info = try await info(id) else { return false }
+        let queue = info.queue
+        let reply = try await client.run(
+            JobScripts.retry,
+            keys: [keys.job(id), keys.failed(queue), keys.waiting(queue), keys.signal(queue), keys.errors(id)],
+            arguments: [id])
+        return reply.int == 1
+    }
+
+    /// Deletes a job that is not running (a dead letter discarded, a waiting job
+    /// withdrawn). Returns false when there is no such job; throws when it is active.
+    @discardableResult
+    public func delete(_ id: String) async throws -> Bool {
+        guard let info = try await info(id) else { return false }
+        let queue = info.queue
+        let reply = try await client.run(
+            JobScripts.delete,
+            keys: [
+                keys.job(id), keys.errors(id), keys.waiting(queue), keys.delayed(queue), keys.completed(queue),
+                keys.failed(queue),
+            ],
+            arguments: [id])
+        if reply.int == -1 { throw JobsError.jobIsActive(id) }
+        return reply.int == 1
+    }
+
+    /// Stops workers from taking jobs of `queue` (running ones finish).
+    public func pause(_ queue: String) async throws {
+        try await client.execute("SET", keys.paused(queue), "1")
+    }
+
+    /// Lets workers take jobs of `queue` again.
+    public func resume(_ queue: String) async throws {
+        _ = try await client.pipeline([
+            RedisCommand(arguments: ["DEL", keys.paused(queue)]),
+            RedisCommand(arguments: ["LPUSH", keys.signal(queue), "1"]),
+            RedisCommand(arguments: ["LTRIM", keys.signal(queue), "0", "0"]),
+        ])
+    }
+
+    /// The queues jobs were ever enqueued to, sorted.
+    public func queues() async throws -> [String] {
+        try await client.execute("SMEMBERS", keys.queues).elements?.compactMap(\.string).sorted() ?? []
+    }
+
+    /// How many jobs `queue` holds in each state, and its totals.
+    public func counts(_ queue: String) async throws -> QueueCounts {
+        let replies = try await client.pipeline([
+            RedisCommand(arguments: ["LLEN", keys.waiting(queue)]),
+            RedisCommand(arguments: ["ZCARD", keys.delayed(queue)]),
+            RedisCommand(arguments: ["ZCARD", keys.active(queue)]),
+            RedisCommand(arguments: ["ZCARD", keys.completed(queue)]),
+            RedisCommand(arguments: ["ZCARD", keys.failed(queue)]),
+            RedisCommand(arguments: ["EXISTS", keys.paused(queue)]),
+            RedisCommand(arguments: ["HGETALL", keys.stats(queue)]),
+        ])
+        var counts = QueueCounts()
+        counts.waiting = Int(replies[0].int ?? 0)
+        counts.delayed = Int(replies[1].int ?? 0)
+        counts.active = Int(replies[2].int ?? 0)
+        counts.completed = Int(replies[3].int ?? 0)
+        counts.failed = Int(replies[4].int ?? 0)
+        counts.isPaused = replies[5].int == 1
+        let totals = replies[6].elements ?? []
+        var index = 0
+        while index + 1 < totals.count {
+            if let name = totals[index].string, let value = totals[index + 1].int { counts.totals[name] = Int(value) }
+            index += 2
+        }
+        return counts
+    }
+
+    /// The IDs of jobs of `queue` in `state` (up to `limit`; waiting ones oldest first,
+    /// the others by their score).
+    public func jobIDs(in queue: String, state: JobState, limit: Int = 100) async throws -> [String] {
+        let reply: RESPValue
+        switch state {
+        case .waiting: reply = try await client.execute("LRANGE", keys.waiting(queue), -limit, -1)
+        case .delayed: reply = try await client.execute("ZRANGE", keys.delayed(queue), 0, limit - 1)
+        case .active: reply = try await client.execute("ZRANGE", keys.active(queue), 0, limit - 1)
+        case .completed: reply = try await client.execute("ZREVRANGE", keys.completed(queue), 0, limit - 1)
+        case .failed, .cancelled: reply = try await client.execute("ZREVRANGE", keys.failed(queue), 0, limit - 1)
+        }
+        let ids = reply.elements?.compactMap(\.string) ?? []
+        return state == .waiting ? ids.reversed() : ids
+    }
+
+    /// Every job event of the namespace, as published (a stream that ends when the
+    /// client shuts down).
+    public func events() async throws -> AsyncCompactMapSequence<AsyncStream<PubSubMessage>, JobEvent> {
+        try await client.subscribe(to: [keys.events]).compactMap { message in
+            try? JSONCoding.decoder.decode(JobEvent.self, from: Data(message.payload.bytes))
+        }
+    }
+
+    /// Queue names become parts of key names: no empty names, none with a colon's
+    /// ambiguity at the end, nothing a key pattern would misread.
+    static func validate(queue: String) throws {
+        if queue.isEmpty || queue.contains(where: { "*?[]\\ \n\r".contains($0) }) {
+            throw JobsError.invalidQueueName(queue)
+        }
+    }
+}

@@ -1,0 +1,59 @@
+// redstart-jobs-test-worker: a worker process for the tests that need real processes
+// (a worker SIGKILLed mid-job, SIGTERM's graceful shutdown, jobs a Python producer
+// enqueued). It runs one JobWorker in a ServiceGroup that stops gracefully on SIGTERM,
+// with one handler, "mark": payload {"n": Int, "sleep_ms": Int?}; it sleeps, then adds n
+// to the set `<mark-key>` and counts the run in the hash `<mark-key>:runs` (field n), so a
+// test can tell each job's effect and how often it ran.
+//
+//   redstart-jobs-test-worker --port P [--concurrency 2] [--lease-ms 2000] [--queue default]
+//                             [--mark-key rj-test:done] [--grace-ms 5000]
+import Foundation
+import Logging
+import RedstartClient
+import RedstartJobs
+import ServiceLifecycle
+
+struct Mark: Codable, Sendable {
+    var n: Int
+    var sleep_ms: Int?
+}
+
+var options: [String: String] = [:]
+var arguments = CommandLine.arguments.dropFirst()
+while let name = arguments.popFirst() {
+    guard name.hasPrefix("--"), let value = arguments.popFirst() else {
+        FileHandle.standardError.write(Data("usage: redstart-jobs-test-worker --port P [--option value …]\n".utf8))
+        exit(2)
+    }
+    options[String(name.dropFirst(2))] = value
+}
+
+let port = Int(options["port"] ?? "6379") ?? 6379
+let markKey = options["mark-key"] ?? "rj-test:done"
+let client = try RedstartClient(configuration: RedstartClient.Configuration(port: port))
+var configuration = JobWorker.Configuration(
+    queues: (options["queue"] ?? "default").split(separator: ",").map { JobWorker.QueueSelection(String($0)) },
+    concurrency: Int(options["concurrency"] ?? "2") ?? 2)
+configuration.lease = .milliseconds(Int(options["lease-ms"] ?? "2000") ?? 2000)
+configuration.reapInterval = configuration.lease / 2
+configuration.shutdownGracePeriod = .milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
+configuration.logger.logLevel = .warning
+let worker = JobWorker(client: client, configuration: configuration)
+worker.register(name: "mark", payload: Mark.self, retryPolicy: RetryPolicy(maxAttempts: 5, initialDelay: .milliseconds(10))) {
+    mark, context in
+    if let sleep = mark.sleep_ms, sleep > 0 { try await Task.sleep(for: .milliseconds(sleep)) }
+    _ = try await client.pipeline([
+        RedisCommand(arguments: ["SADD", markKey, String(mark.n)]),
+        RedisCommand(arguments: ["HINCRBY", "\(markKey):runs", String(mark.n), "1"]),
+    ])
+    return mark.n
+}
+
+let group = ServiceGroup(
+    configuration: ServiceGroupConfiguration(
+        services: [.init(service: worker)], gracefulShutdownSignals: [.sigterm, .sigint],
+        logger: Logger(label: "redstart.jobs.test-worker")))
+FileHandle.standardOutput.write(Data("ready \(worker.configuration.workerID)\n".utf8))
+try await group.run()
+await client.shutdown()
+print("stopped")
