@@ -1,0 +1,197 @@
+// The worker against both servers: paused queues are not fetched; a graceful stop lets
+// short jobs finish and gives back the rest; the reaper gives back a dead worker's job; a
+// worker whose lease was taken cancels its handler and records nothing (never two runs at
+// once); cron ticks run once across workers and on time; rate and per-queue limits hold.
+import Foundation
+import NIOConcurrencyHelpers
+import RedstartClient
+@testable import RedstartJobs
+import RedstartTestSupport
+import Testing
+
+@Suite struct JobWorkerTests {
+    @Test(arguments: TestServer.allCases)
+    func aPausedQueueIsNotFetchedUntilResumed(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let worker = fixture.worker(queues: ["held", "other"])
+        worker.register(AddJob.self)
+        try await fixture.queue.pause("held")
+        #expect(try await fixture.queue.counts("held").isPaused)
+        try await withWorkers([worker]) {
+            let held = try await fixture.queue.enqueue(AddJob(a: 1, b: 1), options: EnqueueOptions(queue: "held"))
+            let other = try await fixture.queue.enqueue(AddJob(a: 2, b: 2), options: EnqueueOptions(queue: "other"))
+            // One fetch looks at both queues, "held" first: once "other"'s job ran, "held" was passed over.
+            _ = try await fixture.queue.waitUntilFinished(other, timeout: .seconds(20))
+            #expect(try await fixture.queue.info(held)?.state == .waiting)
+            try await fixture.queue.resume("held")
+            #expect(try await fixture.queue.waitUntilFinished(held, timeout: .seconds(20)).state == .completed)
+        }
+        await fixture.stop()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func aGracefulStopFinishesShortJobsAndGivesBackTheRest(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let worker = fixture.worker { $0.shutdownGracePeriod = .milliseconds(800) }
+        let started = Recorder()
+        worker.register(name: "short", payload: Int.self) { n, context in
+            started.record(context.id)
+            try await Task.sleep(for: .milliseconds(300))
+            return n
+        }
+        worker.register(name: "long", payload: Int.self) { n, context in
+            started.record(context.id)
+            try await Task.sleep(for: .seconds(3600))
+            return n
+        }
+        let short = try await fixture.queue.enqueue(name: "short", payload: 1)
+        let long = try await fixture.queue.enqueue(name: "long", payload: 2)
+        let run = Task { try await worker.run() }
+        try await waitUntil { started.count(short) == 1 && started.count(long) == 1 }
+        worker.stop()
+        try await run.value
+        #expect(try await fixture.queue.info(short)?.state == .completed)
+        let givenBack = try await fixture.queue.info(long)
+        #expect(givenBack?.state == .waiting && givenBack?.attempts == 0 && givenBack?.errors.isEmpty == true)
+        #expect(try await fixture.queue.jobIDs(in: "default", state: .waiting) == [long])
+        #expect(try await fixture.queue.counts("default").active == 0)
+        await fixture.stop()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func theReaperGivesBackTheJobOfADeadWorker(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let id = try await fixture.queue.enqueue(AddJob(a: 3, b: 4), options: EnqueueOptions(maxAttempts: 3))
+        // A worker leases the job for 300 ms and dies: nobody renews the lease.
+        try await leaseAsGhost(fixture, leaseMilliseconds: 300)
+        #expect(try await fixture.queue.info(id)?.state == .active)
+        let worker = fixture.worker()
+        worker.register(AddJob.self)
+        let info = try await withWorkers([worker]) { try await fixture.queue.waitUntilFinished(id, timeout: .seconds(20)) }
+        #expect(info.state == .completed && info.attempts == 2)
+        #expect(info.errors.first?.error == "the lease of worker ghost ended before the job did")
+        #expect(try await fixture.queue.counts("default").totals["stalled"] == 1)
+        await fixture.stop()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func aWorkerWhoseLeaseWasTakenCancelsItsHandlerAndRecordsNothing(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let worker = fixture.worker { $0.lease = .milliseconds(300) }
+        let cancelled = Recorder()
+        let started = Recorder()
+        worker.register(name: "wait", payload: Int.self) { n, context in
+            started.record(context.id)
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                cancelled.record(context.id)
+                throw error
+            }
+            return n
+        }
+        let id = try await fixture.queue.enqueue(name: "wait", payload: 1)
+        try await withWorkers([worker]) {
+            try await waitUntil { started.count(id) == 1 }
+            // Another worker holds the job now (as after the reaper gave it away).
+            try await fixture.client.execute("HSET", fixture.queue.keys.job(id), "token", "someone-else/2")
+            try await waitUntil { cancelled.count(id) == 1 }
+            try await waitUntil { worker.runningJobIDs.isEmpty }
+        }
+        let info = try await fixture.queue.info(id)
+        #expect(info?.state == .active && info?.errors.isEmpty == true)
+        #expect(try await fixture.client.execute("HGET", fixture.queue.keys.job(id), "token").string == "someone-else/2")
+        await fixture.stop()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func cronTicksRunOnceAcrossWorkersAndOnTime(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let workers = [fixture.worker(), fixture.worker()]
+        for worker in workers {
+            worker.register(AddJob.self)
+            try worker.schedule(AddJob(a: 0, b: 1), cron: "* * * * * *", name: "every-second")
+        }
+        let ids = try await withWorkers(workers) {
+            try await waitUntil(20) { try await fixture.queue.counts("default").completed >= 3 }
+            return try await fixture.queue.jobIDs(in: "default", state: .completed)
+        }
+        var ticks: [Int64] = []
+        for id in ids {
+            let fields = try await fixture.client.execute(
+                "HMGET", fixture.queue.keys.job(id), "unique_key", "started_at", "attempts")
+            let key = fields.elements?[0].string ?? ""
+            let tick = Int64(key.split(separator: ":").last ?? "") ?? 0
+            let startedAt = fields.elements?[1].int ?? 0
+            ticks.append(tick)
+            #expect(startedAt - tick * 1000 >= 0 && startedAt - tick * 1000 < 1000, "tick \(tick) started at \(startedAt)")
+            #expect(fields.elements?[2].int == 1)
+        }
+        #expect(Set(ticks).count == ticks.count, "one job per tick: \(ticks.sorted())")
+        #expect(try await fixture.queue.counts("default").totals["enqueued"] == ids.count)
+        await fixture.stop()
+    }
+
+    @Test(arguments: TestServer.allCases)
+    func rateLimitsAndQueueConcurrencyHold(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let limited = fixture.worker(queues: ["limited"], concurrency: 10) {
+            $0.rateLimits["limited"] = JobWorker.RateLimit(jobs: 2, per: .milliseconds(400))
+        }
+        let single = fixture.worker(queues: ["single"], concurrency: 4) { $0.queueConcurrency["single"] = 1 }
+        let starts = Recorder()
+        let inFlight = NIOLockedValueBox((now: 0, most: 0))
+        limited.register(name: "quick", payload: Int.self) { n, _ in
+            starts.record("quick")
+            return n
+        }
+        single.register(name: "one-at-a-time", payload: Int.self) { n, _ in
+            inFlight.withLockedValue { $0.now += 1; $0.most = max($0.most, $0.now) }
+            try await Task.sleep(for: .milliseconds(50))
+            inFlight.withLockedValue { $0.now -= 1 }
+            return n
+        }
+        try await withWorkers([limited, single]) {
+            var ids: [String] = []
+            for n in 0..<6 { ids.append(try await fixture.queue.enqueue(name: "quick", payload: n, options: EnqueueOptions(queue: "limited"))) }
+            for n in 0..<4 { ids.append(try await fixture.queue.enqueue(name: "one-at-a-time", payload: n, options: EnqueueOptions(queue: "single"))) }
+            for id in ids { _ = try await fixture.queue.waitUntilFinished(id, timeout: .seconds(20)) }
+        }
+        // Two per 400 ms window: six jobs need three windows.
+        let times = starts.times("quick").sorted()
+        #expect(times.count == 6)
+        if let first = times.first, let last = times.last { #expect(last.timeIntervalSince(first) >= 0.75) }
+        #expect(inFlight.withLockedValue { $0.most } == 1)
+        await fixture.stop()
+    }
+
+    @Test func weightedQueuesComeFirstInProportionAndUnweightedInOrder() throws {
+        let fixture = JobWorker(
+            client: try RedstartClient(configuration: RedstartClient.Configuration(port: 1)),
+            configuration: JobWorker.Configuration(queues: [.init("a", weight: 3), .init("b", weight: 1)]))
+        var firsts = 0
+        for _ in 0..<4000 where fixture.fetchOrder().first == 0 { firsts += 1 }
+        #expect(firsts > 2800 && firsts < 3200, "queue a came first \(firsts) times of 4000")
+        #expect(Set((0..<50).map { _ in fixture.fetchOrder() }) == [[0, 1], [1, 0]])
+        let strict = JobWorker(
+            client: try RedstartClient(configuration: RedstartClient.Configuration(port: 1)),
+            configuration: JobWorker.Configuration(queues: [.init("high"), .init("low"), .init("lowest")]))
+        #expect(strict.fetchOrder() == [0, 1, 2])
+    }
+}
+
+/// Leases the next job of "default" as worker "ghost", which then never renews it.
+func leaseAsGhost(_ fixture: JobsFixture, leaseMilliseconds: Int) async throws {
+    let keys = fixture.queue.keys
+    let reply = try await fixture.client.run(
+        JobScripts.fetch,
+        keys: [keys.waiting("default"), keys.active("default"), keys.delayed("default"), keys.paused("default"), keys.limit("default")],
+        arguments: [1, leaseMilliseconds, "ghost", keys.jobPrefix, -1, 0, 0])
+    #expect(reply.elements?[2].elements?.count == 1)
+}
