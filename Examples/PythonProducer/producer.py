@@ -54,6 +54,28 @@ def enqueue(r, name, payload, queue="default", namespace="rj", max_attempts=3, d
     return job_id
 
 
+def enqueue_many(r, name, payloads, queue="default", namespace="rj", max_attempts=3, batch=1000):
+    """Enqueues many new jobs, `batch` per MULTI/EXEC; returns their IDs."""
+    ids = []
+    now_ms = int(time.time() * 1000)
+    for start in range(0, len(payloads), batch):
+        with r.pipeline(transaction=True) as tx:
+            chunk = payloads[start:start + batch]
+            for payload in chunk:
+                job_id = str(uuid.uuid4())
+                ids.append(job_id)
+                tx.hset(f"{namespace}:job:{job_id}", mapping={
+                    "name": name, "payload": json.dumps(payload), "queue": queue, "attempts": 0,
+                    "max_attempts": max_attempts, "enqueued_at": now_ms, "state": "waiting"})
+                tx.lpush(f"{namespace}:q:{queue}:waiting", job_id)
+            tx.sadd(f"{namespace}:queues", queue)
+            tx.hincrby(f"{namespace}:q:{queue}:stats", "enqueued", len(chunk))
+            tx.lpush(f"{namespace}:q:{queue}:signal", "1")
+            tx.ltrim(f"{namespace}:q:{queue}:signal", 0, 0)
+            tx.execute()
+    return ids
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="redis://127.0.0.1:6379")

@@ -5,8 +5,11 @@
 // to the set `<mark-key>` and counts the run in the hash `<mark-key>:runs` (field n), so a
 // test can tell each job's effect and how often it ran.
 //
+// With --hang-after N, the runs after the first N hang before their effect (a worker that
+// is about to be SIGKILLed mid-job), and add their job IDs to `<mark-key>:hanging`.
+//
 //   redstart-jobs-test-worker --port P [--concurrency 2] [--lease-ms 2000] [--queue default]
-//                             [--mark-key rj-test:done] [--grace-ms 5000]
+//                             [--mark-key rj-test:done] [--grace-ms 5000] [--hang-after N]
 import Foundation
 import Logging
 import RedstartClient
@@ -39,8 +42,14 @@ configuration.reapInterval = configuration.lease / 2
 configuration.shutdownGracePeriod = .milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
 configuration.logger.logLevel = .warning
 let worker = JobWorker(client: client, configuration: configuration)
+let hangAfter = options["hang-after"].flatMap { Int($0) }
+let runs = ManagedAtomicCounter()
 worker.register(name: "mark", payload: Mark.self, retryPolicy: RetryPolicy(maxAttempts: 5, initialDelay: .milliseconds(10))) {
     mark, context in
+    if let hangAfter, runs.increment() > hangAfter {
+        try await client.execute("SADD", "\(markKey):hanging", context.id)
+        try await Task.sleep(for: .seconds(86400))
+    }
     if let sleep = mark.sleep_ms, sleep > 0 { try await Task.sleep(for: .milliseconds(sleep)) }
     _ = try await client.pipeline([
         RedisCommand(arguments: ["SADD", markKey, String(mark.n)]),
@@ -57,3 +66,16 @@ FileHandle.standardOutput.write(Data("ready \(worker.configuration.workerID)\n".
 try await group.run()
 await client.shutdown()
 print("stopped")
+
+/// Counts the handler's runs across its concurrent calls.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

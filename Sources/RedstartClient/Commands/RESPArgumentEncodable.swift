@@ -14,7 +14,7 @@ public protocol RESPArgumentEncodable: Sendable {
 extension String: RESPArgumentEncodable {
     public func encodeArgument(into command: inout RedisCommand) {
         var copy = self
-        copy.withUTF8 { command.appendBulk($0) }
+        copy.withUTF8 { command.appendBulk(UnsafeRawBufferPointer($0)) }
     }
 }
 

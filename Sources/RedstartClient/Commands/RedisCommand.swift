@@ -60,6 +60,16 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
         argumentCount += 1
     }
 
+    /// Appends raw bytes as one bulk string (one copy; what String arguments use).
+    public mutating func appendBulk(_ bytes: UnsafeRawBufferPointer) {
+        encodedArguments.writeInteger(UInt8(ascii: "$"))
+        encodedArguments.writeDecimal(bytes.count)
+        encodedArguments.writeStaticString("\r\n")
+        encodedArguments.writeBytes(bytes)
+        encodedArguments.writeStaticString("\r\n")
+        argumentCount += 1
+    }
+
     /// Appends `value` in decimal as one bulk string, written in place.
     public mutating func appendInteger(_ value: Int) {
         var digits = value < 0 ? 2 : 1
