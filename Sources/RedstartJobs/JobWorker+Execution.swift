@@ -52,10 +52,7 @@ extension JobWorker {
         case (_, .leaseLost):
             logger.warning("the job's lease was lost; its outcome is not recorded")
         case (.failure, .shutdown):
-            _ = try await jobs.client.run(
-                JobScripts.giveBack,
-                keys: [keys.job(job.id), keys.active(job.queue), keys.waiting(job.queue), keys.signal(job.queue)],
-                arguments: [job.id, job.token])
+            await giveBack(job)
         case (.success(let result), _):
             let keep = job.keepResultMilliseconds >= 0 ? job.keepResultMilliseconds : configuration.keepResult.milliseconds
             let event = JobEvent(event: .completed, id: job.id, queue: job.queue, attempt: job.attempt)

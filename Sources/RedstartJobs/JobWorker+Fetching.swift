@@ -1,5 +1,6 @@
 // The fetch loop: while the worker runs, wait for a free slot, lease as many jobs as
-// there are free slots (one script over all queues, in weighted order), start them, and
+// there are free slots plus `prefetch` (one script over all queues, in weighted order),
+// start as many as there are free slots and keep the rest for the next free ones, and
 // when there is nothing to take, block on the queues' signal lists (BLPOP) until a
 // producer pushes, a delayed job falls due, or `idleWait` passes.
 import Foundation
@@ -27,37 +28,61 @@ extension JobWorker {
         let queues = configuration.queues
         await withDiscardingTaskGroup { group in
             var failures = 0
+            // Leased beyond the free slots (`prefetch`): started as slots free up.
+            var buffered: [(FetchedJob, RunningJob)] = []
             while isRunning {
                 let free = await slots.waitForFree()
                 guard isRunning else { break }
-                let leaseSent = ContinuousClock.now
-                let batch: (jobs: [FetchedJob], wakeMilliseconds: Int64)
-                do {
-                    batch = try await fetch(want: free, order: fetchOrder())
-                    failures = 0
-                } catch {
-                    failures += 1
-                    configuration.logger.warning("fetch failed: \(error)", metadata: ["worker": "\(configuration.workerID)"])
-                    try? await Task.sleep(for: .milliseconds(min(1000, 50 * (1 << min(failures, 5)))))
-                    continue
+                if buffered.isEmpty {
+                    let leaseSent = ContinuousClock.now
+                    let batch: (jobs: [FetchedJob], wakeMilliseconds: Int64)
+                    do {
+                        batch = try await fetch(want: free + configuration.prefetch, order: fetchOrder())
+                        failures = 0
+                    } catch {
+                        failures += 1
+                        configuration.logger.warning("fetch failed: \(error)", metadata: ["worker": "\(configuration.workerID)"])
+                        try? await Task.sleep(for: .milliseconds(min(1000, 50 * (1 << min(failures, 5)))))
+                        continue
+                    }
+                    if batch.jobs.isEmpty {
+                        await waitForWork(queues: queues, wakeMilliseconds: batch.wakeMilliseconds)
+                        continue
+                    }
+                    for job in batch.jobs {
+                        let runningJob = RunningJob(job: job, leaseRenewed: leaseSent)
+                        running.withLockedValue { $0[job.id] = runningJob }
+                        buffered.append((job, runningJob))
+                    }
                 }
-                if batch.jobs.isEmpty {
-                    await waitForWork(queues: queues, wakeMilliseconds: batch.wakeMilliseconds)
-                    continue
-                }
-                slots.take(batch.jobs.count)
-                for job in batch.jobs {
-                    let runningJob = RunningJob(job: job, leaseRenewed: leaseSent)
-                    running.withLockedValue { $0[job.id] = runningJob }
+                let starting = min(free, buffered.count)
+                slots.take(starting)
+                for (job, runningJob) in buffered.prefix(starting) {
                     group.addTask {
                         await self.execute(job, runningJob)
                         self.running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
                         self.slots.release()
                     }
                 }
+                buffered.removeFirst(starting)
             }
+            for (job, _) in buffered { await giveBack(job) }
             await finishRunningJobs()
         }
+    }
+
+    /// Puts a leased job that never started back at the head of its queue.
+    func giveBack(_ job: FetchedJob) async {
+        let keys = jobs.keys
+        do {
+            _ = try await jobs.client.run(
+                JobScripts.giveBack,
+                keys: [keys.job(job.id), keys.active(job.queue), keys.waiting(job.queue), keys.signal(job.queue)],
+                arguments: [job.id, job.token])
+        } catch {
+            configuration.logger.warning("giving back \(job.id) failed (the reaper will): \(error)")
+        }
+        running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
     }
 
     /// The queues in the order this fetch tries them (indices into `configuration.queues`).

@@ -43,6 +43,10 @@ public final class JobWorker: Service, Sendable {
         public var queues: [QueueSelection]
         /// Jobs run at once by this worker.
         public var concurrency: Int
+        /// Jobs leased beyond the free slots, started as slots free up: fewer round trips
+        /// per job when handlers are short, at the cost of holding jobs that an idle worker
+        /// elsewhere could have run (0: lease only what can start now).
+        public var prefetch = 0
         /// Jobs of one queue run at once by this worker (no limit when absent).
         public var queueConcurrency: [String: Int] = [:]
         public var rateLimits: [String: RateLimit] = [:]

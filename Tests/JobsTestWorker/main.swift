@@ -10,6 +10,7 @@
 //
 //   redstart-jobs-test-worker --port P [--concurrency 2] [--lease-ms 2000] [--queue default]
 //                             [--mark-key rj-test:done] [--grace-ms 5000] [--hang-after N]
+//                             [--prefetch 0]
 import Foundation
 import Logging
 import RedstartClient
@@ -39,6 +40,7 @@ var configuration = JobWorker.Configuration(
     concurrency: Int(options["concurrency"] ?? "2") ?? 2)
 configuration.lease = .milliseconds(Int(options["lease-ms"] ?? "2000") ?? 2000)
 configuration.reapInterval = configuration.lease / 2
+configuration.prefetch = Int(options["prefetch"] ?? "0") ?? 0
 configuration.shutdownGracePeriod = .milliseconds(Int(options["grace-ms"] ?? "5000") ?? 5000)
 configuration.logger.logLevel = .warning
 let worker = JobWorker(client: client, configuration: configuration)

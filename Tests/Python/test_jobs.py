@@ -50,9 +50,9 @@ def test_jobs_of_a_killed_worker_process_run_exactly_once_in_effect(jobs_server)
     assert r.llen("rj:q:default:waiting") == JOBS
     workers = []
     try:
-        victim = start_worker(jobs_server.port, "--hang-after", "1000", "--lease-ms", "2000")
+        victim = start_worker(jobs_server.port, "--hang-after", "1000", "--lease-ms", "2000", "--prefetch", "4")
         workers.append(victim)
-        workers += [start_worker(jobs_server.port, "--lease-ms", "2000") for _ in range(3)]
+        workers += [start_worker(jobs_server.port, "--lease-ms", "2000", "--prefetch", "4") for _ in range(3)]
         # The victim did 1,000 jobs and now holds two it will never finish.
         wait_until(lambda: r.scard("rj-test:done:hanging") == 2, "the victim to hang on two jobs", timeout=300)
         held = r.smembers("rj-test:done:hanging")
