@@ -11,6 +11,7 @@ let package = Package(
         .executable(name: "redstart-check-rdb", targets: ["redstart-check-rdb"]),
         .executable(name: "redstart-check-aof", targets: ["redstart-check-aof"]),
         .executable(name: "redstart-cli", targets: ["redstart-cli"]),
+        .executable(name: "redstart-jobs", targets: ["redstart-jobs"]),
         .library(name: "RedstartServer", targets: ["RedstartServer"]),
         .library(name: "RedstartClient", targets: ["RedstartClient"]),
         .library(name: "RedstartJobs", targets: ["RedstartJobs"]),
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         .target(
@@ -95,6 +97,15 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "redstart-jobs",
+            dependencies: [
+                "RedstartJobs",
+                "RedstartClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

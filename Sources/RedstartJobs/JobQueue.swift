@@ -52,6 +52,47 @@ public struct JobQueue: Sendable {
         return holder
     }
 
+    /// Enqueues one job per payload for the handler `name`, all in one pipeline (one
+    /// write, one round trip); returns their IDs in order.
+    @discardableResult
+    public func enqueue<Payload: Encodable>(
+        name: String, payloads: [Payload], queue: String = "default", options: EnqueueOptions = EnqueueOptions()
+    ) async throws -> [String] {
+        guard let first = payloads.first else { return [] }
+        // IDs and uniqueness keys name single jobs: not used here.
+        var options = options
+        options.id = nil
+        options.uniqueKey = nil
+        // The first through `run`, which loads the script when the server lacks it.
+        var ids = [try await enqueue(name: name, payload: first, queue: queue, options: options)]
+        let queue = options.queue ?? queue
+        var commands: [RedisCommand] = []
+        var fresh: [String] = []
+        for payload in payloads.dropFirst() {
+            let id = UUID().uuidString.lowercased()
+            fresh.append(id)
+            var command = RedisCommand("EVALSHA")
+            command.append(JobScripts.enqueue.sha1)
+            command.append(7)
+            command.appendKeys(contentsOf: [
+                keys.job(id), keys.waiting(queue), keys.delayed(queue), keys.signal(queue), keys.queues,
+                keys.stats(queue), keys.unique(""),
+            ])
+            command.append(contentsOf: [id, queue, name, try JSONCoding.text(payload)])
+            command.append(contentsOf: [
+                options.delayMilliseconds, 0, Int64(options.maxAttempts ?? RetryPolicy().maxAttempts),
+                options.timeout?.milliseconds ?? 0, options.keepResult?.milliseconds ?? -1,
+            ])
+            command.append(contentsOf: [JobEvent(event: .enqueued, id: id, queue: queue).json, keys.events])
+            commands.append(command)
+        }
+        for reply in try await client.pipeline(commands) {
+            if case .error(let message) = reply { throw RedisServerError(message) }
+        }
+        ids += fresh
+        return ids
+    }
+
     /// The job's record, or nil when there is none (never enqueued, or forgotten).
     public func info(_ id: String) async throws -> JobInfo? {
         let replies = try await client.pipeline([

@@ -1,0 +1,11 @@
+// redstart-jobs: RedstartJobs from the command line. `demo` enqueues and runs example
+// jobs; `bench` measures RedstartJobs against rq and BullMQ on the same server.
+import ArgumentParser
+
+@main
+struct RedstartJobsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redstart-jobs",
+        abstract: "Reliable background jobs on Redstart or Redis: example jobs and the benchmark.",
+        subcommands: [DemoCommand.self, BenchCommand.self])
+}
