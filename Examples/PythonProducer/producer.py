@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Enqueue RedstartJobs jobs from Python, with nothing but redis-py.
 
-The job record and the keys are RedstartJobs' wire format (Sources/RedstartJobs/
-JobsWireFormat.md): a job is a hash `<ns>:job:<id>` whose `payload` is JSON; its ID
-goes on the left of `<ns>:q:<queue>:waiting` (workers take from the right, so the
-oldest runs first) or, delayed, into `<ns>:q:<queue>:delayed` by its due time in ms;
-one element on `<ns>:q:<queue>:signal` wakes a waiting worker. All of it in one MULTI/EXEC, so a worker never sees half a job.
+The job record and the keys are RedstartJobs' wire format
+(Sources/RedstartJobs/RedstartJobs.docc/WireFormat.md): a job is a hash
+`<ns>:job:<id>` whose `payload` is JSON; its ID goes on the left of
+`<ns>:q:<queue>:waiting` (workers take from the right, so the oldest runs first)
+or, delayed, into `<ns>:q:<queue>:delayed` by its due time in ms; one element on
+`<ns>:q:<queue>:signal` wakes a waiting worker. All of it in one MULTI/EXEC, so a
+worker never sees half a job.
 
     python3 producer.py [--url redis://127.0.0.1:6379] [--queue default] [--count 10]
                         [--name mark] [--delay-ms 0]

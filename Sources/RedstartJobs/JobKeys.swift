@@ -1,5 +1,5 @@
 // Where RedstartJobs keeps its state on the server: every key and channel name, in one
-// place. The layout is part of the wire format (Docs in JobsWireFormat.md): a producer in
+// place. The layout is part of the wire format (RedstartJobs.docc/WireFormat.md): a producer in
 // another language writes the same keys. All names start with the namespace ("rj" unless
 // configured), so several job systems can share one database.
 //

@@ -117,32 +117,41 @@ enum JobScripts {
             return {now, wake, jobs}
             """)
 
-    /// KEYS: job, active, completed, stats, errors.
-    /// ARGV: id, token, result, keep ms (0: delete now, -1: forever), event, events channel,
-    ///       job channel. Returns 1, or 0 when the lease was lost.
+    /// Records completed jobs, any number in one call (the worker batches them).
+    /// ARGV: job prefix, events channel, then per job: id, token, result, keep ms (0:
+    ///       delete now, -1: forever), event, active key, completed key, stats key.
+    /// Returns one integer per job: 1, or 0 when its lease was lost.
     static let complete = RedisScript(
         now + """
 
-            if redis.call('HGET', KEYS[1], 'token') ~= ARGV[2] then return 0 end
-            redis.call('ZREM', KEYS[2], ARGV[1])
-            redis.call('HINCRBY', KEYS[4], 'completed', 1)
-            local keep = tonumber(ARGV[4])
-            if keep == 0 then
-              redis.call('DEL', KEYS[1], KEYS[5])
-            else
-              redis.call('HSET', KEYS[1], 'state', 'completed', 'finished_at', now, 'result', ARGV[3])
-              redis.call('HDEL', KEYS[1], 'token')
-              if keep > 0 then
-                redis.call('ZADD', KEYS[3], now + keep, ARGV[1])
-                redis.call('PEXPIRE', KEYS[1], keep)
-                redis.call('PEXPIRE', KEYS[5], keep)
+            local recorded = {}
+            for i = 3, #ARGV, 8 do
+              local id, key = ARGV[i], ARGV[1] .. ARGV[i]
+              if redis.call('HGET', key, 'token') ~= ARGV[i + 1] then
+                recorded[#recorded + 1] = 0
               else
-                redis.call('ZADD', KEYS[3], '+inf', ARGV[1])
+                redis.call('ZREM', ARGV[i + 5], id)
+                redis.call('HINCRBY', ARGV[i + 7], 'completed', 1)
+                local keep = tonumber(ARGV[i + 3])
+                if keep == 0 then
+                  redis.call('DEL', key, key .. ':errors')
+                else
+                  redis.call('HSET', key, 'state', 'completed', 'finished_at', now, 'result', ARGV[i + 2])
+                  redis.call('HDEL', key, 'token')
+                  if keep > 0 then
+                    redis.call('ZADD', ARGV[i + 6], now + keep, id)
+                    redis.call('PEXPIRE', key, keep)
+                    redis.call('PEXPIRE', key .. ':errors', keep)
+                  else
+                    redis.call('ZADD', ARGV[i + 6], '+inf', id)
+                  end
+                end
+                redis.call('PUBLISH', key .. ':events', ARGV[i + 4])
+                redis.call('PUBLISH', ARGV[2], ARGV[i + 4])
+                recorded[#recorded + 1] = 1
               end
             end
-            redis.call('PUBLISH', ARGV[7], ARGV[5])
-            redis.call('PUBLISH', ARGV[6], ARGV[5])
-            return 1
+            return recorded
             """)
 
     /// KEYS: job, active, delayed, failed, stats, errors, signal.

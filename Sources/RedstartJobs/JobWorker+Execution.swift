@@ -56,14 +56,9 @@ extension JobWorker {
         case (.success(let result), _):
             let keep = job.keepResultMilliseconds >= 0 ? job.keepResultMilliseconds : configuration.keepResult.milliseconds
             let event = JobEvent(event: .completed, id: job.id, queue: job.queue, attempt: job.attempt)
-            let recorded = try await jobs.client.run(
-                JobScripts.complete,
-                keys: [
-                    keys.job(job.id), keys.active(job.queue), keys.completed(job.queue), keys.stats(job.queue),
-                    keys.errors(job.id),
-                ],
-                arguments: [job.id, job.token, result, keep, event.json, keys.events, keys.jobEvents(job.id)])
-            if recorded.int == 1 { metrics.completed(queue: job.queue, elapsed: elapsed) }
+            let recorded = try await completions.record(
+                CompletionBatcher.Completion(job: job, result: result, keepMilliseconds: keep, event: event.json))
+            if recorded { metrics.completed(queue: job.queue, elapsed: elapsed) }
         case (.failure(let error), _):
             let cancelled = reason == .requested
             let message = reason == .timeout ? "timed out after \(elapsed)" : Self.describe(error)

@@ -84,6 +84,7 @@ public final class JobWorker: Service, Sendable {
     let lifecycle = NIOLockedValueBox(Lifecycle.idle)
     let slots: SlotGate
     let metrics: JobMetrics
+    let completions: CompletionBatcher
 
     enum Lifecycle {
         case idle, running, stopping, stopped
@@ -94,6 +95,7 @@ public final class JobWorker: Service, Sendable {
         jobs = JobQueue(client: client, namespace: configuration.namespace)
         slots = SlotGate(slots: configuration.concurrency)
         metrics = JobMetrics()
+        completions = CompletionBatcher(jobs: jobs)
     }
 
     /// Registers a Job type: jobs named `J.name` are decoded as J and run with `J.run`.
