@@ -52,20 +52,22 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
 
     /// Appends an argument's bytes as one bulk string (what every encodable type ends in).
     public mutating func appendBulk(_ bytes: some Collection<UInt8>) {
-        encodedArguments.writeInteger(UInt8(ascii: "$"))
-        encodedArguments.writeDecimal(bytes.count)
-        encodedArguments.writeStaticString("\r\n")
+        writeBulkHeader(length: bytes.count)
         encodedArguments.writeBytes(bytes)
         encodedArguments.writeStaticString("\r\n")
-        argumentCount += 1
     }
 
     /// Appends raw bytes as one bulk string (one copy; what String arguments use).
     public mutating func appendBulk(_ bytes: UnsafeRawBufferPointer) {
-        encodedArguments.writeInteger(UInt8(ascii: "$"))
-        encodedArguments.writeDecimal(bytes.count)
-        encodedArguments.writeStaticString("\r\n")
+        writeBulkHeader(length: bytes.count)
         encodedArguments.writeBytes(bytes)
+        encodedArguments.writeStaticString("\r\n")
+    }
+
+    /// `$<length>\r\n`, counting the argument.
+    private mutating func writeBulkHeader(length: Int) {
+        encodedArguments.writeInteger(UInt8(ascii: "$"))
+        encodedArguments.writeDecimal(length)
         encodedArguments.writeStaticString("\r\n")
         argumentCount += 1
     }
@@ -78,23 +80,17 @@ public struct RedisCommand: Sendable, CustomStringConvertible {
             rest /= 10
             digits += 1
         }
-        encodedArguments.writeInteger(UInt8(ascii: "$"))
-        encodedArguments.writeDecimal(digits)
-        encodedArguments.writeStaticString("\r\n")
+        writeBulkHeader(length: digits)
         encodedArguments.writeDecimal(value)
         encodedArguments.writeStaticString("\r\n")
-        argumentCount += 1
     }
 
     /// Appends the readable bytes of `buffer` as one bulk string.
     public mutating func appendBulk(_ buffer: ByteBuffer) {
-        encodedArguments.writeInteger(UInt8(ascii: "$"))
-        encodedArguments.writeDecimal(buffer.readableBytes)
-        encodedArguments.writeStaticString("\r\n")
+        writeBulkHeader(length: buffer.readableBytes)
         var copy = buffer
         encodedArguments.writeBuffer(&copy)
         encodedArguments.writeStaticString("\r\n")
-        argumentCount += 1
     }
 
     /// Every argument's bytes, in order (for logs, routing and tests; not on the send path).
