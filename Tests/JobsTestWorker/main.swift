@@ -10,7 +10,9 @@
 //
 //   redstart-jobs-test-worker --port P [--concurrency 2] [--lease-ms 2000] [--queue default]
 //                             [--mark-key rj-test:done] [--grace-ms 5000] [--hang-after N]
-//                             [--prefetch 0]
+//                             [--prefetch 0] [--cron EXPR]
+// With --cron, a job is also scheduled at every tick of EXPR (schedule "test-cron"); each
+// adds its ID to `<mark-key>:ticks`.
 import Foundation
 import Logging
 import RedstartClient
@@ -58,6 +60,25 @@ worker.register(name: "mark", payload: Mark.self, retryPolicy: RetryPolicy(maxAt
         RedisCommand(arguments: ["HINCRBY", "\(markKey):runs", String(mark.n), "1"]),
     ])
     return mark.n
+}
+
+/// What `--cron EXPR` schedules: each tick adds its job's ID to `<mark-key>:ticks`.
+struct CronMark: Job {
+    /// Set once, before the worker runs.
+    nonisolated(unsafe) static var client: RedstartClient?
+    nonisolated(unsafe) static var markKey = ""
+
+    func run(context: JobContext) async throws -> JobNoOutput {
+        try await Self.client?.execute("SADD", "\(Self.markKey):ticks", context.id)
+        return JobNoOutput()
+    }
+}
+
+if let cron = options["cron"] {
+    CronMark.client = client
+    CronMark.markKey = markKey
+    worker.register(CronMark.self)
+    try worker.schedule(CronMark(), cron: cron, name: "test-cron")
 }
 
 let group = ServiceGroup(

@@ -114,3 +114,34 @@ def test_sigterm_finishes_short_jobs_and_gives_back_long_ones(jobs_server):
     assert record["state"] == "waiting" and record["attempts"] == "0"
     assert r.lrange("rj:q:default:waiting", 0, -1) == [long]
     assert r.zcard("rj:q:default:active") == 0
+
+
+def test_delayed_and_cron_jobs_start_on_time(jobs_server):
+    """A delayed job starts within 1 s of its due time, and a schedule ticking every second
+    on two worker processes runs each tick once, each within 1 s of the tick (server time:
+    the records' run_at, started_at, and the tick in the uniqueness key)."""
+    r = redis.Redis(port=jobs_server.port, decode_responses=True)
+    workers = [start_worker(jobs_server.port, "--cron", "* * * * * *") for _ in range(2)]
+    try:
+        delayed = [producer.enqueue(r, "mark", {"n": n}, delay_ms=1500 + 300 * n) for n in range(3)]
+        wait_until(lambda: all(r.hget("rj:job:" + job, "state") == "completed" for job in delayed),
+                   "the delayed jobs to run", timeout=60)
+        wait_until(lambda: r.scard("rj-test:done:ticks") >= 4, "four cron ticks to run", timeout=60)
+    finally:
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        for worker in workers:
+            worker.wait(timeout=30)
+    for job in delayed:
+        run_at, started_at = (int(v) for v in r.hmget("rj:job:" + job, "run_at", "started_at"))
+        assert 0 <= started_at - run_at < 1000, (run_at, started_at)
+    ticks = []
+    for job in r.smembers("rj-test:done:ticks"):
+        unique_key, started_at = r.hmget("rj:job:" + job, "unique_key", "started_at")
+        tick = int(unique_key.rsplit(":", 1)[1])
+        ticks.append(tick)
+        assert 0 <= int(started_at) - tick * 1000 < 1000, (tick, started_at)
+    assert len(set(ticks)) == len(ticks), "one run per tick across both workers"
+    cron_jobs = [key for key in r.keys("rj:job:*") if not key.endswith(":errors")
+                 and r.hget(key, "name") == "CronMark"]
+    assert len(cron_jobs) == int(r.hget("rj:q:default:stats", "enqueued")) - 3
