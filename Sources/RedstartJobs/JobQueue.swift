@@ -29,23 +29,8 @@ public struct JobQueue: Sendable {
     public func enqueue(
         name: String, payload: some Encodable, queue: String = "default", options: EnqueueOptions = EnqueueOptions()
     ) async throws -> String {
-        let queue = options.queue ?? queue
-        try Self.validate(queue: queue)
-        let id = options.id ?? UUID().uuidString.lowercased()
-        let payloadJSON = try JSONCoding.text(payload)
-        let uniqueMilliseconds = options.uniqueKey == nil ? 0 : max(1, options.uniqueFor.milliseconds)
-        let reply = try await client.run(
-            JobScripts.enqueue,
-            keys: [
-                keys.job(id), keys.waiting(queue), keys.delayed(queue), keys.signal(queue), keys.queues,
-                keys.stats(queue), keys.unique(options.uniqueKey ?? ""),
-            ],
-            arguments: [
-                id, queue, name, payloadJSON, options.delayMilliseconds, uniqueMilliseconds,
-                options.maxAttempts ?? RetryPolicy().maxAttempts, options.timeout?.milliseconds ?? 0,
-                options.keepResult?.milliseconds ?? -1, JobEvent(event: .enqueued, id: id, queue: queue).json,
-                keys.events,
-            ])
+        let call = try enqueueCall(name: name, payloadJSON: try JSONCoding.text(payload), queue: queue, options: options)
+        let reply = try await client.run(JobScripts.enqueue, keys: call.keys, arguments: call.arguments)
         guard let elements = reply.elements, elements.count == 2, let holder = elements[1].string else {
             throw JobsError.unexpectedReply("enqueue", reply)
         }
@@ -65,32 +50,37 @@ public struct JobQueue: Sendable {
         options.uniqueKey = nil
         // The first through `run`, which loads the script when the server lacks it.
         var ids = [try await enqueue(name: name, payload: first, queue: queue, options: options)]
-        let queue = options.queue ?? queue
         var commands: [RedisCommand] = []
-        var fresh: [String] = []
         for payload in payloads.dropFirst() {
-            let id = UUID().uuidString.lowercased()
-            fresh.append(id)
-            var command = RedisCommand("EVALSHA")
-            command.append(JobScripts.enqueue.sha1)
-            command.append(7)
-            command.appendKeys(contentsOf: [
-                keys.job(id), keys.waiting(queue), keys.delayed(queue), keys.signal(queue), keys.queues,
-                keys.stats(queue), keys.unique(""),
-            ])
-            command.append(contentsOf: [id, queue, name, try JSONCoding.text(payload)])
-            command.append(contentsOf: [
-                options.delayMilliseconds, 0, Int64(options.maxAttempts ?? RetryPolicy().maxAttempts),
-                options.timeout?.milliseconds ?? 0, options.keepResult?.milliseconds ?? -1,
-            ])
-            command.append(contentsOf: [JobEvent(event: .enqueued, id: id, queue: queue).json, keys.events])
-            commands.append(command)
+            let call = try enqueueCall(name: name, payloadJSON: try JSONCoding.text(payload), queue: queue, options: options)
+            ids.append(call.id)
+            commands.append(RedisCommand.evalsha(JobScripts.enqueue.sha1, keys: call.keys, args: call.arguments))
         }
         for reply in try await client.pipeline(commands) {
             if case .error(let message) = reply { throw RedisServerError(message) }
         }
-        ids += fresh
         return ids
+    }
+
+    /// The enqueue script's keys and arguments for one job (see JobScripts.enqueue).
+    private func enqueueCall(
+        name: String, payloadJSON: String, queue: String, options: EnqueueOptions
+    ) throws -> (id: String, keys: [String], arguments: [any RESPArgumentEncodable]) {
+        let queue = options.queue ?? queue
+        try Self.validate(queue: queue)
+        let id = options.id ?? UUID().uuidString.lowercased()
+        let uniqueMilliseconds = options.uniqueKey == nil ? 0 : max(1, options.uniqueFor.milliseconds)
+        let keys: [String] = [
+            self.keys.job(id), self.keys.waiting(queue), self.keys.delayed(queue), self.keys.signal(queue),
+            self.keys.queues, self.keys.stats(queue), self.keys.unique(options.uniqueKey ?? ""),
+        ]
+        let arguments: [any RESPArgumentEncodable] = [
+            id, queue, name, payloadJSON, options.delayMilliseconds, uniqueMilliseconds,
+            options.maxAttempts ?? RetryPolicy().maxAttempts, options.timeout?.milliseconds ?? 0,
+            options.keepResult?.milliseconds ?? -1, JobEvent(event: .enqueued, id: id, queue: queue).json,
+            self.keys.events,
+        ]
+        return (id, keys, arguments)
     }
 
     /// The job's record, or nil when there is none (never enqueued, or forgotten).
@@ -144,8 +134,7 @@ public struct JobQueue: Sendable {
     /// no such job.
     @discardableResult
     public func cancel(_ id: String, keepFor: Duration = .seconds(7 * 86400)) async throws -> JobState? {
-        guard let info = try await info(id) else { return nil }
-        let queue = info.queue
+        guard let queue = try await queue(of: id) else { return nil }
         let reply = try await client.run(
             JobScripts.cancel,
             keys: [
@@ -163,8 +152,7 @@ public struct JobQueue: Sendable {
     /// Returns false when the job is in another state.
     @discardableResult
     public func retry(_ id: String) async throws -> Bool {
-        guard let info = try await info(id) else { return false }
-        let queue = info.queue
+        guard let queue = try await queue(of: id) else { return false }
         let reply = try await client.run(
             JobScripts.retry,
             keys: [keys.job(id), keys.failed(queue), keys.waiting(queue), keys.signal(queue), keys.errors(id)],
@@ -176,8 +164,7 @@ public struct JobQueue: Sendable {
     /// withdrawn). Returns false when there is no such job; throws when it is active.
     @discardableResult
     public func delete(_ id: String) async throws -> Bool {
-        guard let info = try await info(id) else { return false }
-        let queue = info.queue
+        guard let queue = try await queue(of: id) else { return false }
         let reply = try await client.run(
             JobScripts.delete,
             keys: [
@@ -187,6 +174,11 @@ public struct JobQueue: Sendable {
             arguments: [id])
         if reply.int == -1 { throw JobsError.jobIsActive(id) }
         return reply.int == 1
+    }
+
+    /// The queue of job `id` (nil when there is no such job).
+    private func queue(of id: String) async throws -> String? {
+        try await client.execute("HGET", keys.job(id), JobRecordField.queue).string
     }
 
     /// Stops workers from taking jobs of `queue` (running ones finish).

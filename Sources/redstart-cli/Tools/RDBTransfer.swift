@@ -33,40 +33,18 @@ enum RDBTransfer {
             CLIOutput.error("Error opening '\(path)': \(String(cString: strerror(errno)))\n")
             CLIOutput.exit(1)
         }
-        var remaining = UInt64.max
-        var mark: [UInt8] = []
-        switch size {
-        case .bytes(let count): remaining = count
-        case .endMark(let bytes): mark = bytes
-        }
-        var tail = TrailingBytes(length: ReplicationStream.endMarkLength)
-        var received: UInt64 = 0
-        while remaining > 0 {
-            guard let chunk = stream.read(upTo: Int(min(remaining, 4096))) else {
-                CLIOutput.error("I/O Error reading RDB payload from socket\n")
-                CLIOutput.exit(1)
-            }
-            remaining -= UInt64(chunk.count)
-            received += UInt64(chunk.count)
-            var output = chunk
-            if let current = filter {
-                var updated = current
-                output = updated.feed(chunk)
-                filter = updated
-            }
-            write(output, to: descriptor)
-            if filter?.isFinished == true { break }  // the rest is keys
-            if !mark.isEmpty {
-                tail.append(chunk)
-                if tail.endsWith(mark) { break }
-            }
+        let received = stream.readPayload(
+            size, chunkSize: 4096, readError: "I/O Error reading RDB payload from socket\n"
+        ) { chunk in
+            write(filter?.feed(chunk) ?? chunk, to: descriptor)
+            return filter?.isFinished != true  // the rest is keys
         }
         if var filter {
             // Closed already unless the stream ended without a database or EOF opcode.
             write(filter.finish(), to: descriptor)
             if !toStandardOutput { ftruncate(descriptor, off_t(filter.length)) }
             CLIOutput.error("Transfer finished with success after \(filter.length) bytes\n")
-        } else if !mark.isEmpty {
+        } else if case .endMark(let mark) = size {
             let length = received - UInt64(mark.count)
             if !toStandardOutput && ftruncate(descriptor, off_t(length)) == -1 {
                 CLIOutput.error("ftruncate failed: \(String(cString: strerror(errno))).\n")

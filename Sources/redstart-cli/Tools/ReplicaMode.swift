@@ -13,31 +13,16 @@ enum ReplicaMode {
         stream.configure("capa", "eof")
         stream.configure("rdb-filter-only", "")
         let size = stream.sync()
-        var remaining = UInt64.max
-        var mark: [UInt8] = []
         switch size {
-        case .endMark(let bytes):
-            mark = bytes
+        case .endMark:
             CLIOutput.error("SYNC with master, discarding bytes of bulk transfer until EOF marker...\n")
         case .bytes(let count):
-            remaining = count
             CLIOutput.error("SYNC with master, discarding \(count) bytes of bulk transfer...\n")
         }
-        var tail = TrailingBytes(length: ReplicationStream.endMarkLength)
-        var received: UInt64 = 0
-        while remaining > 0 {
-            guard let chunk = stream.read(upTo: Int(min(remaining, 1024))) else {
-                CLIOutput.error("Error reading RDB payload while SYNCing\n")
-                CLIOutput.exit(1)
-            }
-            remaining -= UInt64(chunk.count)
-            received += UInt64(chunk.count)
-            if !mark.isEmpty {
-                tail.append(chunk)
-                if tail.endsWith(mark) { break }
-            }
+        let received = stream.readPayload(size, chunkSize: 1024, readError: "Error reading RDB payload while SYNCing\n") {
+            _ in true
         }
-        if !mark.isEmpty {
+        if case .endMark = size {
             CLIOutput.error("SYNC done after \(received) bytes. Logging commands from master.\n")
             // Let the master see the replica online before acknowledging.
             sleep(1)

@@ -76,6 +76,38 @@ struct ReplicationStream {
         return .bytes(strtoull(String(decoding: body, as: UTF8.self), nil, 10))
     }
 
+    /// Reads the snapshot `size` announced, `chunkSize` bytes at a time, handing each chunk
+    /// to `onChunk` until the length is read, the end mark seen, or `onChunk` returns
+    /// false; exits with `readError` when the stream ends first. Returns the bytes read
+    /// (a diskless snapshot's end mark included).
+    @discardableResult
+    mutating func readPayload(
+        _ size: PayloadSize, chunkSize: Int, readError: String, onChunk: ([UInt8]) -> Bool
+    ) -> UInt64 {
+        var remaining = UInt64.max
+        var mark: [UInt8] = []
+        switch size {
+        case .bytes(let count): remaining = count
+        case .endMark(let bytes): mark = bytes
+        }
+        var tail = TrailingBytes(length: Self.endMarkLength)
+        var received: UInt64 = 0
+        while remaining > 0 {
+            guard let chunk = read(upTo: Int(min(remaining, UInt64(chunkSize)))) else {
+                CLIOutput.error(readError)
+                CLIOutput.exit(1)
+            }
+            remaining -= UInt64(chunk.count)
+            received += UInt64(chunk.count)
+            if !onChunk(chunk) { break }
+            if !mark.isEmpty {
+                tail.append(chunk)
+                if tail.endsWith(mark) { break }
+            }
+        }
+        return received
+    }
+
     /// Up to `limit` bytes of the stream (at least one; nil when it ended or failed).
     mutating func read(upTo limit: Int) -> [UInt8]? {
         if !pending.isEmpty {
