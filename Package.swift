@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 // Redstart: a Redis-compatible in-memory data server. The targets follow the
 // layers of ARCHITECTURE.md; dependencies point down only.
 import PackageDescription
@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "RedstartServer", targets: ["RedstartServer"]),
         .library(name: "RedstartClient", targets: ["RedstartClient"]),
         .library(name: "RedstartJobs", targets: ["RedstartJobs"]),
+        .library(name: "RedstartJobsDashboard", targets: ["RedstartJobsDashboard"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -26,6 +27,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The jobs dashboard's web server. Without its default traits: no swift-configuration.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         .target(
@@ -100,12 +104,28 @@ let package = Package(
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
+        .target(
+            name: "RedstartJobsDashboard",
+            dependencies: [
+                "RedstartJobs",
+                "RedstartClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "redstart-jobs",
             dependencies: [
                 "RedstartJobs",
+                "RedstartJobsDashboard",
                 "RedstartClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
@@ -188,7 +208,7 @@ let package = Package(
         .testTarget(
             name: "RedstartJobsTests",
             dependencies: [
-                "RedstartJobs", "RedstartClient", "RedstartTestSupport",
+                "RedstartJobs", "RedstartJobsDashboard", "RedstartClient", "RedstartTestSupport",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),

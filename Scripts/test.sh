@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The whole test suite, on a fresh machine: installs what the build and the tests need
 # (the Lua libraries, Debian's redis-server and redis-tools for the reference server,
-# redis-cli and redis-check-aof, redis-sentinel for the failover tests, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, PyPI's redis and pytest
-# for the redis-py tests), then runs the Swift tests
+# redis-cli and redis-check-aof, redis-sentinel for the failover tests, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, chromium and
+# chromedriver for the dashboard's browser tests, PyPI's redis, pytest and selenium
+# for the Python tests), then runs the Swift tests
 # and the redis-py tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,14 +17,17 @@ command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+# The jobs dashboard's browser tests: headless Chromium driven through chromedriver.
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v chromedriver >/dev/null 2>&1 || missing+=(chromium-driver)
 if ((${#missing[@]})); then
     sudo=""
     [ "$(id -u)" -ne 0 ] && sudo=sudo
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import redis, pytest, bullmq, rq, dramatiq, saq' 2>/dev/null \
-    || python3 -m pip install -q pytest -r Tests/Python/job_libraries/requirements.txt
+python3 -c 'import redis, pytest, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
+    || python3 -m pip install -q pytest selenium==4.53.0 -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
 # The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):

@@ -46,21 +46,3 @@ public struct JobContext: Sendable {
         return value
     }
 }
-
-/// An error for handlers that want the place it was thrown kept with the attempt (the
-/// dead-letter set shows it); any other error is kept as its description.
-public struct JobFailure: Error, Sendable, CustomStringConvertible {
-    public var message: String
-    public var file: String
-    public var line: Int
-    public var function: String
-
-    public init(_ message: String, file: String = #fileID, line: Int = #line, function: String = #function) {
-        self.message = message
-        self.file = file
-        self.line = line
-        self.function = function
-    }
-
-    public var description: String { message }
-}

@@ -17,9 +17,15 @@ public struct JobEvent: Codable, Sendable, Hashable {
     public var error: String?
     /// The progress reported, as JSON text (progress).
     public var progress: String?
+    /// How long the job waited from falling due (enqueued, or its delay over) to being
+    /// started, in milliseconds of server time (completed).
+    public var waitedMilliseconds: Int64?
+    /// How long its handler ran, in milliseconds (completed).
+    public var ranMilliseconds: Int64?
 
     public init(
-        event: Kind, id: String, queue: String, attempt: Int? = nil, error: String? = nil, progress: String? = nil
+        event: Kind, id: String, queue: String, attempt: Int? = nil, error: String? = nil, progress: String? = nil,
+        waitedMilliseconds: Int64? = nil, ranMilliseconds: Int64? = nil
     ) {
         self.event = event
         self.id = id
@@ -27,6 +33,13 @@ public struct JobEvent: Codable, Sendable, Hashable {
         self.attempt = attempt
         self.error = error
         self.progress = progress
+        self.waitedMilliseconds = waitedMilliseconds
+        self.ranMilliseconds = ranMilliseconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case event, id, queue, attempt, error, progress
+        case waitedMilliseconds = "waited_ms", ranMilliseconds = "ran_ms"
     }
 
     /// Whether the job is finished after this event.
@@ -48,6 +61,8 @@ public struct JobEvent: Codable, Sendable, Hashable {
             text += ",\"progress\":"
             JSONCoding.appendString(progress, to: &text)
         }
+        if let waitedMilliseconds { text += ",\"waited_ms\":\(waitedMilliseconds)" }
+        if let ranMilliseconds { text += ",\"ran_ms\":\(ranMilliseconds)" }
         text += "}"
         return text
     }

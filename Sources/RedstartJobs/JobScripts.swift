@@ -55,7 +55,7 @@ enum JobScripts {
     ///       rate limit (0: none), rate window ms.
     /// Returns {now, ms until a delayed job is due or a rate window ends (-1: none known),
     ///          {{queue index, id, name, payload, attempt, token, enqueued at, max attempts,
-    ///            timeout ms, keep-result ms}, …}}.
+    ///            timeout ms, keep-result ms, run at (0: none)}, …}}.
     static let fetch = RedisScript(
         now + """
 
@@ -100,14 +100,14 @@ enum JobScripts {
                   for i = 1, #ids do
                     local key = prefix .. ids[i]
                     local fields = redis.call('HMGET', key, 'name', 'payload', 'enqueued_at', 'max_attempts',
-                      'timeout_ms', 'keep_result_ms')
+                      'timeout_ms', 'keep_result_ms', 'run_at')
                     if fields[1] then
                       local attempt = redis.call('HINCRBY', key, 'attempts', 1)
                       local token = worker .. '/' .. attempt
                       redis.call('HSET', key, 'state', 'active', 'worker', worker, 'token', token, 'started_at', now)
                       redis.call('ZADD', active, now + lease, ids[i])
                       jobs[#jobs + 1] = {q, ids[i], fields[1], fields[2], attempt, token, fields[3], fields[4],
-                        fields[5] or '0', fields[6] or '-1'}
+                        fields[5] or '0', fields[6] or '-1', fields[7] or '0'}
                       want = want - 1
                     end
                   end
@@ -321,14 +321,15 @@ enum JobScripts {
     /// Puts a failed or cancelled job back on its queue with its attempts reset.
     /// KEYS: job, failed, waiting, signal, errors. Returns 1, or 0 when it is in another state.
     static let retry = RedisScript(
-        """
+        now + """
+
         local state = redis.call('HGET', KEYS[1], 'state')
         if state ~= 'failed' and state ~= 'cancelled' then return 0 end
         redis.call('ZREM', KEYS[2], ARGV[1])
         redis.call('PERSIST', KEYS[1])
         redis.call('PERSIST', KEYS[5])
         redis.call('HDEL', KEYS[1], 'finished_at', 'cancel', 'error')
-        redis.call('HSET', KEYS[1], 'state', 'waiting', 'attempts', 0)
+        redis.call('HSET', KEYS[1], 'state', 'waiting', 'attempts', 0, 'run_at', now)
         redis.call('LPUSH', KEYS[3], ARGV[1])
         redis.call('LPUSH', KEYS[4], '1')
         redis.call('LTRIM', KEYS[4], 0, 0)

@@ -15,7 +15,7 @@ extension JobWorker {
         let context = JobContext(
             id: job.id, name: job.name, queue: job.queue, attempt: job.attempt, maxAttempts: job.maxAttempts,
             enqueuedAt: job.enqueuedAt, logger: logger, jobs: jobs)
-        metrics.started(queue: job.queue, waitedMilliseconds: job.leasedAt - job.enqueuedAt)
+        metrics.started(queue: job.queue, waitedMilliseconds: job.leasedAt - job.dueAt)
         let started = ContinuousClock.now
         let handler = handlers.withLockedValue { $0[job.name] }
         let outcome: Result<String, any Error>
@@ -55,7 +55,9 @@ extension JobWorker {
             await giveBack(job)
         case (.success(let result), _):
             let keep = job.keepResultMilliseconds >= 0 ? job.keepResultMilliseconds : configuration.keepResult.milliseconds
-            let event = JobEvent(event: .completed, id: job.id, queue: job.queue, attempt: job.attempt)
+            let event = JobEvent(
+                event: .completed, id: job.id, queue: job.queue, attempt: job.attempt,
+                waitedMilliseconds: max(0, job.leasedAt - job.dueAt), ranMilliseconds: elapsed.milliseconds)
             let recorded = try await completions.record(
                 CompletionBatcher.Completion(job: job, result: result, keepMilliseconds: keep, event: event.json))
             if recorded { metrics.completed(queue: job.queue, elapsed: elapsed) }
@@ -89,11 +91,12 @@ extension JobWorker {
         return String(describing: error)
     }
 
-    /// What is kept besides the message: the throw site of a JobFailure, else the error's
-    /// full reflection (its type and fields) when it says more than its description.
+    /// What is kept besides the message: the throw site and call stack of a JobFailure,
+    /// else the error's full reflection (its type and fields) when it says more than its
+    /// description.
     static func detail(of error: any Error) -> String? {
         if let failure = error as? JobFailure {
-            return "\(failure.function) at \(failure.file):\(failure.line)"
+            return (["\(failure.function) at \(failure.file):\(failure.line)"] + failure.stack).joined(separator: "\n")
         }
         let reflected = String(reflecting: error)
         return reflected == String(describing: error) ? nil : reflected

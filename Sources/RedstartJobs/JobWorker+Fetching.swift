@@ -16,6 +16,8 @@ struct FetchedJob: Sendable {
     let attempt: Int
     let token: String
     let enqueuedAt: Int64
+    /// When it fell due: enqueued, or its delay (or retry backoff) over.
+    let dueAt: Int64
     let maxAttempts: Int
     let timeoutMilliseconds: Int64
     let keepResultMilliseconds: Int64
@@ -127,14 +129,15 @@ extension JobWorker {
             let leased = parts[2].elements
         else { throw JobsError.unexpectedReply("fetch", reply) }
         let fetched = leased.compactMap { entry -> FetchedJob? in
-            guard let fields = entry.elements, fields.count == 10, let position = fields[0].int,
+            guard let fields = entry.elements, fields.count == 11, let position = fields[0].int,
                 Int(position) < order.count, let id = fields[1].string, let name = fields[2].string
             else { return nil }
             let index = order[Int(position)]
             return FetchedJob(
                 queueIndex: index, queue: queues[index].name, id: id, name: name,
                 payloadJSON: fields[3].string ?? "null", attempt: Int(fields[4].int ?? 1), token: fields[5].string ?? "",
-                enqueuedAt: fields[6].int ?? now, maxAttempts: Int(fields[7].int ?? 1),
+                enqueuedAt: fields[6].int ?? now, dueAt: max(fields[6].int ?? now, fields[10].int ?? 0),
+                maxAttempts: Int(fields[7].int ?? 1),
                 timeoutMilliseconds: fields[8].int ?? 0, keepResultMilliseconds: fields[9].int ?? -1, leasedAt: now)
         }
         return (fetched, wake)

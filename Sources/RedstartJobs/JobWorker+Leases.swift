@@ -101,12 +101,3 @@ extension JobWorker {
         }
     }
 }
-
-/// What a worker says of itself in `<ns>:worker:<id>` (the dashboard's workers panel).
-struct WorkerDescription: Codable, Sendable {
-    var id: String
-    var queues: [String]
-    var concurrency: Int
-    var running: [String]
-    var pid: Int
-}

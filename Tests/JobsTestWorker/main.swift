@@ -3,7 +3,8 @@
 // enqueued). It runs one JobWorker in a ServiceGroup that stops gracefully on SIGTERM,
 // with one handler, "mark": payload {"n": Int, "sleep_ms": Int?}; it sleeps, then adds n
 // to the set `<mark-key>` and counts the run in the hash `<mark-key>:runs` (field n), so a
-// test can tell each job's effect and how often it ran.
+// test can tell each job's effect and how often it ran. A payload with "fail": true fails
+// while the key `<mark-key>:broken` exists (a dependency down, fixed by deleting it).
 //
 // With --hang-after N, the runs after the first N hang before their effect (a worker that
 // is about to be SIGKILLed mid-job), and add their job IDs to `<mark-key>:hanging`.
@@ -22,6 +23,11 @@ import ServiceLifecycle
 struct Mark: Codable, Sendable {
     var n: Int
     var sleep_ms: Int?
+    var fail: Bool?
+}
+
+struct BrokenDependency: Error, CustomStringConvertible {
+    var description: String
 }
 
 var options: [String: String] = [:]
@@ -55,6 +61,9 @@ worker.register(name: "mark", payload: Mark.self, retryPolicy: RetryPolicy(maxAt
         try await Task.sleep(for: .seconds(86400))
     }
     if let sleep = mark.sleep_ms, sleep > 0 { try await Task.sleep(for: .milliseconds(sleep)) }
+    if mark.fail == true, try await client.execute("EXISTS", "\(markKey):broken").int == 1 {
+        throw BrokenDependency(description: "broken: \(markKey):broken is set")
+    }
     _ = try await client.pipeline([
         RedisCommand(arguments: ["SADD", markKey, String(mark.n)]),
         RedisCommand(arguments: ["HINCRBY", "\(markKey):runs", String(mark.n), "1"]),

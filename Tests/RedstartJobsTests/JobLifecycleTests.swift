@@ -38,6 +38,7 @@ import Testing
         let worker = fixture.worker()
         let recorder = Recorder()
         let failUntil = NIOLockedBox(4)
+        let throwLine = #line + 4
         worker.register(name: "flaky", payload: String.self, retryPolicy: RetryPolicy(maxAttempts: 3, initialDelay: .milliseconds(50), jitter: 0)) {
             text, context in
             recorder.record(text)
@@ -51,6 +52,10 @@ import Testing
             #expect(dead.attempts == 3)
             #expect(dead.errors.map(\.error) == ["attempt 1 failed", "attempt 2 failed", "attempt 3 failed"])
             #expect(dead.errors.allSatisfy { $0.detail?.contains("JobLifecycleTests.swift") == true })
+            // Below the throw site, the call stack: the handler's own frame with its source line.
+            #expect(dead.errors.allSatisfy { error in
+                (error.detail ?? "").split(separator: "\n").dropFirst().contains { $0.contains("JobLifecycleTests.swift:\(throwLine)") }
+            })
             #expect(try await fixture.queue.jobIDs(in: "default", state: .failed) == [id])
             // The delays grew: at least 50 ms, then 100 ms, between the runs.
             let times = recorder.times("hello")
