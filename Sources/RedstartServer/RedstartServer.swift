@@ -211,10 +211,10 @@ public final class RedstartServer: @unchecked Sendable {
         // task above, so no command runs before the engine is set up and loading has begun.
         do {
             for socket in sockets {
-                listeners.append(try bootstrap().withBoundSocket(socket).wait())
+                listeners.append(try adopt(socket).wait())
             }
             for socket in tlsSockets {
-                tlsListeners.append(try bootstrap(tls: true).withBoundSocket(socket).wait())
+                tlsListeners.append(try adopt(socket, tls: true).wait())
             }
         } catch {
             throw ServerStartError("Failed to start listening: \(error)")
@@ -267,7 +267,7 @@ public final class RedstartServer: @unchecked Sendable {
         listeners.removeAll { $0.localAddress?.protocol != .unix }
         for listener in old { listener.close(promise: nil) }
         for socket in sockets {
-            bootstrap().withBoundSocket(socket).assumeIsolated().whenSuccess { [self] channel in
+            adopt(socket).assumeIsolated().whenSuccess { [self] channel in
                 listeners.append(channel)
             }
         }
@@ -287,7 +287,7 @@ public final class RedstartServer: @unchecked Sendable {
         for listener in tlsListeners { listener.close(promise: nil) }
         tlsListeners = []
         for socket in sockets {
-            bootstrap(tls: true).withBoundSocket(socket).assumeIsolated().whenSuccess { [self] channel in
+            adopt(socket, tls: true).assumeIsolated().whenSuccess { [self] channel in
                 tlsListeners.append(channel)
             }
         }
@@ -301,6 +301,18 @@ public final class RedstartServer: @unchecked Sendable {
         } catch {
             log.write(.warning, error.description)
             throw ConfigError("Unable to update TLS configuration. Check server logs.")
+        }
+    }
+
+    /// Hands a listening socket to NIO. NIO listens on it again with its own backlog (128,
+    /// whatever `.backlog` says: the option comes after); listening once more restores
+    /// tcp-backlog (511 by default), which holds a burst of connections the loop has not
+    /// accepted yet where 128 dropped their SYNs and left each client a second behind.
+    private func adopt(_ socket: CInt, tls: Bool = false) -> EventLoopFuture<Channel> {
+        let backlog = Int32(clamping: engine.config.integer("tcp-backlog"))
+        return bootstrap(tls: tls).withBoundSocket(socket).map { channel in
+            _ = Glibc.listen(socket, backlog)
+            return channel
         }
     }
 

@@ -2,8 +2,11 @@
 setsockopt calls (the server runs under strace): Nagle's algorithm off (TCP_NODELAY,
 as Redis, so a reply never waits behind an unacknowledged segment) and keepalive as
 `tcp-keepalive` says (Unix-socket connections, which get neither, are tested in
-StartupTests.unixSocketListener)."""
+StartupTests.unixSocketListener). The listening socket's backlog is `tcp-backlog`:
+connections the server has not accepted yet wait in it instead of being dropped."""
 import os
+import signal
+import socket
 
 from strace_server import traced_server
 from test_persistence import processes, workdir  # noqa: F401
@@ -27,3 +30,22 @@ def test_accepted_tcp_connections_turn_nagle_off_and_keep_alive(workdir, process
     assert not [c for c in calls if "SO_DEBUG" in c], calls
     assert [c for c in calls if "SO_KEEPALIVE" in c], calls
     assert [c for c in calls if "TCP_KEEPIDLE" in c], calls
+
+
+def test_the_listen_backlog_is_tcp_backlog(server_factory):
+    # A stopped server accepts nothing: the kernel completes up to the backlog's worth of
+    # handshakes on its own, and drops SYNs beyond it (the client's connect times out).
+    server = server_factory("--tcp-backlog", "400")
+    server.process.send_signal(signal.SIGSTOP)
+    waiting = []
+    try:
+        for _ in range(300):
+            waiting.append(socket.create_connection(("127.0.0.1", server.port), timeout=0.5))
+    finally:
+        server.process.send_signal(signal.SIGCONT)
+    assert len(waiting) == 300
+    probe = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+    probe.sendall(b"PING\r\n")
+    assert probe.recv(16) == b"+PONG\r\n"
+    for connection in waiting + [probe]:
+        connection.close()
