@@ -182,6 +182,7 @@ public final class RedstartServer: @unchecked Sendable {
             try? oomScore.apply(engine.config, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
+            SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
             flusher.beforeSending = { [unowned self] in
                 engine.broadcastTrackingInvalidations()
                 if engine.maxMemoryClients != 0 { engine.evictClientsIfNeeded() }
@@ -371,17 +372,7 @@ public final class RedstartServer: @unchecked Sendable {
         // DEBUG PAUSE-CRON stops all of it, a pending SIGTERM included (SHUTDOWN ABORT may
         // still cancel that), as Redis's serverCron.
         if engine.cronPaused { return }
-        let signal = pendingSignal.exchange(0, ordering: .relaxed)
-        if signal != 0 {
-            let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
-            let words = engine.config[signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"].split(separator: " ")
-            let mode: ShutdownMode = words.contains("nosave") ? .noSave : words.contains("save") ? .save : .standard
-            if performShutdown(reason: "Received \(name) scheduling shutdown...", mode: mode, force: words.contains("force")) {
-                return
-            }
-            shutdownSignalled.store(false, ordering: .relaxed)
-            log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
-        }
+        if handlePendingSignal() { return }
         engine.cron()
         migrations.closeIdle(now: engine.clock.wallMilliseconds / 1000)
         rdb.pollBackgroundSave()
@@ -408,12 +399,30 @@ public final class RedstartServer: @unchecked Sendable {
         replication.startPendingFullSync(now: engine.clock.wallMilliseconds)
     }
 
+    /// Acts on a shutdown signal that arrived (from the cron, or at once through the signal
+    /// pipe); true when the server is shutting down. Nothing while the cron is paused.
+    private func handlePendingSignal() -> Bool {
+        if engine.cronPaused { return false }
+        let signal = pendingSignal.exchange(0, ordering: .relaxed)
+        guard signal != 0 else { return false }
+        let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
+        let words = engine.config[signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"].split(separator: " ")
+        let mode: ShutdownMode = words.contains("nosave") ? .noSave : words.contains("save") ? .save : .standard
+        if performShutdown(reason: "Received \(name) scheduling shutdown...", mode: mode, force: words.contains("force")) {
+            return true
+        }
+        shutdownSignalled.store(false, ordering: .relaxed)
+        log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
+        return false
+    }
+
     private func installSignalHandlers() {
         signal(SIGPIPE, SIG_IGN)
         temporaryRDBName = strdup("temp-\(getpid()).rdb")
         signal(SIGTERM) { number in
             shutdownSignalled.store(true, ordering: .relaxed)
             pendingSignal.store(number, ordering: .relaxed)
+            wakeForSignal()
         }
         signal(SIGINT) { number in
             if shutdownSignalled.load(ordering: .relaxed) {
@@ -425,6 +434,7 @@ public final class RedstartServer: @unchecked Sendable {
             }
             shutdownSignalled.store(true, ordering: .relaxed)
             pendingSignal.store(number, ordering: .relaxed)
+            wakeForSignal()
         }
     }
 

@@ -47,7 +47,7 @@ class Server:
                 raise RuntimeError("server exited: %s" % self.process.stdout.read().decode())
             if answers_ping(self.port, (b"+PONG", b"-NOAUTH")):
                 return
-            time.sleep(0.02)
+            time.sleep(0.005)
         raise RuntimeError("server did not start")
 
     def stop(self):
@@ -101,7 +101,7 @@ class ReferenceServer:
                 raise RuntimeError("redis-server exited with %s" % self.process.returncode)
             if answers_ping(self.port):
                 return
-            time.sleep(0.02)
+            time.sleep(0.005)
         self.stop()
         raise RuntimeError("redis-server did not start")
 
