@@ -2,7 +2,7 @@
 # The whole test suite, on a fresh machine: installs what the build and the tests need
 # (the Lua libraries, Debian's redis-server and redis-tools for the reference server,
 # redis-cli and redis-check-aof, redis-sentinel for the failover tests, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, chromium and
-# chromedriver for the dashboard's browser tests, PyPI's redis, pytest and selenium
+# chromedriver for the dashboard's browser tests, PyPI's redis, pytest, pytest-xdist and selenium
 # for the Python tests), then runs the Swift tests
 # and the redis-py tests.
 set -euo pipefail
@@ -26,12 +26,15 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-python3 -c 'import redis, pytest, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
-    || python3 -m pip install -q pytest selenium==4.53.0 -r Tests/Python/job_libraries/requirements.txt
+python3 -c 'import redis, pytest, xdist, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
+    || python3 -m pip install -q pytest pytest-xdist==3.8.0 selenium==4.53.0 -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
 # The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):
 # only that program and the client library are built with it.
 swift build --sanitize=thread --scratch-path .build-tsan --product redstart-client-stress
 swift test
-python3 -m pytest -q Tests/Python
+# Two pytest processes (most tests wait on servers and sockets more than they compute), then
+# the tests marked `serial` (bounds on latency or timing) alone.
+python3 -m pytest -q -n 2 -m "not serial" Tests/Python
+python3 -m pytest -q -m serial Tests/Python

@@ -14,6 +14,12 @@ import time
 
 import pytest
 
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "serial: bounds on latency or timing; Scripts/test.sh runs these alone, after the "
+        "others have run in parallel")
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("REDSTART_SERVER", os.path.join(ROOT, ".build", "debug", "redstart-server"))
 REDIS_SERVER = os.environ.get("REDIS_SERVER") or shutil.which("redis-server")

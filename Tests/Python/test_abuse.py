@@ -16,6 +16,9 @@ import redis
 from blocking_helpers import wait_until
 from conftest import ReferenceServer, Server, REDIS_SERVER
 
+# Latency bounds: run alone (Scripts/test.sh runs the `serial` tests after the others).
+pytestmark = pytest.mark.serial
+
 # A probe's worst reply time allowed while the abuse goes on (the debug build, on a small
 # shared machine: generous, but a server that stalls for the abuse takes far longer).
 PROBE_LIMIT = 0.5

@@ -116,6 +116,7 @@ def test_sigterm_finishes_short_jobs_and_gives_back_long_ones(jobs_server):
     assert r.zcard("rj:q:default:active") == 0
 
 
+@pytest.mark.serial
 def test_delayed_and_cron_jobs_start_on_time(jobs_server):
     """A delayed job starts within 1 s of its due time, and a schedule ticking every second
     on two worker processes runs each tick once, each within 1 s of the tick (server time:

@@ -423,6 +423,7 @@ def _answers(port):
         return False
 
 
+@pytest.mark.serial
 def test_loading_answers_loading_until_done(workdir, processes):
     p = start(processes, BINARY, workdir, "--save", "")
     r = p.client()

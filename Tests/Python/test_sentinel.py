@@ -19,7 +19,8 @@ from test_persistence import digests, processes, wait_for, workdir  # noqa: F401
 from test_replication import wait_synced
 
 SENTINEL = shutil.which("redis-sentinel")
-pytestmark = pytest.mark.skipif(SENTINEL is None, reason="needs redis-sentinel")
+# Failover timeouts: run alone (Scripts/test.sh runs the `serial` tests after the others).
+pytestmark = [pytest.mark.serial, pytest.mark.skipif(SENTINEL is None, reason="needs redis-sentinel")]
 
 
 def _answers(port):

@@ -391,6 +391,7 @@ def test_client_unblock_timeout_and_error(server, admin, protocol):
 
 # --------------------------------------------------------------------------- MULTI, timeouts
 
+@pytest.mark.serial
 def test_blocking_pops_inside_multi_do_not_block(client):
     start = time.monotonic()
     pipe = client.pipeline(transaction=True)
@@ -416,6 +417,7 @@ def test_blocking_pops_inside_multi_do_not_block(client):
     ("BRPOPLPUSH", "k", "d", "0.1"),
     ("BLMPOP", "0.1", "1", "k", "LEFT"),
 ], ids=lambda command: command[0])
+@pytest.mark.serial
 def test_timeout_returns_null_after_the_timeout(client, command):
     start = time.monotonic()
     assert client.execute_command(*command) is None
