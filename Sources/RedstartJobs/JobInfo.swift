@@ -55,11 +55,8 @@ public struct JobInfo: Sendable, Hashable {
     /// not a job record.
     init?(id: String, fields reply: RESPValue, errors: [RESPValue]) {
         var fields: [String: String] = [:]
-        let elements = reply.elements ?? []
-        var index = 0
-        while index + 1 < elements.count {
-            if let key = elements[index].string { fields[key] = elements[index + 1].string }
-            index += 2
+        for (key, value) in (reply.elements ?? []).pairs {
+            if let key = key.string { fields[key] = value.string }
         }
         guard let name = fields[JobRecordField.name], let stateText = fields[JobRecordField.state],
             let state = JobState(rawValue: stateText)

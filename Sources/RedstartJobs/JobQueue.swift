@@ -218,11 +218,8 @@ public struct JobQueue: Sendable {
         counts.completed = Int(replies[3].int ?? 0)
         counts.failed = Int(replies[4].int ?? 0)
         counts.isPaused = replies[5].int == 1
-        let totals = replies[6].elements ?? []
-        var index = 0
-        while index + 1 < totals.count {
-            if let name = totals[index].string, let value = totals[index + 1].int { counts.totals[name] = Int(value) }
-            index += 2
+        for (name, value) in (replies[6].elements ?? []).pairs {
+            if let name = name.string, let value = value.int { counts.totals[name] = Int(value) }
         }
         return counts
     }

@@ -49,7 +49,7 @@ extension JobQueue {
 }
 
 extension Array where Element == RESPValue {
-    /// Consecutive elements as pairs (a WITHSCORES reply, a flat map).
+    /// Consecutive elements as pairs (a WITHSCORES reply, a flat map such as HGETALL's).
     var pairs: [(RESPValue, RESPValue)] {
         stride(from: 0, to: count - 1, by: 2).map { (self[$0], self[$0 + 1]) }
     }

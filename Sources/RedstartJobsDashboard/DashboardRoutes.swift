@@ -61,13 +61,14 @@ struct DashboardRoutes: Sendable {
         router.post("/api/queues/:queue/:action") { request, context in
             try Self.checkActionHeader(request)
             let queue = try context.parameters.require("queue")
-            switch try context.parameters.require("action") {
+            let action = try context.parameters.require("action")
+            switch action {
             case "pause": try await jobs.pause(queue)
             case "resume": try await jobs.resume(queue)
-            case let action: throw HTTPError(.notFound, message: "no action '\(action)' on queues")
+            default: throw HTTPError(.notFound, message: "no action '\(action)' on queues")
             }
             try? await sampler.sample(intoHistory: false)
-            return ActionResult(ok: true, message: "queue \(queue) \(try context.parameters.require("action"))d")
+            return ActionResult(ok: true, message: "queue \(queue) \(action)d")
         }
         return router
     }
