@@ -11,6 +11,11 @@ import RedstartJobs
 final class DashboardSampler: Sendable {
     private struct State {
         var version = 0
+        /// Readings are numbered when they start; one that ends after a newer one was
+        /// published (the interval's reading overtaken by the refresh after an action)
+        /// adds its chart sample but does not replace the newer counts.
+        var readingsStarted = 0
+        var newestPublished = 0
         var overview: DashboardOverview?
         var history: [HistorySample] = []
         var previous: (time: Int64, enqueued: Int, completed: Int, failed: Int, commands: Int, perQueue: [String: Int])?
@@ -86,6 +91,10 @@ final class DashboardSampler: Sendable {
     /// when `intoHistory` (the interval's clock); otherwise (a refresh after an action)
     /// only the counts are new.
     func sample(intoHistory: Bool = true) async throws {
+        let reading = state.withLockedValue { state in
+            state.readingsStarted += 1
+            return state.readingsStarted
+        }
         let server = try await reader.server()
         let queues = try await reader.queueCounts()
         let workers = try await reader.workers()
@@ -93,7 +102,7 @@ final class DashboardSampler: Sendable {
         let totals = { (name: String) in queues.reduce(0) { $0 + $1.counts.totals[name, default: 0] } }
         let enqueued = totals("enqueued"), completed = totals("completed"), failed = totals("failed")
         let perQueue = Dictionary(queues.map { ($0.name, $0.counts.totals["completed", default: 0]) }) { a, _ in a }
-        let (waiters, published) = state.withLockedValue { state in
+        let (waiters, published) = state.withLockedValue { state -> ([CheckedContinuation<(Int, DashboardOverview)?, Never>], (Int, DashboardOverview)?) in
             var sample: HistorySample?
             var queueRates = Dictionary((state.overview?.queues ?? []).map { ($0.name, $0.completedPerSecond) }) { a, _ in a }
             if intoHistory, let previous = state.previous, server.time > previous.time {
@@ -124,6 +133,8 @@ final class DashboardSampler: Sendable {
                 },
                 workers: workers, server: server.summary, slowlog: server.slowlog, sample: sample ?? state.history.last,
                 history: nil)
+            guard reading > state.newestPublished else { return ([], nil) }
+            state.newestPublished = reading
             state.overview = overview
             state.version += 1
             defer { state.waiters.removeAll() }

@@ -97,17 +97,20 @@ import Testing
         let id = try await fixture.queue.enqueue(name: "wait", payload: 1)
         try await withWorkers([worker]) {
             try await waitUntil { started.count(id) == 1 }
-            // Another worker holds the job now (as after the reaper gave it away).
+            // Another worker holds the job now (as after the reaper gave it away), with a lease
+            // of its own that outlasts the test: the reaper leaves the job alone, so this
+            // worker cannot fetch it again however slowly the test runs.
+            let farFuture = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
             try await fixture.client.execute("HSET", fixture.queue.keys.job(id), "token", "someone-else/2")
+            try await fixture.client.execute("ZADD", fixture.queue.keys.active("default"), farFuture, id)
             try await waitUntil { cancelled.count(id) == 1 }
             try await waitUntil { worker.runningJobIDs.isEmpty }
         }
-        // The worker recorded nothing: no outcome, no attempt error. (Once the lease it no
-        // longer renews has ended, the reaper may give the job back for "someone else":
-        // its error is the lease's, not the cancellation's.)
+        // The worker ran the job once and recorded nothing: no outcome, no attempt error.
+        #expect(started.count(id) == 1)
         let info = try await fixture.queue.info(id)
-        #expect(info?.state == .active || info?.state == .waiting)
-        #expect(info?.errors.allSatisfy { $0.error.hasPrefix("the lease of worker") } == true)
+        #expect(info?.state == .active)
+        #expect(info?.errors.isEmpty == true)
         let totals = try await fixture.queue.counts("default").totals
         #expect(totals["completed"] == nil && totals["failed"] == nil && totals["retried"] == nil && totals["cancelled"] == nil)
         await fixture.stop()
