@@ -202,3 +202,44 @@ int redstart_allocator_statistics(struct redstart_allocator_statistics *statisti
     statistics->resident = value;
     return 1;
 }
+
+// MARK: - DEBUG MALLCTL
+
+int redstart_allocator_control_number(const char *name, long long *old_value, int *was_read, int set, long long new_value) {
+    *was_read = 0;
+    for (size_t size = sizeof(int64_t); size >= 1; size /= 2) {
+        unsigned char old_bytes[8] = {0};
+        unsigned char new_bytes[8] = {0};
+        // Little-endian: the low bytes of the value are its first bytes in every size.
+        memcpy(new_bytes, &new_value, sizeof(new_bytes));
+        size_t length = size;
+        int result = mallctl(name, old_bytes, &length, set ? new_bytes : NULL, set ? size : 0);
+        if (result == EPERM && set) {
+            // Write-only: no value to read.
+            return mallctl(name, NULL, NULL, new_bytes, size);
+        }
+        if (result == EINVAL) continue;
+        if (result != 0) return result;
+        int64_t value = 0;
+        switch (size) {
+        case 8: { int64_t v; memcpy(&v, old_bytes, 8); value = v; break; }
+        case 4: { int32_t v; memcpy(&v, old_bytes, 4); value = v; break; }
+        case 2: { int16_t v; memcpy(&v, old_bytes, 2); value = v; break; }
+        default: value = old_bytes[0]; break;
+        }
+        *old_value = value;
+        *was_read = 1;
+        return 0;
+    }
+    return EINVAL;
+}
+
+int redstart_allocator_read_string(const char *name, const char **value) {
+    size_t length = sizeof(*value);
+    return mallctl(name, (void *)value, &length, NULL, 0);
+}
+
+int redstart_allocator_write_string(const char *name, const char *value) {
+    if (value == NULL) return mallctl(name, NULL, NULL, NULL, 0);
+    return mallctl(name, NULL, NULL, (void *)&value, sizeof(value));
+}

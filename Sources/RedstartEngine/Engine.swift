@@ -271,6 +271,7 @@ public final class Engine {
             db.streamRemoved = { [unowned self, unowned db] key in
                 key.withUnsafeBytes { self.signalKeyAsReady(db, $0) }
             }
+            db.tableMayGrow = { [unowned self] bytes in !self.wouldExceedMaxMemory(adding: bytes) }
         }
         applyConfig()
     }
@@ -380,10 +381,12 @@ public final class Engine {
         if let replication { replication.sessionClosed(session) }
     }
 
-    /// Bytes held by normal clients' buffers (INFO mem_clients_normal).
+    /// Bytes held by normal clients' buffers (INFO mem_clients_normal); replicas' count in
+    /// the replication memory.
     public var clientsMemory: Int {
         sessions.values.reduce(0) { total, session in
-            total + session.reply.buffer.capacity + (session.transport?.queryBufferLength ?? 0)
+            guard session.replicationKind != .replica else { return total }
+            return total + session.reply.buffer.capacity + (session.transport?.queryBufferLength ?? 0)
                 + (session.transport?.pendingOutputBytes ?? 0)
         }
     }

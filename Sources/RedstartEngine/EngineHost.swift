@@ -58,6 +58,12 @@ public protocol EngineHost: AnyObject {
     func usedMemory() -> Int
     /// The allocator's own statistics report (MEMORY MALLOC-STATS).
     func allocatorReport() -> String
+    /// DEBUG MALLCTL name [value]: the allocator's numeric setting (jemalloc's mallctl),
+    /// written when `value` is given; nil when the allocator has no such interface.
+    func allocatorNumberSetting(_ name: String, write value: Int64?) -> AllocatorSettingReply?
+    /// DEBUG MALLCTL-STR name [value|VOID]: the same for a string setting (VOID calls a
+    /// control that takes no value, as thread.tcache.flush).
+    func allocatorStringSetting(_ name: String, write value: String?) -> AllocatorSettingReply?
     /// Gives free heap memory back to the system (MEMORY PURGE); false on failure.
     func releaseFreeMemory() -> Bool
     /// Bytes of transparent huge pages backing the process's anonymous memory (LATENCY DOCTOR).
@@ -146,4 +152,15 @@ public enum LogLevel: Int, Sendable, Comparable {
     }
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rawValue < rhs.rawValue }
+}
+
+/// What DEBUG MALLCTL and MALLCTL-STR answer.
+public enum AllocatorSettingReply: Equatable, Sendable {
+    /// The setting's value before any write.
+    case integer(Int64)
+    case text(String)
+    /// A write-only setting was written.
+    case written
+    /// The allocator refused: its error, as strerror says it.
+    case failed(String)
 }

@@ -1,10 +1,11 @@
 // One client connection: bytes in -> RequestParser -> Engine.execute -> the
 // session's reply buffer -> one flush per read batch. Also the transport the
 // engine sees (SessionTransport): addresses, buffer sizes, close, resume.
-// Output the socket cannot take yet waits in the channel's write queue while
-// the client's commands keep running, as Redis keeps a reply list: a client
-// that sends a big pipeline before reading any reply (redis-py does) is never
-// stalled. client-output-buffer-limit and client eviction bound that memory.
+// Output the socket cannot take yet waits (in the channel's write queue, and behind
+// unsent writes in 16 KB blocks: OutputBlocks) while the client's commands keep
+// running, as Redis keeps a reply list: a client that sends a big pipeline before
+// reading any reply (redis-py does) is never stalled. client-output-buffer-limit
+// and client eviction bound that memory.
 // Everything here runs on the engine's single event loop.
 #if canImport(Glibc)
 import Glibc
@@ -83,8 +84,12 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
         let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        return unsentBigCapacity + max(0, buffered - unsentBigBytes)
+        return unsentBigCapacity + max(0, buffered - unsentBigBytes) + waitingOutput.memory
     }
+
+    /// Output of later turns while writes are unsent, in blocks (sent once those are done).
+    /// Never holds anything while no write is in flight.
+    @exclusivity(unchecked) private var waitingOutput = OutputBlocks()
 
     /// Big reply buffers the channel has not finished sending: their whole size (a buffer
     /// that grew to 128 KB for a 100 KB reply holds 128 KB, its sent part included, until
@@ -123,13 +128,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         return true
     }
 
-    /// Empties the reply buffer once its bytes are handed on. A buffer that grew past Redis's
-    /// 16 KB for big replies is not kept (while the socket has not taken them it would be held
-    /// twice): as with Redis's 16 KB buffer, big replies pass through. Otherwise clear() reuses
-    /// the storage once the socket took the bytes.
+    /// Empties the reply buffer once its bytes are handed on. A buffer that grew past the size
+    /// the cron gave it (Session+ReplyBuffer) is not kept: as with Redis's static buffer and
+    /// its reply list, output beyond it passes through and leaves nothing behind. Otherwise
+    /// clear() reuses the storage once the socket took the bytes.
     private func startNextReplies(_ session: Session, _ context: ChannelHandlerContext) {
-        if session.reply.buffer.capacity > Session.replyBufferMaximum {
-            session.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMaximum)
+        if session.reply.buffer.capacity > session.replyBufferSize {
+            session.reply.buffer = context.channel.allocator.buffer(capacity: session.replyBufferSize)
         } else {
             session.reply.buffer.clear()
         }
@@ -138,7 +143,18 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// Hands the reply buffer to the channel (flushing it or not) and starts a new one. A big
     /// buffer's room beyond its bytes counts as output until the write completes.
     private func handOverReplies(_ session: Session, _ context: ChannelHandlerContext, flush: Bool) {
-        if flush && writeDirectly(session) { return }
+        if flush && writeDirectly(session) {
+            session.outputDrained?()
+            return
+        }
+        if channelWritesInFlight > 0 && session.reply.buffer.capacity <= Self.replyQueueThreshold {
+            // Behind unsent writes: copied into the waiting blocks; the reply buffer, not
+            // shared with the channel, is kept for the next replies.
+            waitingOutput.append(session.reply.buffer, allocator: context.channel.allocator)
+            startNextReplies(session, context)
+            if flush { context.flush() }  // writes queued earlier in the turn
+            return
+        }
         let buffer = session.reply.buffer
         startNextReplies(session, context)
         sendThroughChannel(buffer, context, flush: flush, countedAsBig: buffer.capacity > Self.replyQueueThreshold)
@@ -147,6 +163,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// Writes `buffer` through the channel, counting it until the write completes (replies
     /// are not written directly meanwhile; a big buffer's size counts as output).
     private func sendThroughChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, flush: Bool, countedAsBig: Bool = false) {
+        handOverWaitingOutput(context, flush: false)
         let (capacity, bytes) = countedAsBig ? (buffer.capacity, buffer.readableBytes) : (0, 0)
         unsentBigCapacity += capacity
         unsentBigBytes += bytes
@@ -156,11 +173,27 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             channelWritesInFlight -= 1
             unsentBigCapacity -= capacity
             unsentBigBytes -= bytes
+            if channelWritesInFlight == 0, let context = self.context, !isClosing {
+                if waitingOutput.isEmpty {
+                    session?.outputDrained?()
+                } else {
+                    handOverWaitingOutput(context, flush: true)
+                }
+            }
         }
         if flush {
             context.writeAndFlush(wrapOutboundOut(buffer), promise: written)
         } else {
             context.write(wrapOutboundOut(buffer), promise: written)
+        }
+    }
+
+    /// Hands the blocks that waited behind earlier writes to the channel, in order.
+    private func handOverWaitingOutput(_ context: ChannelHandlerContext, flush: Bool) {
+        guard !waitingOutput.isEmpty else { return }
+        let blocks = waitingOutput.takeAll()
+        for (index, block) in blocks.enumerated() {
+            sendThroughChannel(block, context, flush: flush && index == blocks.count - 1)
         }
     }
 
@@ -190,6 +223,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// memory counted for maxmemory must fall as soon as a client is evicted.
     private func releaseBuffers() {
         session?.reply.buffer = ByteBuffer()
+        _ = waitingOutput.takeAll()
         inbound = ByteBuffer()
         bigArgument = BigArgumentBuffer()
     }
@@ -514,7 +548,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             softLimitSince = nil
             return false
         }
-        if waiting + unsentBigCapacity + Self.channelHighWatermark < lowest, context?.channel.isWritable == true {
+        if waiting + unsentBigCapacity + waitingOutput.memory + Self.channelHighWatermark < lowest,
+            context?.channel.isWritable == true
+        {
             softLimitSince = nil
             return false
         }
@@ -534,6 +570,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard let session, let context, !isClosing else { return }
         isClosing = true
         flusher.barrier()
+        handOverWaitingOutput(context, flush: false)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(session.reply.buffer), promise: promise)
         session.reply.buffer.clear()
@@ -542,6 +579,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     private func writeAndClose(_ context: ChannelHandlerContext, _ text: String) {
         isClosing = true
+        handOverWaitingOutput(context, flush: false)
         let promise = context.eventLoop.makePromise(of: Void.self)
         context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: promise)
         promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }

@@ -18,7 +18,7 @@ struct OOMScoreAdjustment {
         return (config["oom-score-adj"], values.count == 3 ? values : [0, 200, 800])
     }
 
-    /// The score for class `index` (0 server, 2 background child), or nil with `no`.
+    /// The score for class `index` (0 primary, 1 replica, 2 background child), or nil with `no`.
     private func score(_ config: ConfigStore, class index: Int, base: Int) -> Int? {
         let (mode, values) = Self.settings(config)
         guard mode != "no" else { return nil }
@@ -26,8 +26,9 @@ struct OOMScoreAdjustment {
         return min(1000, max(-1000, value))
     }
 
-    /// Brings the server's score in line with the settings (Redis's setOOMScoreAdj).
-    mutating func apply(_ config: ConfigStore, log: ServerLog) throws(ConfigError) {
+    /// Brings the server's score in line with the settings and its role (Redis's
+    /// setOOMScoreAdj): the replica class while it follows a primary.
+    mutating func apply(_ config: ConfigStore, isReplica: Bool, log: ServerLog) throws(ConfigError) {
         let (mode, _) = Self.settings(config)
         let target: Int
         if mode != "no" {
@@ -38,7 +39,7 @@ struct OOMScoreAdjustment {
                 }
                 base = current
             }
-            target = score(config, class: 0, base: base ?? 0) ?? 0
+            target = score(config, class: isReplica ? 1 : 0, base: base ?? 0) ?? 0
         } else if let original = base {
             base = nil
             target = original

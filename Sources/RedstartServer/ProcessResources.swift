@@ -55,12 +55,19 @@ public enum ProcessResources {
         public var purge: () -> Bool
         /// The allocator's statistics report (MEMORY MALLOC-STATS).
         public var report: () -> String
+        /// Its settings by name (DEBUG MALLCTL / MALLCTL-STR), read and optionally written.
+        public var numberSetting: (@Sendable (String, Int64?) -> AllocatorSettingReply)?
+        public var stringSetting: (@Sendable (String, String?) -> AllocatorSettingReply)?
 
         public init(
             name: String, allocatedBytes: @escaping () -> Int,
             statistics: @escaping () -> (allocated: Int, active: Int, resident: Int)?,
-            purge: @escaping () -> Bool, report: @escaping () -> String
+            purge: @escaping () -> Bool, report: @escaping () -> String,
+            numberSetting: (@Sendable (String, Int64?) -> AllocatorSettingReply)? = nil,
+            stringSetting: (@Sendable (String, String?) -> AllocatorSettingReply)? = nil
         ) {
+            self.numberSetting = numberSetting
+            self.stringSetting = stringSetting
             self.name = name
             self.allocatedBytes = allocatedBytes
             self.statistics = statistics

@@ -179,7 +179,7 @@ public final class RedstartServer: @unchecked Sendable {
         eventLoop.execute { [self] in
             engine.host = self
             engine.replication = replication
-            try? oomScore.apply(engine.config, log: log)
+            try? oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
@@ -554,6 +554,12 @@ extension RedstartServer: EngineHost {
     public func resourceUsage() -> ResourceUsage { ProcessResources.usage() }
     public func usedMemory() -> Int { ProcessResources.allocatedBytes() }
     public func allocatorReport() -> String { ProcessResources.allocatorReport() }
+    public func allocatorNumberSetting(_ name: String, write value: Int64?) -> AllocatorSettingReply? {
+        ProcessResources.allocator?.numberSetting?(name, value)
+    }
+    public func allocatorStringSetting(_ name: String, write value: String?) -> AllocatorSettingReply? {
+        ProcessResources.allocator?.stringSetting?(name, value)
+    }
     public func releaseFreeMemory() -> Bool {
         _ = ProcessResources.trimHeap()
         return true
@@ -634,7 +640,7 @@ extension RedstartServer: EngineHost {
         case "appendfsync", "aof-timestamp-enabled", "no-appendfsync-on-rewrite", "aof-use-rdb-preamble":
             aof.refreshSettings()
         case "oom-score-adj", "oom-score-adj-values":
-            try oomScore.apply(engine.config, log: log)
+            try oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
         default:
             break
         }

@@ -23,6 +23,27 @@ ProcessResources.allocator = ProcessResources.Allocator(
         guard let text = redstart_allocator_report() else { return "" }
         defer { free(text) }
         return String(cString: text)
+    },
+    numberSetting: { name, value in
+        var old: Int64 = 0
+        var wasRead: Int32 = 0
+        let result = redstart_allocator_control_number(name, &old, &wasRead, value == nil ? 0 : 1, value ?? 0)
+        if result != 0 { return .failed(String(cString: strerror(result))) }
+        return wasRead != 0 ? .integer(old) : .written
+    },
+    stringSetting: { name, value in
+        // As Redis: the old value is read first; a setting that cannot be read may still be
+        // written (write-only ones), and VOID calls a control that takes no value.
+        var old: UnsafePointer<CChar>?
+        let read = redstart_allocator_read_string(name, &old)
+        let oldText = read == 0 ? old.map { String(cString: $0) } : nil
+        if read != 0 && !(read == EPERM && value != nil) { return .failed(String(cString: strerror(read))) }
+        var written: Int32 = 0
+        if let value {
+            written = value == "VOID" ? redstart_allocator_write_string(name, nil) : redstart_allocator_write_string(name, value)
+        }
+        if let oldText { return .text(oldText) }
+        return written != 0 ? .failed(String(cString: strerror(written))) : .written
     })
 
 let arguments = Array(CommandLine.arguments.dropFirst())

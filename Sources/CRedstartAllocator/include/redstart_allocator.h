@@ -31,4 +31,18 @@ struct redstart_allocator_statistics {
 /// Fills `statistics`; 0 when the allocator cannot say.
 int redstart_allocator_statistics(struct redstart_allocator_statistics *statistics);
 
+/// jemalloc's mallctl on a number (DEBUG MALLCTL): `old_value` gets the setting, read as
+/// 8, 4, 2 or 1 bytes (the first size jemalloc accepts); with `set`, it is then written as
+/// `new_value` in that size. A write-only setting is only written (`*was_read` is 0).
+/// Returns 0, or jemalloc's error (an errno value).
+int redstart_allocator_control_number(const char *name, long long *old_value, int *was_read, int set, long long new_value);
+
+/// jemalloc's mallctl on a string setting (DEBUG MALLCTL-STR): reads it into `*value`;
+/// returns 0 or jemalloc's error (an errno value).
+int redstart_allocator_read_string(const char *name, const char **value);
+
+/// Writes a string setting, or with `value` NULL only calls the control
+/// (thread.tcache.flush); returns 0 or jemalloc's error.
+int redstart_allocator_write_string(const char *name, const char *value);
+
 #endif

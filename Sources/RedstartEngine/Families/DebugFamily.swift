@@ -105,6 +105,15 @@ enum DebugFamily: CommandFamily {
             }
             ChunkedList.packedThreshold = size == 0 ? 1 << 30 : Int(size)
             cmd.reply.ok()
+        } else if (cmd.argument(1, is: "mallctl") || cmd.argument(1, is: "mallctl-str")) && (count == 3 || count == 4),
+            let reply = try allocatorSetting(cmd)
+        {
+            switch reply {
+            case .integer(let value): cmd.reply.integer(Int(value))
+            case .text(let text): cmd.reply.bulk(text)
+            case .written: cmd.reply.ok()
+            case .failed(let message): throw ReplyError(message)
+            }
         } else if cmd.argument(1, is: "replybuffer") && count == 4 {
             try replyBuffer(cmd)
         } else if cmd.argument(1, is: "config-rewrite-force-all") && count == 2 {
@@ -118,6 +127,18 @@ enum DebugFamily: CommandFamily {
         } else {
             throw cmd.subcommandSyntaxError()
         }
+    }
+
+    /// DEBUG MALLCTL <key> [<number>] and MALLCTL-STR <key> [<string>|VOID]: the
+    /// allocator's settings (jemalloc's mallctl); nil when the allocator has none.
+    private static func allocatorSetting(_ cmd: CommandContext) throws(ReplyError) -> AllocatorSettingReply? {
+        guard let host = cmd.engine.host else { return nil }
+        let name = cmd.args.string(at: 2)
+        if cmd.argument(1, is: "mallctl") {
+            let value: Int64? = cmd.args.count == 4 ? Int64(try cmd.integer(3)) : nil
+            return host.allocatorNumberSetting(name, write: value)
+        }
+        return host.allocatorStringSetting(name, write: cmd.args.count == 4 ? cmd.args.string(at: 3) : nil)
     }
 
     /// DEBUG RELOAD [MERGE] [NOFLUSH] [NOSAVE].
@@ -214,6 +235,10 @@ enum DebugFamily: CommandFamily {
         "    Return hash table statistics of the specified Redis database.",
         "LOADAOF",
         "    Flush the AOF buffers on disk and reload the AOF in memory.",
+        "MALLCTL <key> [<val>]",
+        "    Get or set a malloc tuning integer.",
+        "MALLCTL-STR <key> [<val>]",
+        "    Get or set a malloc tuning string.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "POPULATE <count> [<prefix>] [<size>]",

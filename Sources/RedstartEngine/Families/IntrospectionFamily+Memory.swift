@@ -17,6 +17,8 @@ struct MemoryOverhead {
     var total = 0
     var startup = 0
     var clientsNormal = 0
+    var replicationBacklog = 0
+    var clientsReplicas = 0
     var aofBuffer = 0
     var luaCaches = 0
     var functionsCaches = 0
@@ -34,12 +36,16 @@ struct MemoryOverhead {
         peak = max(engine.stats.peakMemory, total)
         startup = engine.stats.startupMemory
         clientsNormal = engine.clientsMemory
+        let replication = engine.replication?.memory ?? ReplicationMemory()
+        replicationBacklog = replication.backlog
+        clientsReplicas = replication.replicas
         aofBuffer = engine.persistence.aof.bufferLength
         let scripts = engine.scripting?.memoryInfo ?? ScriptingMemoryInfo()
         luaCaches = scripts.evalScripts
         functionsCaches = scripts.functions
         resident = engine.host?.resourceUsage().residentBytes ?? 0
-        overheadTotal = startup + clientsNormal + aofBuffer + luaCaches + functionsCaches
+        overheadTotal = startup + replicationBacklog + clientsReplicas + clientsNormal + aofBuffer + luaCaches
+            + functionsCaches
         for db in engine.databases where db.count > 0 || db.expiresCount > 0 {
             let entry = MemoryLayout<KeyEntry>.stride
             let main = db.count * entry + db.table.bucketCount * MemoryLayout<Int32>.stride
@@ -73,8 +79,8 @@ extension IntrospectionFamily {
         reply("peak.allocated", figures.peak)
         reply("total.allocated", figures.total)
         reply("startup.allocated", figures.startup)
-        reply("replication.backlog", 0)
-        reply("clients.slaves", 0)
+        reply("replication.backlog", figures.replicationBacklog)
+        reply("clients.slaves", figures.clientsReplicas)
         reply("clients.normal", figures.clientsNormal)
         reply("cluster.links", 0)
         reply("aof.buffer", figures.aofBuffer)

@@ -121,6 +121,7 @@ struct InfoReport {
         let peak = max(engine.stats.peakMemory, used)
         let ratio = used > 0 ? Double(rss) / Double(used) : 0
         let lua = engine.scripting?.memoryInfo ?? ScriptingMemoryInfo()
+        let replication = engine.replication?.memory ?? ReplicationMemory()
         let allocator = usage.allocator ?? (allocated: used, active: used, resident: rss)
         return [
             ("used_memory", "\(used)"),
@@ -164,9 +165,9 @@ struct InfoReport {
             ("mem_fragmentation_ratio", formatFixed(ratio, 2)),
             ("mem_fragmentation_bytes", "\(rss - used)"),
             ("mem_not_counted_for_evict", "\(engine.memoryNotCountedForEviction)"),
-            ("mem_replication_backlog", "\(engine.replication?.bufferMemory ?? 0)"),
-            ("mem_total_replication_buffers", "\(engine.replication?.bufferMemory ?? 0)"),
-            ("mem_clients_slaves", "0"),
+            ("mem_replication_backlog", "\(replication.backlog)"),
+            ("mem_total_replication_buffers", "\(replication.buffers)"),
+            ("mem_clients_slaves", "\(replication.replicas)"),
             ("mem_clients_normal", "\(engine.clientsMemory)"),
             ("mem_cluster_links", "0"),
             ("mem_aof_buffer", "\(engine.persistence.aof.bufferLength)"),

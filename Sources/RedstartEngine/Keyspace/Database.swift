@@ -24,6 +24,11 @@ public final class Database {
     /// changes or goes, so that the file holds the dataset as it was when the save began.
     @exclusivity(unchecked) var snapshot: DatasetSnapshot?
 
+    /// The key table's growth check (KeyTable.mayGrow), kept across FLUSHDB and SWAPDB.
+    @exclusivity(unchecked) var tableMayGrow: ((Int) -> Bool)? {
+        didSet { table.mayGrow = tableMayGrow }
+    }
+
     public init(index: Int) { self.index = index }
 
     /// Call before entry `index` changes in any way (value, expiry, removal): a snapshot
@@ -118,6 +123,7 @@ public final class Database {
     public func removeAll() -> KeyTable {
         let old = table
         table = KeyTable()
+        table.mayGrow = tableMayGrow
         if let snapshot, old.unsaved != nil {
             snapshot.adopt(old, expiring: expiring)
             expiring = ExpiryIndex()
@@ -131,6 +137,8 @@ public final class Database {
     public func swapContents(with other: Database) {
         swap(&table, &other.table)
         swap(&expiring, &other.expiring)
+        table.mayGrow = tableMayGrow
+        other.table.mayGrow = other.tableMayGrow
     }
 
     // MARK: - Expiry

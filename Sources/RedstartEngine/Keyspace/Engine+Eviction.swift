@@ -1,6 +1,6 @@
 // maxmemory: before each command (and from the cron while a long eviction goes
 // on), keys are evicted until used memory, less what Redis does not count for
-// eviction (the AOF buffer), is under the limit; the victim is chosen as
+// eviction (the AOF buffer, replicas' output), is under the limit; the victim is chosen as
 // maxmemory-policy says (EvictionPool.swift). A round stops after
 // maxmemory-eviction-tenacity's time budget and continues on later calls.
 // When nothing can be evicted (noeviction, or no candidate), commands flagged
@@ -32,9 +32,16 @@ extension Engine {
     /// Bytes of free key-table entry slots in all databases.
     var unusedEntryBytes: Int { databases.reduce(0) { $0 + $1.table.arena.unusedBytes } }
 
-    /// Memory Redis does not count against maxmemory: the AOF buffer (and, later, replica
-    /// output buffers).
-    var memoryNotCountedForEviction: Int { persistence.aof.bufferLength }
+    /// Memory Redis does not count against maxmemory: the AOF buffer and the replicas' part
+    /// of the replication buffers (what is held for replicas that are behind).
+    var memoryNotCountedForEviction: Int { persistence.aof.bufferLength + (replication?.memory.replicas ?? 0) }
+
+    /// Whether `bytes` more would take the memory counted for maxmemory past it (Redis's
+    /// overMaxmemoryAfterAlloc): key tables do not grow then.
+    func wouldExceedMaxMemory(adding bytes: Int) -> Bool {
+        guard maxMemory > 0 else { return false }
+        return max(0, usedMemory - memoryNotCountedForEviction) + bytes > maxMemory
+    }
 
     /// Bytes to free to get under maxmemory, or nil when under it (Redis's getMaxmemoryState).
     func memoryToFree() -> Int? {
@@ -90,9 +97,7 @@ extension Engine {
                 result = .failed
                 break
             }
-            let before = usedMemory
-            evict(db, at: index)
-            freed += before - usedMemory
+            freed += evict(db, at: index)
             evicted += 1
             if evicted % 16 == 0 {
                 // Lazily freed values leave memory on the other thread: look at the real figure.
@@ -136,11 +141,19 @@ extension Engine {
 
     /// Removes entry `index` of `db` as an eviction: counted, its watchers and caching
     /// clients told, an `evicted` event, and a DEL (UNLINK with lazyfree-lazy-eviction)
-    /// propagated as its own unit.
-    private func evict(_ db: Database, at index: Int32) {
+    /// propagated as its own unit. Returns the memory the deletion alone freed: what the
+    /// invalidation messages and the propagated DEL take is not the keyspace's, and counting
+    /// it would evict for the evictions' own output (Redis measures the same way).
+    private func evict(_ db: Database, at index: Int32) -> Int {
         stats.evictedKeys += 1
-        removeOnServersBehalf(db, at: index, lazily: lazyFreeEviction, .evicted, "evicted")
+        let key = db.key(at: index)
+        let before = usedMemory
+        deleteKey(db, at: index, lazily: lazyFreeEviction)
+        // The key's bytes go once `key`, kept for the announcements, is released.
+        let freed = before - usedMemory + key.heapSize
+        announceRemoval(db, key, lazily: lazyFreeEviction, .evicted, "evicted")
         if !pendingPropagation.isEmpty { flushPropagation() }
+        return freed
     }
 
     /// The key to evict next, as the policy chooses it; nil when there is none.
@@ -194,7 +207,8 @@ extension Engine {
         }
     }
 
-    /// CONFIG SET maxmemory below the memory in use: logs Redis's warning and evicts now.
+    /// CONFIG SET maxmemory below the memory in use: logs Redis's warning and evicts as soon
+    /// as the command is done.
     func maxMemoryChanged() {
         guard maxMemory > 0 else { return }
         let used = usedMemory
@@ -204,8 +218,10 @@ extension Engine {
                 "WARNING: the new maxmemory value set via CONFIG SET (\(maxMemory)) is smaller than the current memory usage (\(used)). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
             )
         }
-        _ = performEvictions()
-        if !sessionsWithOutput.isEmpty { flushNotedOutput() }
+        // As Redis's eviction timer: keys go once the running command (a whole EXEC, a
+        // script) is done, not inside it.
+        evictionContinues = true
+        scheduleEvictionContinuation()
     }
 }
 

@@ -67,6 +67,12 @@ extension Engine {
     ) {
         let key = db.key(at: index)
         deleteKey(db, at: index, lazily: lazily)
+        announceRemoval(db, key, lazily: lazily, type, event)
+    }
+
+    /// What follows a removal on the server's behalf: watchers and caching clients told, the
+    /// deletion propagated, the keyspace event.
+    func announceRemoval(_ db: Database, _ key: ByteString, lazily: Bool, _ type: KeyspaceEvents, _ event: StaticString) {
         key.withUnsafeBytes { raw in
             if !db.watchers.isEmpty { touchWatchedKey(db, raw) }
             if tracking.isActive { invalidateTrackedKey(raw, changedBy: nil) }

@@ -18,8 +18,27 @@ public protocol ReplicationSubsystem: AnyObject {
     func replicate(_ arguments: [[UInt8]])
     /// What an RDB file records of the replication stream, when this server is in one.
     var saveInfo: RDBReplicationInfo? { get }
-    /// Bytes the replication backlog holds (shared with the replicas that need them).
-    var bufferMemory: Int { get }
+    /// Stream bytes the backlog holds for `session`, a replica that is behind (CLIENT LIST omem).
+    func streamBytesHeld(for session: Session) -> Int
+    /// The replication buffers' memory (INFO memory, MEMORY STATS, eviction).
+    var memory: ReplicationMemory { get }
+}
+
+/// Memory of the replication stream, as Redis 7.0 reports it.
+public struct ReplicationMemory: Sendable, Equatable {
+    /// The backlog's blocks, shared by the backlog and the replicas (mem_total_replication_buffers).
+    public var buffers: Int
+    /// The part that is the backlog's: up to repl-backlog-size (mem_replication_backlog).
+    public var backlog: Int
+    /// The replicas' part: the blocks beyond that, held for replicas that are behind, and
+    /// what their connections hold (mem_clients_slaves; not counted for eviction).
+    public var replicas: Int
+
+    public init(buffers: Int = 0, backlog: Int = 0, replicas: Int = 0) {
+        self.buffers = buffers
+        self.backlog = backlog
+        self.replicas = replicas
+    }
 }
 
 /// Where a dataset saved to RDB stands in its replication stream: the aux fields

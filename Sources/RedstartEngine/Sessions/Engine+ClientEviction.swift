@@ -12,7 +12,7 @@ extension Engine {
     public func clientMemory(_ session: Session) -> Int {
         let transport = session.transport
         var total = 1024  // the session and its connection's state
-        total += (transport?.queryBufferLength ?? 0) + (transport?.queryBufferFree ?? 0)
+        total += transport?.queryBufferMemory ?? 0
         total += session.reply.buffer.capacity + (transport?.pendingOutputBytes ?? 0)
         total += argumentMemory(session) + session.transactionMemory
         total += (session.subscribedChannels.count + session.subscribedPatterns.count + session.subscribedShardChannels.count) * 48
@@ -45,7 +45,7 @@ extension Engine {
         return max(limit, 128 * 1024)
     }
 
-    /// Disconnects the biggest evictable clients while the clients' memory is at or over
+    /// Disconnects the biggest evictable clients while the clients' memory is over
     /// maxmemory-clients; true when `current` was among them.
     @discardableResult
     public func evictClientsIfNeeded(current: Session? = nil) -> Bool {
@@ -57,7 +57,7 @@ extension Engine {
         for session in sessions.values where !session.isScriptClient && !session.isReplayClient && session.replicationKind == nil {
             total += clientMemory(session)
         }
-        guard total >= limit else { return false }
+        guard total > limit else { return false }
         var sizes: [(session: Session, bytes: Int)] = []
         for session in sessions.values where !session.isScriptClient && !session.isReplayClient && !session.isNoEvict
             && session.replicationKind == nil
@@ -67,7 +67,7 @@ extension Engine {
         sizes.sort { $0.bytes > $1.bytes }
         var evictedCurrent = false
         for (session, bytes) in sizes {
-            guard total >= limit else { break }
+            guard total > limit else { break }
             log(.notice, "Evicting client: \(clientInfoLine(session))")
             stats.evictedClients += 1
             total -= bytes

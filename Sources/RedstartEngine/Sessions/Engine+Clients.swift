@@ -30,8 +30,11 @@ extension Engine {
         let replyBytes = session.reply.buffer.readableBytes
         let queryLength = transport?.queryBufferLength ?? 0
         let queryFree = transport?.queryBufferFree ?? 0
-        let outputMemory = pending
-        let totalMemory = clientMemory(session)
+        // A replica's output includes the stream the backlog holds for it (Redis 7's share
+        // of the replication buffer).
+        let heldStream = session.replicationKind == .replica ? replication?.streamBytesHeld(for: session) ?? 0 : 0
+        let outputMemory = pending + heldStream
+        let totalMemory = clientMemory(session) + heldStream
         var line = "id=\(session.id)"
         line += " addr=\(transport?.remoteAddress ?? "") laddr=\(transport?.localAddress ?? "")"
         line += " fd=\(transport?.fileDescriptor ?? -1) name=\(session.name ?? "")"

@@ -2,8 +2,11 @@
 // a new client's buffer is small (1 KB), replies grow it as they need, and about once
 // a second (clientsCron's rule) an empty buffer whose peak since the last reset
 // filled less than half of it shrinks to the peak, one the peak filled doubles, up to
-// 16 KB. A buffer that grew past 16 KB for big replies is not kept once they are
-// handed to the socket. So an idle connection holds 1 KB, not 16 KB.
+// 16 KB. A buffer that grew past that size for a turn's replies goes back to it once
+// they are handed to the socket (Redis's overflow goes to reply-list nodes, freed once
+// written). So an idle connection holds 1 KB, not 16 KB, and output that came and went
+// leaves no memory behind (evictions' invalidation messages, say, which would otherwise
+// count as memory to evict for).
 import NIOCore
 
 extension Session {
@@ -15,7 +18,7 @@ extension Session {
     /// Resizes the empty reply buffer to what the peak says the client uses.
     func resizeReplyBuffer() {
         guard reply.buffer.readableBytes == 0 else { return }
-        let size = reply.buffer.capacity
+        let size = replyBufferSize
         var newSize = size
         if size > Self.replyBufferMaximum {
             newSize = Self.replyBufferMaximum
@@ -24,6 +27,9 @@ extension Session {
         } else if size < Self.replyBufferMaximum && replyPeak >= size {
             newSize = min(Self.replyBufferMaximum, max(size * 2, Self.replyBufferMinimum))
         }
-        if newSize != size { reply.buffer = ByteBufferAllocator().buffer(capacity: newSize) }
+        if newSize != size || reply.buffer.capacity != newSize {
+            reply.buffer = ByteBufferAllocator().buffer(capacity: newSize)
+            replyBufferSize = reply.buffer.capacity
+        }
     }
 }

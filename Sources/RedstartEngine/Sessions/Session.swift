@@ -78,6 +78,9 @@ public final class Session {
     @exclusivity(unchecked) public var replicationKind: ClientKind?
     /// The replication stream's offset after this client's last write (what WAIT waits for).
     @exclusivity(unchecked) public var replicationWriteOffset: Int64 = 0
+    /// Called when the connection has sent all its output (set for a replica that is fed
+    /// the stream as it drains).
+    @exclusivity(unchecked) public var outputDrained: (() -> Void)?
     /// Waiting in a blocking command (BLPOP ...): runs nothing else until served.
     @exclusivity(unchecked) public internal(set) var isBlocked = false
     /// Its command runs a script that paused (it ran past busy-reply-threshold): the
@@ -95,6 +98,8 @@ public final class Session {
     @exclusivity(unchecked) public var isPaused = false
     /// The most reply bytes the buffer held at once since `replyPeakResetAt` (`rbp=`).
     @exclusivity(unchecked) public var replyPeak = 0
+    /// The reply buffer's size between turns, as the cron sized it (Session+ReplyBuffer).
+    @exclusivity(unchecked) public internal(set) var replyBufferSize = Session.replyBufferMinimum
     @exclusivity(unchecked) var replyPeakResetAt: Int64 = 0
     /// Between MULTI and EXEC/DISCARD: the queued commands.
     @exclusivity(unchecked) var transaction: Transaction?

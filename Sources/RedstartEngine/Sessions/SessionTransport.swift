@@ -18,6 +18,9 @@ public protocol SessionTransport: AnyObject {
     var parsedArgumentBytes: Int { get }
     /// Free space in the input buffer (`qbuf-free=`).
     var queryBufferFree: Int { get }
+    /// Memory the input buffers hold (what `tot-mem=` and client eviction count): their
+    /// size, whatever part the running command's bytes take.
+    var queryBufferMemory: Int { get }
     /// Reply bytes written but not yet sent to the socket (`omem=`, `tot-mem=`).
     var pendingOutputBytes: Int { get }
     /// True for a connection over a Unix socket.
@@ -35,4 +38,8 @@ public protocol SessionTransport: AnyObject {
     /// Closes the connection if its waiting output has stayed over the soft
     /// output-buffer limit for too long, though nothing new was written to it.
     func enforceOutputLimit()
+}
+
+extension SessionTransport {
+    public var queryBufferMemory: Int { queryBufferLength + queryBufferFree }
 }

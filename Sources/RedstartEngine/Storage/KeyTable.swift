@@ -82,6 +82,12 @@ public final class KeyTable {
     /// Arrays smaller than this many buckets (1 MB) start rehashing at once.
     static let prefaultThreshold = 1 << 18
 
+    /// Asked, with the new bucket array's bytes, before a table not yet over Redis's
+    /// HASHTABLE_MAX_LOAD_FACTOR (1.618 keys per bucket) grows: false while the growth
+    /// would take the server past maxmemory (Redis's dictExpandAllowed), so that the
+    /// rehash does not evict keys. Fuller tables grow regardless.
+    @exclusivity(unchecked) var mayGrow: ((Int) -> Bool)?
+
     public init() {}
 
     deinit { removeAll() }
@@ -302,6 +308,7 @@ public final class KeyTable {
         }
         guard target == nil, let main, main.used >= main.size else { return }
         let size = Self.powerOfTwo(atLeast: main.used + 1)
+        if let mayGrow, main.used * 1000 <= main.size * 1618, !mayGrow(size * MemoryLayout<Int32>.stride) { return }
         if size < Self.prefaultThreshold {
             startRehash(to: size)
         } else {

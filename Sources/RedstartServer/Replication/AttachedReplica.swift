@@ -36,6 +36,11 @@ final class AttachedReplica {
     /// then nothing may follow the copy's end mark, which the replica looks for at the
     /// end of what it reads).
     var streamsOnAck = false
+    /// Online but behind: the first stream byte its connection has not been handed yet. It
+    /// is fed from the backlog as its connection drains, so the bytes it waits for are held
+    /// once (Redis 7's shared replication buffer); nil while it gets the stream as it
+    /// happens.
+    var feedOffset: Int64?
     /// When the stream held for it first passed the soft output limit (unix ms).
     var overSoftLimitSince: Int64?
     /// When it asked for a full copy (unix ms).
@@ -72,6 +77,22 @@ final class AttachedReplica {
         session.reply.buffer.readableBytes + (session.transport?.pendingOutputBytes ?? 0)
     }
 
+    /// Memory its connection holds for output: the reply buffer and what waits unsent.
+    var outputMemory: Int {
+        session.reply.buffer.capacity + (session.transport?.pendingOutputBytes ?? 0)
+    }
+
+    /// The stream bytes that wait for it in the backlog (up to `end`, the last one): since
+    /// its copy began while the copy is made or until its first ACK, else what it has not
+    /// been handed. Its output, as Redis counts a replica's part of the replication buffer.
+    func streamBytesHeld(end: Int64) -> Int {
+        switch state {
+        case .waitingForSnapshot: return 0
+        case .receivingSnapshot: return Int(end + 1 - streamStart)
+        case .online: return streamsOnAck ? Int(end + 1 - streamStart) : feedOffset.map { Int(end + 1 - $0) } ?? 0
+        }
+    }
+
     /// Queues `bytes` for the replica's connection (sent at the end of the loop turn).
     func send(_ bytes: UnsafeRawBufferPointer) {
         session.reply.buffer.writeBytes(bytes)
@@ -91,7 +112,7 @@ final class AttachedReplica {
     /// waits for a copy (the copy will contain everything so far).
     func neededOffset(end: Int64) -> Int64? {
         switch state {
-        case .online: return streamsOnAck ? streamStart : end + 1 - Int64(unsentBytes)
+        case .online: return streamsOnAck ? streamStart : (feedOffset ?? end + 1) - Int64(unsentBytes)
         case .receivingSnapshot: return streamStart
         case .waitingForSnapshot: return nil
         }

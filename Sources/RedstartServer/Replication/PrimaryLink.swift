@@ -97,7 +97,18 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             }
         }
         let hostName = host
-        ClientBootstrap(group: replication.server.eventLoop)
+        var bootstrap = ClientBootstrap(group: replication.server.eventLoop)
+        // bind-source-addr: the link leaves from that address (port chosen by the system).
+        let source = replication.engine.config["bind-source-addr"]
+        if !source.isEmpty {
+            guard let address = try? SocketAddress(ipAddress: source, port: 0) else {
+                log.write(.warning, "Error condition on socket for SYNC: bind-source-addr \(source) is not an IP address")
+                replication.server.eventLoop.assumeIsolated().execute { [self] in fail() }
+                return
+            }
+            bootstrap = bootstrap.bind(to: address)
+        }
+        bootstrap
             .connectTimeout(timeout)
             .channelOption(.socketOption(.so_keepalive), value: 1)
             .channelInitializer { [self] channel in

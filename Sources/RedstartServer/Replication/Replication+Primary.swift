@@ -95,11 +95,11 @@ extension Replication {
         replica.acknowledgedAt = engine.clock.wallMilliseconds
         replicas.append(replica)
         replica.send(replica.speaksPSYNC2 ? "+CONTINUE \(current)\r\n" : "+CONTINUE\r\n")
-        let missing = backlog.bytes(from: requested)
-        replica.send(missing)
+        startFeeding(replica, from: requested)
+        topUp(replica)
         log.write(
             .notice,
-            "Partial resynchronization request from \(name) accepted. Sending \(missing.count) bytes of backlog starting from offset \(requested)."
+            "Partial resynchronization request from \(name) accepted. Sending \(offset + 1 - requested) bytes of backlog starting from offset \(requested)."
         )
         updateGoodReplicas()
         return true
@@ -175,9 +175,10 @@ extension Replication {
             replica.session.transport?.close()
             return
         }
-        replica.send(backlog.bytes(from: replica.streamStart))
         replica.state = .online
         replica.streamsOnAck = false
+        startFeeding(replica, from: replica.streamStart)
+        topUp(replica)
         updateGoodReplicas()
     }
 
@@ -345,6 +346,8 @@ extension Replication {
             AOFEncoding.appendCommand([Array("PING".utf8)], to: &ping)
             ping.withUnsafeBytes { feed($0) }
         }
+        // Replicas fed from the backlog are topped up, should no write or drain have done it.
+        for replica in replicas where replica.feedOffset != nil { topUp(replica) }
         // Replicas waiting for a copy get newlines, so they see the primary is alive.
         for replica in replicas where replica.state == .waitingForSnapshot
             || (replica.state == .receivingSnapshot && diskSyncInProgress)

@@ -90,9 +90,60 @@ final class Replication: ReplicationSubsystem {
         guard !bytes.isEmpty else { return }
         offset += Int64(bytes.count)
         backlog?.append(bytes)
-        for replica in replicas where replica.state == .online && !replica.streamsOnAck { replica.send(bytes) }
+        var behind = false
+        for replica in replicas where replica.state == .online && !replica.streamsOnAck {
+            if replica.feedOffset == nil && (replica.unsentBytes < Self.replicaOutputWindow || backlog == nil) {
+                replica.send(bytes)
+                continue
+            }
+            if replica.feedOffset == nil { startFeeding(replica, from: offset + 1 - Int64(bytes.count)) }
+            topUp(replica)
+            behind = true
+        }
         if backlog?.hasSurplus == true { trimBacklog() }
-        if replicas.contains(where: { $0.state == .receivingSnapshot || $0.streamsOnAck }) { enforceHeldStreamLimits() }
+        if behind || replicas.contains(where: { $0.state == .receivingSnapshot || $0.streamsOnAck }) {
+            enforceHeldStreamLimits()
+        }
+    }
+
+    /// What a replica's connection may hold unsent before the stream waits for it in the
+    /// backlog instead of being copied to it.
+    static let replicaOutputWindow = 256 * 1024
+
+    /// From now on `replica` gets the stream from the backlog, from `start` on, as its
+    /// connection drains (and on each new write, and from the cron).
+    func startFeeding(_ replica: AttachedReplica, from start: Int64) {
+        replica.feedOffset = start
+        replica.session.outputDrained = { [weak self, weak replica] in
+            guard let self, let replica else { return }
+            topUp(replica)
+        }
+    }
+
+    /// Hands a replica that is behind the next part of the stream from the backlog, while
+    /// its connection holds less than the window; once it has everything it gets the
+    /// stream as it happens again.
+    func topUp(_ replica: AttachedReplica) {
+        guard var next = replica.feedOffset, let backlog else { return }
+        while next <= offset && replica.unsentBytes < Self.replicaOutputWindow {
+            let count = backlog.withBytes(from: next, upTo: Self.replicaOutputWindow) { replica.send($0) }
+            guard count > 0 else {
+                log.write(.warning, "The stream for \(replica.address):\(replica.listeningPort) is gone; dropping it")
+                replica.feedOffset = nil
+                replica.session.outputDrained = nil
+                replica.session.transport?.close()
+                return
+            }
+            next += Int64(count)
+        }
+        if next > offset {
+            replica.feedOffset = nil
+            replica.session.outputDrained = nil
+        } else {
+            replica.feedOffset = next
+        }
+        // What it has been handed no longer needs keeping beyond repl-backlog-size.
+        if self.backlog?.hasSurplus == true { trimBacklog() }
     }
 
     /// Lets the backlog drop what neither its size nor any replica needs any more.
@@ -109,8 +160,8 @@ final class Replication: ReplicationSubsystem {
         let limit = engine.outputLimit(for: .replica)
         guard limit.hard > 0 || limit.soft > 0 else { return }
         let now = engine.clock.wallMilliseconds
-        for replica in replicas where replica.state == .receivingSnapshot || replica.streamsOnAck {
-            let held = Int(offset + 1 - replica.streamStart) + replica.unsentBytes
+        for replica in replicas where replica.state == .receivingSnapshot || replica.streamsOnAck || replica.feedOffset != nil {
+            let held = replica.streamBytesHeld(end: offset) + replica.unsentBytes
             if limit.isExceeded(by: held, now: now, softSince: &replica.overSoftLimitSince) {
                 log.write(
                     .warning,
@@ -120,8 +171,19 @@ final class Replication: ReplicationSubsystem {
         }
     }
 
-    /// Memory of the backlog's blocks (INFO mem_total_replication_buffers).
-    var bufferMemory: Int { backlog?.memory ?? 0 }
+    func streamBytesHeld(for session: Session) -> Int {
+        replicas.first { $0.session === session }?.streamBytesHeld(end: offset) ?? 0
+    }
+
+    /// The replication buffers' memory as Redis 7.0 reports it: the backlog's blocks, of
+    /// which what passes repl-backlog-size while replicas are attached is theirs, plus
+    /// what their connections hold.
+    var memory: ReplicationMemory {
+        let buffers = backlog?.memory ?? 0
+        let replicasPart = replicas.isEmpty ? 0 : max(0, buffers - (backlog?.size ?? 0))
+        let connections = replicas.reduce(0) { $0 + $1.outputMemory }
+        return ReplicationMemory(buffers: buffers, backlog: buffers - replicasPart, replicas: replicasPart + connections)
+    }
 
     /// What the engine propagates: written to the stream as a primary (with SELECT where the
     /// database changes). As a replica the primary's own stream is passed on instead.
@@ -236,6 +298,7 @@ final class Replication: ReplicationSubsystem {
         log.role = "S"
         engine.replicationGate.isReplica = true
         engine.replicationGate.linkUp = false
+        try? server.oomScore.apply(engine.config, isReplica: true, log: log)
         server.propagation.feedsReplication = false
         if wasPrimary {
             // Continue from our own history with the new primary if it shares it.
@@ -262,6 +325,7 @@ final class Replication: ReplicationSubsystem {
         cachedPrimary = nil
         engine.replicationGate.isReplica = false
         engine.replicationGate.linkUp = false
+        try? server.oomScore.apply(engine.config, isReplica: false, log: log)
         shiftReplicationID()
         // The replicas must learn the new ID: they come back and continue with PSYNC.
         disconnectReplicas()
@@ -387,6 +451,11 @@ final class Replication: ReplicationSubsystem {
 
     /// Before the server exits: the replicas get what is pending (Redis flushes them too).
     func shutdown() {
+        for replica in replicas where replica.feedOffset != nil {
+            replica.session.outputDrained = nil
+            if let start = replica.feedOffset, let backlog, backlog.holds(from: start) { replica.send(backlog.bytes(from: start)) }
+            replica.feedOffset = nil
+        }
         link?.abandon()
         link = nil
     }

@@ -23,7 +23,8 @@ struct ReplicationBacklog {
         var bytes: [UInt8]
     }
 
-    static let blockSize = 16 * 1024
+    /// 16 KB allocations: the block's bytes and the array's header.
+    static let blockSize = 16 * 1024 - 32
     private var blocks = Deque<Block>()
     /// The offset of the last byte fed (master_repl_offset).
     private(set) var endOffset: Int64
@@ -42,8 +43,13 @@ struct ReplicationBacklog {
     /// Bytes held (repl_backlog_histlen).
     var historyLength: Int { Int(endOffset + 1 - firstByteOffset) }
 
-    /// Memory the blocks hold (mem_total_replication_buffers).
-    var memory: Int { blocks.reduce(0) { $0 + $1.bytes.capacity } }
+    /// Memory the blocks hold (mem_total_replication_buffers): their allocations, and the
+    /// list's (which grows by doubling).
+    var memory: Int {
+        guard !blocks.isEmpty else { return 0 }
+        let list = (1 << (Int.bitWidth - (blocks.count - 1).leadingZeroBitCount)) * MemoryLayout<Block>.stride
+        return blocks.count * (Self.blockSize + 32) + list
+    }
 
     mutating func append(_ bytes: UnsafeRawBufferPointer) {
         var rest = bytes
@@ -80,6 +86,20 @@ struct ReplicationBacklog {
     /// Whether the bytes from `offset` (the first one a replica lacks) to the end are held.
     func holds(from offset: Int64) -> Bool {
         offset >= firstByteOffset && offset <= endOffset + 1
+    }
+
+    /// Calls `body` with the bytes from `offset` (held) to the end of its block, at most
+    /// `limit`; returns how many it passed.
+    func withBytes(from offset: Int64, upTo limit: Int, _ body: (UnsafeRawBufferPointer) -> Void) -> Int {
+        guard offset <= endOffset, let first = blocks.first, offset >= first.start else { return 0 }
+        var index = Int((offset - first.start) / Int64(Self.blockSize))
+        while index + 1 < blocks.count && blocks[index + 1].start <= offset { index += 1 }
+        while index > 0 && blocks[index].start > offset { index -= 1 }
+        let block = blocks[index]
+        let skip = Int(offset - block.start)
+        let count = min(limit, block.bytes.count - skip)
+        block.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[skip..<skip + count])) }
+        return count
     }
 
     /// The bytes from `offset` to the end; `holds(from:)` must be true.
