@@ -251,6 +251,8 @@ public final class Engine {
 
     /// The active pause, if any.
     @exclusivity(unchecked) var pause: ClientPause?
+    /// Set by the server while a shutdown waits for lagging replicas (INFO).
+    @exclusivity(unchecked) public var shutdownWait: ShutdownWait?
     /// Sessions whose next command waits for the pause to end, in arrival order.
     @exclusivity(unchecked) var pausedSessions: [Session] = []
 

@@ -7,6 +7,16 @@ public enum ShutdownMode: Sendable {
     case standard, save, noSave
 }
 
+/// What a SHUTDOWN came to.
+public enum ShutdownOutcome: Sendable, Equatable {
+    /// The server is exiting.
+    case exiting
+    /// Lagging replicas are given shutdown-timeout to catch up; the caller waits.
+    case waiting
+    /// It stays up: the error for the caller.
+    case refused(String)
+}
+
 /// Facts about the server process for INFO server and HELLO.
 public struct ProcessFacts: Sendable {
     public var processID: Int
@@ -69,7 +79,7 @@ public protocol EngineHost: AnyObject {
     /// Bytes of transparent huge pages backing the process's anonymous memory (LATENCY DOCTOR).
     func anonymousHugePagesBytes() -> Int
     /// Stops the server after the current command; returns an error text to refuse.
-    func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String?
+    func shutdown(mode: ShutdownMode, now: Bool, force: Bool, for session: Session) -> ShutdownOutcome
     /// SHUTDOWN ABORT: cancels a shutdown a signal asked for and the cron has not begun;
     /// false when there is none.
     func abortPendingShutdown() -> Bool

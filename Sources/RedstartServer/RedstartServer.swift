@@ -42,6 +42,8 @@ public final class RedstartServer: @unchecked Sendable {
     private var boundAddresses = ""
     private let stopped: EventLoopPromise<Void>
     private var isShuttingDown = false
+    /// A shutdown giving lagging replicas shutdown-timeout to catch up (ShutdownWait.swift).
+    var pendingShutdown: PendingShutdown?
     private var cronTask: Scheduled<Void>?
     /// oom-score-adj: the score the process had before Redstart changed it.
     var oomScore = OOMScoreAdjustment()
@@ -232,7 +234,9 @@ public final class RedstartServer: @unchecked Sendable {
 
     /// Asks the server to shut down (from any thread).
     public func requestShutdown() {
-        eventLoop.execute { [self] in performShutdown(reason: "User requested shutdown...") }
+        eventLoop.execute { [self] in
+            _ = requestShutdown(reason: "User requested shutdown...", mode: .standard, now: false, force: false, from: nil)
+        }
     }
 
     /// Opens one listening socket per `bind` address; an address marked `-` may be unavailable.
@@ -373,6 +377,7 @@ public final class RedstartServer: @unchecked Sendable {
         // still cancel that), as Redis's serverCron.
         if engine.cronPaused { return }
         if handlePendingSignal() { return }
+        if pendingShutdown != nil && continuePendingShutdown() { return }
         engine.cron()
         migrations.closeIdle(now: engine.clock.wallMilliseconds / 1000)
         rdb.pollBackgroundSave()
@@ -408,8 +413,13 @@ public final class RedstartServer: @unchecked Sendable {
         let name = signal == SIGINT ? "SIGINT" : "SIGTERM"
         let words = engine.config[signal == SIGINT ? "shutdown-on-sigint" : "shutdown-on-sigterm"].split(separator: " ")
         let mode: ShutdownMode = words.contains("nosave") ? .noSave : words.contains("save") ? .save : .standard
-        if performShutdown(reason: "Received \(name) scheduling shutdown...", mode: mode, force: words.contains("force")) {
-            return true
+        switch requestShutdown(
+            reason: "Received \(name) scheduling shutdown...", mode: mode, now: words.contains("now"),
+            force: words.contains("force"), from: nil)
+        {
+        case .exiting: return true
+        case .waiting: return false
+        case .refused: break
         }
         shutdownSignalled.store(false, ordering: .relaxed)
         log.write(.warning, "\(name) received but errors trying to shut down the server, check the logs for more information")
@@ -443,9 +453,9 @@ public final class RedstartServer: @unchecked Sendable {
     /// Saves the final snapshot when `mode` asks for one (or save points are configured), then
     /// stops. Returns false, and stays up, when the save failed and `force` is false.
     @discardableResult
-    private func performShutdown(reason: String, mode: ShutdownMode = .standard, force: Bool = false) -> Bool {
+    func performShutdown(mode: ShutdownMode = .standard, force: Bool = false) -> Bool {
         guard !isShuttingDown else { return true }
-        log.write(.warning, reason)
+        replication.logSyncBeforeShutdown()
         if rdb.isSavingInBackground {
             log.write(.warning, "There is a child saving an .rdb. Killing it!")
             rdb.abortBackgroundSave()
@@ -567,15 +577,19 @@ extension RedstartServer: EngineHost {
     public func anonymousHugePagesBytes() -> Int { ProcessResources.anonymousHugePagesBytes() }
 
     public func abortPendingShutdown() -> Bool {
+        if pendingShutdown != nil {
+            shutdownSignalled.store(false, ordering: .relaxed)
+            abandonPendingShutdown(because: "Shutdown manually aborted.")
+            return true
+        }
         guard pendingSignal.exchange(0, ordering: .relaxed) != 0 else { return false }
         shutdownSignalled.store(false, ordering: .relaxed)
         log.write(.warning, "Shutdown manually aborted.")
         return true
     }
 
-    public func shutdown(mode: ShutdownMode, now: Bool, force: Bool) -> String? {
-        performShutdown(reason: "User requested shutdown...", mode: mode, force: force)
-            ? nil : "Errors trying to SHUTDOWN. Check logs."
+    public func shutdown(mode: ShutdownMode, now: Bool, force: Bool, for session: Session) -> ShutdownOutcome {
+        requestShutdown(reason: "User requested shutdown...", mode: mode, now: now, force: force, from: session)
     }
 
     public func saveSnapshot() -> Bool { rdb.save() }

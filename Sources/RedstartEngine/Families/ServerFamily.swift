@@ -78,13 +78,17 @@ enum ServerFamily: CommandFamily {
         if let busy = cmd.engine.busyScript, mode != .noSave { throw busy.error }
         if abort {
             guard cmd.args.count == 2 else { throw .syntax }
-            // A shutdown a signal asked for can be cancelled until the cron acts on it (Redstart
-            // never waits for replicas, so a started shutdown is never in progress for long).
+            // A shutdown a signal asked for, until the cron acts on it, or one waiting for
+            // lagging replicas.
             guard cmd.engine.host?.abortPendingShutdown() == true else { throw ReplyError("No shutdown in progress.") }
             cmd.reply.ok()
             return
         }
         guard let host = cmd.engine.host else { throw ReplyError("Errors trying to SHUTDOWN. Check logs.") }
-        if let refusal = host.shutdown(mode: mode, now: now, force: force) { throw ReplyError(refusal) }
+        switch host.shutdown(mode: mode, now: now, force: force, for: cmd.session) {
+        case .exiting: break
+        case .waiting: cmd.engine.holdForReplication(cmd.session)
+        case .refused(let message): throw ReplyError(message)
+        }
     }
 }

@@ -95,12 +95,19 @@ struct InfoReport {
             ("executable", facts.executable),
             ("config_file", facts.configFile),
             ("io_threads_active", "0"),
-        ]
+        ] + shutdownRemaining
+    }
+
+    /// While a shutdown waits for lagging replicas: the time it still gives them.
+    private var shutdownRemaining: [(String, String)] {
+        guard let wait = engine.shutdownWait else { return [] }
+        return [("shutdown_in_milliseconds", "\(max(0, wait.deadline - engine.clock.wallMilliseconds))")]
     }
 
     private func clients() -> [(String, String)] {
         [
-            ("connected_clients", "\(engine.sessions.count)"),
+            // Replicas' connections are not counted (the primary's, on a replica, is).
+            ("connected_clients", "\(engine.sessions.values.reduce(0) { $0 + ($1.replicationKind == .replica ? 0 : 1) })"),
             ("cluster_connections", "0"),
             ("maxclients", "\(engine.maxClients)"),
             ("client_recent_max_input_buffer", "\(engine.stats.clientRecentMaxInputBuffer)"),

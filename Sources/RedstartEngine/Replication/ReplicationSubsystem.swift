@@ -132,13 +132,14 @@ extension Engine {
 }
 
 extension Engine {
-    /// FAILOVER: holds every client's writes (as CLIENT PAUSE WRITE) until the failover ends.
-    public func pauseWritesForFailover() {
+    /// FAILOVER, and a shutdown waiting for its replicas: holds every client's writes (as
+    /// CLIENT PAUSE WRITE) until `endWritePause`.
+    public func pauseWritesUntilEnded() {
         pauseClients(.write, until: .max)
     }
 
-    /// The failover ended (done or aborted): held clients go on.
-    public func endFailoverPause() {
+    /// The failover or shutdown wait ended (done or aborted): held clients go on.
+    public func endWritePause() {
         unpauseClients()
     }
 }

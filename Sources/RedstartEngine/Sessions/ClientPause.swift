@@ -20,11 +20,25 @@ struct ClientPause {
     }
 }
 
+/// A shutdown waiting for lagging replicas, as INFO reports it.
+public struct ShutdownWait: Sendable {
+    /// When it goes on whatever the replicas (unix ms).
+    public var deadline: Int64
+    /// SHUTDOWN callers waiting for it (counted in blocked_clients).
+    public var clients: Int
+
+    public init(deadline: Int64, clients: Int) {
+        self.deadline = deadline
+        self.clients = clients
+    }
+}
+
 extension Engine {
     /// Clients waiting for something: blocked on keys, in WAIT, or held by CLIENT PAUSE
     /// (Redis counts these as blocked too).
     public var blockedClientsCount: Int {
         pausedSessions.count + keyBlockedClientsCount + (replication?.waitingClientCount ?? 0)
+            + (shutdownWait?.clients ?? 0)
     }
 
     /// Starts a pause or changes it: the new kind replaces the old one, the later deadline wins

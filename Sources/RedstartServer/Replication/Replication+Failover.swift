@@ -69,7 +69,7 @@ extension Replication {
         }
         if timeout > 0 { request.deadline = engine.clock.wallMilliseconds + timeout }
         failover = request
-        engine.pauseWritesForFailover()
+        engine.pauseWritesUntilEnded()
         cmd.reply.ok()
         requestAcknowledgements()
     }
@@ -132,7 +132,7 @@ extension Replication {
 
     private func endFailover() {
         failover = nil
-        engine.endFailoverPause()
+        engine.endWritePause()
     }
 
     /// PSYNC <id> <offset> FAILOVER on a replica: its primary hands over the role. The ID
