@@ -89,6 +89,28 @@ async def async_wait_for(probe, done, what, timeout=TIMEOUT, interval=0.02):
         await asyncio.sleep(interval)
 
 
+async def close_bullmq_worker(worker, port):
+    """Worker.close(), bounded by TIMEOUT. A close that does not end fails with what
+    the worker was still waiting for (every task's stack) and what the server saw
+    (CLIENT LIST: each connection's last command and whether it is blocked)."""
+    try:
+        await asyncio.wait_for(worker.close(), TIMEOUT)
+    except asyncio.TimeoutError:
+        stacks = []
+        for task in asyncio.all_tasks():
+            frames = task.get_stack()
+            where = "; ".join("%s:%d %s" % (os.path.basename(f.f_code.co_filename), f.f_lineno,
+                                             f.f_code.co_name) for f in frames)
+            stacks.append("%s: %s" % (task.get_name(), where or "(no frames)"))
+        probe = redis.Redis(host="127.0.0.1", port=port, decode_responses=True, socket_timeout=5)
+        try:
+            clients = probe.execute_command("CLIENT", "LIST")
+        finally:
+            probe.close()
+        pytest.fail("BullMQ Worker.close() did not end within %.0f s\ntasks:\n%s\nCLIENT LIST:\n%s"
+                    % (TIMEOUT, "\n".join(stacks), clients))
+
+
 # --------------------------------------------------------------------------- BullMQ
 
 def bullmq_connection(port):
@@ -205,7 +227,7 @@ def test_bullmq_worker_retries_backoff_delays_and_failures(job_server):
             # connections with CLIENT SETNAME: its main and blocking ones, and one more
             # once a pipeline (job.log's MULTI) has taken a connection from the pool.
             assert await queue.get_workers_count() >= 2
-            await asyncio.wait_for(worker.close(), TIMEOUT)
+            await close_bullmq_worker(worker, job_server.port)
 
             states = {job.name: await job.getState() for job in jobs}
             assert states == {"add": "completed", "flaky": "completed", "doomed": "failed",
@@ -232,7 +254,7 @@ def test_bullmq_worker_retries_backoff_delays_and_failures(job_server):
             await queue.obliterate(force=True)
         finally:
             if worker is not None and not worker.closed:
-                await asyncio.wait_for(worker.close(), TIMEOUT)
+                await close_bullmq_worker(worker, job_server.port)
             await queue.close()
 
     asyncio.run(scenario())
