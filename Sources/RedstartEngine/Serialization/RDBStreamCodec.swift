@@ -67,6 +67,9 @@ extension RDBValueCodec {
     static func readStream(_ reader: inout RDBReader, version2: Bool) -> StreamValue? {
         guard let nodeCount = reader.count() else { return nil }
         var nodes: [StreamNode] = []
+        // Until a StreamValue owns the nodes, a malformed payload frees them here.
+        var nodesOwned = false
+        defer { if !nodesOwned { nodes.forEach { $0.deallocate() } } }
         var liveEntries = 0
         for _ in 0..<nodeCount {
             guard let key = reader.string(), key.count == 16, let bytes = reader.string(), StreamNode.validate(bytes)
@@ -92,6 +95,7 @@ extension RDBValueCodec {
         let stream = StreamValue(
             nodes: nodes, length: liveEntries, lastID: lastID, firstID: firstID, maxDeletedID: maxDeletedID,
             entriesAdded: entriesAdded)
+        nodesOwned = true
         if !version2 { stream.refreshFirstID() }
         guard let groupCount = reader.count() else { return nil }
         for _ in 0..<groupCount {

@@ -63,6 +63,7 @@ public enum RDBValueCodec {
                 }
             }
             nodes.append(node)
+            defer { nodes.forEach { $0.deallocate() } }  // unmanaged (see Listpack)
             writeLength(nodes.count, into: &out)
             for node in nodes {
                 writeLength(2, into: &out)  // a packed node (1 would be one plain element)
@@ -80,6 +81,7 @@ public enum RDBValueCodec {
         case .sortedSet(let zset) where zset.encodingName == "listpack":
             // Member, score pairs in score order in one listpack, as Redis writes a small zset.
             var packed = Listpack()
+            defer { packed.deallocate() }
             if zset.count > 0 {
                 zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
                     member.withUnsafeBytes { packed.append($0) }
@@ -103,6 +105,7 @@ public enum RDBValueCodec {
         case .hash(let hash) where hash.encodingName == "listpack":
             // Fields and values in insertion order in one listpack, as Redis writes a small hash.
             var packed = Listpack()
+            defer { packed.deallocate() }
             hash.forEachPair { field, value in
                 packed.append(field)
                 packed.append(value)

@@ -7,68 +7,96 @@
 // node sizes (and so node splits and approximate trimming) are Redis's, and RDB
 // files carry them as they are.
 
+#if canImport(Glibc)
+import Glibc
+#endif
+import CRedstartShims
 import RedstartRESP
 
-/// A listpack as bytes, with the operations streams need. Its storage starts with a
-/// 16-byte prefix that belongs to the owner (a stream node keeps its master ID there, so
-/// a node is one allocation of one word); offsets given to and returned by the listpack
-/// count from the listpack's own first byte.
+/// A listpack in one bare malloc'ed block of its bytes and spare room, nothing in front
+/// of them: a stream node fills its listpack up to stream-node-max-bytes (4 KB by
+/// default), and an array's header before those 4 KB would put every full node in
+/// jemalloc's 5 KB size class, a quarter more memory per entry than Redis. Its size is
+/// its header's total-bytes field and its room what the allocator says
+/// (malloc_usable_size), so the handle is one pointer.
+///
+/// Unmanaged, like an UnsafeMutablePointer: copies of a `Listpack` are the same bytes,
+/// and whoever makes one calls `deallocate()` once when done (a stream's nodes are freed
+/// by their StreamValue; a temporary by a `defer`). `copy()` makes an independent one.
 struct Listpack {
-    /// Bytes before the listpack, the owner's.
-    static let prefixSize = 16
-    private var prefixSize: Int { Listpack.prefixSize }
+    private(set) var base: UnsafeMutableRawPointer
 
-    /// The prefix, then the listpack.
-    private(set) var storage: [UInt8]
-
-    /// An empty listpack after `prefix` (16 bytes; zeros by default), with room reserved
-    /// for `capacity` listpack bytes.
-    init(prefix: [UInt8] = [UInt8](repeating: 0, count: Listpack.prefixSize), reservingCapacity capacity: Int = 0) {
-        precondition(prefix.count == Listpack.prefixSize)
-        storage = prefix
-        storage.reserveCapacity(prefix.count + max(capacity, 7))
-        storage += [7, 0, 0, 0, 0, 0, 0xFF]
+    /// An empty listpack with room reserved for `capacity` bytes.
+    init(reservingCapacity capacity: Int = 0) {
+        base = Listpack.allocate(max(capacity, 7))
+        for (offset, byte) in [7, 0, 0, 0, 0, 0, 0xFF as UInt8].enumerated() {
+            base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self)
+        }
     }
 
-    /// A listpack over bytes already checked to be one (RESTORE, RDB), after `prefix`.
-    init(prefix: [UInt8], validated bytes: [UInt8]) {
-        precondition(prefix.count == Listpack.prefixSize)
-        storage = prefix + bytes
+    /// A listpack over bytes already checked to be one (RESTORE, RDB).
+    init(validated bytes: [UInt8]) {
+        base = Listpack.allocate(bytes.count)
+        bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
     }
 
-    /// The listpack's size in bytes.
-    var byteCount: Int { storage.count - prefixSize }
+    private static func allocate(_ size: Int) -> UnsafeMutableRawPointer {
+        guard let memory = malloc(size) else { fatalError("out of memory allocating a listpack") }
+        return memory
+    }
+
+    /// Frees the bytes; no copy of this listpack may be used afterwards.
+    func deallocate() { free(base) }
+
+    /// An independent listpack with the same bytes.
+    func copy() -> Listpack { withUnsafeBytes { Listpack(validated: Array($0)) } }
+
+    /// The listpack's size in bytes (its header's total).
+    var byteCount: Int { Int(UInt32(littleEndian: base.loadUnaligned(as: UInt32.self))) }
+
+    /// Heap bytes the listpack holds: its block, spare room included.
+    var allocatedBytes: Int { redstart_malloc_usable_size(base) }
 
     /// A copy of the listpack's bytes (DUMP, RDB files).
-    var bytes: [UInt8] { Array(storage[prefixSize...]) }
+    var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
 
     /// Calls `body` with the listpack's bytes (offsets count from its header).
     @inline(__always)
     func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try storage.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[prefixSize...])) }
-    }
-
-    /// Calls `body` with the owner's prefix.
-    @inline(__always)
-    func withPrefix<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        storage.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[0..<prefixSize])) }
+        try body(UnsafeRawBufferPointer(start: base, count: byteCount))
     }
 
     /// Offset of the first element (the terminator when empty).
     static let firstOffset = 6
 
-    /// Gives back the capacity beyond the bytes (a stream node that is full).
-    mutating func shrinkToFit() {
-        if storage.capacity > storage.count + 16 { storage = storage.withUnsafeBufferPointer { Array($0) } }
+    /// Makes room for `total` bytes, doubling the block when it grows so that appends
+    /// stay amortised O(1).
+    private mutating func reserve(_ total: Int) {
+        let capacity = redstart_malloc_usable_size(base)
+        guard total > capacity else { return }
+        guard let memory = realloc(base, max(total, capacity * 2)) else { fatalError("out of memory growing a listpack") }
+        base = memory
     }
+
+    /// Gives back the room beyond the bytes (a stream node that is full).
+    mutating func shrinkToFit() {
+        let count = byteCount
+        if redstart_malloc_usable_size(base) > count + 16, let memory = realloc(base, count) { base = memory }
+    }
+
+    @inline(__always)
+    private func store(_ byte: UInt8, at offset: Int) { base.storeBytes(of: byte, toByteOffset: offset, as: UInt8.self) }
+
+    @inline(__always)
+    private func load(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
 
     // MARK: - Appending
 
     mutating func append(integer value: Int64) {
-        storage.removeLast()  // the terminator
-        let start = storage.count
-        Listpack.encodeInteger(value, into: &storage)
-        finishAppend(from: start)
+        let start = byteCount - 1  // over the terminator
+        reserve(start + 9 + 5 + 1)
+        let size = Listpack.encodeInteger(value, to: base + start)
+        finishAppend(at: start, size: size)
     }
 
     /// Appends a string, as an integer when it is one (Redis's lpAppend).
@@ -77,37 +105,42 @@ struct Listpack {
             append(integer: number)
             return
         }
-        storage.removeLast()  // the terminator
-        let start = storage.count
+        let start = byteCount - 1  // over the terminator
+        reserve(start + 5 + raw.count + 5 + 1)
+        var size: Int
         if raw.count < 64 {
-            storage.append(0x80 | UInt8(raw.count))
+            store(0x80 | UInt8(raw.count), at: start)
+            size = 1
         } else if raw.count < 4096 {
-            storage.append(0xE0 | UInt8(raw.count >> 8))
-            storage.append(UInt8(raw.count & 0xFF))
+            store(0xE0 | UInt8(raw.count >> 8), at: start)
+            store(UInt8(raw.count & 0xFF), at: start + 1)
+            size = 2
         } else {
-            storage.append(0xF0)
-            for shift in stride(from: 0, to: 32, by: 8) { storage.append(UInt8(truncatingIfNeeded: raw.count >> shift)) }
+            store(0xF0, at: start)
+            for index in 0..<4 { store(UInt8(truncatingIfNeeded: raw.count >> (index * 8)), at: start + 1 + index) }
+            size = 5
         }
-        storage.append(contentsOf: raw)
-        finishAppend(from: start)
+        if let source = raw.baseAddress, raw.count > 0 { (base + start + size).copyMemory(from: source, byteCount: raw.count) }
+        size += raw.count
+        finishAppend(at: start, size: size)
     }
 
-    /// Ends an element written from `start` on: its back-length, the terminator, the header.
-    private mutating func finishAppend(from start: Int) {
-        Listpack.appendBackLength(storage.count - start, into: &storage)
-        storage.append(0xFF)
-        updateHeader(elementDelta: 1)
+    /// Ends an element of `size` bytes written at `start`: its back-length, the
+    /// terminator, the header.
+    private func finishAppend(at start: Int, size: Int) {
+        let end = start + size + Listpack.writeBackLength(size, to: base + start + size)
+        store(0xFF, at: end)
+        updateHeader(total: end + 1, elementDelta: 1)
     }
 
-    private mutating func updateHeader(elementDelta: Int) {
-        let total = UInt32(truncatingIfNeeded: byteCount)
-        for index in 0..<4 { storage[prefixSize + index] = UInt8(truncatingIfNeeded: total >> UInt32(index * 8)) }
-        let count = Int(storage[prefixSize + 4]) | Int(storage[prefixSize + 5]) << 8
+    private func updateHeader(total: Int, elementDelta: Int) {
+        base.storeBytes(of: UInt32(truncatingIfNeeded: total).littleEndian, as: UInt32.self)
+        let count = Int(load(4)) | Int(load(5)) << 8
         if count != 65535 && elementDelta != 0 {
             let updated = count + elementDelta
             let stored = updated >= 65535 ? 65535 : updated
-            storage[prefixSize + 4] = UInt8(stored & 0xFF)
-            storage[prefixSize + 5] = UInt8(stored >> 8)
+            store(UInt8(stored & 0xFF), at: 4)
+            store(UInt8(stored >> 8), at: 5)
         }
     }
 
@@ -116,83 +149,71 @@ struct Listpack {
     @discardableResult
     mutating func replaceInteger(at offset: Int, with value: Int64) -> Int {
         // The common case: a 7-bit integer replaced by another (one byte, back-length 1).
-        let at = prefixSize + offset
-        if value >= 0 && value < 128 && storage[at] & 0x80 == 0 {
-            storage[at] = UInt8(value)
+        if value >= 0 && value < 128 && load(offset) & 0x80 == 0 {
+            store(UInt8(value), at: offset)
             return 0
         }
-        var encoded: [UInt8] = []
-        Listpack.encodeInteger(value, into: &encoded)
-        Listpack.appendBackLength(encoded.count, into: &encoded)
+        let total = byteCount
         let oldSize = withUnsafeBytes { Listpack.elementSize($0, at: offset) }
-        if oldSize == encoded.count {
-            for index in 0..<encoded.count { storage[at + index] = encoded[index] }
-            return 0
+        return withUnsafeTemporaryAllocation(byteCount: 16, alignment: 1) { scratch in
+            let encodedSize = Listpack.encodeInteger(value, to: scratch.baseAddress!)
+            let size = encodedSize + Listpack.writeBackLength(encodedSize, to: scratch.baseAddress! + encodedSize)
+            if size != oldSize {
+                reserve(total + size - oldSize)
+                memmove(base + offset + size, base + offset + oldSize, total - offset - oldSize)
+            }
+            (base + offset).copyMemory(from: scratch.baseAddress!, byteCount: size)
+            if size != oldSize { updateHeader(total: total + size - oldSize, elementDelta: 0) }
+            return size - oldSize
         }
-        storage.replaceSubrange(at..<(at + oldSize), with: encoded)
-        updateHeader(elementDelta: 0)
-        return encoded.count - oldSize
     }
 
     /// Overwrites the one-byte integer element at `offset` (0...127) with another one.
     mutating func setSmallInteger(at offset: Int, to value: UInt8) {
-        precondition(value < 128 && storage[prefixSize + offset] & 0x80 == 0, "not a one-byte integer element")
-        storage[prefixSize + offset] = value
+        precondition(value < 128 && load(offset) & 0x80 == 0, "not a one-byte integer element")
+        store(value, at: offset)
     }
 
     // MARK: - Encoding
 
-    static func encodeInteger(_ value: Int64, into out: inout [UInt8]) {
-        func littleEndian(_ v: Int64, bytes count: Int) {
-            for index in 0..<count { out.append(UInt8(truncatingIfNeeded: v >> Int64(index * 8))) }
+    /// Writes `value`'s integer encoding (at most 9 bytes) at `out`; returns its size.
+    static func encodeInteger(_ value: Int64, to out: UnsafeMutableRawPointer) -> Int {
+        func littleEndian(_ tag: UInt8, bytes count: Int) -> Int {
+            out.storeBytes(of: tag, as: UInt8.self)
+            for index in 0..<count {
+                out.storeBytes(of: UInt8(truncatingIfNeeded: value >> Int64(index * 8)), toByteOffset: 1 + index, as: UInt8.self)
+            }
+            return 1 + count
         }
         switch value {
         case 0...127:
-            out.append(UInt8(value))
+            out.storeBytes(of: UInt8(value), as: UInt8.self)
+            return 1
         case -4096...4095:
             let v = value < 0 ? value + (1 << 13) : value
-            out.append(0xC0 | UInt8(v >> 8))
-            out.append(UInt8(v & 0xFF))
-        case -32768...32767:
-            out.append(0xF1)
-            littleEndian(value, bytes: 2)
-        case -8_388_608...8_388_607:
-            out.append(0xF2)
-            littleEndian(value, bytes: 3)
-        case -2_147_483_648...2_147_483_647:
-            out.append(0xF3)
-            littleEndian(value, bytes: 4)
-        default:
-            out.append(0xF4)
-            littleEndian(value, bytes: 8)
+            out.storeBytes(of: 0xC0 | UInt8(v >> 8), as: UInt8.self)
+            out.storeBytes(of: UInt8(v & 0xFF), toByteOffset: 1, as: UInt8.self)
+            return 2
+        case -32768...32767: return littleEndian(0xF1, bytes: 2)
+        case -8_388_608...8_388_607: return littleEndian(0xF2, bytes: 3)
+        case -2_147_483_648...2_147_483_647: return littleEndian(0xF3, bytes: 4)
+        default: return littleEndian(0xF4, bytes: 8)
         }
     }
 
-    /// The back-length of an element of `length` bytes (encoding and data), written so it
-    /// can be read from its last byte (7 bits a byte, high bit set where more follow).
-    static func appendBackLength(_ length: Int, into out: inout [UInt8]) {
+    /// Writes the back-length of an element of `length` bytes (encoding and data) at
+    /// `out`, so it can be read from its last byte (7 bits a byte, the high bit set where
+    /// more follow); returns its size (at most 5).
+    static func writeBackLength(_ length: Int, to out: UnsafeMutableRawPointer) -> Int {
+        let size = backLengthSize(length)
         let l = UInt64(length)
-        if l <= 127 {
-            out.append(UInt8(l))
-        } else if l < 16383 {
-            out.append(UInt8(l >> 7))
-            out.append(UInt8(l & 127) | 128)
-        } else if l < 2_097_151 {
-            out.append(UInt8(l >> 14))
-            out.append(UInt8((l >> 7) & 127) | 128)
-            out.append(UInt8(l & 127) | 128)
-        } else if l < 268_435_455 {
-            out.append(UInt8(l >> 21))
-            out.append(UInt8((l >> 14) & 127) | 128)
-            out.append(UInt8((l >> 7) & 127) | 128)
-            out.append(UInt8(l & 127) | 128)
-        } else {
-            out.append(UInt8(truncatingIfNeeded: l >> 28))
-            out.append(UInt8((l >> 21) & 127) | 128)
-            out.append(UInt8((l >> 14) & 127) | 128)
-            out.append(UInt8((l >> 7) & 127) | 128)
-            out.append(UInt8(l & 127) | 128)
+        for index in 0..<size {
+            let shift = UInt64(7 * (size - 1 - index))
+            var byte = UInt8(truncatingIfNeeded: (l >> shift) & 127)
+            if index > 0 { byte |= 128 }
+            out.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
         }
+        return size
     }
 
     static func backLengthSize(_ length: Int) -> Int {
@@ -324,9 +345,11 @@ struct Listpack {
             let backLength = backLengthSize(size)
             guard size <= end - offset, backLength <= end - offset - size else { return nil }
             // The back-length, read from its last byte, must give the size again.
-            var expected: [UInt8] = []
-            appendBackLength(size, into: &expected)
-            for index in 0..<backLength where raw[offset + size + index] != expected[index] { return nil }
+            let matches = withUnsafeTemporaryAllocation(byteCount: 8, alignment: 1) { expected in
+                _ = writeBackLength(size, to: expected.baseAddress!)
+                return (0..<backLength).allSatisfy { raw[offset + size + $0] == expected[$0] }
+            }
+            guard matches else { return nil }
             offsets.append(offset)
             offset += size + backLength
         }

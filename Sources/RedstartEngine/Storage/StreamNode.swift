@@ -11,21 +11,21 @@
 
 import RedstartRESP
 
-/// A stream node: entries that share a first ID and, often, field names. A node is one
-/// allocation: its master ID (16 big-endian bytes) is the prefix of its listpack's
-/// storage, and everything else (counters, field names, where entries start) is read
-/// from the listpack itself when needed, so a node costs its listpack and little more.
+/// A stream node: entries that share a first ID and, often, field names. A node is its
+/// master ID and its listpack (one bare allocation); everything else (counters, field
+/// names, where entries start) is read from the listpack itself when needed, so a node
+/// costs its listpack and 24 bytes. The listpack is unmanaged: the stream that holds the
+/// node frees it (`deallocate()`).
 struct StreamNode {
     static let deletedFlag: Int64 = 1
     static let sameFieldsFlag: Int64 = 2
     /// The largest listpack Redis builds for a node (STREAM_LISTPACK_MAX_SIZE).
     static let maxListpackSize = 1 << 30
 
-    /// The master ID, then the listpack.
     private(set) var listpack: Listpack
 
     /// The ID of the node's first entry; the other IDs are stored relative to it.
-    var masterID: StreamID { listpack.withPrefix { StreamID(keyBytes: $0) } }
+    let masterID: StreamID
 
     /// Live entries (the master entry's first counter).
     var liveEntries: Int { listpack.withUnsafeBytes { Int(Listpack.integer($0, at: Listpack.firstOffset) ?? 0) } }
@@ -39,8 +39,9 @@ struct StreamNode {
 
     /// A node whose master entry has the fields of `args` from `first` on (every other one).
     init(masterID: StreamID, args: CommandArguments, fieldsFrom first: Int, fieldCount: Int, maxBytes: Int) {
+        self.masterID = masterID
         // Redis reserves up to 4 KB for a new node and shrinks it once it is full.
-        listpack = Listpack(prefix: masterID.keyBytes, reservingCapacity: maxBytes > 0 && maxBytes < 4096 ? maxBytes : 4096)
+        listpack = Listpack(reservingCapacity: maxBytes > 0 && maxBytes < 4096 ? maxBytes : 4096)
         listpack.append(integer: 0)
         listpack.append(integer: 0)
         listpack.append(integer: Int64(fieldCount))
@@ -52,8 +53,20 @@ struct StreamNode {
 
     /// A node read back from a DUMP payload or an RDB file (`validate` accepted it).
     init(masterID: StreamID, validated bytes: [UInt8]) {
-        listpack = Listpack(prefix: masterID.keyBytes, validated: bytes)
+        self.masterID = masterID
+        listpack = Listpack(validated: bytes)
     }
+
+    private init(masterID: StreamID, listpack: Listpack) {
+        self.masterID = masterID
+        self.listpack = listpack
+    }
+
+    /// Frees the node's listpack; no copy of the node may be used afterwards.
+    func deallocate() { listpack.deallocate() }
+
+    /// An independent node with the same entries (COPY).
+    func copy() -> StreamNode { StreamNode(masterID: masterID, listpack: listpack.copy()) }
 
     /// Gives back the capacity reserved for more entries (the node is full).
     mutating func shrinkToFit() { listpack.shrinkToFit() }

@@ -29,6 +29,11 @@ public final class StreamValue {
 
     public init() {}
 
+    /// The nodes' listpacks are unmanaged: the stream frees them.
+    deinit {
+        for node in nodes { node.deallocate() }
+    }
+
     /// The consumer groups in name order (the order Redis's radix tree gives).
     public var groupsInOrder: [StreamConsumerGroup] {
         groups.values.sorted { $0.name.lexicographicallyPrecedes($1.name) }
@@ -132,7 +137,7 @@ public final class StreamValue {
     /// Deletes the live entry `id` (XDEL); false when there is none.
     public func delete(_ id: StreamID) -> Bool {
         guard let index = nodeIndex(holding: id), nodes[index].markDeleted(id) else { return false }
-        if nodes[index].liveEntries == 0 { nodes.remove(at: index) }
+        if nodes[index].liveEntries == 0 { nodes.remove(at: index).deallocate() }
         length -= 1
         if id > maxDeletedID { maxDeletedID = id }
         if length == 0 {
@@ -164,7 +169,7 @@ public final class StreamValue {
             case .minimumID(let minimum): removeWhole = nodes[0].lastStoredID < minimum
             }
             if removeWhole {
-                nodes.removeFirst()
+                nodes.removeFirst().deallocate()
                 length -= entries
                 deleted += entries
                 continue
@@ -205,7 +210,7 @@ public final class StreamValue {
     /// A copy that shares nothing mutable (COPY).
     func copy() -> StreamValue {
         let copied = StreamValue(
-            nodes: Array(nodes), length: length,
+            nodes: nodes.map { $0.copy() }, length: length,
             lastID: lastID, firstID: firstID, maxDeletedID: maxDeletedID, entriesAdded: entriesAdded)
         for (name, group) in groups { copied.groups[name] = group.copy() }
         return copied
@@ -215,7 +220,7 @@ public final class StreamValue {
     /// `samples` nodes.
     public func allocatedBytes(samples: Int) -> Int {
         let nodeBytes = sampledHeapBytes(count: nodes.count, samples: samples) { index in
-            mallocSize(nodes[index].listpack.byteCount + 16 + 32) + 16
+            nodes[index].listpack.allocatedBytes + 16
         }
         let groupBytes = groups.values.reduce(0) { $0 + $1.allocatedBytes }
         return 96 + nodeBytes + groupBytes
@@ -227,7 +232,7 @@ public final class StreamValue {
     }
 
     /// Rebuilds a stream from nodes read from a DUMP payload or an RDB file (already
-    /// checked by `StreamNode.validate`) and its counters.
+    /// checked by `StreamNode.validate`) and its counters; the stream owns the nodes.
     init(nodes: [StreamNode], length: Int, lastID: StreamID, firstID: StreamID, maxDeletedID: StreamID, entriesAdded: UInt64) {
         self.nodes = Deque(nodes)
         self.length = length
