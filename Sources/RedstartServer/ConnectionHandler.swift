@@ -83,7 +83,11 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
     var pendingOutputBytes: Int {
         guard let context else { return 0 }
-        let buffered = (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
+        // The channel holds bytes only while a write it was handed has not completed: ask
+        // it (a channel-option read) only then, since replication asks on every write it
+        // propagates, once per replica.
+        let buffered = channelWritesInFlight == 0
+            ? 0 : (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
         return unsentBigCapacity + max(0, buffered - unsentBigBytes) + waitingOutput.memory
     }
 

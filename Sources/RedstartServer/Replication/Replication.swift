@@ -121,11 +121,11 @@ final class Replication: ReplicationSubsystem {
     }
 
     /// Hands a replica that is behind the next part of the stream from the backlog, while
-    /// its connection holds less than the window; once it has everything it gets the
-    /// stream as it happens again.
-    func topUp(_ replica: AttachedReplica) {
+    /// its connection holds less than `window` (the whole rest at shutdown); once it has
+    /// everything it gets the stream as it happens again.
+    func topUp(_ replica: AttachedReplica, window: Int = Replication.replicaOutputWindow) {
         guard var next = replica.feedOffset, let backlog else { return }
-        while next <= offset && replica.unsentBytes < Self.replicaOutputWindow {
+        while next <= offset && replica.unsentBytes < window {
             let count = backlog.withBytes(from: next, upTo: Self.replicaOutputWindow) { replica.send($0) }
             guard count > 0 else {
                 log.write(.warning, "The stream for \(replica.address):\(replica.listeningPort) is gone; dropping it")
@@ -452,9 +452,9 @@ final class Replication: ReplicationSubsystem {
     /// Before the server exits: the replicas get what is pending (Redis flushes them too).
     func shutdown() {
         for replica in replicas where replica.feedOffset != nil {
-            replica.session.outputDrained = nil
-            if let start = replica.feedOffset, let backlog, backlog.holds(from: start) { replica.send(backlog.bytes(from: start)) }
+            topUp(replica, window: .max)
             replica.feedOffset = nil
+            replica.session.outputDrained = nil
         }
         link?.abandon()
         link = nil
