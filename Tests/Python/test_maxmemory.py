@@ -162,6 +162,30 @@ def test_the_heap_is_jemalloc_and_info_reports_its_figures(server):
     assert c.get("k") == "v" * 100
 
 
+def test_info_memory_overhead_and_dataset_agree_with_memory_stats(server):
+    """INFO's used_memory_overhead / used_memory_dataset / used_memory_dataset_perc and
+    MEMORY STATS' overhead.total / dataset.bytes / dataset.percentage are Redis's one
+    breakdown (getMemoryOverheadData): overhead is at least the startup memory, dataset
+    is the rest, and a big value moves the dataset, not the overhead. The allocator lines
+    of MEMORY STATS are jemalloc's figures, as INFO's allocator_* are."""
+    c = redis.Redis(port=server.port, decode_responses=True)
+    c.set("big", "x" * 1_000_000)
+    memory = c.info("memory")
+    stats = c.execute_command("MEMORY", "STATS")
+    stats = dict(zip(stats[::2], stats[1::2])) if isinstance(stats, list) else stats
+    assert memory["used_memory_overhead"] >= memory["used_memory_startup"] > 0
+    assert memory["used_memory_dataset"] == memory["used_memory"] - memory["used_memory_overhead"]
+    assert memory["used_memory_dataset"] >= 1_000_000
+    net = memory["used_memory"] - memory["used_memory_startup"]
+    assert float(memory["used_memory_dataset_perc"].rstrip("%")) == round(memory["used_memory_dataset"] * 100 / net, 2)
+    # The same figures, a moment later (the connection's own buffers may move a little).
+    assert abs(stats["overhead.total"] - memory["used_memory_overhead"]) < 64 * 1024
+    assert abs(stats["dataset.bytes"] - memory["used_memory_dataset"]) < 64 * 1024
+    assert 0 < stats["allocator.allocated"] <= stats["allocator.active"] <= stats["allocator.resident"]
+    assert stats["allocator-fragmentation.bytes"] == stats["allocator.active"] - stats["allocator.allocated"]
+    assert stats["allocator-rss.bytes"] == stats["allocator.resident"] - stats["allocator.active"]
+
+
 def test_config_resetstat_clears_lazyfreed_objects(server):
     c = redis.Redis(port=server.port, decode_responses=True)
     c.config_resetstat()

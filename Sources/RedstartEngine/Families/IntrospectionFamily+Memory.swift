@@ -1,8 +1,8 @@
 // MEMORY STATS, DOCTOR, MALLOC-STATS and PURGE: Redis's breakdown of the
-// memory in use (from the same figures as INFO memory: the counting
-// allocator's total, the key tables' entries and buckets, client buffers, the
-// AOF buffer, the scripts' caches), its memory doctor, and glibc's own
-// statistics and trimming (Redstart uses glibc's malloc, not jemalloc).
+// memory in use (the figures INFO memory shows too: the counting allocator's
+// total, the key tables' entries and buckets, client buffers, the AOF buffer,
+// the scripts' caches, jemalloc's own totals), its memory doctor, and
+// jemalloc's statistics and purge.
 import RedstartRESP
 
 /// Where the memory goes (Redis's getMemoryOverheadData).
@@ -29,9 +29,13 @@ struct MemoryOverhead {
     var dataset = 0
     var datasetPercentage = 0.0
     var peakPercentage = 0.0
+    /// The process's RSS.
     var resident = 0
+    /// The allocator's bytes handed out, in the pages those occupy, and resident (the
+    /// counted total and the RSS when the allocator keeps no such figures).
+    var allocator: (allocated: Int, active: Int, resident: Int) = (0, 0, 0)
 
-    init(_ engine: Engine) {
+    init(_ engine: Engine, usage: ResourceUsage? = nil) {
         total = engine.usedMemory
         peak = max(engine.stats.peakMemory, total)
         startup = engine.stats.startupMemory
@@ -43,7 +47,9 @@ struct MemoryOverhead {
         let scripts = engine.scripting?.memoryInfo ?? ScriptingMemoryInfo()
         luaCaches = scripts.evalScripts
         functionsCaches = scripts.functions
-        resident = engine.host?.resourceUsage().residentBytes ?? 0
+        let usage = usage ?? engine.host?.resourceUsage() ?? ResourceUsage()
+        resident = usage.residentBytes
+        allocator = usage.allocator ?? (allocated: total, active: total, resident: resident)
         overheadTotal = startup + replicationBacklog + clientsReplicas + clientsNormal + aofBuffer + luaCaches
             + functionsCaches
         for db in engine.databases where db.count > 0 || db.expiresCount > 0 {
@@ -61,10 +67,23 @@ struct MemoryOverhead {
         peakPercentage = peak > 0 ? Double(total) * 100 / Double(peak) : 0
     }
 
-    /// RSS over allocated bytes, and the bytes between them.
-    var fragmentation: (ratio: Double, bytes: Int) {
-        (total > 0 ? Double(resident) / Double(total) : 0, resident - total)
+    /// RSS over used memory, and the bytes between them.
+    var fragmentation: (ratio: Double, bytes: Int) { (Self.ratio(resident, total), resident - total) }
+    /// Pages holding blocks over the blocks' bytes (Redis's allocator_frag).
+    var allocatorFragmentation: (ratio: Double, bytes: Int) {
+        (Self.ratio(allocator.active, allocator.allocated), allocator.active - allocator.allocated)
     }
+    /// The allocator's resident pages over its active ones (allocator_rss).
+    var allocatorRSS: (ratio: Double, bytes: Int) {
+        (Self.ratio(allocator.resident, allocator.active), allocator.resident - allocator.active)
+    }
+    /// The process's RSS over the allocator's resident pages (rss_overhead).
+    var rssOverhead: (ratio: Double, bytes: Int) {
+        (Self.ratio(resident, allocator.resident), resident - allocator.resident)
+    }
+
+    /// `part` / `whole`, 0 for an empty whole.
+    static func ratio(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
 }
 
 extension IntrospectionFamily {
@@ -101,19 +120,18 @@ extension IntrospectionFamily {
         cmd.reply.double(figures.datasetPercentage)
         cmd.reply.bulk("peak.percentage")
         cmd.reply.double(figures.peakPercentage)
-        // glibc keeps no separate active/resident figures: allocated is what malloc handed out.
-        reply("allocator.allocated", figures.total)
-        reply("allocator.active", figures.total)
-        reply("allocator.resident", figures.resident)
+        reply("allocator.allocated", figures.allocator.allocated)
+        reply("allocator.active", figures.allocator.active)
+        reply("allocator.resident", figures.allocator.resident)
         cmd.reply.bulk("allocator-fragmentation.ratio")
-        cmd.reply.double(1)
-        reply("allocator-fragmentation.bytes", 0)
+        cmd.reply.double(figures.allocatorFragmentation.ratio)
+        reply("allocator-fragmentation.bytes", figures.allocatorFragmentation.bytes)
         cmd.reply.bulk("allocator-rss.ratio")
-        cmd.reply.double(figures.fragmentation.ratio)
-        reply("allocator-rss.bytes", figures.fragmentation.bytes)
+        cmd.reply.double(figures.allocatorRSS.ratio)
+        reply("allocator-rss.bytes", figures.allocatorRSS.bytes)
         cmd.reply.bulk("rss-overhead.ratio")
-        cmd.reply.double(1)
-        reply("rss-overhead.bytes", 0)
+        cmd.reply.double(figures.rssOverhead.ratio)
+        reply("rss-overhead.bytes", figures.rssOverhead.bytes)
         cmd.reply.bulk("fragmentation")
         cmd.reply.double(figures.fragmentation.ratio)
         reply("fragmentation.bytes", figures.fragmentation.bytes)

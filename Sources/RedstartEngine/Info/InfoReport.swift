@@ -118,18 +118,15 @@ struct InfoReport {
         ]
     }
 
-    /// `part` / `whole`, 0 for an empty whole.
-    private static func ratio(_ part: Int, _ whole: Int) -> Double { whole > 0 ? Double(part) / Double(whole) : 0 }
-
     private func memory() -> [(String, String)] {
         let usage = self.usage
-        let used = engine.usedMemory
-        let rss = usage.residentBytes
-        let peak = max(engine.stats.peakMemory, used)
-        let ratio = used > 0 ? Double(rss) / Double(used) : 0
+        let figures = MemoryOverhead(engine, usage: usage)
+        let used = figures.total
+        let rss = figures.resident
+        let peak = figures.peak
         let lua = engine.scripting?.memoryInfo ?? ScriptingMemoryInfo()
         let replication = engine.replication?.memory ?? ReplicationMemory()
-        let allocator = usage.allocator ?? (allocated: used, active: used, resident: rss)
+        let allocator = figures.allocator
         return [
             ("used_memory", "\(used)"),
             ("used_memory_human", humanBytes(used)),
@@ -138,10 +135,10 @@ struct InfoReport {
             ("used_memory_peak", "\(peak)"),
             ("used_memory_peak_human", humanBytes(peak)),
             ("used_memory_peak_perc", formatFixed(peak > 0 ? Double(used) * 100 / Double(peak) : 100, 2) + "%"),
-            ("used_memory_overhead", "0"),
-            ("used_memory_startup", "\(engine.stats.startupMemory)"),
-            ("used_memory_dataset", "\(max(0, used - engine.stats.startupMemory))"),
-            ("used_memory_dataset_perc", "0.00%"),
+            ("used_memory_overhead", "\(figures.overheadTotal)"),
+            ("used_memory_startup", "\(figures.startup)"),
+            ("used_memory_dataset", "\(figures.dataset)"),
+            ("used_memory_dataset_perc", formatFixed(figures.datasetPercentage, 2) + "%"),
             ("allocator_allocated", "\(allocator.allocated)"),
             ("allocator_active", "\(allocator.active)"),
             ("allocator_resident", "\(allocator.resident)"),
@@ -163,14 +160,14 @@ struct InfoReport {
             ("maxmemory", "\(engine.config.integer("maxmemory"))"),
             ("maxmemory_human", humanBytes(Int(engine.config.integer("maxmemory")))),
             ("maxmemory_policy", engine.config["maxmemory-policy"]),
-            ("allocator_frag_ratio", formatFixed(Self.ratio(allocator.active, allocator.allocated), 2)),
-            ("allocator_frag_bytes", "\(allocator.active - allocator.allocated)"),
-            ("allocator_rss_ratio", formatFixed(Self.ratio(allocator.resident, allocator.active), 2)),
-            ("allocator_rss_bytes", "\(allocator.resident - allocator.active)"),
-            ("rss_overhead_ratio", formatFixed(Self.ratio(rss, allocator.resident), 2)),
-            ("rss_overhead_bytes", "\(rss - allocator.resident)"),
-            ("mem_fragmentation_ratio", formatFixed(ratio, 2)),
-            ("mem_fragmentation_bytes", "\(rss - used)"),
+            ("allocator_frag_ratio", formatFixed(figures.allocatorFragmentation.ratio, 2)),
+            ("allocator_frag_bytes", "\(figures.allocatorFragmentation.bytes)"),
+            ("allocator_rss_ratio", formatFixed(figures.allocatorRSS.ratio, 2)),
+            ("allocator_rss_bytes", "\(figures.allocatorRSS.bytes)"),
+            ("rss_overhead_ratio", formatFixed(figures.rssOverhead.ratio, 2)),
+            ("rss_overhead_bytes", "\(figures.rssOverhead.bytes)"),
+            ("mem_fragmentation_ratio", formatFixed(figures.fragmentation.ratio, 2)),
+            ("mem_fragmentation_bytes", "\(figures.fragmentation.bytes)"),
             ("mem_not_counted_for_evict", "\(engine.memoryNotCountedForEviction)"),
             ("mem_replication_backlog", "\(replication.backlog)"),
             ("mem_total_replication_buffers", "\(replication.buffers)"),
