@@ -35,6 +35,7 @@ private func ids(_ stream: StreamValue, reverse: Bool = false) -> [UInt64] {
 
 @Test func listpackBytesAreRedisEncodings() {
     var listpack = Listpack()
+    defer { listpack.deallocate() }
     listpack.append(integer: 5)
     "hello".utf8CString.dropLast().withUnsafeBytes { listpack.append($0) }
     listpack.append(integer: -100)
@@ -51,6 +52,53 @@ private func ids(_ stream: StreamValue, reverse: Bool = false) -> [UInt64] {
     damaged[7] = 0x85  // a back-length that does not match
     #expect(damaged.withUnsafeBytes { Listpack.validatedElements($0) } == nil)
     #expect([UInt8]([7, 0, 0, 0, 0, 0]).withUnsafeBytes { Listpack.validatedElements($0) } == nil)
+}
+
+/// The listpack's block grows past what it reserved, integers are replaced by wider and
+/// narrower ones in place (the elements after them move), and a copy is independent:
+/// each step's bytes are checked by the listpack's own deep validation and read back.
+@Test func listpackGrowsReplacesIntegersInPlaceAndCopiesIndependently() {
+    var listpack = Listpack(reservingCapacity: 16)
+    defer { listpack.deallocate() }
+    let long = [UInt8](repeating: UInt8(ascii: "s"), count: 5000)  // 32-bit length, 2-byte back-length
+    let medium = [UInt8](repeating: UInt8(ascii: "m"), count: 100)  // 12-bit length
+    listpack.append(integer: 1)
+    long.withUnsafeBytes { listpack.append($0) }
+    listpack.append(integer: 2)
+    medium.withUnsafeBytes { listpack.append($0) }
+    listpack.append(integer: 3)
+    func elements(_ listpack: Listpack) -> [Int]? { listpack.withUnsafeBytes { Listpack.validatedElements($0) } }
+    func integers(_ listpack: Listpack) -> [Int64?] {
+        listpack.withUnsafeBytes { raw in (elements(listpack) ?? []).map { Listpack.integer(raw, at: $0) } }
+    }
+    #expect(listpack.byteCount == 6 + 2 + (5 + 5000 + 2) + 2 + (2 + 100 + 1) + 2 + 1)
+    #expect(elements(listpack)?.count == 5)
+    #expect(integers(listpack) == [1, nil, 2, nil, 3])
+
+    let copy = listpack.copy()
+    defer { copy.deallocate() }
+    // Wider: 1 byte -> 13-bit (2 bytes) -> 64-bit (9 bytes); narrower again: back to 1 byte
+    // (each with its 1-byte back-length).
+    let first = Listpack.firstOffset
+    #expect(listpack.replaceInteger(at: first, with: 1000) == 1)
+    #expect(integers(listpack) == [1000, nil, 2, nil, 3])
+    #expect(listpack.replaceInteger(at: first, with: 1 << 50) == 7)
+    #expect(integers(listpack) == [1 << 50, nil, 2, nil, 3])
+    let last = elements(listpack)!.last!
+    #expect(listpack.replaceInteger(at: last, with: -70000) == 3)
+    #expect(integers(listpack) == [1 << 50, nil, 2, nil, -70000])
+    #expect(listpack.replaceInteger(at: first, with: 7) == -8)
+    #expect(integers(listpack) == [7, nil, 2, nil, -70000])
+    listpack.withUnsafeBytes { raw in
+        let strings = elements(listpack)!.compactMap { offset -> Int? in
+            Listpack.integer(raw, at: offset) == nil ? Listpack.withBytes(raw, at: offset) { $0.count } : nil
+        }
+        #expect(strings == [5000, 100])
+    }
+    listpack.shrinkToFit()
+    #expect(listpack.allocatedBytes >= listpack.byteCount && elements(listpack)?.count == 5)
+    // The copy kept the original bytes.
+    #expect(integers(copy) == [1, nil, 2, nil, 3])
 }
 
 @Test func entriesSplitIntoNodesAndReadBothWays() {
