@@ -72,6 +72,19 @@ long long redstart_allocated_bytes(void) {
     return total;
 }
 
+// Under AddressSanitizer the heap is the sanitizer's (it intercepts malloc and its kin
+// to find use-after-free and overflows), so nothing below replaces it: a build with
+// --sanitize=address checks the server's own memory handling, and counts no used_memory.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define REDSTART_SANITIZED_HEAP 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__)
+#define REDSTART_SANITIZED_HEAP 1
+#endif
+
+#ifndef REDSTART_SANITIZED_HEAP
 /// Allocates `size` bytes (at least one: jemalloc leaves a size of 0 undefined) with `flags`.
 static inline void *allocate(size_t size, int flags) {
     void *pointer = mallocx(size ? size : 1, flags);
@@ -155,6 +168,7 @@ void *pvalloc(size_t size) {
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
     return aligned(page, (size + page - 1) & ~(page - 1));
 }
+#endif  // REDSTART_SANITIZED_HEAP
 
 // MARK: - The allocator's figures
 
