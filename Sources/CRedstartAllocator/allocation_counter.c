@@ -23,6 +23,7 @@ extern void *mallocx(size_t size, int flags);
 extern void *rallocx(void *pointer, size_t size, int flags);
 extern size_t sallocx(const void *pointer, int flags);
 extern void dallocx(void *pointer, int flags);
+extern void sdallocx(void *pointer, size_t size, int flags);
 extern int mallctl(const char *name, void *old, size_t *old_length, void *new, size_t new_length);
 extern void malloc_stats_print(void (*write)(void *, const char *), void *context, const char *options);
 
@@ -169,6 +170,23 @@ void *pvalloc(size_t size) {
     return aligned(page, (size + page - 1) & ~(page - 1));
 }
 #endif  // REDSTART_SANITIZED_HEAP
+
+void *redstart_uncounted_realloc(void *pointer, size_t old_size, size_t new_size) {
+#ifdef REDSTART_SANITIZED_HEAP
+    (void)old_size;
+    if (new_size == 0) {
+        free(pointer);
+        return NULL;
+    }
+    return realloc(pointer, new_size);
+#else
+    if (new_size == 0) {
+        if (pointer) sdallocx(pointer, old_size, 0);
+        return NULL;
+    }
+    return pointer ? rallocx(pointer, new_size, 0) : mallocx(new_size, 0);
+#endif
+}
 
 // MARK: - The allocator's figures
 

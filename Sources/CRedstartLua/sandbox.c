@@ -13,6 +13,7 @@
 //
 // To extend: a new library goes into open_libraries; a new base function that
 // takes a table must be wrapped in wrap_base_functions if it reads or writes it.
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -465,10 +466,30 @@ static void registry_push(lua_State *L, void *key) {
     lua_rawget(L, LUA_REGISTRYINDEX);
 }
 
+// The server's allocator gives Lua blocks outside used_memory (see redstart_allocator.h);
+// a program without it (the libraries' tests) gives Lua libc's, as luaL_newstate does.
+extern void *redstart_uncounted_realloc(void *pointer, size_t old_size, size_t new_size) __attribute__((weak));
+
+static void *allocate(void *context, void *pointer, size_t old_size, size_t new_size) {
+    (void)context;
+    if (redstart_uncounted_realloc) return redstart_uncounted_realloc(pointer, old_size, new_size);
+    if (new_size == 0) {
+        free(pointer);
+        return NULL;
+    }
+    return realloc(pointer, new_size);
+}
+
+static int panic(lua_State *L) {
+    fprintf(stderr, "PANIC: unprotected error in call to Lua API (%s)\n", lua_tostring(L, -1));
+    return 0;
+}
+
 lua_State *redstart_lua_sandbox_create(
     int kind, void *owner, uint64_t *random_state, const char *version, int version_number) {
-    lua_State *L = luaL_newstate();
+    lua_State *L = lua_newstate(allocate, NULL);
     if (L == NULL) return NULL;
+    lua_atpanic(L, panic);
     create_registry_tables(L);
     open_libraries(L);
     lua_pushvalue(L, LUA_GLOBALSINDEX);

@@ -4,6 +4,7 @@ keyspace events and DELs to the AOF, and noeviction refuses writes with Redis's 
 error (inside MULTI too) while reads go on."""
 import time
 
+import pytest
 import redis
 
 LIMIT = 4 * 1024 * 1024
@@ -213,3 +214,28 @@ def test_small_integers_are_shared_unless_an_lru_or_lfu_policy_is_set(server):
     c.config_set("maxmemory-policy", "allkeys-lfu")
     assert c.object("refcount", "a") == 1
     c.config_set("maxmemory", 0)
+
+
+@pytest.mark.parametrize("which", ["redstart", "redis"])
+def test_lua_memory_is_outside_used_memory_and_maxmemory(request, which):
+    """The Lua VM's memory is reported as used_memory_lua and is not part of used_memory
+    (Redis's Lua allocates outside zmalloc's count): a script that builds a table of
+    300,000 strings raises used_memory_lua by megabytes and used_memory by almost
+    nothing, and under a noeviction maxmemory just above used_memory writes still pass.
+    Checked against redis-server too."""
+    target = request.getfixturevalue("server" if which == "redstart" else "redis_server")
+    c = redis.Redis(port=target.port, decode_responses=True)
+    c.set("before", "1")
+    memory = c.info("memory")
+    build = "local t = {} for i = 1, 300000 do t[i] = 'x' .. i end return #t"
+    assert c.eval(build, 0) == 300000
+    after = c.info("memory")
+    assert after["used_memory_lua"] - memory["used_memory_lua"] > 10_000_000
+    assert after["used_memory"] - memory["used_memory"] < 2_000_000
+    c.config_set("maxmemory-policy", "noeviction")
+    c.config_set("maxmemory", after["used_memory"] + 1_000_000)
+    try:
+        assert c.eval(build + " + redis.call('incr', 'counter')", 0) == 300001
+        assert c.set("after", "1")
+    finally:
+        c.config_set("maxmemory", 0)

@@ -12,6 +12,12 @@
 /// Bytes allocated through malloc and not yet freed (usable sizes), all threads.
 long long redstart_allocated_bytes(void);
 
+/// Lua's allocator (lua_Alloc's contract: `new_size` 0 frees, a null `pointer`
+/// allocates): jemalloc's blocks, not counted in used_memory. Redis's Lua VM allocates
+/// from libc, outside zmalloc's count, so a script's tables show in used_memory_lua and
+/// never in used_memory or against maxmemory; Redstart's do the same.
+void *redstart_uncounted_realloc(void *pointer, size_t old_size, size_t new_size);
+
 /// The allocator and its version, as INFO's mem_allocator says it ("jemalloc-5.3.0").
 const char *redstart_allocator_name(void);
 
