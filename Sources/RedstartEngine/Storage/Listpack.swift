@@ -36,6 +36,7 @@ struct Listpack {
 
     /// A listpack over bytes already checked to be one (RESTORE, RDB).
     init(validated bytes: [UInt8]) {
+        precondition(bytes.count >= 7, "not a listpack")
         base = Listpack.allocate(bytes.count)
         bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: bytes.count) }
     }
