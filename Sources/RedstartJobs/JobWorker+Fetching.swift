@@ -53,7 +53,15 @@ extension JobWorker {
                     }
                     for job in batch.jobs {
                         let runningJob = RunningJob(job: job, leaseRenewed: leaseSent)
-                        running.withLockedValue { $0[job.id] = runningJob }
+                        // A job this worker still runs was given back (its lease ended while
+                        // the worker was starved) and leased again: the older attempt is
+                        // fenced now, or it would run beside the new one, unrenewed and never
+                        // cancelled, and hold its slot (and the worker's stop) forever.
+                        let replaced = running.withLockedValue { running -> RunningJob? in
+                            defer { running[job.id] = runningJob }
+                            return running[job.id]
+                        }
+                        replaced?.cancel(because: .leaseLost)
                         buffered.append((job, runningJob))
                     }
                 }
@@ -62,7 +70,7 @@ extension JobWorker {
                 for (job, runningJob) in buffered.prefix(starting) {
                     group.addTask {
                         await self.execute(job, runningJob)
-                        self.running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
+                        self.forget(job)
                         self.slots.release()
                     }
                 }
@@ -84,7 +92,15 @@ extension JobWorker {
         } catch {
             configuration.logger.warning("giving back \(job.id) failed (the reaper will): \(error)")
         }
-        running.withLockedValue { _ = $0.removeValue(forKey: job.id) }
+        forget(job)
+    }
+
+    /// Drops the job from the running ones, unless a later attempt of it has taken its
+    /// place (the entry is this attempt's when its lease token is).
+    func forget(_ job: FetchedJob) {
+        running.withLockedValue { running in
+            if running[job.id]?.job.token == job.token { running.removeValue(forKey: job.id) }
+        }
     }
 
     /// The queues in the order this fetch tries them (indices into `configuration.queues`).

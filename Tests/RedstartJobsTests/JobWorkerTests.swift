@@ -81,7 +81,10 @@ import Testing
     func aWorkerWhoseLeaseWasTakenCancelsItsHandlerAndRecordsNothing(server kind: TestServer) async throws {
         let fixture = try await JobsFixture.start(kind)
         defer { withExtendedLifetime(fixture) {} }
-        let worker = fixture.worker { $0.lease = .seconds(3) }
+        // A lease long enough that the worker renews it however loaded the machine is (with
+        // 3 s, CI's parallel suites once starved the renewals: the reaper gave the job back
+        // before the test took it over, and the worker ran it again).
+        let worker = fixture.worker { $0.lease = .seconds(15) }
         let cancelled = Recorder()
         let started = Recorder()
         worker.register(name: "wait", payload: Int.self) { n, context in
@@ -103,8 +106,9 @@ import Testing
             let farFuture = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
             try await fixture.client.execute("HSET", fixture.queue.keys.job(id), "token", "someone-else/2")
             try await fixture.client.execute("ZADD", fixture.queue.keys.active("default"), farFuture, id)
-            try await waitUntil { cancelled.count(id) == 1 }
-            try await waitUntil { worker.runningJobIDs.isEmpty }
+            // The next renewal (a third of the lease) finds the token changed.
+            try await waitUntil(30) { cancelled.count(id) == 1 }
+            try await waitUntil(30) { worker.runningJobIDs.isEmpty }
         }
         // The worker ran the job once and recorded nothing: no outcome, no attempt error.
         #expect(started.count(id) == 1)
@@ -113,6 +117,44 @@ import Testing
         #expect(info?.errors.isEmpty == true)
         let totals = try await fixture.queue.counts("default").totals
         #expect(totals["completed"] == nil && totals["failed"] == nil && totals["retried"] == nil && totals["cancelled"] == nil)
+        await fixture.stop()
+    }
+
+    /// What CI once saw when a starved worker missed its renewals: the reaper gives the job
+    /// back while the worker still runs it, the same worker leases it again, and the first
+    /// run is fenced at its next renewal. Twice over, then the worker must still stop.
+    @Test(arguments: TestServer.allCases)
+    func aJobTheReaperGaveBackWhileItRanIsFencedAndTheWorkerStillStops(server kind: TestServer) async throws {
+        let fixture = try await JobsFixture.start(kind)
+        defer { withExtendedLifetime(fixture) {} }
+        let worker = fixture.worker { $0.lease = .seconds(2) }
+        let started = Recorder()
+        let cancelled = Recorder()
+        worker.register(name: "wait", payload: Int.self) { n, context in
+            started.record(context.id)
+            do {
+                try await Task.sleep(for: .seconds(3600))
+            } catch {
+                cancelled.record(context.id)
+                throw error
+            }
+            return n
+        }
+        let id = try await fixture.queue.enqueue(name: "wait", payload: 1, options: EnqueueOptions(maxAttempts: 5))
+        let active = fixture.queue.keys.active("default")
+        let stopped = try await withWorkers([worker]) { () async throws -> Bool in
+            for run in 1...2 {
+                try await waitUntil(30) { started.count(id) == run }
+                // The lease ends now: the reaper gives the job back and the worker leases it again.
+                try await fixture.client.execute("ZADD", active, "XX", 0, id)
+                try await waitUntil(30) { cancelled.count(id) == run && started.count(id) == run + 1 }
+            }
+            return true
+        }
+        #expect(stopped)
+        #expect(worker.isStopped && worker.runningJobIDs.isEmpty)
+        let info = try await fixture.queue.info(id)
+        #expect(info?.errors.count == 2)
         await fixture.stop()
     }
 
