@@ -121,13 +121,16 @@ import Testing
     }
 
     /// What CI once saw when a starved worker missed its renewals: the reaper gives the job
-    /// back while the worker still runs it, the same worker leases it again, and the first
-    /// run is fenced at its next renewal. Twice over, then the worker must still stop.
+    /// back while the worker still runs it, the same worker leases it again before any
+    /// renewal, and the first run must be fenced then. Twice over, then the worker must
+    /// still stop.
     @Test(arguments: TestServer.allCases)
     func aJobTheReaperGaveBackWhileItRanIsFencedAndTheWorkerStillStops(server kind: TestServer) async throws {
         let fixture = try await JobsFixture.start(kind)
         defer { withExtendedLifetime(fixture) {} }
-        let worker = fixture.worker { $0.lease = .seconds(2) }
+        // A long lease: renewals (a third of it apart) cannot fence the old attempt first,
+        // or re-score the job before the reaper sees it ended.
+        let worker = fixture.worker { $0.lease = .seconds(60) }
         let started = Recorder()
         let cancelled = Recorder()
         worker.register(name: "wait", payload: Int.self) { n, context in
