@@ -84,7 +84,7 @@ enum KeySizeSurvey {
                 }
             }
             if options.intervalMicroseconds != 0 && scanCalls % 100 == 0 {
-                usleep(UInt32(truncatingIfNeeded: options.intervalMicroseconds))
+                StopRequest.sleep(microseconds: Int(options.intervalMicroseconds))
             }
         } while !StopRequest.isRequested && !scan.isFinished
 

@@ -13,4 +13,16 @@ enum StopRequest {
     }
 
     static var isRequested: Bool { requested != 0 }
+
+    /// Sleeps `microseconds`, in naps of at most 50 ms, and returns early once a stop is
+    /// requested: a Ctrl-C that lands just before the sleep (not inside it, where it would
+    /// cut usleep short) must not wait out a long `-i` interval.
+    static func sleep(microseconds: Int) {
+        var left = microseconds
+        while left > 0 && !isRequested {
+            let nap = min(left, 50_000)
+            usleep(UInt32(nap))
+            left -= nap
+        }
+    }
 }
