@@ -85,18 +85,7 @@ import Testing
         // 3 s, CI's parallel suites once starved the renewals: the reaper gave the job back
         // before the test took it over, and the worker ran it again).
         let worker = fixture.worker { $0.lease = .seconds(15) }
-        let cancelled = Recorder()
-        let started = Recorder()
-        worker.register(name: "wait", payload: Int.self) { n, context in
-            started.record(context.id)
-            do {
-                try await Task.sleep(for: .seconds(3600))
-            } catch {
-                cancelled.record(context.id)
-                throw error
-            }
-            return n
-        }
+        let (started, cancelled) = registerWaitUntilCancelled(worker)
         let id = try await fixture.queue.enqueue(name: "wait", payload: 1)
         try await withWorkers([worker]) {
             try await waitUntil { started.count(id) == 1 }
@@ -131,18 +120,7 @@ import Testing
         // A long lease: renewals (a third of it apart) cannot fence the old attempt first,
         // or re-score the job before the reaper sees it ended.
         let worker = fixture.worker { $0.lease = .seconds(60) }
-        let started = Recorder()
-        let cancelled = Recorder()
-        worker.register(name: "wait", payload: Int.self) { n, context in
-            started.record(context.id)
-            do {
-                try await Task.sleep(for: .seconds(3600))
-            } catch {
-                cancelled.record(context.id)
-                throw error
-            }
-            return n
-        }
+        let (started, cancelled) = registerWaitUntilCancelled(worker)
         let id = try await fixture.queue.enqueue(name: "wait", payload: 1, options: EnqueueOptions(maxAttempts: 5))
         let active = fixture.queue.keys.active("default")
         let stopped = try await withWorkers([worker]) { () async throws -> Bool in
@@ -243,4 +221,22 @@ func leaseAsGhost(_ fixture: JobsFixture, leaseMilliseconds: Int) async throws {
         keys: [keys.waiting("default"), keys.active("default"), keys.delayed("default"), keys.paused("default"), keys.limit("default")],
         arguments: [1, leaseMilliseconds, "ghost", keys.jobPrefix, -1, 0, 0])
     #expect(reply.elements?[2].elements?.count == 1)
+}
+
+/// Registers "wait": a handler that sleeps until cancelled. Returns the recorders of its
+/// starts and of its cancellations, by job ID.
+private func registerWaitUntilCancelled(_ worker: JobWorker) -> (started: Recorder, cancelled: Recorder) {
+    let started = Recorder()
+    let cancelled = Recorder()
+    worker.register(name: "wait", payload: Int.self) { n, context in
+        started.record(context.id)
+        do {
+            try await Task.sleep(for: .seconds(3600))
+        } catch {
+            cancelled.record(context.id)
+            throw error
+        }
+        return n
+    }
+    return (started, cancelled)
 }
