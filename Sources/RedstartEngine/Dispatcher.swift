@@ -255,7 +255,8 @@ extension Engine {
         let isNested = isExecutingTransaction || session.isScriptClient
         let start = isNested ? clock.monotonicMicroseconds : commandStartMicros
         // Set before the handler runs: CLIENT INFO shows itself as the current command.
-        session.lastCommand = spec
+        // (Compared first: a client repeating a command costs no retain and release.)
+        if session.lastCommand !== spec { session.lastCommand = spec }
         // TOUCH refreshes access clocks even for a NO-TOUCH client, as in Redis.
         isNoTouchCall = session.isNoTouch && spec.name != "touch"
         isWriteCall = spec.flags.contains(.write)

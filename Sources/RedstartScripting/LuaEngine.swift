@@ -51,9 +51,13 @@ final class LuaEngine {
 
     /// Installs the C-to-Swift dispatch function once per process.
     private static let installDispatch: Void = {
+        // The engine and its subsystem outlive every call from Lua: no retains on this path.
         redstart_lua_set_dispatch { owner, L, operation in
-            let engine = Unmanaged<LuaEngine>.fromOpaque(owner!).takeUnretainedValue()
-            return engine.scripting.handle(operation, from: engine, state: L!)
+            Unmanaged<LuaEngine>.fromOpaque(owner!)._withUnsafeGuaranteedRef { engine in
+                Unmanaged.passUnretained(engine.scripting)._withUnsafeGuaranteedRef { scripting in
+                    scripting.handle(operation, from: engine, state: L!)
+                }
+            }
         }
     }()
 }

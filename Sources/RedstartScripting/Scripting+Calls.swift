@@ -13,22 +13,40 @@ import RedstartRESP
 extension Scripting {
     /// redis.call (`raising`) or redis.pcall with the arguments on the stack.
     func redisCall(_ L: LuaState, raising: Bool) -> Int32 {
-        guard let run else {
+        guard self.run != nil else {
             Lua.pushErrorTable(L, "redis.call/pcall can only be called inside a script invocation")
             return -1
         }
+        // The run is always `runState`, a constant: no retain of it per call.
+        let run = runState
         if let problem = collectArguments(L) {
             Lua.pushErrorTable(L, problem)
             return raising ? -1 : 1
         }
         let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
-        if let refusal = engine.callFromScript(args, in: scriptSession, caller: run.caller, permissions: &run.permissions) {
+        let spec = calledCommand(args)
+        if let refusal = engine.callFromScript(
+            args, spec: spec, in: scriptSession, caller: run.caller, permissions: &run.permissions)
+        {
             Lua.pushErrorTable(L, [UInt8(ascii: "-")] + Array(refusal.line.utf8), ignoresStats: true)
             return raising ? -1 : 1
         }
         let isError = pushReply(L, scriptSession.reply.buffer)
         scriptSession.reply.buffer.clear()
         return isError && raising ? -1 : 1
+    }
+
+    /// The command `args` call (nil: none). Scripts call the same few commands over and over,
+    /// so the last one found is kept with its name as the script wrote it: comparing a few
+    /// bytes is cheaper than folding the name's case and looking it up (a container's
+    /// subcommands are looked up every time).
+    @inline(__always)
+    private func calledCommand(_ args: CommandArguments) -> CommandSpec? {
+        guard let name = args.withBytes(at: 0, CalledCommandName.init) else { return engine.lookupCommand(args) }
+        if let last = lastCalledCommand, last.name == name { return last.spec }
+        let spec = engine.lookupCommand(args)
+        if let spec, !spec.isContainer { lastCalledCommand = (name, spec) }
+        return spec
     }
 
     /// redis.acl_check_cmd(command, ...): whether the script's user may run the command.
@@ -83,5 +101,21 @@ extension Scripting {
         }
         lua_settop(L, 0)
         return nil
+    }
+}
+
+/// A command name of at most 16 bytes as a script wrote it, compared in two words.
+struct CalledCommandName: Equatable {
+    private var words: (UInt64, UInt64) = (0, 0)
+    private let length: Int
+
+    init?(_ bytes: UnsafeRawBufferPointer) {
+        guard bytes.count <= 16 else { return nil }
+        length = bytes.count
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: bytes) }
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.length == b.length && a.words.0 == b.words.0 && a.words.1 == b.words.1
     }
 }

@@ -91,6 +91,8 @@ public final class Scripting: ScriptingSubsystem {
     // The arguments of the command a script is calling, reused from call to call.
     @exclusivity(unchecked) var callBuffer = ByteBufferAllocator().buffer(capacity: 256)
     @exclusivity(unchecked) var callSpans: [ArgumentSpan] = []
+    /// The command a script called last, by its name as written (Scripting+Calls.swift).
+    @exclusivity(unchecked) var lastCalledCommand: (name: CalledCommandName, spec: CommandSpec)?
 
     // Pausing (Scripting+Pausing.swift).
     let fiber: OpaquePointer?

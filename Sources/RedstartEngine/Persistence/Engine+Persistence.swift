@@ -125,9 +125,11 @@ extension Engine {
     /// (stop-writes-on-bgsave-error) or while the AOF cannot be written, or nil.
     var diskErrorRefusal: ReplyError? {
         guard stopWritesOnSaveError, !savePoints.isEmpty, !persistence.lastBackgroundSaveSucceeded else {
-            let aof = persistence.aof
-            guard aof.enabled, !aof.lastWriteSucceeded || aof.fsyncFailed else { return nil }
-            return ReplyError(code: "MISCONF", "Errors writing to the AOF file: \(aof.lastWriteError)")
+            // Field by field: a copy of the AOF state would retain its strings on every write.
+            guard persistence.aof.enabled, !persistence.aof.lastWriteSucceeded || persistence.aof.fsyncFailed else {
+                return nil
+            }
+            return ReplyError(code: "MISCONF", "Errors writing to the AOF file: \(persistence.aof.lastWriteError)")
         }
         return ReplyError(
             code: "MISCONF",

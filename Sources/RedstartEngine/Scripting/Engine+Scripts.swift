@@ -29,14 +29,16 @@ extension Engine {
     // MARK: - Commands called by scripts
 
     /// Runs a command a script called (redis.call / redis.pcall) in `session`, the
-    /// script's own client. Returns nil when the command ran (its reply, perhaps an error,
-    /// is in `session.reply`), or the error that refused it before it ran; the refusal is
+    /// script's own client. `spec` is the command `lookupCommand` found for `args` (nil:
+    /// none). Returns nil when the command ran (its reply, perhaps an error, is in
+    /// `session.reply`), or the error that refused it before it ran; the refusal is
     /// counted in errorstats here, so the script's final error must not count it again.
     /// `caller` is the client that ran the script (ACL LOG names it).
     public func callFromScript(
-        _ args: CommandArguments, in session: Session, caller: Session, permissions: inout ScriptCallPermissions
+        _ args: CommandArguments, spec: CommandSpec?, in session: Session, caller: Session,
+        permissions: inout ScriptCallPermissions
     ) -> ReplyError? {
-        guard let spec = lookupCommand(args) else {
+        guard let spec else {
             return refuseScriptCall(nil, ReplyError("Unknown Redis command called from script"))
         }
         guard spec.accepts(argumentCount: args.count) else {
