@@ -66,39 +66,51 @@ extension Scripting {
 
     /// Turns the stack's values into the command arguments (`callBuffer`, `callSpans`) and
     /// empties the stack; returns the error text when an argument is neither a string nor a
-    /// number, or there is none. All bytes are written in one go (one buffer access).
+    /// number, or there is none. One Lua call per argument finds its type and bytes; all
+    /// bytes are then written in one go (one buffer access).
     private func collectArguments(_ L: LuaState) -> String? {
-        let count = lua_gettop(L)
+        let count = Int(lua_gettop(L))
         guard count > 0 else { return "Please specify at least one argument for this redis lib call" }
+        callStrings.reserve(count)
         var room = 0
-        for index in 1...count {
-            switch lua_type(L, index) {
-            case LUA_TNUMBER: room += 32
-            case LUA_TSTRING: room += Int(lua_objlen(L, index))
+        for index in 0..<count {
+            switch lua_type(L, Int32(index + 1)) {
+            case LUA_TNUMBER:
+                callStrings[index] = LuaStringArgument(bytes: nil, length: 0)
+                room += 32
+            case LUA_TSTRING:
+                var length = 0
+                let bytes = lua_tolstring(L, Int32(index + 1), &length)
+                callStrings[index] = LuaStringArgument(bytes: bytes, length: length)
+                room += length
             default:
                 lua_settop(L, 0)
                 return "Lua redis lib command arguments must be strings or integers"
             }
         }
+        // Written in place: scripts call commands of the same arity over and over.
+        if callSpans.count != count {
+            callSpans.removeAll(keepingCapacity: true)
+            callSpans.append(contentsOf: repeatElement(ArgumentSpan(offset: 0, length: 0), count: count))
+        }
         callBuffer.clear()
-        callSpans.removeAll(keepingCapacity: true)
         callBuffer.writeWithUnsafeMutableBytes(minimumWritableBytes: room) { out in
             var position = 0
-            for index in 1...count {
+            for index in 0..<count {
                 let start = position
-                if lua_type(L, index) == LUA_TNUMBER {
-                    let text = out.baseAddress!.advanced(by: position).assumingMemoryBound(to: CChar.self)
-                    position += Int(redstart_format_g17(lua_tonumber(L, index), text))
+                let argument = callStrings[index]
+                if let bytes = argument.bytes {
+                    out.baseAddress!.advanced(by: position).copyMemory(from: bytes, byteCount: argument.length)
+                    position += argument.length
                 } else {
-                    var length = 0
-                    let bytes = lua_tolstring(L, index, &length)!
-                    out.baseAddress!.advanced(by: position).copyMemory(from: bytes, byteCount: length)
-                    position += length
+                    let text = out.baseAddress!.advanced(by: position).assumingMemoryBound(to: CChar.self)
+                    position += Int(redstart_format_g17(lua_tonumber(L, Int32(index + 1)), text))
                 }
-                callSpans.append(ArgumentSpan(offset: start, length: position - start))
+                callSpans[index] = ArgumentSpan(offset: start, length: position - start)
             }
             return position
         }
+        // The strings' bytes were Lua's, valid while on the stack: popped only now.
         lua_settop(L, 0)
         return nil
     }
@@ -118,4 +130,30 @@ struct CalledCommandName: Equatable {
     static func == (a: Self, b: Self) -> Bool {
         a.length == b.length && a.words.0 == b.words.0 && a.words.1 == b.words.1
     }
+}
+
+/// A string argument of redis.call as Lua holds it (nil bytes: a number, formatted later).
+struct LuaStringArgument {
+    var bytes: UnsafePointer<CChar>?
+    var length: Int
+}
+
+/// Scratch room for the arguments of one redis.call, grown to the most arguments seen.
+struct LuaArgumentScratch {
+    private var storage = UnsafeMutablePointer<LuaStringArgument>.allocate(capacity: 8)
+    private var capacity = 8
+
+    mutating func reserve(_ count: Int) {
+        guard count > capacity else { return }
+        storage.deallocate()
+        capacity = max(count, capacity * 2)
+        storage = .allocate(capacity: capacity)
+    }
+
+    subscript(index: Int) -> LuaStringArgument {
+        get { storage[index] }
+        nonmutating set { storage[index] = newValue }
+    }
+
+    func deallocate() { storage.deallocate() }
 }

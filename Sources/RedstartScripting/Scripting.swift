@@ -91,6 +91,7 @@ public final class Scripting: ScriptingSubsystem {
     // The arguments of the command a script is calling, reused from call to call.
     @exclusivity(unchecked) var callBuffer = ByteBufferAllocator().buffer(capacity: 256)
     @exclusivity(unchecked) var callSpans: [ArgumentSpan] = []
+    @exclusivity(unchecked) var callStrings = LuaArgumentScratch()
     /// The command a script called last, by its name as written (Scripting+Calls.swift).
     @exclusivity(unchecked) var lastCalledCommand: (name: CalledCommandName, spec: CommandSpec)?
 
@@ -116,6 +117,7 @@ public final class Scripting: ScriptingSubsystem {
 
     deinit {
         redstart_fiber_destroy(fiber)
+        callStrings.deallocate()
         randomState.deallocate()
     }
 
