@@ -185,12 +185,13 @@ public final class RedstartServer: @unchecked Sendable {
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
-            flusher.beforeSending = { [unowned self] in
+            // The server outlives its loop's flusher: unowned(unsafe), no checked retain per turn.
+            flusher.beforeSending = { [unowned(unsafe) self] in
                 engine.broadcastTrackingInvalidations()
                 if engine.maxMemoryClients != 0 { engine.evictClientsIfNeeded() }
                 aof.flushBeforeReplies()
             }
-            flusher.beforeClosing = { [unowned self] in aof.syncBeforeClosing() }
+            flusher.beforeClosing = { [unowned(unsafe) self] in aof.syncBeforeClosing() }
             aof.gate = flusher.gate
             // The manifest is read whatever appendonly says (rewrites keep it up to date).
             aof.loadManifestFromDisk()
