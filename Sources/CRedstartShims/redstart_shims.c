@@ -40,7 +40,3 @@ int redstart_die_with_parent(void) {
     return prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
-int redstart_format_g17(double value, char out[32]) {
-    int length = snprintf(out, 32, "%.17g", value);
-    return length < 32 ? length : 31;
-}

@@ -23,6 +23,25 @@ import Testing
         }
     }
 
+    /// Binary fractions with few decimal places (1.5, 0.25, 1234.125) are written without
+    /// printf: they must agree with it to the byte, as must their near misses.
+    @Test func shortBinaryFractionsMatchPrintf() {
+        var values: [Double] = [0.00390625, -0.00390625, 0.001953125, 1e-4, 0.1, 0.3, 2.675, 1e-5, 4503599627370495.5]
+        var seed: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<4000 {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let places = Int(seed % 11)  // n / 2^places, 0 to 10 (9 and 10 miss the fast path)
+            let units = Int64(bitPattern: seed >> 3) >> Int64((seed >> 59) * 4 % 60)
+            let value = Double(units) / Double(1 << places)
+            values.append(value)
+            values.append(value.nextUp)
+            values.append(value * 10 + 0.1)
+        }
+        for value in values where value.isFinite {
+            #expect(formatDouble(value) == formatWithC("%.17g", value), "\(value)")
+        }
+    }
+
     @Test func specialValuesAreSpelledAsRedisSpellsThem() {
         #expect(formatDouble(-0.0) == "-0")
         #expect(formatDouble(.infinity) == "inf")

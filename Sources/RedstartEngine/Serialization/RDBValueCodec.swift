@@ -70,9 +70,9 @@ public enum RDBValueCodec {
                 node.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
             }
         case .set(let set):
-            if set.encodingName == "intset" {
-                var numbers: [Int64] = []
-                set.forEach { numbers.append(parseRedisInteger($0) ?? 0) }
+            var numbers: [Int64] = []
+            numbers.reserveCapacity(set.count)
+            if set.forEachInteger({ numbers.append($0) }) {
                 writeIntset(numbers, into: &out)
             } else {
                 writeLength(set.count, into: &out)
@@ -82,25 +82,21 @@ public enum RDBValueCodec {
             // Member, score pairs in score order in one listpack, as Redis writes a small zset.
             var packed = Listpack()
             defer { packed.deallocate() }
-            if zset.count > 0 {
-                zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
-                    member.withUnsafeBytes { packed.append($0) }
-                    if score == score.rounded(), abs(score) < 9_007_199_254_740_992 {
-                        packed.append(integer: Int64(score))
-                    } else {
-                        var text = formatWithC("%.17g", score)
-                        text.withUTF8 { packed.append(UnsafeRawBufferPointer($0)) }
-                    }
+            zset.forEachRaw { member, score in
+                packed.append(member)
+                if score == score.rounded(), abs(score) < 9_007_199_254_740_992 {
+                    packed.append(integer: Int64(score))
+                } else {
+                    var digits = DoubleDigits(score)  // %.17g, on the stack
+                    digits.withBytes { packed.append($0) }
                 }
             }
             packed.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
         case .sortedSet(let zset):
             writeLength(zset.count, into: &out)
-            if zset.count > 0 {
-                zset.forEach(in: 0...(zset.count - 1), reverse: false) { member, score in
-                    member.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
-                    withUnsafeBytes(of: score.bitPattern.littleEndian) { out.append(contentsOf: $0) }
-                }
+            zset.forEachRaw { member, score in
+                writeString(member, compressing: compressing, into: &out)
+                withUnsafeBytes(of: score.bitPattern.littleEndian) { out.append(contentsOf: $0) }
             }
         case .hash(let hash) where hash.encodingName == "listpack":
             // Fields and values in insertion order in one listpack, as Redis writes a small hash.
@@ -183,13 +179,15 @@ public enum RDBValueCodec {
         out.append(contentsOf: bytes)
     }
 
+    /// Writes an intset of `numbers`, which are ascending.
     private static func writeIntset(_ numbers: [Int64], into out: inout [UInt8]) {
         let width = numbers.contains { $0 < Int64(Int32.min) || $0 > Int64(Int32.max) }
             ? 8 : numbers.contains { $0 < Int64(Int16.min) || $0 > Int64(Int16.max) } ? 4 : 2
         var blob: [UInt8] = []
         withUnsafeBytes(of: UInt32(width).littleEndian) { blob.append(contentsOf: $0) }
         withUnsafeBytes(of: UInt32(numbers.count).littleEndian) { blob.append(contentsOf: $0) }
-        for number in numbers.sorted() {
+        blob.reserveCapacity(8 + numbers.count * width)
+        for number in numbers {
             withUnsafeBytes(of: number.littleEndian) { blob.append(contentsOf: $0.prefix(width)) }
         }
         blob.withUnsafeBytes { writeString($0, into: &out) }

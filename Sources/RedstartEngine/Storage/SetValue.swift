@@ -180,6 +180,14 @@ public struct SetValue {
         }
     }
 
+    /// Calls `body` with every member of an intset as a number, ascending (RDB writing:
+    /// no text in between); false, calling nothing, for the other forms.
+    public func forEachInteger(_ body: (Int64) -> Void) -> Bool {
+        guard case .integers = form else { return false }
+        for position in 0..<packed.count { body(packed.integer(at: position)) }
+        return true
+    }
+
     /// Calls `body` with every member, in the set's order.
     public func forEach(_ body: (UnsafeRawBufferPointer) throws -> Void) rethrows {
         switch form {

@@ -234,6 +234,25 @@ public struct SortedSetValue {
         }
     }
 
+    /// Every member and score in ascending order, the member's bytes valid only inside
+    /// `body`: nothing is copied (RDB writing).
+    public func forEachRaw(_ body: (UnsafeRawBufferPointer, Double) -> Void) {
+        if let large {
+            large.list.walk(from: 0) { member, score in
+                member.withUnsafeBytes { body($0, score) }
+                return true
+            }
+            return
+        }
+        guard count > 0 else { return }
+        var offset = packedOffset(ofRank: 0)
+        for _ in 0..<count {
+            let pair = packedPair(at: offset)
+            body(pair.member, pair.score)
+            offset = pair.next
+        }
+    }
+
     /// The number of leading elements for which `isBefore` holds (it must hold for a prefix).
     public func countLeading(where isBefore: (ByteString, Double) -> Bool) -> Int {
         if let large { return large.list.countLeading(where: isBefore) }
