@@ -164,3 +164,37 @@ def test_compressed_strings_restore_on_redis(server, redis_server):
     assert compressed > 100
     ours.close()
     theirs.close()
+
+
+def test_ziplist_hash_with_duplicate_fields_is_an_integrity_failure(server_factory, tmp_path):
+    """A ziplist hash whose fields repeat is refused and logged as Redis logs it: ziplists
+    are always converted on load, and the conversion checks them deeply, whatever
+    sanitize-dump-payload says (Redis's suite, corrupt-dump: "valid zipped hash header,
+    dup records")."""
+    from conftest import ReferenceServer, REDIS_SERVER
+    payload = (b"\x0D\x1B\x1B\x00\x00\x00\x16\x00\x00\x00\x04\x00\x00\x02\x61\x00\x04\x02\x62\x00"
+               b"\x04\x02\x61\x00\x04\x02\x64\x00\xFF\x09\x00\xA1\x98\x36\x78\xCC\x8E\x93\x2E")
+    ours_log = tmp_path / "redstart.log"
+    ours = server_factory("--loglevel", "verbose", "--logfile", str(ours_log))
+    servers = [(ours.port, ours_log)]
+    reference = None
+    if REDIS_SERVER is not None:
+        theirs_log = tmp_path / "redis.log"
+        reference = ReferenceServer("--loglevel", "verbose", "--logfile", str(theirs_log))
+        servers.append((reference.port, theirs_log))
+    try:
+        for port, log in servers:
+            client = redis.Redis(port=port)
+            for sanitize in ("no", "yes"):
+                client.config_set("sanitize-dump-payload", sanitize)
+                try:
+                    client.restore("key", 0, payload)
+                    raise AssertionError("a hash with duplicate fields was restored")
+                except redis.ResponseError as error:
+                    assert str(error) == "Bad data format"
+            client.close()
+            lines = [line for line in log.read_text().splitlines() if "Internal error in RDB" in line]
+            assert len(lines) == 2 and all(line.endswith("Hash ziplist integrity check failed.") for line in lines), lines
+    finally:
+        if reference is not None:
+            reference.stop()

@@ -208,7 +208,11 @@ public enum RDBValueCodec {
         let value = readValue(type, &reader, limits: limits)
         if value == nil {
             let packed: Set<RDBType> = [.hashListpack, .hashZiplist, .zsetListpack, .zsetZiplist]
-            if reader.failure == duplicates && limits.deepSanitization && packed.contains(type) {
+            // Ziplists are always converted on load, and the conversion checks them deeply.
+            let alwaysDeep: Set<RDBType> = [.hashZiplist, .zsetZiplist]
+            if reader.failure == duplicates
+                && (alwaysDeep.contains(type) || limits.deepSanitization && packed.contains(type))
+            {
                 reader.failure = failureReason(type)
             } else if reader.failure == duplicates {
                 let names: [RDBType: String] = [
