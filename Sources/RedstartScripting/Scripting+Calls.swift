@@ -25,9 +25,19 @@ extension Scripting {
         }
         let args = CommandArguments(storage: callBuffer, base: 0, spans: callSpans)
         let spec = calledCommand(args)
-        if let refusal = engine.callFromScript(
-            args, spec: spec, in: scriptSession, caller: run.caller, permissions: &run.permissions)
-        {
+        // The engine, the caller and the spec (the command table's) outlive the call:
+        // borrowed, not retained.
+        let refusal = engineReference._withUnsafeGuaranteedRef { engine in
+            run.callerReference!._withUnsafeGuaranteedRef { caller in
+                guard let spec else {
+                    return engine.callFromScript(args, spec: nil, in: scriptSession, caller: caller, permissions: &run.permissions)
+                }
+                return spec._withUnsafeGuaranteedRef { spec in
+                    engine.callFromScript(args, spec: spec, in: scriptSession, caller: caller, permissions: &run.permissions)
+                }
+            }
+        }
+        if let refusal {
             Lua.pushErrorTable(L, [UInt8(ascii: "-")] + Array(refusal.line.utf8), ignoresStats: true)
             return raising ? -1 : 1
         }
@@ -40,13 +50,17 @@ extension Scripting {
     /// so the last one found is kept with its name as the script wrote it: comparing a few
     /// bytes is cheaper than folding the name's case and looking it up (a container's
     /// subcommands are looked up every time).
+    /// Specs belong to the engine's command table, which never changes: unretained.
     @inline(__always)
-    private func calledCommand(_ args: CommandArguments) -> CommandSpec? {
-        guard let name = args.withBytes(at: 0, CalledCommandName.init) else { return engine.lookupCommand(args) }
+    private func calledCommand(_ args: CommandArguments) -> Unmanaged<CommandSpec>? {
+        guard let name = args.withBytes(at: 0, CalledCommandName.init) else {
+            return engine.lookupCommand(args).map { Unmanaged.passUnretained($0) }
+        }
         if let last = lastCalledCommand, last.name == name { return last.spec }
-        let spec = engine.lookupCommand(args)
-        if let spec, !spec.isContainer { lastCalledCommand = (name, spec) }
-        return spec
+        guard let spec = engine.lookupCommand(args) else { return nil }
+        let reference = Unmanaged.passUnretained(spec)
+        if !spec.isContainer { lastCalledCommand = (name, reference) }
+        return reference
     }
 
     /// redis.acl_check_cmd(command, ...): whether the script's user may run the command.

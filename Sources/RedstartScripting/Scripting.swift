@@ -14,7 +14,12 @@ import RedstartRESP
 /// The script being run (Redis's scriptRunCtx). One object serves every run (scripts
 /// never nest), set up by `begin`.
 final class ScriptRun {
-    @exclusivity(unchecked) private(set) var caller: Session!
+    @exclusivity(unchecked) private(set) var caller: Session! {
+        didSet { callerReference = caller.map { Unmanaged.passUnretained($0) } }
+    }
+    /// `caller` without ownership, for redis.call's hot path (no retain per call); valid
+    /// while `caller` holds it.
+    @exclusivity(unchecked) private(set) var callerReference: Unmanaged<Session>?
     /// The command that runs it (EVAL, FCALL, ...), its arguments and its spec.
     @exclusivity(unchecked) private(set) var spec: CommandSpec!
     @exclusivity(unchecked) private(set) var arguments = ScriptRun.noArguments
@@ -64,6 +69,8 @@ final class ScriptRun {
 /// Redis 7.0's scripting for one engine.
 public final class Scripting: ScriptingSubsystem {
     unowned(unsafe) let engine: Engine
+    /// `engine` for redis.call's hot path: borrowed, no retain per call.
+    let engineReference: Unmanaged<Engine>
     /// Runs work on the engine's thread soon (a paused script goes on from there); nil when
     /// nothing can be scheduled, and then scripts never pause.
     let schedule: ((@escaping () -> Void) -> Void)?
@@ -93,7 +100,7 @@ public final class Scripting: ScriptingSubsystem {
     @exclusivity(unchecked) var callSpans: [ArgumentSpan] = []
     @exclusivity(unchecked) var callStrings = LuaArgumentScratch()
     /// The command a script called last, by its name as written (Scripting+Calls.swift).
-    @exclusivity(unchecked) var lastCalledCommand: (name: CalledCommandName, spec: CommandSpec)?
+    @exclusivity(unchecked) var lastCalledCommand: (name: CalledCommandName, spec: Unmanaged<CommandSpec>)?
 
     // Pausing (Scripting+Pausing.swift).
     let fiber: OpaquePointer?
@@ -102,6 +109,7 @@ public final class Scripting: ScriptingSubsystem {
     /// The scripting of `engine`; `schedule` runs work on the engine's thread soon.
     public init(engine: Engine, schedule: ((@escaping () -> Void) -> Void)?) {
         self.engine = engine
+        engineReference = Unmanaged.passUnretained(engine)
         self.schedule = schedule
         randomState = .allocate(capacity: 1)
         randomState.initialize(to: redstart_rand48_initial())
