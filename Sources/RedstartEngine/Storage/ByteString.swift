@@ -93,12 +93,40 @@ public struct ByteString {
             guard count == other.count else { return false }
             var words = (w0, w1, w2)
             return Swift.withUnsafeBytes(of: &words) { mine in
-                count == 0 || memcmp(mine.baseAddress!, other.baseAddress!, count) == 0
+                count == 0 || Self.shortBytesEqual(mine.baseAddress!, other.baseAddress!, count)
             }
         case .large(let buffer, let word):
             let count = Int(word & ~Self.rawFlag)
             return count == other.count && (count == 0 || memcmp(buffer.bytes, other.baseAddress!, count) == 0)
         }
+    }
+
+    /// Whether `count` bytes (at most 23: an inline string) are equal, in a few word loads
+    /// instead of a call to memcmp (every key lookup compares one).
+    @inline(__always)
+    private static func shortBytesEqual(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
+        if count >= 8 {
+            var offset = 0
+            while offset + 8 <= count {
+                guard a.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: offset, as: UInt64.self)
+                else { return false }
+                offset += 8
+            }
+            // The last bytes, in a word that overlaps the ones compared already.
+            return offset == count
+                || a.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+                    == b.loadUnaligned(fromByteOffset: count - 8, as: UInt64.self)
+        }
+        if count >= 4 {
+            return a.loadUnaligned(as: UInt32.self) == b.loadUnaligned(as: UInt32.self)
+                && a.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+                    == b.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+        }
+        for offset in 0..<count where a.load(fromByteOffset: offset, as: UInt8.self) != b.load(fromByteOffset: offset, as: UInt8.self) {
+            return false
+        }
+        return true
     }
 
     /// Grows the string to at least `minimumCount` bytes (new bytes are zero) and lets
