@@ -182,6 +182,7 @@ public final class RedstartServer: @unchecked Sendable {
             engine.host = self
             engine.replication = replication
             try? oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
+            applyAllocatorBackgroundThread()
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
@@ -656,9 +657,18 @@ extension RedstartServer: EngineHost {
             aof.refreshSettings()
         case "oom-score-adj", "oom-score-adj-values":
             try oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
+        case "jemalloc-bg-thread":
+            applyAllocatorBackgroundThread()
         default:
             break
         }
+    }
+
+    /// jemalloc-bg-thread (default yes), as Redis's set_jemalloc_bg_thread: jemalloc's own
+    /// thread gives dirty pages back on time instead of only when the server allocates.
+    private func applyAllocatorBackgroundThread() {
+        let enabled: Int64 = engine.config.bool("jemalloc-bg-thread") ? 1 : 0
+        _ = ProcessResources.allocator?.numberSetting?("background_thread", enabled)
     }
 
     public func log(_ level: LogLevel, _ message: String) {

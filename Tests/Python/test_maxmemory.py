@@ -239,3 +239,18 @@ def test_lua_memory_is_outside_used_memory_and_maxmemory(request, which):
         assert c.set("after", "1")
     finally:
         c.config_set("maxmemory", 0)
+
+
+def test_jemalloc_background_thread_follows_its_setting(server_factory):
+    """jemalloc-bg-thread (default yes) turns jemalloc's purging thread on and off, as
+    Redis's set_jemalloc_bg_thread does; DEBUG MALLCTL reads jemalloc's own flag."""
+    import redis as redis_py
+    client = redis_py.Redis(port=server_factory("--enable-debug-command", "yes").port)
+    assert client.config_get("jemalloc-bg-thread") == {"jemalloc-bg-thread": "yes"}
+    assert client.execute_command("DEBUG", "MALLCTL", "background_thread") == 1
+    client.config_set("jemalloc-bg-thread", "no")
+    assert client.execute_command("DEBUG", "MALLCTL", "background_thread") == 0
+    client.config_set("jemalloc-bg-thread", "yes")
+    assert client.execute_command("DEBUG", "MALLCTL", "background_thread") == 1
+    off = redis_py.Redis(port=server_factory("--enable-debug-command", "yes", "--jemalloc-bg-thread", "no").port)
+    assert off.execute_command("DEBUG", "MALLCTL", "background_thread") == 0
