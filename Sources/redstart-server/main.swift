@@ -88,6 +88,9 @@ do {
     exit(1)
 }
 
+// Before any thread starts (the server's event loop and writer threads are made below).
+Daemonization.detachIfConfigured(store)
+
 var executable = CommandLine.arguments.first ?? "redstart-server"
 if !executable.hasPrefix("/") {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)

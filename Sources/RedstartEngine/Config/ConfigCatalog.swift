@@ -18,7 +18,7 @@ public enum ConfigCatalog {
     public static let parameters: [ConfigParameter] = [
         // Booleans: yes / no.
         .init("rdbchecksum", .bool, default: "yes", flags: [.immutable]),
-        .init("daemonize", .bool, default: "no", flags: [.immutable], unsupported: notYet("no", "daemonizing")),
+        .init("daemonize", .bool, default: "no", flags: [.immutable]),
         .init("io-threads-do-reads", .bool, default: "no", flags: [.immutable]),
         .init("always-show-logo", .bool, default: "no", flags: [.immutable]),
         .init("protected-mode", .bool, default: "yes"),
