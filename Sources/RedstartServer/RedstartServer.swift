@@ -47,6 +47,8 @@ public final class RedstartServer: @unchecked Sendable {
     private var cronTask: Scheduled<Void>?
     /// oom-score-adj: the score the process had before Redstart changed it.
     var oomScore = OOMScoreAdjustment()
+    /// supervised: the service manager told when the server is ready and when it stops.
+    private var supervision: ServiceSupervision?
     /// MIGRATE's connections to other servers.
     let migrations = MigrationConnections()
     /// The timer for the earliest blocked client's timeout, and when it fires.
@@ -183,6 +185,7 @@ public final class RedstartServer: @unchecked Sendable {
             engine.replication = replication
             try? oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
             applyAllocatorBackgroundThread()
+            supervision = ServiceSupervision(config: engine.config, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
             SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
@@ -201,6 +204,7 @@ public final class RedstartServer: @unchecked Sendable {
                 aof.deleteHistoryFiles()
                 log.write(.notice, "Ready to accept connections")
                 let primary = engine.config["replicaof"].split(separator: " ")
+                supervision?.notifyReady(isReplica: primary.count == 2)
                 if primary.count == 2, let port = Int(primary[1]) {
                     replication.follow(host: String(primary[0]), port: port, requestedBy: nil)
                 }
@@ -474,6 +478,7 @@ public final class RedstartServer: @unchecked Sendable {
             }
         }
         isShuttingDown = true
+        supervision?.notifyStopping()
         cronTask?.cancel()
         let pidfile = engine.config["pidfile"]
         if !pidfile.isEmpty {

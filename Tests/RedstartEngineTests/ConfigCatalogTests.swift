@@ -318,7 +318,6 @@ import Testing
         let refused: [(name: String, value: String, allowed: String)] = [
             ("cluster-enabled", "yes", "no"),
             ("io-threads", "4", "1"),
-            ("supervised", "systemd", "no"),
             ("activedefrag", "yes", "no"),
             ("syslog-enabled", "yes", "no"),
         ]

@@ -89,7 +89,7 @@ public enum ConfigCatalog {
         .init("requirepass", .string(emptyIsNull: true), default: "", flags: [.sensitive]),
 
         // Enumerations, values in Redis's order; isFlags for the multi-argument ones.
-        .init("supervised", .enumeration(["upstart", "systemd", "auto", "no"], isFlags: false), default: "no", flags: [.immutable], unsupported: notYet("no", "supervised mode")),
+        .init("supervised", .enumeration(["upstart", "systemd", "auto", "no"], isFlags: false), default: "no", flags: [.immutable]),
         .init("syslog-facility", .enumeration(["user", "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"], isFlags: false), default: "local0", flags: [.immutable]),
         .init("repl-diskless-load", .enumeration(["disabled", "on-empty-db", "swapdb"], isFlags: false), default: "disabled", flags: [.denyLoading]),
         .init("loglevel", .enumeration(["debug", "verbose", "notice", "warning"], isFlags: false), default: "notice"),
