@@ -41,6 +41,15 @@ def answers_ping(port, replies=(b"+PONG",)):
         return False
 
 
+def shutdown_nosave(port):
+    """SHUTDOWN NOSAVE on a raw connection, returning once the server has closed it
+    (redis-py would retry the closed connection with backoff)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"SHUTDOWN NOSAVE\r\n")
+        while s.recv(64):
+            pass
+
+
 class Server:
     def __init__(self, *args):
         self.port = free_port()

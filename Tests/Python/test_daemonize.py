@@ -2,31 +2,13 @@
 on in the background in a session of its own, away from the terminal, writes its pid
 file (Redis's default one when none is set) and removes it on SHUTDOWN."""
 import os
-import socket
 import subprocess
 import tempfile
-import time
 
 import redis
 
-from conftest import BINARY, answers_ping, free_port
-
-
-def wait_for(condition, timeout=20):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
-
-
-def shutdown(port):
-    """SHUTDOWN NOSAVE on a raw connection (redis-py would retry the closed connection)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"SHUTDOWN NOSAVE\r\n")
-        while s.recv(64):
-            pass
+from blocking_helpers import wait_until
+from conftest import BINARY, answers_ping, free_port, shutdown_nosave
 
 
 def test_daemonize_detaches_writes_the_pid_file_and_removes_it_on_shutdown():
@@ -39,8 +21,8 @@ def test_daemonize_detaches_writes_the_pid_file_and_removes_it_on_shutdown():
     assert started.returncode == 0, started.stderr
     assert started.stdout == b"" and started.stderr == b""  # the daemon's output goes to /dev/null
     try:
-        assert wait_for(lambda: answers_ping(port))
-        assert wait_for(lambda: os.path.exists(pidfile))
+        wait_until(lambda: answers_ping(port), "the daemon to answer")
+        wait_until(lambda: os.path.exists(pidfile) and open(pidfile).read().endswith("\n"), "the pid file")
         pid = int(open(pidfile).read())
         client = redis.Redis(port=port)
         assert client.info("server")["process_id"] == pid
@@ -49,9 +31,9 @@ def test_daemonize_detaches_writes_the_pid_file_and_removes_it_on_shutdown():
         client.set("key", "value")
         assert client.get("key") == b"value"
         client.close()
-        shutdown(port)
-        assert wait_for(lambda: not os.path.exists(pidfile))
-        assert wait_for(lambda: not answers_ping(port))
+        shutdown_nosave(port)
+        wait_until(lambda: not os.path.exists(pidfile), "the pid file to be removed")
+        wait_until(lambda: not answers_ping(port), "the daemon to stop")
     finally:
         if answers_ping(port):
-            shutdown(port)
+            shutdown_nosave(port)

@@ -9,7 +9,7 @@ import tempfile
 
 import pytest
 
-from conftest import BINARY, answers_ping, free_port
+from conftest import BINARY, answers_ping, free_port, shutdown_nosave
 
 
 def receive(listener, count):
@@ -17,13 +17,6 @@ def receive(listener, count):
     while len(messages) < count:
         messages.append(listener.recv(4096).decode())
     return messages
-
-
-def shutdown(port):
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        s.sendall(b"SHUTDOWN NOSAVE\r\n")
-        while s.recv(64):
-            pass
 
 
 @pytest.mark.parametrize("mode, abstract", [("systemd", False), ("auto", True)])
@@ -47,7 +40,7 @@ def test_systemd_is_told_loading_ready_and_stopping(mode, abstract):
         assert receive(listener, 3) == [
             "STATUS=Redis is loading...\n", "STATUS=Ready to accept connections\n", "READY=1\n"]
         assert answers_ping(port)
-        shutdown(port)
+        shutdown_nosave(port)
         assert receive(listener, 1) == ["STOPPING=1\n"]
         assert process.wait(timeout=20) == 0
     finally:
@@ -72,7 +65,7 @@ def test_without_a_supervisor_nothing_is_sent_and_the_server_runs():
             lines.append(line)
         assert any("systemd supervision error: NOTIFY_SOCKET not found!" in line for line in lines), "".join(lines)
         assert answers_ping(port)
-        shutdown(port)
+        shutdown_nosave(port)
         assert process.wait(timeout=20) == 0
     finally:
         if process.poll() is None:
