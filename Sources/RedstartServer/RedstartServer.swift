@@ -48,7 +48,7 @@ public final class RedstartServer: @unchecked Sendable {
     /// oom-score-adj: the score the process had before Redstart changed it.
     var oomScore = OOMScoreAdjustment()
     /// supervised: the service manager told when the server is ready and when it stops.
-    private var supervision: ServiceSupervision?
+    var supervision: ServiceSupervision?
     /// MIGRATE's connections to other servers.
     let migrations = MigrationConnections()
     /// The timer for the earliest blocked client's timeout, and when it fires.
@@ -469,16 +469,17 @@ public final class RedstartServer: @unchecked Sendable {
         guard aof.prepareShutdown(force: force) else { return false }
         if mode == .save || (mode == .standard && !engine.savePoints.isEmpty) {
             log.write(.notice, "Saving the final RDB snapshot before exiting.")
+            supervision?.notify("STATUS=Saving the final RDB snapshot\n")
             if !rdb.save() {
                 if !force {
                     log.write(.warning, "Error trying to save the DB, can't exit.")
+                    supervision?.notify("STATUS=Error trying to save the DB, can't exit.\n")
                     return false
                 }
                 log.write(.warning, "Error trying to save the DB; exiting anyway (FORCE).")
             }
         }
         isShuttingDown = true
-        supervision?.notifyStopping()
         cronTask?.cancel()
         let pidfile = engine.config["pidfile"]
         if !pidfile.isEmpty {

@@ -1,22 +1,22 @@
 // supervised systemd|upstart|auto|no, as Redis: a service manager that started the server
 // learns when it is ready. systemd (Type=notify, as Debian's redis-server.service) gets
-// "STATUS=…" and "READY=1" once the dataset is loaded and "STOPPING=1" at shutdown, as
-// datagrams to $NOTIFY_SOCKET (sd_notify's protocol, written here: no libsystemd);
-// upstart (expect stop) sees the process stop itself with SIGSTOP once ready. `auto`
-// picks whichever the environment names.
+// "STATUS=…" lines, "READY=1" once the dataset is loaded and "STOPPING=1" when a shutdown
+// begins, as datagrams to $NOTIFY_SOCKET (sd_notify's protocol, written here: no
+// libsystemd); upstart (expect stop) sees the process stop itself with SIGSTOP at start,
+// as Redis does it. `auto` picks whichever the environment names.
 #if canImport(Glibc)
 import Glibc
 #endif
 import RedstartEngine
 
 struct ServiceSupervision {
-    enum Manager { case systemd(socket: String), upstart }
+    /// systemd's notification socket, when systemd supervises the server (upstart is
+    /// told once, at start, and nothing after).
+    let systemdSocket: String?
 
-    /// Who to tell, or nil when nobody supervises the server.
-    let manager: Manager?
-
-    /// Resolves `supervised` against the environment, logging as Redis does; a systemd
-    /// manager is told at once that the dataset is loading.
+    /// Resolves `supervised` against the environment, as Redis's redisIsSupervised: upstart
+    /// is signalled at once (its SIGSTOP), systemd is told the dataset is loading; the log
+    /// lines are Redis's.
     init(config: ConfigStore, log: ServerLog) {
         let notifySocket = getenv("NOTIFY_SOCKET").map { String(cString: $0) } ?? ""
         let upstartJob = getenv("UPSTART_JOB") != nil
@@ -32,50 +32,42 @@ struct ServiceSupervision {
         }
         switch mode {
         case "upstart":
+            systemdSocket = nil
             guard upstartJob else {
                 log.write(.warning, "upstart supervision requested, but UPSTART_JOB not found!")
-                manager = nil
                 return
             }
             log.write(.notice, "supervised by upstart, will stop to signal readiness.")
-            manager = .upstart
+            raise(SIGSTOP)
+            unsetenv("UPSTART_JOB")
         case "systemd":
-            log.write(
-                .notice,
-                "supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit."
-            )
             guard !notifySocket.isEmpty else {
                 log.write(.warning, "systemd supervision error: NOTIFY_SOCKET not found!")
-                manager = nil
+                systemdSocket = nil
                 return
             }
-            manager = .systemd(socket: notifySocket)
             Self.send("STATUS=Redis is loading...\n", to: notifySocket)
+            log.write(
+                .notice,
+                "Supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit."
+            )
+            systemdSocket = notifySocket
         default:
-            manager = nil
+            systemdSocket = nil
         }
     }
 
     /// The dataset is loaded and clients are served.
     func notifyReady(isReplica: Bool) {
-        switch manager {
-        case .systemd(let socket):
-            let status = isReplica
-                ? "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n"
-                : "STATUS=Ready to accept connections\n"
-            Self.send(status, to: socket)
-            Self.send("READY=1\n", to: socket)
-        case .upstart:
-            unsetenv("UPSTART_JOB")
-            raise(SIGSTOP)
-        case nil:
-            break
-        }
+        notify(isReplica
+            ? "STATUS=Ready to accept connections in read-only mode. Waiting for MASTER <-> REPLICA sync\n"
+            : "STATUS=Ready to accept connections\n")
+        notify("READY=1\n")
     }
 
-    /// The server is shutting down.
-    func notifyStopping() {
-        if case .systemd(let socket) = manager { Self.send("STOPPING=1\n", to: socket) }
+    /// Tells systemd `message` (nothing for the others).
+    func notify(_ message: String) {
+        if let systemdSocket { Self.send(message, to: systemdSocket) }
     }
 
     /// One datagram to the notification socket ("@name": Linux's abstract namespace).

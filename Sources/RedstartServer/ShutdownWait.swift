@@ -36,6 +36,7 @@ extension RedstartServer {
             return finishPendingShutdown(mode: mode, force: force) ? .exiting : .refused(Self.shutdownError)
         }
         log.write(.warning, reason)
+        supervision?.notify("STOPPING=1\n")  // as Redis, when the shutdown begins
         let timeout = engine.config.integer("shutdown-timeout")
         if !now && timeout > 0 && replication.hasLaggingReplicas {
             pendingShutdown = PendingShutdown(

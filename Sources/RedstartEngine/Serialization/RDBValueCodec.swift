@@ -70,9 +70,7 @@ public enum RDBValueCodec {
                 node.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) }
             }
         case .set(let set):
-            var numbers: [Int64] = []
-            numbers.reserveCapacity(set.count)
-            if set.forEachInteger({ numbers.append($0) }) {
+            if let numbers = set.integerMembers {
                 writeIntset(numbers, into: &out)
             } else {
                 writeLength(set.count, into: &out)

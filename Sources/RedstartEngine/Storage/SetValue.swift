@@ -180,12 +180,11 @@ public struct SetValue {
         }
     }
 
-    /// Calls `body` with every member of an intset as a number, ascending (RDB writing:
-    /// no text in between); false, calling nothing, for the other forms.
-    public func forEachInteger(_ body: (Int64) -> Void) -> Bool {
-        guard case .integers = form else { return false }
-        for position in 0..<packed.count { body(packed.integer(at: position)) }
-        return true
+    /// The members of an intset as numbers, ascending (RDB writing: no text in between);
+    /// nil for the other forms.
+    public var integerMembers: [Int64]? {
+        guard case .integers = form else { return nil }
+        return (0..<packed.count).map { packed.integer(at: $0) }
     }
 
     /// Calls `body` with every member, in the set's order.
