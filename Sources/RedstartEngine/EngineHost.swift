@@ -83,6 +83,10 @@ public protocol EngineHost: AnyObject {
     /// SHUTDOWN ABORT: cancels a shutdown a signal asked for and the cron has not begun;
     /// false when there is none.
     func abortPendingShutdown() -> Bool
+    /// DEBUG RESTART (`graceful`: the config file rewritten and the shutdown's saves first)
+    /// and DEBUG CRASH-AND-RECOVER: the executable started again in this process with its
+    /// command line, after `delayMilliseconds`. Returns only when it could not (logged).
+    func restart(graceful: Bool, delayMilliseconds: Int)
     /// Writes the current configuration back to the config file (CONFIG REWRITE); with
     /// `forceAll` every parameter, defaults included (DEBUG CONFIG-REWRITE-FORCE-ALL).
     func rewriteConfig(forceAll: Bool) throws(ReplyError)

@@ -180,7 +180,9 @@ public final class RedstartServer: @unchecked Sendable {
         }
         log.write(.warning, "Server initialized")
         installSignalHandlers()
+        CrashReporting.configure(config, logPath: log.path)
         eventLoop.execute { [self] in
+            CrashReporting.prepareCurrentThread()
             engine.host = self
             engine.replication = replication
             try? oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
@@ -461,6 +463,29 @@ public final class RedstartServer: @unchecked Sendable {
     @discardableResult
     func performShutdown(mode: ShutdownMode = .standard, force: Bool = false) -> Bool {
         guard !isShuttingDown else { return true }
+        guard persistBeforeExit(mode: mode, force: force) else { return false }
+        isShuttingDown = true
+        cronTask?.cancel()
+        let pidfile = engine.config["pidfile"]
+        if !pidfile.isEmpty {
+            log.write(.notice, "Removing the pid file.")
+            unlink(pidfile)
+        }
+        let unixPath = engine.config["unixsocket"]
+        if !unixPath.isEmpty { unlink(unixPath) }
+        log.write(.warning, "Redstart is now ready to exit, bye bye...")
+        let closing = listeners.map { $0.close() }
+        for session in engine.sessionsInOrder { engine.disconnect(session) }
+        EventLoopFuture.andAllComplete(closing, on: eventLoop).whenComplete { [stopped] _ in
+            stopped.succeed(())
+        }
+        return true
+    }
+
+    /// What a shutdown does to persistence before the process goes (also before DEBUG
+    /// RESTART): the background save stopped, the AOF written and synced, the final save;
+    /// false when the server must stay up.
+    func persistBeforeExit(mode: ShutdownMode, force: Bool) -> Bool {
         replication.logSyncBeforeShutdown()
         if rdb.isSavingInBackground {
             log.write(.warning, "There is a child saving an .rdb. Killing it!")
@@ -478,21 +503,6 @@ public final class RedstartServer: @unchecked Sendable {
                 }
                 log.write(.warning, "Error trying to save the DB; exiting anyway (FORCE).")
             }
-        }
-        isShuttingDown = true
-        cronTask?.cancel()
-        let pidfile = engine.config["pidfile"]
-        if !pidfile.isEmpty {
-            log.write(.notice, "Removing the pid file.")
-            unlink(pidfile)
-        }
-        let unixPath = engine.config["unixsocket"]
-        if !unixPath.isEmpty { unlink(unixPath) }
-        log.write(.warning, "Redstart is now ready to exit, bye bye...")
-        let closing = listeners.map { $0.close() }
-        for session in engine.sessionsInOrder { engine.disconnect(session) }
-        EventLoopFuture.andAllComplete(closing, on: eventLoop).whenComplete { [stopped] _ in
-            stopped.succeed(())
         }
         return true
     }
@@ -665,6 +675,8 @@ extension RedstartServer: EngineHost {
             try oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
         case "jemalloc-bg-thread":
             applyAllocatorBackgroundThread()
+        case "crash-log-enabled", "crash-memcheck-enabled", "use-exit-on-panic":
+            CrashReporting.apply(engine.config)
         default:
             break
         }

@@ -34,4 +34,28 @@ int redstart_format_g17(double value, char out[32]);
 /// read), so that the work done meanwhile hides the memory latency.
 static inline void redstart_prefetch(const void *address) { __builtin_prefetch(address); }
 
+// MARK: - Crash reports (crash_report.c)
+
+/// Where crash reports are written: the log file, or standard output for NULL or "".
+void redstart_crash_set_log(const char *path);
+/// The server's name and version as the report's "... crashed by signal" line starts.
+void redstart_crash_set_identity(const char *text);
+/// A pid file the report removes (a daemon's own), or NULL or "" for none.
+void redstart_crash_set_pid_file(const char *path);
+/// crash-memcheck-enabled (a fast memory test in the report) and use-exit-on-panic (a
+/// software failure exits with status 1 instead of aborting).
+void redstart_crash_set_options(int check_memory, int exit_instead_of_abort);
+/// Installs the report on SIGSEGV, SIGBUS, SIGFPE, SIGILL and SIGABRT (crash-log-enabled),
+/// or gives those signals their default action back.
+void redstart_crash_handlers_enable(int enabled);
+/// Gives the calling thread an alternate signal stack, so that running out of its own stack
+/// is reported too; 0 on success.
+int redstart_crash_prepare_thread(void);
+/// A software failure: the report with "Guru Meditation: <message>", then the end.
+_Noreturn void redstart_crash_panic(const char *message);
+/// A failed assertion: the report with "=== ASSERTION FAILED ===", then the end.
+_Noreturn void redstart_crash_assertion(const char *expression, const char *file, int line);
+/// Writes to a read-only page (DEBUG SEGFAULT).
+void redstart_crash_segfault(void);
+
 #endif

@@ -6,7 +6,8 @@
 // SET-SKIP-CHECKSUM-VALIDATION, PAUSE-CRON and SET-DISABLE-DENY-SCRIPTS (switches
 // for tests); CHANGE-REPL-ID, CONFIG-REWRITE-FORCE-ALL; PROTOCOL, HTSTATS and
 // STRINGMATCH-TEST (DebugFamily+Introspection.swift); SDSLEN, LISTPACK and QUICKLIST
-// (DebugFamily+Structures.swift).
+// (DebugFamily+Structures.swift); SEGFAULT, PANIC, ASSERT, OOM, LEAK, RESTART and
+// CRASH-AND-RECOVER (DebugFamily+Crashes.swift).
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -124,6 +125,8 @@ enum DebugFamily: CommandFamily {
                 throw ReplyError("CONFIG-REWRITE-FORCE-ALL failed: \(error.line.hasPrefix("ERR ") ? String(error.line.dropFirst(4)) : error.line)")
             }
             cmd.reply.ok()
+        } else if try crashOrRestart(cmd) {
+            return
         } else {
             throw cmd.subcommandSyntaxError()
         }
@@ -216,12 +219,16 @@ enum DebugFamily: CommandFamily {
     private static let help = [
         "AOF-FLUSH-SLEEP <microsec>",
         "    Server will sleep before flushing the AOF, this is used for testing.",
+        "ASSERT",
+        "    Crash by assertion failed.",
         "CHANGE-REPL-ID",
         "    Change the replication IDs of the instance.",
         "    Dangerous: should be used only for testing the replication subsystem.",
         "CONFIG-REWRITE-FORCE-ALL",
         "    Like CONFIG REWRITE but writes all configuration options, including",
         "    keywords not listed in original configuration file or default values.",
+        "CRASH-AND-RECOVER [<milliseconds>]",
+        "    Hard crash and restart after a <milliseconds> delay (default 0).",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
@@ -229,6 +236,8 @@ enum DebugFamily: CommandFamily {
         "ERROR <string>",
         "    Return a Redis protocol error with <string> as message. Useful for clients",
         "    unit tests to simulate Redis errors.",
+        "LEAK <string>",
+        "    Create a memory leak of the input string.",
         "LOG <message>",
         "    Write <message> to the server log.",
         "HTSTATS <dbid>",
@@ -241,6 +250,10 @@ enum DebugFamily: CommandFamily {
         "    Get or set a malloc tuning string.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "OOM",
+        "    Crash the server simulating an out-of-memory error.",
+        "PANIC",
+        "    Crash the server simulating a panic.",
         "POPULATE <count> [<prefix>] [<size>]",
         "    Create <count> string keys named key:<num>. If <prefix> is specified then",
         "    it is used instead of the 'key' prefix.",
@@ -254,6 +267,8 @@ enum DebugFamily: CommandFamily {
         "    * NOFLUSH: the existing database will not be removed before load, but",
         "      conflicting keys will generate an exception and kill the server.",
         "    * NOSAVE: the database will be loaded from an existing RDB file.",
+        "SEGFAULT",
+        "    Crash the server with sigsegv.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not",
         "    accessed (otherwise the Redis behavior). Setting it to 1 reenables back the",
@@ -274,6 +289,8 @@ enum DebugFamily: CommandFamily {
         "    In case RESET is provided the peak reset time will be restored to the default value",
         "REPLYBUFFER RESIZING <0|1>",
         "    Enable or disable the giving back of idle clients' reply buffers",
+        "RESTART [<milliseconds>]",
+        "    Graceful restart: save config, db, restart after a <milliseconds> delay (default 0).",
         "SDSLEN <key>",
         "    Show low level SDS string info representing `key` and value.",
         "SLEEP <seconds>",

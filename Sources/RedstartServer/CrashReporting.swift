@@ -1,0 +1,37 @@
+// Redis's crash report, as its configuration drives it: with crash-log-enabled
+// (the default) a fatal signal writes the report to the log before the process
+// ends by that signal; crash-memcheck-enabled adds the fast memory test;
+// use-exit-on-panic makes a software failure exit with status 1 rather than
+// abort. The report itself is written by CRedstartShims/crash_report.c, from the
+// signal handler, so everything it needs is handed over here in advance.
+import CRedstartShims
+import RedstartEngine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum CrashReporting {
+    /// At start-up, before the event loop serves anyone: the log, the identity, the pid file
+    /// a daemon removes, the options and the handlers.
+    static func configure(_ config: ConfigStore, logPath: String?) {
+        redstart_crash_set_log(logPath ?? "")
+        redstart_crash_set_identity("Redstart \(Engine.redstartVersion)")
+        // As Redis: only a daemon's own pid file is removed (a supervisor owns its own).
+        let ownsPidFile = config.bool("daemonize") && config["supervised"] == "no"
+        redstart_crash_set_pid_file(ownsPidFile ? config["pidfile"] : "")
+        apply(config)
+    }
+
+    /// crash-log-enabled, crash-memcheck-enabled and use-exit-on-panic, at start-up and
+    /// after CONFIG SET.
+    static func apply(_ config: ConfigStore) {
+        redstart_crash_set_options(config.bool("crash-memcheck-enabled") ? 1 : 0, config.bool("use-exit-on-panic") ? 1 : 0)
+        redstart_crash_handlers_enable(config.bool("crash-log-enabled") ? 1 : 0)
+    }
+
+    /// The calling thread gets a stack of its own for the report (a stack overflow).
+    static func prepareCurrentThread() {
+        _ = redstart_crash_prepare_thread()
+    }
+}
