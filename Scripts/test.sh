@@ -15,6 +15,7 @@ command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
 command -v strace >/dev/null 2>&1 || missing+=(strace)
+command -v ss >/dev/null 2>&1 || missing+=(iproute2)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 # The jobs dashboard's browser tests: headless Chromium driven through chromedriver.

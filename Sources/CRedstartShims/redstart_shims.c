@@ -40,3 +40,7 @@ int redstart_die_with_parent(void) {
     return prctl(PR_SET_PDEATHSIG, SIGKILL);
 }
 
+int redstart_disable_transparent_huge_pages(void) {
+    return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
+}
+

@@ -6,6 +6,7 @@ extension Engine {
     /// One cron tick.
     public func cron() {
         clock.synchronize()
+        adaptHz()
         if cronPaused { return }
         cronLoops += 1
         let now = clock.wallMilliseconds
@@ -47,6 +48,16 @@ extension Engine {
             enforceOutputLimits()
             returnFreedMemory()
         }
+    }
+
+    /// Redis's dynamic-hz: many clients make the cron run more often, so that the per-tick
+    /// work on clients (timeouts, buffers) stays small.
+    func adaptHz() {
+        var adapted = configuredHz
+        if isDynamicHz {
+            while sessions.count / adapted > 200 && adapted < 500 { adapted = min(adapted * 2, 500) }
+        }
+        hz = adapted
     }
 
     /// Gives memory back to the system once used_memory has fallen well below its level at

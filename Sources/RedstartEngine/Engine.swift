@@ -87,7 +87,13 @@ public final class Engine {
     @exclusivity(unchecked) public private(set) var idleTimeout = 0
     @exclusivity(unchecked) public private(set) var outputLimits = OutputBufferLimits.defaults
     @exclusivity(unchecked) public private(set) var isProtectedMode = true
-    @exclusivity(unchecked) public private(set) var hz = 10
+    /// The cron's frequency: `configuredHz`, doubled (up to 500) while there are more than
+    /// 200 clients per tick and dynamic-hz is on, as Redis's serverCron.
+    @exclusivity(unchecked) public internal(set) var hz = 10
+    @exclusivity(unchecked) private(set) var configuredHz = 10
+    @exclusivity(unchecked) private(set) var isDynamicHz = true
+    /// activerehashing: the cron moves rehashing tables forward (commands always do).
+    @exclusivity(unchecked) private(set) var isActiveRehashing = true
     /// busy-reply-threshold (lua-time-limit) in milliseconds: when a script starts pausing
     /// for other clients (0: never).
     @exclusivity(unchecked) public private(set) var busyReplyThreshold: Int64 = 5000
@@ -293,7 +299,10 @@ public final class Engine {
         idleTimeout = Int(config.integer("timeout"))
         outputLimits = OutputBufferLimits(config["client-output-buffer-limit"]) ?? .defaults
         isProtectedMode = config.bool("protected-mode")
-        hz = max(1, min(500, Int(config.integer("hz"))))
+        configuredHz = max(1, min(500, Int(config.integer("hz"))))
+        isDynamicHz = config.bool("dynamic-hz")
+        isActiveRehashing = config.bool("activerehashing")
+        adaptHz()
         busyReplyThreshold = config.integer("busy-reply-threshold")
         slowlogThreshold = config.integer("slowlog-log-slower-than")
         slowlogMaxLength = Int(config.integer("slowlog-max-len"))

@@ -40,10 +40,24 @@ public enum BackgroundWriterProcess {
     }
 
     static let oomScoreVariable = "REDSTART_OOM_SCORE_ADJ"
+    /// Set to 1 when the child syncs its file every 4 MB (rdb-save-incremental-fsync,
+    /// aof-rewrite-incremental-fsync), as Redis's rio does: the kernel never holds a
+    /// whole snapshot's dirty pages, to flush in one long stall at the end.
+    static let incrementalSyncVariable = "REDSTART_INCREMENTAL_FSYNC"
+    static let incrementalSyncBytes = 4 << 20
+
+    /// What the child is told through its environment.
+    struct Settings {
+        /// Its oom_score_adj (the background class of oom-score-adj-values).
+        var oomScore: Int?
+        /// bgsave_cpulist or aof_rewrite_cpulist.
+        var cpuList = ""
+        var syncsIncrementally = false
+    }
 
     /// Starts a child of `kind` writing in `directory`, or returns the reason it could not
     /// start.
-    static func spawn(_ kind: Kind, directory: String, oomScore: Int?) -> Result<Started, SpawnFailure> {
+    static func spawn(_ kind: Kind, directory: String, settings: Settings) -> Result<Started, SpawnFailure> {
         var ends: [CInt] = [-1, -1]
         var report: [CInt] = [-1, -1]
         guard pipe(&ends) == 0 else { return .failure(SpawnFailure(errno)) }
@@ -64,15 +78,18 @@ public enum BackgroundWriterProcess {
         let arguments = [kind.title, flag, kind.rawValue, String(getpid()), directory]
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
-        // The child's oom_score_adj (the background class of oom-score-adj-values), which it
-        // sets itself first thing.
+        // The child's settings, which it applies itself first thing.
+        let ours = [oomScoreVariable, CPUAffinity.childVariable, incrementalSyncVariable].map { $0 + "=" }
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var index = 0
         while let entry = environ[index] {
-            if !String(cString: entry).hasPrefix(Self.oomScoreVariable + "=") { environment.append(strdup(entry)) }
+            let text = String(cString: entry)
+            if !ours.contains(where: { text.hasPrefix($0) }) { environment.append(strdup(entry)) }
             index += 1
         }
-        if let oomScore { environment.append(strdup("\(Self.oomScoreVariable)=\(oomScore)")) }
+        if let score = settings.oomScore { environment.append(strdup("\(oomScoreVariable)=\(score)")) }
+        if !settings.cpuList.isEmpty { environment.append(strdup("\(CPUAffinity.childVariable)=\(settings.cpuList)")) }
+        if settings.syncsIncrementally { environment.append(strdup("\(incrementalSyncVariable)=1")) }
         environment.append(nil)
         defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
@@ -111,6 +128,10 @@ public enum BackgroundWriterProcess {
         if let score = getenv(oomScoreVariable).flatMap({ Int(String(cString: $0)) }) {
             OOMScoreAdjustment.write(score)
         }
+        if let list = getenv(CPUAffinity.childVariable) {
+            CPUAffinity.bind(to: String(cString: list), naming: kind == .rdb ? "bgsave_cpulist" : "aof_rewrite_cpulist", log: nil)
+        }
+        let syncsIncrementally = getenv(incrementalSyncVariable) != nil
         if getppid() != parent { exit(1) }
         // By its path, not the server's working directory: `dir` may have been replaced.
         _ = chdir(directory)
@@ -132,6 +153,7 @@ public enum BackgroundWriterProcess {
         }
         let chunk = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunk, alignment: 16)
+        var unsynced = 0
         while true {
             let count = read(STDIN_FILENO, buffer, chunk)
             if count == 0 { break }
@@ -143,6 +165,11 @@ public enum BackgroundWriterProcess {
             if error != 0 {
                 errno = error
                 fail("writing \(path)")
+            }
+            unsynced += count
+            if syncsIncrementally && unsynced >= incrementalSyncBytes {
+                guard fdatasync(output) == 0 else { fail("syncing \(path)") }
+                unsynced = 0
             }
         }
         guard fsync(output) == 0, close(output) == 0 else { fail("syncing \(path)") }

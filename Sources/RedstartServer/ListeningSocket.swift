@@ -12,8 +12,10 @@ struct ListenError: Error, CustomStringConvertible {
 }
 
 enum ListeningSocket {
-    /// A bound, listening, non-blocking TCP socket for `address` (a `bind` entry without its `-`).
-    static func tcp(address: String, port: Int, backlog: Int) throws(ListenError) -> CInt {
+    /// A bound, listening, non-blocking TCP socket for `address` (a `bind` entry without its `-`),
+    /// with `mark` as its SO_MARK when not 0 (socket-mark-id; as Redis, a mark the system
+    /// refuses, without CAP_NET_ADMIN, is left unset).
+    static func tcp(address: String, port: Int, backlog: Int, mark: UInt32 = 0) throws(ListenError) -> CInt {
         var hints = addrinfo()
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
         hints.ai_flags = AI_PASSIVE
@@ -39,6 +41,10 @@ enum ListeningSocket {
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         if first.pointee.ai_family == AF_INET6 {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &one, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if mark != 0 {
+            var value = mark
+            setsockopt(fd, SOL_SOCKET, SO_MARK, &value, socklen_t(MemoryLayout<UInt32>.size))
         }
         guard bind(fd, first.pointee.ai_addr, first.pointee.ai_addrlen) == 0 else {
             let text = errorText()

@@ -31,7 +31,15 @@ final class RDBFileWriter: @unchecked Sendable {
     let failed = Atomic<Bool>(false)
 
     /// Creates the temporary file; throws Redis's log text when it cannot.
-    init(directory: String, fileName: String, temporaryName: String, checksum: Bool, footer: Bool = true) throws(RDBFileError) {
+    /// rdb-save-incremental-fsync: the file is synced every 4 MB as it is written.
+    private var syncsIncrementally = false
+    private var unsynced = 0
+
+    init(
+        directory: String, fileName: String, temporaryName: String, checksum: Bool, footer: Bool = true,
+        syncsIncrementally: Bool = false
+    ) throws(RDBFileError) {
+        self.syncsIncrementally = syncsIncrementally
         let base = directory.hasSuffix("/") ? directory : directory + "/"
         path = base + fileName
         temporaryPath = base + temporaryName
@@ -103,9 +111,19 @@ final class RDBFileWriter: @unchecked Sendable {
 
     private func writeAll(_ bytes: [UInt8]) -> Bool {
         let error = bytes.withUnsafeBytes { writeFully(descriptor, $0).error }
-        guard error != 0 else { return true }
-        fail("Write error saving DB on disk: \(String(cString: strerror(error)))")
-        return false
+        guard error == 0 else {
+            fail("Write error saving DB on disk: \(String(cString: strerror(error)))")
+            return false
+        }
+        unsynced += bytes.count
+        if syncsIncrementally && unsynced >= BackgroundWriterProcess.incrementalSyncBytes {
+            unsynced = 0
+            guard fdatasync(descriptor) == 0 else {
+                fail("Write error saving DB on disk: \(String(cString: strerror(errno)))")
+                return false
+            }
+        }
+        return true
     }
 
     private func fail(_ reason: String) {

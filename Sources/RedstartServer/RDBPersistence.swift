@@ -38,7 +38,9 @@ final class RDBPersistence {
         let dirty = engine.stats.dirty
         let file: RDBFileWriter
         do throws(RDBFileError) {
-            file = try RDBFileWriter(directory: directory, fileName: fileName, temporaryName: "temp-\(getpid()).rdb", checksum: checksum)
+            file = try RDBFileWriter(
+                directory: directory, fileName: fileName, temporaryName: "temp-\(getpid()).rdb", checksum: checksum,
+                syncsIncrementally: engine.config.bool("rdb-save-incremental-fsync"))
         } catch {
             log.write(.warning, error.description)
             return false

@@ -36,7 +36,7 @@ public final class RedstartServer: @unchecked Sendable {
     /// tls-* parameter changes; connections keep the one they started with).
     private var tlsListeners: [any Channel] = []
     let tlsContext = LoopConfined(TLSContextBox())
-    private var tlsPort = 0
+    private(set) var tlsPort = 0
     private(set) var tcpPort = 0
     /// The `bind` list the TCP listeners were opened with.
     private var boundAddresses = ""
@@ -95,6 +95,7 @@ public final class RedstartServer: @unchecked Sendable {
         engine.scripting = Scripting(engine: engine) { work in
             _ = loop.assumeIsolated().scheduleTask(in: .microseconds(50)) { work() }
         }
+        CPUAffinity.rememberInitialCPUs()
         backgroundWork.start()
         writerThread.start()
         var uts = utsname()
@@ -132,6 +133,7 @@ public final class RedstartServer: @unchecked Sendable {
         try applyDirectory(config["dir"])
         try loadUsersAtStartup()
         adjustOpenFilesLimit()
+        TransparentHugePages.applyAtStartup(config, log: log)
         tcpPort = Int(config.integer("port"))
         boundAddresses = config["bind"]
         let backlog = Int(config.integer("tcp-backlog"))
@@ -181,8 +183,12 @@ public final class RedstartServer: @unchecked Sendable {
         log.write(.warning, "Server initialized")
         installSignalHandlers()
         CrashReporting.configure(config, logPath: log.path)
+        applyProcessTitle()
+        CPUAffinity.bind(backgroundWork, to: "bio_cpulist", of: config, log: log)
+        CPUAffinity.bind(aof.fsyncThread, to: "bio_cpulist", of: config, log: log)
         eventLoop.execute { [self] in
             CrashReporting.prepareCurrentThread()
+            CPUAffinity.bindCurrentThread("server_cpulist", of: config, log: log)
             engine.host = self
             engine.replication = replication
             try? oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
@@ -256,7 +262,10 @@ public final class RedstartServer: @unchecked Sendable {
             let optional = entry.hasPrefix("-")
             let address = optional ? String(entry.dropFirst()) : entry
             do throws(ListenError) {
-                sockets.append(try ListeningSocket.tcp(address: address, port: port, backlog: backlog))
+                sockets.append(
+                    try ListeningSocket.tcp(
+                        address: address, port: port, backlog: backlog,
+                        mark: UInt32(clamping: engine.config.integer("socket-mark-id"))))
             } catch {
                 let unavailable = error.description.contains("Cannot assign") || error.description.contains("not supported")
                 if optional && unavailable { continue }
@@ -675,6 +684,8 @@ extension RedstartServer: EngineHost {
             try oomScore.apply(engine.config, isReplica: engine.replicationGate.isReplica, log: log)
         case "jemalloc-bg-thread":
             applyAllocatorBackgroundThread()
+        case "proc-title-template":
+            applyProcessTitle()
         case "crash-log-enabled", "crash-memcheck-enabled", "use-exit-on-panic":
             CrashReporting.apply(engine.config)
         default:

@@ -55,9 +55,15 @@ final class SnapshotJob {
         writerThread: NIOThreadPool, ended: @escaping (SnapshotJobResult) -> Void
     ) throws(SpawnFailure) {
         let directory = server.engine.config["dir"]
-        let started = try BackgroundWriterProcess.spawn(
-            kind, directory: directory, oomScore: server.oomScore.childScore(server.engine.config)
-        ).get()
+        let config = server.engine.config
+        let cpuList = config[kind == .rdb ? "bgsave_cpulist" : "aof_rewrite_cpulist"]
+        let settings = BackgroundWriterProcess.Settings(
+            oomScore: server.oomScore.childScore(config), cpuList: cpuList,
+            syncsIncrementally: config.bool(kind == .rdb ? "rdb-save-incremental-fsync" : "aof-rewrite-incremental-fsync"))
+        let started = try BackgroundWriterProcess.spawn(kind, directory: directory, settings: settings).get()
+        // The thread that feeds the child runs where the child does.
+        let setting = kind == .rdb ? "bgsave_cpulist" : "aof_rewrite_cpulist"
+        writerThread.submit { _ in CPUAffinity.bind(to: cpuList, naming: setting, log: nil) }
         let input = started.input
         self.server = server
         child = started.pid

@@ -90,6 +90,7 @@ do {
 
 // Before any thread starts (the server's event loop and writer threads are made below).
 Daemonization.detachIfConfigured(store)
+ProcessTitle.prepare(store)
 
 var executable = CommandLine.arguments.first ?? "redstart-server"
 if !executable.hasPrefix("/") {

@@ -23,6 +23,9 @@ long long redstart_monotonic_microseconds(void);
 /// Asks for SIGKILL when the parent process dies (prctl PR_SET_PDEATHSIG); 0 on success.
 int redstart_die_with_parent(void);
 
+/// No transparent huge pages for this process (prctl PR_SET_THP_DISABLE); 0 on success.
+int redstart_disable_transparent_huge_pages(void);
+
 /// The usable size of a block malloc returned (malloc_usable_size).
 size_t redstart_malloc_usable_size(void *pointer);
 
@@ -57,5 +60,22 @@ _Noreturn void redstart_crash_panic(const char *message);
 _Noreturn void redstart_crash_assertion(const char *expression, const char *file, int line);
 /// Writes to a read-only page (DEBUG SEGFAULT).
 void redstart_crash_segfault(void);
+
+// MARK: - The process title (process_title.c)
+
+/// Makes the command line's memory, and the environment strings after it, room for a
+/// title (the environment moves to the heap); call once, before other threads start.
+int redstart_process_title_prepare(int argc, char **argv);
+/// Writes `title` as the process's command line (truncated to the room there is).
+void redstart_process_title_set(const char *title);
+
+// MARK: - CPU affinity (cpu_affinity.c)
+
+/// Keeps the process's CPU mask as it started (call before any thread changes its own).
+void redstart_cpu_affinity_remember(void);
+/// Binds the calling thread to the CPUs of `list` (Redis's "0-3,5,8-15:2" format), or back
+/// to the process's original CPUs for NULL or ""; 0, or EINVAL for a bad list, or the
+/// error sched_setaffinity returned.
+int redstart_set_cpu_affinity(const char *list);
 
 #endif

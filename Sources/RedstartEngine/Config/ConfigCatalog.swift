@@ -413,34 +413,11 @@ public enum ConfigCatalog {
     /// expansion with an empty title must not be blank. As if no unix socket is configured, so
     /// `{title}`, `{server-mode}` and `{unixsocket}` expand to nothing.
     static let procTitleTemplateCodec = checkedString { value in
-        let problem = "template format is invalid or contains unknown variables"
-        let expandsToText: [String: Bool] = [
-            "title": false, "listen-addr": true, "server-mode": false, "config-file": true,
-            "port": true, "tls-port": true, "unixsocket": false,
-        ]
-        let bytes = Array(value.utf8)
-        var visible = false  // whether the expansion has anything but spaces
-        var index = 0
-        while index < bytes.count {
-            guard bytes[index] == UInt8(ascii: "{") else {
-                if bytes[index] != UInt8(ascii: " ") { visible = true }
-                index += 1
-                continue
-            }
-            index += 1
-            guard index < bytes.count else { return problem }
-            if bytes[index] == UInt8(ascii: "{") {
-                visible = true
-                index += 1
-                continue
-            }
-            guard let close = bytes[index...].firstIndex(of: UInt8(ascii: "}")),
-                let hasText = expandsToText[String(decoding: bytes[index..<close], as: UTF8.self)]
-            else { return problem }
-            if hasText { visible = true }
-            index = close + 1
+        let blank: Set<String> = ["title", "server-mode", "unixsocket"]
+        let expansion = ProcessTitleTemplate.expand(value) { name in
+            ProcessTitleTemplate.variables.contains(name) ? (blank.contains(name) ? "" : "x") : nil
         }
-        return visible ? nil : problem
+        return expansion.map { $0.isEmpty } ?? true ? "template format is invalid or contains unknown variables" : nil
     }
 
     // MARK: Helpers

@@ -38,7 +38,7 @@ extension Engine {
     func rehashDatabases() {
         for db in databases {
             db.table.shrinkIfNeeded()
-            guard db.table.isRehashing else { continue }
+            guard isActiveRehashing && db.table.isRehashing else { continue }
             let start = clock.monotonicMicroseconds
             while db.table.prefault(pages: 32) && clock.monotonicMicroseconds - start < 1000 {}
             while db.table.rehash(steps: 100) && clock.monotonicMicroseconds - start < 1000 {}
