@@ -123,8 +123,13 @@ extension Engine {
         if hasDiskError, let refusal = diskErrorRefusal,
             spec.name == "ping" || effectiveFlags(spec, args, session).contains(.write)
         {
-            reject(spec, args, session, refusal)
-            return nil
+            // The primary's stream is obeyed, never refused: a replica that cannot keep it
+            // stops, unless replica-ignore-disk-write-errors (Redis's processCommand).
+            guard session.replicationKind == .master else {
+                reject(spec, args, session, refusal)
+                return nil
+            }
+            applyDespiteDiskError(spec)
         }
         if replicationGate.isReplica || replicationGate.lacksGoodReplicas,
             let refusal = replicationRefusal(effectiveFlags(spec, args, session), session)

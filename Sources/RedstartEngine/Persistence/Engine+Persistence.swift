@@ -16,6 +16,8 @@ public struct PersistenceStatus {
     /// Unix milliseconds of the last background save attempt (failed ones are retried
     /// after 5 seconds, as Redis's CONFIG_BGSAVE_RETRY_DELAY).
     public var lastBackgroundSaveAttempt: Int64 = 0
+    /// When a replica last logged applying its primary's write despite a disk error.
+    var lastDiskErrorApplyLog: Int64 = 0
     /// Seconds the last background save took (-1: none yet).
     public var lastBackgroundSaveSeconds = -1
     /// A background save is in progress: when it began (unix milliseconds).
@@ -137,6 +139,18 @@ extension Engine {
         )
     }
 
+    /// A write from this replica's primary while writes to disk fail: a panic, or with
+    /// replica-ignore-disk-write-errors the write goes on (logged at most every 10 seconds).
+    func applyDespiteDiskError(_ spec: CommandSpec) {
+        if spec.name != "ping" && !config.bool("replica-ignore-disk-write-errors") {
+            serverPanic("Replica was unable to write command to disk.")
+        }
+        let now = clock.wallMilliseconds
+        guard now > persistence.lastDiskErrorApplyLog + 10_000 else { return }
+        persistence.lastDiskErrorApplyLog = now
+        log(.warning, "Replica is applying a command even though it is unable to write to disk.")
+    }
+
     /// The cron's persistence work: a scheduled BGSAVE once none runs, and the save points.
     func checkSavePoints() {
         guard let host, persistence.loading == nil, !isSavingInBackground, !isRewritingAppendOnlyFile else { return }
@@ -159,10 +173,10 @@ extension Engine {
 extension Engine {
     /// Empties every database and the function libraries before a load replaces them
     /// (DEBUG RELOAD), with what a flush tells watchers and blocked clients.
-    public func emptyDatasetForLoad() {
+    public func emptyDatasetForLoad(lazily: Bool = false) {
         for db in databases {
             touchWatchedKeys(emptying: db, replacedWith: nil)
-            emptyDatabase(db, lazily: false)
+            emptyDatabase(db, lazily: lazily)
         }
         invalidateTrackingOnFlush()
         scripting?.removeAllFunctions()

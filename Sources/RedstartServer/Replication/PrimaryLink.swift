@@ -610,9 +610,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             guard let command else { break }
             let end = inbound.readerIndex
             let result = engine.execute(command, for: session)
-            if session.reply.buffer.readableBytes > 0 && session.reply.buffer.getInteger(at: session.reply.buffer.readerIndex, as: UInt8.self) == UInt8(ascii: "-") {
-                reportErrorReply(session, command)
-            }
+            if let message = PropagatedErrors.errorLine(session) { reportErrorReply(message, command) }
             session.reply.buffer.clear()
             if result == .postponed {
                 // CLIENT PAUSE holds the primary's writes too: run it when the pause ends.
@@ -638,20 +636,14 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
 
     /// A command of the primary's failed here: the datasets may have diverged. Logged as
     /// Redis logs it, with the latest backlog.
-    private func reportErrorReply(_ session: Session, _ command: CommandArguments) {
-        let buffer = session.reply.buffer
-        let text = buffer.getString(at: buffer.readerIndex + 1, length: buffer.readableBytes - 1) ?? ""
-        let message = text.split(separator: "\r\n", maxSplits: 1).first.map(String.init) ?? text
-        let name = command.count > 0 && engine.knowsCommand(command)
-            ? String(decoding: command.bytes(at: 0), as: UTF8.self).lowercased() : "<unknown>"
-        engine.stats.unexpectedErrorReplies += 1
-        log.write(
-            .warning,
-            "== CRITICAL == This replica is sending an error to its master: '\(message)' after processing the command '\(name)'")
+    private func reportErrorReply(_ message: String, _ command: CommandArguments) {
+        let name = PropagatedErrors.name(of: command, engine: engine)
+        PropagatedErrors.report(message, of: name, from: .primary, engine: engine, log: log)
         if let backlog = replication.backlog, backlog.historyLength > 0 {
             let recent = backlog.bytes(from: max(backlog.firstByteOffset, backlog.endOffset + 1 - 256))
             log.write(.warning, "Latest backlog is: '\(quotedRepr(recent))'")
         }
+        PropagatedErrors.panicIfConfigured(after: name, from: .primary, engine: engine)
     }
 
     // MARK: - SessionTransport (the primary's client, as CLIENT LIST shows it)

@@ -41,6 +41,11 @@ extension Replication {
             replica.usedOldSync = true
         }
         engine.stats.fullSyncs += 1
+        // repl-disable-tcp-nodelay: the stream to this replica in fewer, bigger packets.
+        if engine.config.bool("repl-disable-tcp-nodelay"), let descriptor = session.transport?.fileDescriptor, descriptor >= 0 {
+            var off: Int32 = 0
+            setsockopt(Int32(descriptor), Int32(IPPROTO_TCP), TCP_NODELAY, &off, socklen_t(MemoryLayout<Int32>.size))
+        }
         replica.state = .waitingForSnapshot
         session.replicationKind = .replica
         replicas.append(replica)
@@ -137,6 +142,7 @@ extension Replication {
             return
         }
         diskSyncInProgress = true
+        if engine.config.bool("rdb-del-sync-files") { rdbFileMadeForReplicas = true }
     }
 
     /// A background save ended: when it was the copy for replicas, its file goes to them.

@@ -101,6 +101,7 @@ extension Replication {
         log.write(.notice, "MASTER <-> REPLICA sync: Loading DB in memory")
         server.rdb.load(fileName) { [self] failure in
             if failure != nil { engine.emptyDatasetForLoad() }
+            removeReceivedFileIfUnwanted(fileName)
             done(failure)
         }
     }
@@ -124,7 +125,8 @@ extension Replication {
         freeBacklog()
         abortFullSyncs()
         if server.rdb.isSavingInBackground { server.rdb.abortBackgroundSave() }
-        engine.emptyDatasetForLoad()
+        // replica-lazy-flush: the old dataset is freed on the background thread.
+        engine.emptyDatasetForLoad(lazily: engine.config.bool("replica-lazy-flush"))
     }
 
     /// The copy is loaded: this server's history is now the primary's.

@@ -49,6 +49,8 @@ final class Replication: ReplicationSubsystem {
     var fullSync: FullSync?
     /// A disk-based copy: a BGSAVE whose file goes to the replicas waiting for it.
     var diskSyncInProgress = false
+    /// The RDB file was made to copy the dataset to replicas (rdb-del-sync-files).
+    var rdbFileMadeForReplicas = false
     /// FAILOVER in progress.
     var failover: FailoverRequest?
     /// Clients in WAIT.
@@ -447,6 +449,36 @@ final class Replication: ReplicationSubsystem {
         let now = engine.clock.wallMilliseconds
         if isReplica { replicaCron(now: now) }
         primaryCron(now: now)
+        removeFileMadeForReplicas()
+    }
+
+    /// Without save points and AOF, the dataset is kept on disk only by persistence; with
+    /// rdb-del-sync-files an RDB file made just to copy it elsewhere is removed afterwards.
+    var isPersistenceOff: Bool { engine.savePoints.isEmpty && !engine.persistence.aof.enabled }
+
+    /// rdb-del-sync-files on a primary: once no replica needs the file a disk copy made, it
+    /// goes (Redis's removeRDBUsedToSyncReplicas, from its replication cron).
+    private func removeFileMadeForReplicas() {
+        guard engine.config.bool("rdb-del-sync-files") else {
+            rdbFileMadeForReplicas = false
+            return
+        }
+        guard isPersistenceOff, rdbFileMadeForReplicas, !diskSyncInProgress,
+            !replicas.contains(where: { $0.state == .waitingForSnapshot || $0.state == .receivingSnapshot })
+        else { return }
+        let path = engine.config["dir"] + "/" + engine.config["dbfilename"]
+        guard fileExists(path) else { return }
+        rdbFileMadeForReplicas = false
+        log.write(.notice, "Removing the RDB file used to feed replicas in a persistence-less instance")
+        engine.host?.runInBackground { _ = unlink(path) }
+    }
+
+    /// rdb-del-sync-files on a replica: the file a copy arrived in goes once it is loaded
+    /// (or failed to load) when this server keeps nothing on disk.
+    func removeReceivedFileIfUnwanted(_ path: String) {
+        guard engine.config.bool("rdb-del-sync-files") && isPersistenceOff else { return }
+        log.write(.notice, "Removing the RDB file obtained from the master. This replica has persistence disabled")
+        engine.host?.runInBackground { _ = unlink(path) }
     }
 
     /// Before the server exits: the replicas get what is pending (Redis flushes them too).
