@@ -97,6 +97,9 @@ public final class Engine {
     /// busy-reply-threshold (lua-time-limit) in milliseconds: when a script starts pausing
     /// for other clients (0: never).
     @exclusivity(unchecked) public private(set) var busyReplyThreshold: Int64 = 5000
+    /// loading-process-events-interval-bytes: a load step ends after this many bytes (or
+    /// 10 ms), so clients get their -LOADING replies, INFO and PING while a dataset loads.
+    @exclusivity(unchecked) public private(set) var loadingEventsIntervalBytes = 2 << 20
     @exclusivity(unchecked) var slowlogThreshold: Int64 = 10000
     @exclusivity(unchecked) var slowlogMaxLength = 128
     @exclusivity(unchecked) var latencyThreshold: Int64 = 0
@@ -304,6 +307,7 @@ public final class Engine {
         isActiveRehashing = config.bool("activerehashing")
         adaptHz()
         busyReplyThreshold = config.integer("busy-reply-threshold")
+        loadingEventsIntervalBytes = Int(config.integer("loading-process-events-interval-bytes"))
         slowlogThreshold = config.integer("slowlog-log-slower-than")
         slowlogMaxLength = Int(config.integer("slowlog-max-len"))
         slowlog.trim(to: slowlogMaxLength)

@@ -107,6 +107,7 @@ final class AOFLoader {
             if engine.clock.monotonicMicroseconds >= deadline { return false }
         }
         var commands = 0
+        let byteLimit = position &+ engine.loadingEventsIntervalBytes
         while position < bytes.count {
             switch AOFRecordParser.record(in: bytes, at: position) {
             case .annotation(_, let end):
@@ -127,6 +128,7 @@ final class AOFLoader {
                     usleep(useconds_t(min(engine.keyLoadDelay, 1_000_000)))
                     return false
                 }
+                if position >= byteLimit { return false }
                 if commands & 63 == 0 && engine.clock.monotonicMicroseconds >= deadline { return false }
             case .incomplete:
                 // Cut inside a transaction: the whole transaction goes, not only its last

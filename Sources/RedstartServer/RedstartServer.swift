@@ -111,6 +111,7 @@ public final class RedstartServer: @unchecked Sendable {
         log.level = LogLevel(name: config["loglevel"]) ?? .notice
         let logfile = config["logfile"]
         log.path = logfile.isEmpty ? nil : logfile
+        if config.bool("syslog-enabled") { log.openSystemLog(ident: config["syslog-ident"], facility: config["syslog-facility"]) }
     }
 
     /// Opens the listening sockets and starts serving. Throws a message naming what failed.

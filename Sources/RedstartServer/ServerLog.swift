@@ -3,10 +3,11 @@
 // where role is M (master) or C (before the server is initialized) and mark
 // is one of `. - * #` (debug, verbose, notice, warning). Lines go to stdout,
 // or are appended to `logfile` (opened per line, as Redis does, so log
-// rotation works).
+// rotation works); with syslog-enabled each message also goes to the system log.
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRedstartShims
 import RedstartEngine
 
 /// Writes log lines.
@@ -17,21 +18,32 @@ public final class ServerLog: @unchecked Sendable {
     public var level: LogLevel = .notice
     /// `C` until the server is initialized, then `M`.
     public var role: Character = "C"
+    /// Messages also go to the system log (syslog-enabled).
+    private var usesSystemLog = false
 
     public init(path: String? = nil) {
         self.path = path
+    }
+
+    /// syslog-enabled: opens the system log with `ident` and `facility` (syslog-ident,
+    /// syslog-facility).
+    public func openSystemLog(ident: String, facility: String) {
+        redstart_syslog_open(ident, facility)
+        usesSystemLog = true
     }
 
     /// Writes one line if `severity` passes the configured level.
     public func write(_ severity: LogLevel, _ message: String) {
         guard severity >= level else { return }
         emit("\(getpid()):\(role) \(Self.timestamp()) \(severity.mark) \(message)\n")
+        if usesSystemLog { redstart_syslog(Int32(severity.rawValue), message) }
     }
 
     /// Writes `text` as it is, without the line prefix (the start-up logo).
     public func writeRaw(_ severity: LogLevel, _ text: String) {
         guard severity >= level else { return }
         emit(text)
+        if usesSystemLog { redstart_syslog(Int32(severity.rawValue), text) }
     }
 
     private func emit(_ text: String) {

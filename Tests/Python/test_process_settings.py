@@ -13,7 +13,7 @@ import redis
 
 import strace_server
 from blocking_helpers import wait_until
-from conftest import BINARY, Server
+from conftest import BINARY, free_port
 from test_persistence import processes, workdir  # noqa: F401 (fixtures)
 
 
@@ -207,3 +207,39 @@ def test_incremental_fsync_while_saving(workdir, processes):  # noqa: F811
 def wait_for_save(client):
     wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0, "the save to end")
     assert client.info("persistence")["rdb_last_bgsave_status"] == "ok"
+
+
+def test_syslog_enabled_sends_each_line_to_the_system_log(tmp_path):
+    """With no system log on the machine (a container), the test listens at /dev/log itself;
+    with one, it reads what the server sends there from a trace."""
+    import socket
+    if os.path.exists("/dev/log"):
+        trace = str(tmp_path / "syslog.trace")
+        command = ["strace", "-f", "-qq", "-s", "200", "-e", "trace=sendto", "-o", trace]
+    else:
+        receiver = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        receiver.bind("/dev/log")
+        receiver.settimeout(10)
+        command = []
+    port = free_port()
+    process = subprocess.Popen(
+        command + [BINARY, "--port", str(port), "--save", "", "--syslog-enabled", "yes", "--syslog-ident", "redstart-test",
+                   "--syslog-facility", "local3"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=str(tmp_path))
+    try:
+        if command:
+            wait_until(lambda: os.path.exists(trace) and "Ready to accept connections" in open(trace).read(), "the sendto")
+            messages = open(trace).read()
+        else:
+            messages = ""
+            while "Ready to accept connections" not in messages:
+                messages += receiver.recv(65536).decode(errors="replace") + "\n"
+        # local3 (19 * 8) + notice (5) = <157>; the ident and the pid, as openlog's LOG_PID writes them.
+        assert "<157>" in messages and "redstart-test[" in messages, messages
+        assert "<156>" in messages  # "Server initialized" is a warning: 19 * 8 + 4
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        if not command:
+            receiver.close()
+            os.unlink("/dev/log")

@@ -319,7 +319,6 @@ import Testing
             ("cluster-enabled", "yes", "no"),
             ("io-threads", "4", "1"),
             ("activedefrag", "yes", "no"),
-            ("syslog-enabled", "yes", "no"),
         ]
         for (name, value, allowed) in refused {
             let store = ConfigStore()

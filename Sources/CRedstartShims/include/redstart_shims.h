@@ -26,6 +26,12 @@ int redstart_die_with_parent(void);
 /// No transparent huge pages for this process (prctl PR_SET_THP_DISABLE); 0 on success.
 int redstart_disable_transparent_huge_pages(void);
 
+/// Opens the connection to the system log (syslog-enabled) with `ident` and `facility`
+/// ("user", "local0" ... "local7").
+void redstart_syslog_open(const char *ident, const char *facility);
+/// Sends `message` to the system log at `level`: 0 debug, 1 verbose, 2 notice, 3 warning.
+void redstart_syslog(int level, const char *message);
+
 /// The usable size of a block malloc returned (malloc_usable_size).
 size_t redstart_malloc_usable_size(void *pointer);
 

@@ -49,7 +49,7 @@ public enum ConfigCatalog {
         .init("replica-ignore-maxmemory", aliases: ["slave-ignore-maxmemory"], .bool, default: "yes"),
         .init("jemalloc-bg-thread", .bool, default: "yes"),
         .init("activedefrag", .bool, default: "no", unsupported: notYet("no", "active defragmentation")),
-        .init("syslog-enabled", .bool, default: "no", flags: [.immutable], unsupported: notYet("no", "logging to syslog")),
+        .init("syslog-enabled", .bool, default: "no", flags: [.immutable]),
         .init("cluster-enabled", .bool, default: "no", flags: [.immutable], unsupported: notYet("no", "cluster mode")),
         .init("appendonly", .bool, default: "no", flags: [.denyLoading]),
         .init("cluster-allow-reads-when-down", .bool, default: "no"),

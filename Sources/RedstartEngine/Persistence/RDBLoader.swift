@@ -91,10 +91,13 @@ public final class RDBLoader {
     /// the file is read to its end and checked.
     public func step(until deadline: Int64) throws(RDBLoadError) -> Bool {
         var records = 0
+        // loading-process-events-interval-bytes: the loop serves clients at least this often.
+        let byteLimit = reader.offset &+ engine.loadingEventsIntervalBytes
         while !finished {
             try record()
             records += 1
             if engine.keyLoadDelay > 0 { return false }  // one key per step: tests slow loading down
+            if reader.offset >= byteLimit { break }
             if records & 63 == 0 && engine.clock.monotonicMicroseconds >= deadline { break }
         }
         updateChecksum()
