@@ -468,3 +468,57 @@ void redstart_crash_segfault(void) {
     if (page == MAP_FAILED) raise(SIGSEGV);
     *page = 'x';
 }
+
+// MARK: - The software watchdog (watchdog-period)
+
+// Redis's software watchdog: the cron arms a one-shot timer for the period at each tick;
+// if the event loop has not come back to the cron before it fires, something is
+// holding it (a slow command, a stuck system call), and the loop thread's stack is
+// logged while it is still there. The timer signals that thread alone
+// (SIGEV_THREAD_ID), so no other thread of the process is interrupted.
+#include <sys/syscall.h>
+
+static timer_t watchdog_timer;
+static int watchdog_created;
+
+static void watchdog_handler(int signal_number, siginfo_t *info, void *context) {
+    (void)signal_number;
+    (void)info;
+    (void)context;
+    int saved = errno;
+    emit_text("\n");
+    log_line("--- WATCHDOG TIMER EXPIRED ---");
+    report_stack_trace();
+    emit_text("--------\n\n");
+    errno = saved;
+}
+
+int redstart_watchdog_arm(int milliseconds) {
+    if (!watchdog_created) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        sigemptyset(&action.sa_mask);
+        action.sa_flags = SA_SIGINFO | SA_RESTART | SA_ONSTACK;
+        action.sa_sigaction = watchdog_handler;
+        sigaction(SIGALRM, &action, NULL);
+        struct sigevent event;
+        memset(&event, 0, sizeof event);
+        event.sigev_notify = SIGEV_THREAD_ID;
+        event.sigev_signo = SIGALRM;
+        event._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+        if (timer_create(CLOCK_MONOTONIC, &event, &watchdog_timer) != 0) return errno;
+        watchdog_created = 1;
+    }
+    struct itimerspec period;
+    memset(&period, 0, sizeof period);
+    period.it_value.tv_sec = milliseconds / 1000;
+    period.it_value.tv_nsec = (long)(milliseconds % 1000) * 1000000L;
+    return timer_settime(watchdog_timer, 0, &period, NULL) == 0 ? 0 : errno;
+}
+
+void redstart_watchdog_disarm(void) {
+    if (!watchdog_created) return;
+    struct itimerspec stopped;
+    memset(&stopped, 0, sizeof stopped);
+    timer_settime(watchdog_timer, 0, &stopped, NULL);
+}

@@ -71,11 +71,16 @@ extension Engine {
             return spec
         }
 
-        if spec.flags.contains(.protected) && !debugCommandAccess.allows(session) {
-            reject(spec, args, session, ReplyError(
-                "\(spec.name.uppercased()) command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
-            ))
-            return nil
+        if spec.flags.contains(.protected) {
+            // DEBUG and MODULE's LOAD, LOADEX and UNLOAD, each behind its own setting.
+            let isModule = spec.parent?.name == "module"
+            if !(isModule ? moduleCommandAccess : debugCommandAccess).allows(session) {
+                let (name, setting) = isModule ? ("MODULE", "enable-module-command") : ("DEBUG", "enable-debug-command")
+                reject(spec, args, session, ReplyError(
+                    "\(name) command not allowed. If the \(setting) option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
+                ))
+                return nil
+            }
         }
         if !session.isAuthenticated && !acl.defaultUserNeedsNoAuth && !spec.flags.contains(.noAuth) {
             reject(spec, args, session, .noAuth)

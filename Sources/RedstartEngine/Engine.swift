@@ -141,6 +141,7 @@ public final class Engine {
     @exclusivity(unchecked) var activeExpireEffort = 1
     @exclusivity(unchecked) var latencyPercentiles: [Double] = [50, 99, 99.9]
     @exclusivity(unchecked) var debugCommandAccess: ProtectedAccess = .no
+    @exclusivity(unchecked) var moduleCommandAccess: ProtectedAccess = .no
     @exclusivity(unchecked) var protectedConfigAccess: ProtectedAccess = .no
     @exclusivity(unchecked) public private(set) var logLevel: LogLevel = .notice
     /// list-max-listpack-size and list-compress-depth, as new lists take them.
@@ -343,6 +344,7 @@ public final class Engine {
         activeExpireEffort = Int(config.integer("active-expire-effort"))
         latencyPercentiles = config["latency-tracking-info-percentiles"].split(separator: " ").compactMap { Double($0) }
         debugCommandAccess = ProtectedAccess(config["enable-debug-command"])
+        moduleCommandAccess = ProtectedAccess(config["enable-module-command"])
         protectedConfigAccess = ProtectedAccess(config["enable-protected-configs"])
         logLevel = LogLevel(name: config["loglevel"]) ?? .notice
         let fill = Int(config.integer("list-max-listpack-size"))

@@ -30,6 +30,23 @@ enum CrashReporting {
         redstart_crash_handlers_enable(config.bool("crash-log-enabled") ? 1 : 0)
     }
 
+    /// watchdog-period, from the cron on the event loop thread: the timer is armed again for
+    /// the period (at least two cron ticks, as Redis raises it to), or stopped at 0.
+    static func armWatchdog(_ engine: Engine) {
+        let period = Int(engine.config.integer("watchdog-period"))
+        guard period > 0 else {
+            if watchdogArmed { redstart_watchdog_disarm() }
+            watchdogArmed = false
+            return
+        }
+        let shortest = 1000 / max(1, engine.hz) * 2
+        if period < shortest { engine.config.restore("watchdog-period", canonical: String(shortest)) }
+        watchdogArmed = redstart_watchdog_arm(Int32(max(period, shortest))) == 0
+    }
+
+    /// Touched on the event loop thread only.
+    nonisolated(unsafe) private static var watchdogArmed = false
+
     /// The calling thread gets a stack of its own for the report (a stack overflow).
     static func prepareCurrentThread() {
         _ = redstart_crash_prepare_thread()

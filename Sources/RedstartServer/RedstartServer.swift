@@ -391,6 +391,7 @@ public final class RedstartServer: @unchecked Sendable {
     }
 
     private func cron() {
+        CrashReporting.armWatchdog(engine)
         // DEBUG PAUSE-CRON stops all of it, a pending SIGTERM included (SHUTDOWN ABORT may
         // still cancel that), as Redis's serverCron.
         if engine.cronPaused { return }
@@ -687,6 +688,8 @@ extension RedstartServer: EngineHost {
             applyAllocatorBackgroundThread()
         case "proc-title-template":
             applyProcessTitle()
+        case "watchdog-period":
+            CrashReporting.armWatchdog(engine)
         case "crash-log-enabled", "crash-memcheck-enabled", "use-exit-on-panic":
             CrashReporting.apply(engine.config)
         default:

@@ -193,3 +193,24 @@ def test_debug_crash_and_recover_restarts_without_saving():
         shutdown_nosave(server.port)
     finally:
         server.stop()
+
+
+def test_the_watchdog_logs_the_stack_of_a_held_event_loop():
+    server = crashing_server()
+    try:
+        client = redis.Redis(port=server.port, decode_responses=True)
+        # At least two cron ticks, as Redis raises it to (hz 10: 200 ms).
+        client.config_set("watchdog-period", "50")
+        assert client.config_get("watchdog-period") == {"watchdog-period": "200"}
+        client.config_set("watchdog-period", "300")
+        client.execute_command("DEBUG", "SLEEP", "1")
+        wait_until(lambda: "--- WATCHDOG TIMER EXPIRED ---" in server.text(), "the watchdog's report")
+        log = server.text()
+        assert "DebugFamily" in log[log.index("WATCHDOG TIMER EXPIRED"):]  # the frames of the sleeping command
+        assert client.ping()  # a report, not a crash
+        client.config_set("watchdog-period", "0")
+        client.execute_command("DEBUG", "SLEEP", "0.5")
+        assert server.text().count("WATCHDOG TIMER EXPIRED") == 1
+        client.close()
+    finally:
+        server.stop()

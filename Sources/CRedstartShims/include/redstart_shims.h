@@ -66,6 +66,12 @@ _Noreturn void redstart_crash_panic(const char *message);
 _Noreturn void redstart_crash_assertion(const char *expression, const char *file, int line);
 /// Writes to a read-only page (DEBUG SEGFAULT).
 void redstart_crash_segfault(void);
+/// The software watchdog (watchdog-period): logs the calling thread's stack if it is not
+/// re-armed within `milliseconds`; the first call makes the timer for the calling thread.
+/// 0, or the error.
+int redstart_watchdog_arm(int milliseconds);
+/// Stops the watchdog's timer.
+void redstart_watchdog_disarm(void);
 
 // MARK: - The process title (process_title.c)
 

@@ -43,7 +43,7 @@ public final class CommandTable: @unchecked Sendable {
                 + ListFamily.commands + HashFamily.commands + SetFamily.commands + SortedSetFamily.commands
                 + DatabaseFamily.commands + ObjectFamily.commands + ClusterFamily.commands
                 + TransactionFamily.commands + PubSubFamily.commands + SortFamily.commands + DumpFamily.commands
-                + StreamFamily.commands + PersistenceFamily.commands + DebugFamily.commands
+                + StreamFamily.commands + PersistenceFamily.commands + DebugFamily.commands + ModuleFamily.commands
                 + HyperLogLogFamily.commands + GeoFamily.commands + MigrateFamily.commands
                 + LolwutFamily.commands + ACLFamily.commands
                 + extra
