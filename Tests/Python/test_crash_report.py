@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 
+import pytest
 import redis
 
 from blocking_helpers import wait_until
@@ -54,163 +55,144 @@ class CrashingServer:
             self.process.wait(timeout=10)
 
 
-def crashing_server(*args):
-    return CrashingServer(*args)
+@pytest.fixture
+def crashing_server():
+    """Starts CrashingServers; whatever is left of them is killed after the test."""
+    started = []
+
+    def start(*args):
+        server = CrashingServer(*args)
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()
 
 
-def test_debug_segfault_writes_the_report_with_the_memory_test_and_ends_by_sigsegv():
+def test_debug_segfault_writes_the_report_with_the_memory_test_and_ends_by_sigsegv(crashing_server):
     server = crashing_server()
-    try:
-        assert server.send_last_command("DEBUG", "SEGFAULT") == b""
-        assert server.wait_for_exit() == -signal.SIGSEGV
-        log = server.text()
-        assert "=== REDSTART BUG REPORT START: Cut & paste starting from here ===" in log
-        assert "Redstart 0.1.0 crashed by signal: 11" in log
-        assert "Accessing address: 0x" in log
-        assert "------ STACK TRACE ------" in log and "crashOrRestart" in log  # the frames are named
-        assert "------ REGISTERS ------" in log and "RIP:" in log
-        assert "------ FAST MEMORY TEST ------" in log  # crash-memcheck-enabled is yes by default
-        assert "Fast memory test PASSED" in log
-        assert log.rstrip().endswith("crash-memcheck-enabled yes does a fast one).")
-        assert "=== REDSTART BUG REPORT END. Make sure to include from START to END. ===" in log
-    finally:
-        server.stop()
+    assert server.send_last_command("DEBUG", "SEGFAULT") == b""
+    assert server.wait_for_exit() == -signal.SIGSEGV
+    log = server.text()
+    assert "=== REDSTART BUG REPORT START: Cut & paste starting from here ===" in log
+    assert "Redstart 0.1.0 crashed by signal: 11" in log
+    assert "Accessing address: 0x" in log
+    assert "------ STACK TRACE ------" in log and "crashOrRestart" in log  # the frames are named
+    assert "------ REGISTERS ------" in log and "RIP:" in log
+    assert "------ FAST MEMORY TEST ------" in log  # crash-memcheck-enabled is yes by default
+    assert "Fast memory test PASSED" in log
+    assert log.rstrip().endswith("crash-memcheck-enabled yes does a fast one).")
+    assert "=== REDSTART BUG REPORT END. Make sure to include from START to END. ===" in log
 
 
-def test_sigabrt_from_another_process_is_reported_with_the_sender():
+def test_sigabrt_from_another_process_is_reported_with_the_sender(crashing_server):
     server = crashing_server("--crash-memcheck-enabled", "no")
-    try:
-        os.kill(server.process.pid, signal.SIGABRT)
-        assert server.wait_for_exit() == -signal.SIGABRT
-        log = server.text()
-        assert "crashed by signal: 6" in log
-        assert "Killed by PID: %d, UID: %d" % (os.getpid(), os.getuid()) in log
-        assert "FAST MEMORY TEST" not in log
-        assert "BUG REPORT END" in log
-    finally:
-        server.stop()
+    os.kill(server.process.pid, signal.SIGABRT)
+    assert server.wait_for_exit() == -signal.SIGABRT
+    log = server.text()
+    assert "crashed by signal: 6" in log
+    assert "Killed by PID: %d, UID: %d" % (os.getpid(), os.getuid()) in log
+    assert "FAST MEMORY TEST" not in log
+    assert "BUG REPORT END" in log
 
 
-def test_crash_log_disabled_at_run_time_leaves_only_the_signal():
+def test_crash_log_disabled_at_run_time_leaves_only_the_signal(crashing_server):
     server = crashing_server()
-    try:
-        client = redis.Redis(port=server.port)
-        assert client.config_set("crash-log-enabled", "no")
-        assert client.config_get("crash-log-enabled") == {"crash-log-enabled": "no"}
-        client.close()
-        server.send_last_command("DEBUG", "SEGFAULT")
-        assert server.wait_for_exit() == -signal.SIGSEGV
-        assert "BUG REPORT" not in server.text()
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port)
+    assert client.config_set("crash-log-enabled", "no")
+    assert client.config_get("crash-log-enabled") == {"crash-log-enabled": "no"}
+    client.close()
+    server.send_last_command("DEBUG", "SEGFAULT")
+    assert server.wait_for_exit() == -signal.SIGSEGV
+    assert "BUG REPORT" not in server.text()
 
 
-def test_debug_panic_exits_with_status_1_under_use_exit_on_panic():
+def test_debug_panic_exits_with_status_1_under_use_exit_on_panic(crashing_server):
     server = crashing_server("--crash-memcheck-enabled", "no")
-    try:
-        client = redis.Redis(port=server.port)
-        client.config_set("use-exit-on-panic", "yes")
-        client.close()
-        server.send_last_command("DEBUG", "PANIC")
-        assert server.wait_for_exit() == 1
-        log = server.text()
-        assert "!!! Software Failure. Press left mouse button to continue" in log
-        assert "Guru Meditation: DEBUG PANIC called at Unix time" in log
-        assert "BUG REPORT END" in log
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port)
+    client.config_set("use-exit-on-panic", "yes")
+    client.close()
+    server.send_last_command("DEBUG", "PANIC")
+    assert server.wait_for_exit() == 1
+    log = server.text()
+    assert "!!! Software Failure. Press left mouse button to continue" in log
+    assert "Guru Meditation: DEBUG PANIC called at Unix time" in log
+    assert "BUG REPORT END" in log
 
 
-def test_debug_assert_reports_the_failed_assertion_and_aborts():
+def test_debug_assert_reports_the_failed_assertion_and_aborts(crashing_server):
     server = crashing_server("--crash-memcheck-enabled", "no")
-    try:
-        server.send_last_command("DEBUG", "ASSERT")
-        assert server.wait_for_exit() == -signal.SIGABRT
-        log = server.text()
-        assert "=== ASSERTION FAILED CLIENT CONTEXT ===" in log
-        assert 'client->argv[1] = "ASSERT"' in log
-        assert "=== ASSERTION FAILED ===" in log and "'1 == 2' is not true" in log
-        assert log.count("BUG REPORT START") == 1  # the abort is not reported again
-    finally:
-        server.stop()
+    server.send_last_command("DEBUG", "ASSERT")
+    assert server.wait_for_exit() == -signal.SIGABRT
+    log = server.text()
+    assert "=== ASSERTION FAILED CLIENT CONTEXT ===" in log
+    assert 'client->argv[1] = "ASSERT"' in log
+    assert "=== ASSERTION FAILED ===" in log and "'1 == 2' is not true" in log
+    assert log.count("BUG REPORT START") == 1  # the abort is not reported again
 
 
-def test_debug_oom_is_a_software_failure():
+def test_debug_oom_is_a_software_failure(crashing_server):
     server = crashing_server("--crash-memcheck-enabled", "no", "--use-exit-on-panic", "yes")
-    try:
-        server.send_last_command("DEBUG", "OOM")
-        assert server.wait_for_exit() == 1
-        log = server.text()
-        assert "Out Of Memory allocating" in log
-        assert "Guru Meditation: Redstart aborting for OUT OF MEMORY." in log
-    finally:
-        server.stop()
+    server.send_last_command("DEBUG", "OOM")
+    assert server.wait_for_exit() == 1
+    log = server.text()
+    assert "Out Of Memory allocating" in log
+    assert "Guru Meditation: Redstart aborting for OUT OF MEMORY." in log
 
 
-def test_debug_leak_keeps_the_memory():
+def test_debug_leak_keeps_the_memory(crashing_server):
     server = crashing_server()
-    try:
-        client = redis.Redis(port=server.port)
-        before = client.info("memory")["used_memory"]
-        assert client.execute_command("DEBUG", "LEAK", "x" * 1_000_000) == b"OK"
-        assert client.info("memory")["used_memory"] - before >= 1_000_000
-        client.close()
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port)
+    before = client.info("memory")["used_memory"]
+    assert client.execute_command("DEBUG", "LEAK", "x" * 1_000_000) == b"OK"
+    assert client.info("memory")["used_memory"] - before >= 1_000_000
+    client.close()
 
 
-def test_debug_restart_saves_and_starts_again_in_the_same_process():
+def test_debug_restart_saves_and_starts_again_in_the_same_process(crashing_server):
     server = crashing_server("--save", "900 1")
-    try:
-        client = redis.Redis(port=server.port)
-        client.set("kept", "value")
-        run_id = client.info("server")["run_id"]
-        assert server.send_last_command("DEBUG", "RESTART") == b""
-        wait_until(lambda: answers_ping(server.port), "the restarted server")
-        assert server.process.poll() is None
-        info = client.info("server")
-        assert info["process_id"] == server.process.pid and info["run_id"] != run_id
-        assert client.get("kept") == b"value"  # saved before, loaded after
-        assert "Saving the final RDB snapshot before exiting." in server.text()
-        client.close()
-        shutdown_nosave(server.port)
-        assert server.wait_for_exit() == 0
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port)
+    client.set("kept", "value")
+    run_id = client.info("server")["run_id"]
+    assert server.send_last_command("DEBUG", "RESTART") == b""
+    wait_until(lambda: answers_ping(server.port), "the restarted server")
+    assert server.process.poll() is None
+    info = client.info("server")
+    assert info["process_id"] == server.process.pid and info["run_id"] != run_id
+    assert client.get("kept") == b"value"  # saved before, loaded after
+    assert "Saving the final RDB snapshot before exiting." in server.text()
+    client.close()
+    shutdown_nosave(server.port)
+    assert server.wait_for_exit() == 0
 
 
-def test_debug_crash_and_recover_restarts_without_saving():
+def test_debug_crash_and_recover_restarts_without_saving(crashing_server):
     server = crashing_server("--save", "900 1")
-    try:
-        client = redis.Redis(port=server.port)
-        client.set("lost", "value")
-        server.send_last_command("DEBUG", "CRASH-AND-RECOVER", "50")
-        wait_until(lambda: answers_ping(server.port), "the restarted server")
-        assert client.info("server")["process_id"] == server.process.pid
-        assert client.get("lost") is None
-        assert not os.path.exists(os.path.join(server.directory, "dump.rdb"))
-        client.close()
-        shutdown_nosave(server.port)
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port)
+    client.set("lost", "value")
+    server.send_last_command("DEBUG", "CRASH-AND-RECOVER", "50")
+    wait_until(lambda: answers_ping(server.port), "the restarted server")
+    assert client.info("server")["process_id"] == server.process.pid
+    assert client.get("lost") is None
+    assert not os.path.exists(os.path.join(server.directory, "dump.rdb"))
+    client.close()
+    shutdown_nosave(server.port)
 
 
-def test_the_watchdog_logs_the_stack_of_a_held_event_loop():
+def test_the_watchdog_logs_the_stack_of_a_held_event_loop(crashing_server):
     server = crashing_server()
-    try:
-        client = redis.Redis(port=server.port, decode_responses=True)
-        # At least two cron ticks, as Redis raises it to (hz 10: 200 ms).
-        client.config_set("watchdog-period", "50")
-        assert client.config_get("watchdog-period") == {"watchdog-period": "200"}
-        client.config_set("watchdog-period", "300")
-        client.execute_command("DEBUG", "SLEEP", "1")
-        wait_until(lambda: "--- WATCHDOG TIMER EXPIRED ---" in server.text(), "the watchdog's report")
-        log = server.text()
-        assert "DebugFamily" in log[log.index("WATCHDOG TIMER EXPIRED"):]  # the frames of the sleeping command
-        assert client.ping()  # a report, not a crash
-        client.config_set("watchdog-period", "0")
-        client.execute_command("DEBUG", "SLEEP", "0.5")
-        assert server.text().count("WATCHDOG TIMER EXPIRED") == 1
-        client.close()
-    finally:
-        server.stop()
+    client = redis.Redis(port=server.port, decode_responses=True)
+    # At least two cron ticks, as Redis raises it to (hz 10: 200 ms).
+    client.config_set("watchdog-period", "50")
+    assert client.config_get("watchdog-period") == {"watchdog-period": "200"}
+    client.config_set("watchdog-period", "300")
+    client.execute_command("DEBUG", "SLEEP", "1")
+    wait_until(lambda: "--- WATCHDOG TIMER EXPIRED ---" in server.text(), "the watchdog's report")
+    log = server.text()
+    assert "DebugFamily" in log[log.index("WATCHDOG TIMER EXPIRED"):]  # the frames of the sleeping command
+    assert client.ping()  # a report, not a crash
+    client.config_set("watchdog-period", "0")
+    client.execute_command("DEBUG", "SLEEP", "0.5")
+    assert server.text().count("WATCHDOG TIMER EXPIRED") == 1
+    client.close()
