@@ -446,18 +446,18 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         return true
     }
 
-    /// Closes a client whose unparsed input passed client-query-buffer-limit, or evicts
-    /// clients if a partial command growing it took them over maxmemory-clients; false
-    /// when this client is gone.
+    /// Closes a client whose unparsed input passed client-query-buffer-limit; false when this
+    /// client is gone. (A partial command that takes the clients over maxmemory-clients is
+    /// evicted for at the end of the turn, once the turn's replies are sent: as in Redis's
+    /// beforeSleep, replies about to leave are not counted against anyone.)
     @discardableResult
     private func checkQueryBufferLimits() -> Bool {
-        guard let session else { return false }
+        guard session != nil else { return false }
         if inbound.readableBytes + bigArgument.byteCount > engine.queryBufferLimit {
             log.write(.warning, "Closing client that reached max query buffer length: addr=\(remoteAddress)")
             close()
             return false
         }
-        if engine.maxMemoryClients != 0 && !isClosing && engine.evictClientsIfNeeded(current: session) { return false }
         return !isClosing
     }
 

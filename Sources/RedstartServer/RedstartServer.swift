@@ -201,8 +201,10 @@ public final class RedstartServer: @unchecked Sendable {
             // The server outlives its loop's flusher: unowned(unsafe), no checked retain per turn.
             flusher.beforeSending = { [unowned(unsafe) self] in
                 engine.broadcastTrackingInvalidations()
-                if engine.maxMemoryClients != 0 { engine.evictClientsIfNeeded() }
                 aof.flushBeforeReplies()
+            }
+            flusher.afterSending = { [unowned(unsafe) self] in
+                if engine.maxMemoryClients != 0 { engine.evictClientsIfNeeded() }
             }
             flusher.beforeClosing = { [unowned(unsafe) self] in aof.syncBeforeClosing() }
             aof.gate = flusher.gate

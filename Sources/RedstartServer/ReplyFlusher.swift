@@ -14,6 +14,9 @@ final class ReplyFlusher {
     private var isScheduled = false
     /// Runs before any reply of the turn leaves: the AOF is written (and synced) first.
     var beforeSending: (() -> Void)?
+    /// Runs once the turn's replies are handed to the sockets (client eviction, as Redis's
+    /// beforeSleep evicts after writing: a reply just sent is no client's memory any more).
+    var afterSending: (() -> Void)?
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -39,5 +42,6 @@ final class ReplyFlusher {
         let handlers = pending
         pending.removeAll(keepingCapacity: true)
         for handler in handlers.reversed() { handler.flushScheduledReplies() }
+        afterSending?()
     }
 }

@@ -2,8 +2,8 @@
 // Pub/Sub clients hold (query buffers, arguments, reply buffers and output not
 // yet sent, MULTI queues, watched keys, subscriptions, tracking prefixes) reaches
 // the limit, the biggest clients are disconnected until it is under it again.
-// CLIENT NO-EVICT exempts a client. The check runs before each command, after
-// each read of a partial command, and at the end of each loop turn (output
+// CLIENT NO-EVICT exempts a client. The check runs before each command and at the
+// end of each loop turn once its replies are sent (partial commands that grew, output
 // queued for others), only while the limit is set.
 
 extension Engine {

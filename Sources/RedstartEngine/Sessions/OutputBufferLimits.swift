@@ -14,7 +14,9 @@ public struct OutputBufferLimit: Sendable, Equatable {
     }
 
     /// Whether `bytes` of waiting output pass the limit: the hard one, or the soft one for
-    /// longer than its seconds (`softSince` keeps when it was first passed, unix ms).
+    /// longer than its seconds (`softSince` keeps when it was first passed, unix ms). As
+    /// Redis, the time is counted in whole unix seconds and must be passed, not reached: a
+    /// client over the soft limit is dropped after more than its seconds, at most one more.
     public func isExceeded(by bytes: Int, now: Int64, softSince: inout Int64?) -> Bool {
         if hard > 0 && bytes >= hard { return true }
         guard soft > 0 && bytes >= soft else {
@@ -23,7 +25,7 @@ public struct OutputBufferLimit: Sendable, Equatable {
         }
         let since = softSince ?? now
         softSince = since
-        return now - since >= Int64(softSeconds) * 1000
+        return now / 1000 - since / 1000 > Int64(softSeconds)
     }
 }
 
