@@ -452,8 +452,8 @@ final class Replication: ReplicationSubsystem {
         removeFileMadeForReplicas()
     }
 
-    /// Without save points and AOF, the dataset is kept on disk only by persistence; with
-    /// rdb-del-sync-files an RDB file made just to copy it elsewhere is removed afterwards.
+    /// No save points and no AOF: nothing of the dataset is meant to stay on disk, so with
+    /// rdb-del-sync-files an RDB file made only to copy it is removed once used.
     var isPersistenceOff: Bool { engine.savePoints.isEmpty && !engine.persistence.aof.enabled }
 
     /// rdb-del-sync-files on a primary: once no replica needs the file a disk copy made, it
