@@ -115,7 +115,10 @@ def test_cpu_lists_bind_the_loop_the_background_threads_and_the_save(server_fact
     client.bgsave()
 
     def child():
-        children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+        children = []
+        for task in glob.glob("/proc/%d/task/*/children" % pid):
+            with open(task) as f:
+                children += f.read().split()
         return int(children[0]) if children else None
 
     wait_until(lambda: child() is not None, "the background save's child")
