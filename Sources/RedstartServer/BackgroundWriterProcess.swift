@@ -53,7 +53,11 @@ public enum BackgroundWriterProcess {
         /// bgsave_cpulist or aof_rewrite_cpulist.
         var cpuList = ""
         var syncsIncrementally = false
+        /// Its process title (set-proc-title), already expanded.
+        var title: String?
     }
+
+    static let titleVariable = "REDSTART_PROCESS_TITLE"
 
     /// Starts a child of `kind` writing in `directory`, or returns the reason it could not
     /// start.
@@ -79,7 +83,7 @@ public enum BackgroundWriterProcess {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
         // The child's settings, which it applies itself first thing.
-        let ours = [oomScoreVariable, CPUAffinity.childVariable, incrementalSyncVariable].map { $0 + "=" }
+        let ours = [oomScoreVariable, CPUAffinity.childVariable, incrementalSyncVariable, titleVariable].map { $0 + "=" }
         var environment: [UnsafeMutablePointer<CChar>?] = []
         var index = 0
         while let entry = environ[index] {
@@ -90,6 +94,7 @@ public enum BackgroundWriterProcess {
         if let score = settings.oomScore { environment.append(strdup("\(oomScoreVariable)=\(score)")) }
         if !settings.cpuList.isEmpty { environment.append(strdup("\(CPUAffinity.childVariable)=\(settings.cpuList)")) }
         if settings.syncsIncrementally { environment.append(strdup("\(incrementalSyncVariable)=1")) }
+        if let title = settings.title { environment.append(strdup("\(titleVariable)=\(title)")) }
         environment.append(nil)
         defer { for pointer in environment { free(pointer) } }
         var pid: pid_t = 0
@@ -124,6 +129,7 @@ public enum BackgroundWriterProcess {
     /// does; the next start removes it).
     public static func run(kind name: String, parent: pid_t, directory: String) -> Never {
         guard let kind = Kind(rawValue: name) else { exit(2) }
+        if let title = getenv(titleVariable) { ProcessTitle.set(String(cString: title)) }
         _ = redstart_die_with_parent()
         if let score = getenv(oomScoreVariable).flatMap({ Int(String(cString: $0)) }) {
             OOMScoreAdjustment.write(score)

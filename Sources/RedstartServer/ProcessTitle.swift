@@ -1,7 +1,9 @@
 // set-proc-title and proc-title-template, as Redis: the process's command line (what
 // ps shows) becomes the template's expansion once the server listens, and again when
-// the template changes. The memory it is written to is claimed at start-up, before
-// any thread could read the environment that moves out of it.
+// the template changes; a snapshot's child process takes the expansion with its own
+// name (`redstart-rdb-bgsave`, `redstart-aof-rewrite`), as Redis's fork children do.
+// The memory it is written to is claimed at start-up, before any thread could read the
+// environment that moves out of it.
 import CRedstartShims
 import RedstartEngine
 
@@ -11,17 +13,31 @@ public enum ProcessTitle {
         guard config.bool("set-proc-title") else { return }
         _ = redstart_process_title_prepare(CommandLine.argc, CommandLine.unsafeArgv)
     }
+
+    /// In a snapshot's child, first thing: `title` as its command line.
+    static func set(_ title: String) {
+        guard redstart_process_title_prepare(CommandLine.argc, CommandLine.unsafeArgv) == 0 else { return }
+        redstart_process_title_set(title)
+    }
 }
 
 extension RedstartServer {
     /// Writes the title proc-title-template makes (a no-op unless prepared).
     func applyProcessTitle() {
+        if let title = processTitle(naming: CommandLine.arguments.first ?? facts.executable) {
+            redstart_process_title_set(title)
+        }
+    }
+
+    /// proc-title-template expanded with `{title}` as `name` (the server's own argv[0], or a
+    /// snapshot child's name as Redis names its children); nil when set-proc-title is no.
+    func processTitle(naming name: String) -> String? {
         let config = engine.config
-        guard config.bool("set-proc-title") else { return }
+        guard config.bool("set-proc-title") else { return nil }
         let unixSocket = config["unixsocket"]
-        let title = ProcessTitleTemplate.expand(config["proc-title-template"]) { name in
-            switch name {
-            case "title": return CommandLine.arguments.first ?? facts.executable
+        return ProcessTitleTemplate.expand(config["proc-title-template"]) { variable in
+            switch variable {
+            case "title": return name
             case "listen-addr":
                 guard tcpPort != 0 || tlsPort != 0 else { return "unixsocket:\(unixSocket)" }
                 let firstAddress = config["bind"].split(separator: " ").first.map(String.init) ?? "*"
@@ -34,6 +50,5 @@ extension RedstartServer {
             default: return nil
             }
         }
-        if let title { redstart_process_title_set(title) }
     }
 }

@@ -59,7 +59,8 @@ final class SnapshotJob {
         let cpuList = config[kind == .rdb ? "bgsave_cpulist" : "aof_rewrite_cpulist"]
         let settings = BackgroundWriterProcess.Settings(
             oomScore: server.oomScore.childScore(config), cpuList: cpuList,
-            syncsIncrementally: config.bool(kind == .rdb ? "rdb-save-incremental-fsync" : "aof-rewrite-incremental-fsync"))
+            syncsIncrementally: config.bool(kind == .rdb ? "rdb-save-incremental-fsync" : "aof-rewrite-incremental-fsync"),
+            title: server.processTitle(naming: kind.title))
         let started = try BackgroundWriterProcess.spawn(kind, directory: directory, settings: settings).get()
         // The thread that feeds the child runs where the child does.
         let setting = kind == .rdb ? "bgsave_cpulist" : "aof_rewrite_cpulist"

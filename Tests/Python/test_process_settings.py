@@ -121,9 +121,12 @@ def test_cpu_lists_bind_the_loop_the_background_threads_and_the_save(server_fact
                 children += f.read().split()
         return int(children[0]) if children else None
 
-    wait_until(lambda: child() is not None, "the background save's child")
-    # 100 keys at 10 ms each: the child lives for about a second.
-    assert status_field("/proc/%d/status" % child(), "Cpus_allowed_list") == first
+    saver = wait_until(child, "the background save's child")
+    # 100 keys at 10 ms each: the child lives for about a second, and binds itself first thing.
+    wait_until(lambda: status_field("/proc/%d/status" % saver, "Cpus_allowed_list") == first, "the child's CPUs")
+    # Its title is the template's, with its own name, as Redis's fork children have it (set
+    # by the child first thing: it may not have run yet).
+    wait_until(lambda: command_line(saver) == "redstart-rdb-bgsave *:%d" % server.port, "the child's title")
     wait_until(lambda: client.info("persistence")["rdb_bgsave_in_progress"] == 0, "the save to end")
     assert client.info("persistence")["rdb_last_bgsave_status"] == "ok"
     client.close()
