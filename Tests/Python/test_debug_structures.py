@@ -59,3 +59,34 @@ def test_listpack_and_quicklist(logged):
     assert log_has(log, "value : second}")
     with pytest.raises(redis.ResponseError, match="^Not a quicklist encoded object.$"):
         r.execute_command("DEBUG", "QUICKLIST", "h")
+
+
+def help_entries(port):
+    """DEBUG HELP as (subcommand line, its description lines) in order."""
+    client = redis.Redis(port=port, decode_responses=True)
+    lines = client.execute_command("DEBUG", "HELP")[1:]
+    client.close()
+    entries = []
+    for line in lines:
+        if line.startswith(" "):
+            entries[-1][1].append(line)
+        else:
+            entries.append((line, []))
+    return entries
+
+
+def test_debug_help_is_redis_s_in_redis_s_order(server_factory):
+    """Every subcommand DEBUG HELP names is in redis-server's help with the same text, in
+    the same order; the ones Redstart lacks are cluster's or describe Redis's own
+    structures (STRUCTSIZE, HTSTATS-KEY, CLIENT-EVICTION's buckets)."""
+    from conftest import ReferenceServer
+    ours = help_entries(server_factory("--enable-debug-command", "yes").port)
+    reference = ReferenceServer("--enable-debug-command", "yes")
+    try:
+        theirs = help_entries(reference.port)
+    finally:
+        reference.stop()
+    positions = [theirs.index(entry) for entry in ours]  # ValueError: an entry Redis does not have
+    assert positions == sorted(positions)
+    missing = {entry[0].split()[0] for entry in theirs if entry not in ours}
+    assert missing == {"HTSTATS-KEY", "DROP-CLUSTER-PACKET-FILTER", "STRUCTSIZE", "CLIENT-EVICTION", "CLUSTERLINK"}
