@@ -225,3 +225,21 @@ private func ids(_ stream: StreamValue, reverse: Bool = false) -> [UInt64] {
     }
     #expect(load(Array(bytes.dropLast(3))) == nil)
 }
+
+@Test func nodeListKeepsOrderThroughGrowthTrimsAndMiddleRemovals() {
+    // 3,000 nodes of one entry: the list grows, loses its front to trimming (its free front
+    // is reclaimed when it must grow again), and loses nodes in the middle to XDEL.
+    let stream = stream(3000, perNode: 1)
+    #expect(stream.nodeCount == 3000)
+    #expect(stream.trim(.maxLength(1000), approximate: true, limit: 0) == 2000)
+    for index in 3001...5000 { stream.add(StreamID(ms: UInt64(index), seq: 0), "f", String(index), perNode: 1) }
+    #expect(stream.nodeCount == 3000)
+    for index in stride(from: 2100, through: 4900, by: 100) { #expect(stream.delete(StreamID(ms: UInt64(index), seq: 0))) }
+    let expected = (2001...5000).filter { $0 < 2100 || $0 > 4900 || $0 % 100 != 0 }.map(UInt64.init)
+    #expect(ids(stream) == expected)
+    #expect(ids(stream, reverse: true) == expected.reversed())
+    #expect(stream.nodeCount == expected.count)
+    #expect(stream.length == expected.count)
+    let copied = stream.copy()
+    #expect(ids(copied) == expected)
+}

@@ -6,13 +6,12 @@
 // approximate trimming (whole nodes only) removes what Redis would. Nodes live in
 // a deque ordered by ID: appends and head trims are O(1), an ID is found by
 // binary search over the nodes and a scan of one node.
-import DequeModule
 import RedstartRESP
 
 /// A stream value.
 public final class StreamValue {
     /// The nodes, ordered by their first ID.
-    @exclusivity(unchecked) private(set) var nodes: Deque<StreamNode> = []
+    @exclusivity(unchecked) private(set) var nodes = StreamNodeList()
     /// Live entries.
     @exclusivity(unchecked) public private(set) var length = 0
     /// The last ID ever added (entries may since have been deleted), or set by XSETID.
@@ -32,6 +31,7 @@ public final class StreamValue {
     /// The nodes' listpacks are unmanaged: the stream frees them.
     deinit {
         for node in nodes { node.deallocate() }
+        nodes.deallocate()
     }
 
     /// The consumer groups in name order (the order Redis's radix tree gives).
@@ -234,7 +234,7 @@ public final class StreamValue {
     /// Rebuilds a stream from nodes read from a DUMP payload or an RDB file (already
     /// checked by `StreamNode.validate`) and its counters; the stream owns the nodes.
     init(nodes: [StreamNode], length: Int, lastID: StreamID, firstID: StreamID, maxDeletedID: StreamID, entriesAdded: UInt64) {
-        self.nodes = Deque(nodes)
+        self.nodes = StreamNodeList(nodes)
         self.length = length
         self.lastID = lastID
         self.firstIDValue = firstID
