@@ -346,26 +346,42 @@ extension Engine {
         if spec === execSpec {
             abortTransaction(session, because: error, exec: spec, args: args)
         } else {
-            replyError(session, error)
+            replyError(session, error, command: spec)
         }
     }
 
 /// Replies an error that prevented a known command from running.
     private func reject(_ spec: CommandSpec, _ session: Session, _ error: ReplyError) {
         spec.rejectedCalls += 1
-        replyError(session, error)
+        replyError(session, error, command: spec)
     }
 
-    /// Writes an error reply and counts it in errorstats.
-    public func replyError(_ session: Session, _ error: ReplyError) {
+    /// Writes an error reply and counts it in errorstats. `command` is the refused command
+    /// (nil: the one running, which for a command run by EXEC is the EXEC, as Redis's
+    /// lastcmd).
+    public func replyError(_ session: Session, _ error: ReplyError, command: CommandSpec? = nil) {
         session.reply.error(error.line)
         stats.countError(code: error.code)
+        if session.replicationKind == .master || session.isReplayClient {
+            notePropagatedError(session, error.line, command: (command ?? runningCommand?.spec ?? session.lastCommand)?.fullName)
+        }
     }
 
-    /// Writes an `ERR` error given as raw bytes and counts it.
+    /// Writes an `ERR` error given as raw bytes (an unknown command) and counts it.
     private func replyRawError(_ session: Session, _ line: [UInt8]) {
         session.reply.error(bytes: line)
         stats.countError(code: "ERR")
+        if session.replicationKind == .master || session.isReplayClient {
+            notePropagatedError(session, String(decoding: line, as: UTF8.self), command: nil)
+        }
+    }
+
+    /// Redis's afterErrorReply for a client this server obeys (its primary's link, the AOF's
+    /// loading client): the datasets may have diverged, which the host logs, counts and,
+    /// under propagation-error-behavior, panics for. Every error reply passes here, those of
+    /// commands run by EXEC included.
+    func notePropagatedError(_ session: Session, _ line: String, command: String?) {
+        host?.propagatedCommandFailed(session, error: line, command: command ?? "<unknown>")
     }
 
     /// `ERR unknown command '<name>', with args beginning with: '<a1>' ...`: the client's bytes

@@ -95,6 +95,10 @@ public protocol EngineHost: AnyObject {
     func applyConfig(_ name: String, value: String) throws(ConfigError)
     /// Writes a line to the server log.
     func log(_ level: LogLevel, _ message: String)
+    /// A command from the primary's stream or the AOF being loaded (`session` says which)
+    /// replied the error `line`: Redis's "== CRITICAL ==" report, and its panic under
+    /// propagation-error-behavior.
+    func propagatedCommandFailed(_ session: Session, error line: String, command name: String)
     /// Runs `work` on a background thread (lazy freeing), in submission order.
     func runInBackground(_ work: @escaping @Sendable () -> Void)
     /// Writes the dataset to the RDB file now, on this thread (SAVE, SHUTDOWN, FLUSHALL);

@@ -168,13 +168,7 @@ final class AOFLoader {
         }
         if arguments.isEqual(at: 0, toLowercase: "multi") { validBeforeMulti = validUpTo }
         session.reply.buffer.clear()
-        let result = engine.execute(arguments, for: session)
-        if let message = PropagatedErrors.errorLine(session) {
-            let name = PropagatedErrors.name(of: arguments, engine: engine)
-            PropagatedErrors.report(message, of: name, from: .appendOnlyFile, engine: engine, log: log)
-            PropagatedErrors.panicIfConfigured(after: name, from: .appendOnlyFile, engine: engine)
-        }
-        return result
+        return engine.execute(arguments, for: session)
     }
 
     /// Drops the transaction being replayed; the file is to be cut before its MULTI.

@@ -103,13 +103,17 @@ def test_a_failed_command_in_the_aof_is_logged_or_panics(workdir, processes):  #
     p.shutdown("NOSAVE")
     with open(incr_file(directory), "ab") as f:
         f.write(b"*2\r\n$4\r\nINCR\r\n$4\r\ntext\r\n")
+        # A failure inside a transaction is reported too, after the EXEC (Redis's lastcmd).
+        f.write(b"*1\r\n$5\r\nMULTI\r\n*2\r\n$4\r\nINCR\r\n$4\r\ntext\r\n*1\r\n$4\r\nEXEC\r\n")
     saved = os.path.join(workdir, "saved")
     shutil.copytree(directory, saved)
 
     p = start(processes, BINARY, directory, "--appendonly", "yes", "--save", "")
-    assert p.client().info("stats")["unexpected_error_replies"] == 1
+    assert p.client().info("stats")["unexpected_error_replies"] == 2
     assert ("== CRITICAL == This server is sending an error to its AOF-loading-client: "
             "'ERR value is not an integer or out of range' after processing the command 'incr'") in p.log_text()
+    assert ("== CRITICAL == This server is sending an error to its AOF-loading-client: "
+            "'ERR value is not an integer or out of range' after processing the command 'exec'") in p.log_text()
     p.shutdown("NOSAVE")
 
     p = start(processes, BINARY, saved, "--appendonly", "yes", "--save", "", "--propagation-error-behavior", "panic",

@@ -100,6 +100,9 @@ extension Engine {
     /// as failed instead.
     public func replyScriptError(_ session: Session, line: [UInt8], countsStats: Bool, spec: CommandSpec) {
         session.reply.error(bytes: line)
+        if session.replicationKind == .master || session.isReplayClient {
+            notePropagatedError(session, String(decoding: line, as: UTF8.self), command: spec.fullName)
+        }
         if countsStats {
             let space = line.prefix(31).firstIndex(of: UInt8(ascii: " "))
             let code = space.map { String(decoding: line[..<$0], as: UTF8.self) } ?? "ERR"

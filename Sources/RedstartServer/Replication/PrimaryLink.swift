@@ -610,7 +610,6 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             guard let command else { break }
             let end = inbound.readerIndex
             let result = engine.execute(command, for: session)
-            if let message = PropagatedErrors.errorLine(session) { reportErrorReply(message, command) }
             session.reply.buffer.clear()
             if result == .postponed {
                 // CLIENT PAUSE holds the primary's writes too: run it when the pause ends.
@@ -633,18 +632,6 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
 
     private var postponedBytes: [UInt8] = []
     private var retryScheduled = false
-
-    /// A command of the primary's failed here: the datasets may have diverged. Logged as
-    /// Redis logs it, with the latest backlog.
-    private func reportErrorReply(_ message: String, _ command: CommandArguments) {
-        let name = PropagatedErrors.name(of: command, engine: engine)
-        PropagatedErrors.report(message, of: name, from: .primary, engine: engine, log: log)
-        if let backlog = replication.backlog, backlog.historyLength > 0 {
-            let recent = backlog.bytes(from: max(backlog.firstByteOffset, backlog.endOffset + 1 - 256))
-            log.write(.warning, "Latest backlog is: '\(quotedRepr(recent))'")
-        }
-        PropagatedErrors.panicIfConfigured(after: name, from: .primary, engine: engine)
-    }
 
     // MARK: - SessionTransport (the primary's client, as CLIENT LIST shows it)
 

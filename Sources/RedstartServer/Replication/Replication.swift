@@ -452,6 +452,13 @@ final class Replication: ReplicationSubsystem {
         removeFileMadeForReplicas()
     }
 
+    /// After a command of the primary's failed here: the end of the stream, for the log.
+    func logLatestBacklog() {
+        guard let backlog, backlog.historyLength > 0 else { return }
+        let recent = backlog.bytes(from: max(backlog.firstByteOffset, backlog.endOffset + 1 - 256))
+        log.write(.warning, "Latest backlog is: '\(quotedRepr(recent))'")
+    }
+
     /// No save points and no AOF: nothing of the dataset is meant to stay on disk, so with
     /// rdb-del-sync-files an RDB file made only to copy it is removed once used.
     var isPersistenceOff: Bool { engine.savePoints.isEmpty && !engine.persistence.aof.enabled }
