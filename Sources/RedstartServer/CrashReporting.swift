@@ -31,7 +31,7 @@ enum CrashReporting {
     }
 
     /// watchdog-period, from the cron on the event loop thread: the timer is armed again for
-    /// the period (at least two cron ticks, as Redis raises it to), or stopped at 0.
+    /// the period (at least two cron ticks), or stopped at 0.
     static func armWatchdog(_ engine: Engine) {
         let period = Int(engine.config.integer("watchdog-period"))
         guard period > 0 else {
@@ -39,10 +39,19 @@ enum CrashReporting {
             watchdogArmed = false
             return
         }
-        let shortest = 1000 / max(1, engine.hz) * 2
-        if period < shortest { engine.config.restore("watchdog-period", canonical: String(shortest)) }
-        watchdogArmed = redstart_watchdog_arm(Int32(max(period, shortest))) == 0
+        watchdogArmed = redstart_watchdog_arm(Int32(max(period, shortestWatchdogPeriod(engine)))) == 0
     }
+
+    /// CONFIG SET watchdog-period: a period shorter than two cron ticks is raised to that in
+    /// the setting itself, as Redis's applyWatchdogPeriod does, and the timer armed.
+    static func applyWatchdogPeriod(_ engine: Engine) {
+        let shortest = shortestWatchdogPeriod(engine)
+        let period = engine.config.integer("watchdog-period")
+        if period > 0 && period < shortest { engine.config.restore("watchdog-period", canonical: String(shortest)) }
+        armWatchdog(engine)
+    }
+
+    private static func shortestWatchdogPeriod(_ engine: Engine) -> Int { 1000 / max(1, engine.hz) * 2 }
 
     /// Touched on the event loop thread only.
     nonisolated(unsafe) private static var watchdogArmed = false

@@ -691,7 +691,7 @@ extension RedstartServer: EngineHost {
         case "proc-title-template":
             applyProcessTitle()
         case "watchdog-period":
-            CrashReporting.armWatchdog(engine)
+            CrashReporting.applyWatchdogPeriod(engine)
         case "crash-log-enabled", "crash-memcheck-enabled", "use-exit-on-panic":
             CrashReporting.apply(engine.config)
         default:
