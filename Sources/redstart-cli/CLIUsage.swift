@@ -63,8 +63,7 @@ enum CLIUsage {
           --memkeys-samples <n> --memkeys with MEMORY USAGE ... SAMPLES <n>.
           --hotkeys          Find the most used keys (the server needs an LFU maxmemory-policy).
           --rdb <file>       Fetch a snapshot (an RDB file) with SYNC; '-' for standard output.
-          --functions-rdb <file> Like --rdb, with only the functions (filtered here when
-                             the server cannot filter it).
+          --functions-rdb <file> Like --rdb, with only the functions (not the keys).
           --replica          Show the commands a master sends its replicas.
           --intrinsic-latency <seconds> Measure this machine's own scheduling latency.
           --no-auth-warning  No warning when a password is given on the command line.

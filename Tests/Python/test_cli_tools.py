@@ -335,31 +335,33 @@ def test_functions_rdb_keeps_only_functions(cli, tools_server, redis_server):
         r.function_flush()
         r.set("a key", "v")
         r.function_load(library)
+        r.config_set("repl-diskless-sync-delay", "0")
         r.close()
-    # Redstart cannot filter: redstart-cli keeps the functions itself.
-    path = os.path.join(directory, "redstart.rdb")
-    out, err, code = run(cli, ["-p", str(tools_server.port), "--functions-rdb", path])
-    assert code == 0, err
-    assert b"REPLCONF rdb-filter-only error: " in err
-    assert b"redstart-cli keeps only its functions itself" in err
-    assert check_rdb(path) == 0
-    loaded = ReferenceServer("--dir", directory, "--dbfilename", "redstart.rdb")
-    try:
-        r = redis.Redis(port=loaded.port)
-        assert r.dbsize() == 0
-        assert [entry[1] for entry in r.function_list()] == [b"clitestlib"]
-        r.close()
-    finally:
-        loaded.stop()
-    # Redis filters: both tools say and write the same.
-    results = []
-    for tool in (REDIS_CLI, cli):
-        path = os.path.join(directory, tool.replace("/", "_") + ".rdb")
-        out, err, code = run(tool, ["-p", str(redis_server.port), "--functions-rdb", path])
-        assert code == 0
-        assert check_rdb(path) == 0
-        results.append((numbers_hidden(err.replace(path.encode(), b"PATH")), os.path.getsize(path)))
-    assert results[1] == results[0]
+    # Both servers filter (REPLCONF rdb-filter-only functions): both tools say and write the
+    # same against either, and the file holds the library and no key.
+    results = {}
+    for s in (tools_server, redis_server):
+        for tool in (REDIS_CLI, cli):
+            path = os.path.join(directory, "%d-%s.rdb" % (s.port, tool.replace("/", "_")))
+            out, err, code = run(tool, ["-p", str(s.port), "--functions-rdb", path])
+            assert code == 0, err
+            assert check_rdb(path) == 0
+            results[(s.port, tool)] = numbers_hidden(err.replace(path.encode(), b"PATH"))
+            loaded = ReferenceServer("--dir", directory, "--dbfilename", os.path.basename(path))
+            try:
+                r = redis.Redis(port=loaded.port)
+                assert r.dbsize() == 0
+                assert [entry[1] for entry in r.function_list()] == [b"clitestlib"]
+                r.close()
+            finally:
+                loaded.stop()
+    for s in (tools_server, redis_server):
+        redis.Redis(port=s.port).config_set("repl-diskless-sync-delay", "5")
+    assert len(set(results.values())) == 1, results
+    assert results[(tools_server.port, cli)] == (
+        b"sending REPLCONF capa eof\nsending REPLCONF rdb-only N\nsending REPLCONF rdb-filter-only functions\n"
+        b"SYNC sent to master, writing bytes of bulk transfer until EOF marker to 'PATH'\n"
+        b"Transfer finished with success after N bytes\n")
 
 
 def test_rdb_and_functions_rdb_are_exclusive(cli, tools_server):

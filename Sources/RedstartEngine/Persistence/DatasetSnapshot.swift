@@ -62,11 +62,15 @@ public final class DatasetSnapshot {
     @exclusivity(unchecked) public private(set) var copiedBytes = 0
 
     /// Begins a snapshot of `engine`'s dataset; its first bytes (header, aux fields,
-    /// functions) are written at once.
-    public init(engine: Engine, format: SnapshotFormat, emit: @escaping ([UInt8]) -> Void) {
+    /// functions) are written at once. A replica's filtered copy leaves out the keys or the
+    /// functions (REPLCONF rdb-filter-only).
+    public init(
+        engine: Engine, format: SnapshotFormat, keys: Bool = true, functions includesFunctions: Bool = true,
+        emit: @escaping ([UInt8]) -> Void
+    ) {
         self.engine = engine
         self.emit = emit
-        let functions = engine.scripting?.functionLibraryCodes ?? []
+        let functions = includesFunctions ? engine.scripting?.functionLibraryCodes ?? [] : []
         switch format {
         case .rdb(let compressing, let usedMemory, let aofBase):
             var rdb = RDBEncoder(compressing: compressing)
@@ -83,13 +87,13 @@ public final class DatasetSnapshot {
         }
         keyDelay = engine.rdbKeySaveDelay
         startMicros = engine.clock.monotonicMicroseconds
-        for db in engine.databases {
+        for db in engine.databases where keys {
             keysTotal += db.count
             guard db.count > 0 else { continue }
             db.table.beginSnapshot(database: db.index)
             sources.append(Source(database: db.index, table: db.table, keys: db.count, expires: db.expiresCount))
         }
-        for db in engine.databases { db.snapshot = self }
+        for db in engine.databases where keys { db.snapshot = self }
     }
 
     /// Writes keys until the monotonic clock passes `deadline` (microseconds) or `limit` keys

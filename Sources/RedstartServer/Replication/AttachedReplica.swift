@@ -4,6 +4,7 @@
 // with REPLCONF and the last offset it acknowledged.
 import NIOCore
 import RedstartEngine
+import RedstartRESP
 
 /// One replica of this server.
 final class AttachedReplica {
@@ -26,6 +27,12 @@ final class AttachedReplica {
     var speaksPSYNC2 = false
     /// SYNC instead of PSYNC (a replica older than 2.8): no +FULLRESYNC line.
     var usedOldSync = false
+    /// REPLCONF rdb-only 1: it wants the copy and nothing after it (redis-cli --rdb). It is
+    /// never fed the stream and is closed once the copy is sent.
+    var wantsCopyOnly = false
+    /// REPLCONF rdb-filter-only: what its copy leaves out. Replicas with different filters
+    /// never share a copy.
+    var copyFilter = CopyFilter.none
     /// REPLCONF ACK: the offset it applied and when it said so (unix ms).
     var acknowledgedOffset: Int64 = 0
     var acknowledgedAt: Int64
@@ -86,6 +93,7 @@ final class AttachedReplica {
     /// its copy began while the copy is made or until its first ACK, else what it has not
     /// been handed. Its output, as Redis counts a replica's part of the replication buffer.
     func streamBytesHeld(end: Int64) -> Int {
+        if wantsCopyOnly { return 0 }
         switch state {
         case .waitingForSnapshot: return 0
         case .receivingSnapshot: return Int(end + 1 - streamStart)
@@ -111,10 +119,40 @@ final class AttachedReplica {
     /// backlog: from where its copy began, or what it has not been sent yet; nil while it
     /// waits for a copy (the copy will contain everything so far).
     func neededOffset(end: Int64) -> Int64? {
+        if wantsCopyOnly { return nil }
         switch state {
         case .online: return streamsOnAck ? streamStart : (feedOffset ?? end + 1) - Int64(unsentBytes)
         case .receivingSnapshot: return streamStart
         case .waitingForSnapshot: return nil
         }
     }
+}
+
+/// What a replica's copy of the dataset leaves out (REPLCONF rdb-filter-only).
+struct CopyFilter: Equatable {
+    var excludesKeys = false
+    var excludesFunctions = false
+
+    static let none = CopyFilter()
+
+    /// A filtered copy is never written to the snapshot file: it is sent over the socket.
+    var isFiltering: Bool { excludesKeys || excludesFunctions }
+
+    /// The filter of `rdb-filter-only <include-filters>`: everything is left out but what the
+    /// list names (`functions` is the one filter there is), so an empty list leaves out all.
+    init(including text: [UInt8]) throws(ReplyError) {
+        guard let filters = text.withUnsafeBytes({ splitInlineArguments($0) }) else {
+            throw ReplyError("Missing rdb-filter-only values")
+        }
+        excludesKeys = true
+        excludesFunctions = true
+        for filter in filters.map({ String(decoding: $0, as: UTF8.self) }) {
+            guard filter.lowercased() == "functions" else {
+                throw ReplyError("Unsupported rdb-filter-only option: \(filter)")
+            }
+            excludesFunctions = false
+        }
+    }
+
+    private init() {}
 }

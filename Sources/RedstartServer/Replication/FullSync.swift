@@ -49,7 +49,7 @@ final class FullSync {
 
     var replicas: [AttachedReplica] { output.replicas }
 
-    init(replication: Replication, replicas: [AttachedReplica]) {
+    init(replication: Replication, replicas: [AttachedReplica], filter: CopyFilter) {
         self.replication = replication
         let engine = replication.engine
         mark = (0..<40).map { _ in Array("0123456789abcdef".utf8).randomElement()! }
@@ -57,7 +57,8 @@ final class FullSync {
         for replica in replicas { replica.send(Array("$EOF:".utf8) + mark + Array("\r\n".utf8)) }
         let output = self.output
         let snapshot = DatasetSnapshot(
-            engine: engine, format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes())
+            engine: engine, format: .rdb(compressing: engine.rdbCompression, usedMemory: ProcessResources.allocatedBytes()),
+            keys: !filter.excludesKeys, functions: !filter.excludesFunctions
         ) { output.emit($0) }
         self.snapshot = snapshot
         engine.runningSnapshot = snapshot

@@ -25,6 +25,10 @@ extension Replication {
         if isReplica && link?.isStreaming != true {
             throw ReplyError(code: "NOMASTERLINK", "Can't SYNC while not connected with my master")
         }
+        // A filtered copy is only ever sent over the socket (the snapshot file stays whole).
+        if let pending = pendingReplicas[session.id], pending.copyFilter.isFiltering, !pending.acceptsEOFCopy {
+            throw ReplyError("Filtered replica requires EOF capability")
+        }
         let now = engine.clock.wallMilliseconds
         let replica = pendingReplicas.removeValue(forKey: session.id) ?? AttachedReplica(session: session, state: .waitingForSnapshot, now: now)
         let name = "\(replica.address):\(replica.listeningPort)"
@@ -115,10 +119,13 @@ extension Replication {
     /// Starts a copy for the replicas waiting for one, when no other snapshot runs and (for a
     /// diskless copy) repl-diskless-sync-delay has passed or enough replicas wait.
     func startPendingFullSync(now: Int64) {
-        let waiting = replicas.filter { $0.state == .waitingForSnapshot }
-        guard !waiting.isEmpty, fullSync == nil, !diskSyncInProgress, !server.hasBackgroundJob else { return }
-        let diskless = engine.config.bool("repl-diskless-sync") && waiting.allSatisfy { $0.acceptsEOFCopy }
-        if diskless {
+        // One copy serves the replicas that want the same filter as the first one waiting.
+        guard let filter = replicas.first(where: { $0.state == .waitingForSnapshot })?.copyFilter else { return }
+        let waiting = replicas.filter { $0.state == .waitingForSnapshot && $0.copyFilter == filter }
+        guard fullSync == nil, !diskSyncInProgress, !server.hasBackgroundJob else { return }
+        let disklessConfigured = engine.config.bool("repl-diskless-sync")
+        let diskless = (disklessConfigured || filter.isFiltering) && waiting.allSatisfy { $0.acceptsEOFCopy }
+        if diskless && disklessConfigured {
             let delay = engine.config.integer("repl-diskless-sync-delay") * 1000
             let enough = engine.config.integer("repl-diskless-sync-max-replicas")
             let longest = waiting.map { now - $0.since }.max() ?? 0
@@ -133,7 +140,7 @@ extension Replication {
         // The stream after a copy starts with SELECT.
         streamDatabase = -1
         if diskless {
-            fullSync = FullSync(replication: self, replicas: waiting)
+            fullSync = FullSync(replication: self, replicas: waiting, filter: filter)
             return
         }
         guard server.rdb.startBackgroundSave() else {
@@ -163,6 +170,13 @@ extension Replication {
     /// the copy began follows (after a diskless copy, once the replica acknowledges).
     func copyDelivered(to replica: AttachedReplica, diskless: Bool = false) {
         guard replicas.contains(where: { $0 === replica }) else { return }
+        if replica.wantsCopyOnly {
+            log.write(
+                .notice,
+                "RDB transfer completed, rdb only replica (\(replica.address):\(replica.listeningPort)) should be disconnected asap")
+            replica.session.transport?.close()
+            return
+        }
         replica.acknowledgedAt = engine.clock.wallMilliseconds
         if diskless {
             replica.state = .online
@@ -239,7 +253,11 @@ extension Replication {
                 if isReplica { link?.sendAck() }
                 return
             case "rdb-only":
-                guard let flag = cmd.args.int64(at: index + 1), flag == 0 || flag == 1 else { throw .notInteger }
+                guard let flag = cmd.args.int64(at: index + 1) else { throw .notInteger }
+                guard flag == 0 || flag == 1 else { throw ReplyError("value is out of range, value must between 0 and 1") }
+                pendingReplica(session).wantsCopyOnly = flag == 1
+            case "rdb-filter-only":
+                pendingReplica(session).copyFilter = try CopyFilter(including: Array(value))
             default:
                 throw ReplyError("Unrecognized REPLCONF option: \(String(decoding: cmd.args.bytes(at: index), as: UTF8.self))")
             }

@@ -4,8 +4,8 @@
 // end mark (a diskless transfer) the mark is not written: the file is truncated to the
 // snapshot's length. The file is fsynced before the exit.
 // --functions-rdb asks the server to leave the keys out (REPLCONF rdb-filter-only
-// functions). A server that cannot (Redstart, Redis before 7.0) makes redis-cli give up;
-// redstart-cli instead says so and filters the snapshot itself (RDBFunctionFilter).
+// functions); a server that cannot (Redis before 7.0, which has no functions) makes it
+// give up, as redis-cli does.
 import Glibc
 
 enum RDBTransfer {
@@ -14,10 +14,9 @@ enum RDBTransfer {
         var stream = ReplicationStream(connection)
         stream.configure("capa", "eof")
         stream.configure("rdb-only", "1")
-        var filter: RDBFunctionFilter?
         if options.tools.functionsOnly && !stream.configure("rdb-filter-only", "functions") {
-            CLIOutput.error("The server cannot filter the snapshot: redstart-cli keeps only its functions itself\n")
-            filter = RDBFunctionFilter()
+            CLIOutput.error("Failed requesting functions only RDB from server, aborting\n")
+            CLIOutput.exit(1)
         }
         let size = stream.sync()
         switch size {
@@ -36,15 +35,10 @@ enum RDBTransfer {
         let received = stream.readPayload(
             size, chunkSize: 4096, readError: "I/O Error reading RDB payload from socket\n"
         ) { chunk in
-            write(filter?.feed(chunk) ?? chunk, to: descriptor)
-            return filter?.isFinished != true  // the rest is keys
+            write(chunk, to: descriptor)
+            return true
         }
-        if var filter {
-            // Closed already unless the stream ended without a database or EOF opcode.
-            write(filter.finish(), to: descriptor)
-            if !toStandardOutput { ftruncate(descriptor, off_t(filter.length)) }
-            CLIOutput.error("Transfer finished with success after \(filter.length) bytes\n")
-        } else if case .endMark(let mark) = size {
+        if case .endMark(let mark) = size {
             let length = received - UInt64(mark.count)
             if !toStandardOutput && ftruncate(descriptor, off_t(length)) == -1 {
                 CLIOutput.error("ftruncate failed: \(String(cString: strerror(errno))).\n")
