@@ -184,7 +184,12 @@ extension Engine {
             // Expired keys that SCAN or RANDOMKEY happened to remove are not one atomic change.
             flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))
         }
-        if !readyKeys.isEmpty { serveReadyKeys() }
+        if !readyKeys.isEmpty {
+            // Served after the command, at the time it ended (Redis reads a fresh time outside
+            // call()): a key that expired while a transaction ran is found expired.
+            advanceCommandTimeToCommandEnd()
+            serveReadyKeys()
+        }
         if !sessionsWithOutput.isEmpty { flushNotedOutput() }
     }
 
@@ -362,7 +367,7 @@ extension Engine {
     public func replyError(_ session: Session, _ error: ReplyError, command: CommandSpec? = nil) {
         session.reply.error(error.line)
         stats.countError(code: error.code)
-        if session.replicationKind == .master || session.isReplayClient {
+        if session.mustObey {
             notePropagatedError(session, error.line, command: (command ?? runningCommand?.spec ?? session.lastCommand)?.fullName)
         }
     }
@@ -371,7 +376,7 @@ extension Engine {
     private func replyRawError(_ session: Session, _ line: [UInt8]) {
         session.reply.error(bytes: line)
         stats.countError(code: "ERR")
-        if session.replicationKind == .master || session.isReplayClient {
+        if session.mustObey {
             notePropagatedError(session, String(decoding: line, as: UTF8.self), command: nil)
         }
     }

@@ -428,6 +428,11 @@ public final class Engine {
         commandTime = now / 1000
     }
 
+    /// Moves the cached command time to the running command's end (the reading taken then).
+    func advanceCommandTimeToCommandEnd() {
+        commandTime = (batchClockReading ?? clock.wallMicroseconds) / 1000
+    }
+
     /// Reads the wall clock at a command's end; inside an input batch the reading also
     /// starts the next command.
     func readClockAtCommandEnd() -> Int64 {

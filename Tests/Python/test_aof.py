@@ -424,3 +424,27 @@ def test_old_style_aof_is_moved_into_the_directory(workdir, processes):
     assert manifest_lines(workdir) == ["file appendonly.aof seq 1 type b", "file appendonly.aof.1.incr.aof seq 1 type i"]
     assert not os.path.exists(os.path.join(workdir, "appendonly.aof"))
     assert "Successfully migrated an old-style AOF file" in p.log_text()
+
+
+@pytest.mark.parametrize("strategy", ["MAXLEN", "MINID"])
+def test_approximate_trims_with_limit_replay_exactly(workdir, processes, strategy):
+    # An approximate trim propagates as exact (`MAXLEN = <length left>` or `MINID = <first
+    # ID>`), its LIMIT kept: the replay applies it whole instead of refusing LIMIT without ~
+    # (Redis's suite: "XADD with ~ MAXLEN and LIMIT can propagate correctly").
+    lengths = {}
+    for name, binary in (("redstart", BINARY), ("redis", REDIS_SERVER)):
+        directory = os.path.join(workdir, name)
+        os.makedirs(directory)
+        r = aof_server(processes, directory, "--stream-node-max-entries", "10", binary=binary).client()
+        for j in range(1, 101):
+            r.xadd("s", {"f": "v"}, id="%d-1" % j)
+        threshold = "55" if strategy == "MAXLEN" else "60-0"
+        r.execute_command("XADD", "s", strategy, "~", threshold, "LIMIT", "30", "*", "f", "v")
+        r.execute_command("XTRIM", "s", strategy, "~", "50" if strategy == "MAXLEN" else "62-0", "LIMIT", "20")
+        before = (r.xlen("s"), r.xrange("s", count=1)[0][0])
+        r.config_set("stream-node-max-entries", "1")
+        assert r.execute_command("DEBUG", "LOADAOF") == b"OK"
+        assert (r.xlen("s"), r.xrange("s", count=1)[0][0]) == before
+        assert r.info("stats").get("unexpected_error_replies", 0) == 0
+        lengths[name] = before[0]
+    assert lengths["redstart"] == lengths["redis"]

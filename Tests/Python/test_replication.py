@@ -421,3 +421,60 @@ def test_client_unblock_ends_a_wait(workdir, processes, kind):
         thread.join(timeout=30)
         assert result == [expected]
     assert primary.client_unblock(waiter_id) == 0
+
+
+def test_approximate_stream_trims_with_limit_reach_the_replica_exactly(workdir, processes):
+    # Propagated as `MAXLEN = <length left> LIMIT n`: a replica applies it whole (it must
+    # not refuse LIMIT without ~, nor trim differently with its own node size).
+    p = server(processes, workdir, "primary", "redstart", "--stream-node-max-entries", "10")
+    s = server(processes, workdir, "replica", "redstart", "--stream-node-max-entries", "1")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_synced(primary, replica)
+    for j in range(1, 101):
+        primary.xadd("s", {"f": "v"}, id="%d-1" % j)
+    primary.execute_command("XADD", "s", "MAXLEN", "~", "55", "LIMIT", "30", "*", "f", "v")
+    primary.execute_command("XTRIM", "s", "MINID", "~", "70-0", "LIMIT", "20")
+    wait_synced(primary, replica)
+    assert replica.xlen("s") == primary.xlen("s") < 101
+    assert replica.xrange("s") == primary.xrange("s")
+    assert replica.info("stats")["unexpected_error_replies"] == 0
+
+
+@pytest.mark.parametrize("made_ready_by", ["swapdb", "exec"])
+def test_a_key_found_expired_when_serving_blocked_clients_is_deleted_and_propagated(workdir, processes, made_ready_by):
+    # Redis's suite: "SWAPDB wants to wake blocked client, but the key already expired" and
+    # "MULTI + LPUSH + EXPIRE + DEBUG SLEEP on blocked client, key already expired": the
+    # waiter stays blocked, the key is removed when serving looks at it, and its DEL reaches
+    # the replica (which never expires keys itself).
+    p = server(processes, workdir, "primary")
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_synced(primary, replica)
+    primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "0")
+    waiter = redis.Redis(port=p.port, db=9)
+    waiter_id = waiter.client_id()
+    outcome = []
+    thread = threading.Thread(target=lambda: outcome.append(waiter.brpop("k", 0)))
+    thread.start()
+    wait_for(lambda: primary.info("clients")["blocked_clients"] == 1, message="the waiter to block")
+    if made_ready_by == "swapdb":
+        source = redis.Redis(port=p.port, db=1)
+        source.rpush("k", "hello")
+        source.pexpire("k", 100)
+        time.sleep(0.2)  # past the key's time; nothing reads it meanwhile (active expiry off)
+        primary.swapdb(1, 9)
+    else:
+        transaction = redis.Redis(port=p.port, db=9).pipeline(transaction=True)
+        transaction.rpush("k", "hello").pexpire("k", 100).execute_command("DEBUG", "SLEEP", "0.2")
+        transaction.execute()
+    assert primary.info("clients")["blocked_clients"] == 1
+    assert primary.info("stats")["expired_keys"] == 1
+    assert "db9" not in primary.info("keyspace")
+    wait_synced(primary, replica)
+    assert "db9" not in replica.info("keyspace") and "db1" not in replica.info("keyspace")
+    primary.client_unblock(waiter_id)
+    thread.join(timeout=30)
+    assert outcome == [None]
+    primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")

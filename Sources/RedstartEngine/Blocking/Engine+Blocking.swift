@@ -147,7 +147,9 @@ extension Engine {
                 for key in request.keys where !seen.contains(key) {
                     seen.append(key)
                     key.withUnsafeBytes { raw in
-                        if let index = db.find(raw, now: commandTime) {
+                        // Present, expired or not (Redis's dictFind): serving finds an expired
+                        // key gone and removes it, propagating its DEL.
+                        if let index = db.table.find(raw) {
                             let value = db.value(at: index).pointee
                             if value.list != nil || value.sortedSet != nil || value.stream != nil {
                                 signalKeyAsReady(db, raw)
@@ -194,6 +196,8 @@ extension Engine {
                 }
                 if !pendingPropagation.isEmpty { flushPropagation(wrap: true) }
             }
+            // A key found expired on the way was removed: its DEL goes out on its own.
+            if !pendingPropagation.isEmpty { flushPropagation(wrap: false) }
         }
     }
 

@@ -79,7 +79,11 @@ extension StreamFamily {
             if !isXAdd && strategy == nil {
                 throw ReplyError("syntax error, XTRIM must be called with a trimming strategy")
             }
-            if limitGiven {
+            if cmd.session.mustObey {
+                // Its trim was made exact where it first ran (MAXLEN = what was left, LIMIT
+                // kept as written): applied whole.
+                limit = 0
+            } else if limitGiven {
                 guard approximate else { throw ReplyError("syntax error, LIMIT cannot be used without the special ~ option") }
             } else if approximate {
                 let nodes = 100 * cmd.engine.streamNodeMaxEntries

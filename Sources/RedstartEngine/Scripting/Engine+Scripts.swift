@@ -100,7 +100,7 @@ extension Engine {
     /// as failed instead.
     public func replyScriptError(_ session: Session, line: [UInt8], countsStats: Bool, spec: CommandSpec) {
         session.reply.error(bytes: line)
-        if session.replicationKind == .master || session.isReplayClient {
+        if session.mustObey {
             notePropagatedError(session, String(decoding: line, as: UTF8.self), command: spec.fullName)
         }
         if countsStats {

@@ -94,6 +94,9 @@ public final class Session {
     @exclusivity(unchecked) public var isScriptClient = false
     /// The client that replays the append-only file: no checks, never blocks, no replies kept.
     @exclusivity(unchecked) public var isReplayClient = false
+    /// Its primary's link or the AOF's replay (Redis's mustObeyClient): what it sends was
+    /// already decided elsewhere, so it is applied, not judged.
+    public var mustObey: Bool { replicationKind == .master || isReplayClient }
     /// Waiting for a CLIENT PAUSE to end before running its next command.
     @exclusivity(unchecked) public var isPaused = false
     /// The most reply bytes the buffer held at once since `replyPeakResetAt` (`rbp=`).
