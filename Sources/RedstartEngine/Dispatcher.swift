@@ -248,7 +248,9 @@ extension Engine {
     /// its shebang declares.
     private func effectiveFlags(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) -> CommandFlags {
         guard spec === execSpec, let transaction = session.transaction else { return spec.flags(for: args, in: self) }
-        return spec.flags.union(transaction.flags)
+        // EXEC runs on a stale replica only when every queued command may (Redis's
+        // cmd_inv_flags): a replica that went stale after the queueing refuses it.
+        return spec.flags.union(transaction.flags).subtracting(transaction.flagsLackedBySome)
     }
 
     /// Queues a command of a session in MULTI and replies +QUEUED (nothing is kept once

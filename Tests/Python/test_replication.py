@@ -478,3 +478,31 @@ def test_a_key_found_expired_when_serving_blocked_clients_is_deleted_and_propaga
     thread.join(timeout=30)
     assert outcome == [None]
     primary.execute_command("DEBUG", "SET-ACTIVE-EXPIRE", "1")
+
+
+@pytest.mark.parametrize("kind", ["redstart", "redis"])
+def test_exec_of_commands_queued_before_the_replica_went_stale_is_refused(workdir, processes, kind):
+    # EXEC may run on a stale replica (replica-serve-stale-data no) only when every queued
+    # command may: GET and PING queued before the server became a replica without a link
+    # make EXEC answer EXECABORT ... MASTERDOWN (Redis's suite, unit/multi).
+    s = server(processes, workdir, kind, kind, "--replica-serve-stale-data", "no")
+    r, other = s.client(), s.client()
+    r.set("xx", "1")
+    connection = r.connection_pool.get_connection("MULTI")
+    for queued in (("GET", "xx"), ("PING",)):
+        connection.send_command("MULTI")
+        assert connection.read_response() == b"OK"
+        connection.send_command(*queued)
+        assert connection.read_response() == b"QUEUED"
+        # The role changes under the queued command (no such host: the link stays down).
+        other.replicaof("localhsot", 0)
+        connection.send_command("EXEC")
+        with pytest.raises(redis.ResponseError) as refusal:
+            connection.read_response()
+        assert str(refusal.value).startswith("Transaction discarded because of: MASTERDOWN")
+        other.replicaof("no", "one")
+    r.connection_pool.release(connection)
+    # Not stale any more: the queued GET runs.
+    transaction = r.pipeline(transaction=True)
+    transaction.get("xx")
+    assert transaction.execute() == [b"1"]

@@ -19,15 +19,20 @@ struct Transaction {
     private(set) var flags: CommandFlags = []
     /// Bytes of the queued arguments (CLIENT LIST `multi-mem`).
     private(set) var argumentBytes = 0
+    /// Of the flags EXEC has only when every queued command has them (`loading`, `stale`:
+    /// Redis's cmd_inv_flags), those some queued command lacks.
+    private(set) var flagsLackedBySome: CommandFlags = []
+    static let flagsNeededByEvery: CommandFlags = [.loading, .stale]
+
     /// Every queued command may run while the dataset loads (flag `loading`).
-    private(set) var allAllowedWhileLoading = true
+    var allAllowedWhileLoading: Bool { !flagsLackedBySome.contains(.loading) }
 
     /// Queues a copy of `args`; `flags` are the call's flags (`spec.flags(for:in:)`).
     mutating func append(_ spec: CommandSpec, _ args: CommandArguments, flags callFlags: CommandFlags) {
         let owned = args.owned()
         commands.append(QueuedCommand(spec: spec, args: owned))
         flags.formUnion(callFlags)
-        if !callFlags.contains(.loading) { allAllowedWhileLoading = false }
+        flagsLackedBySome.formUnion(Self.flagsNeededByEvery.subtracting(callFlags))
         argumentBytes += owned.byteCount + 8 * owned.count
     }
 
