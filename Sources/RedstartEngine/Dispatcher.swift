@@ -319,18 +319,22 @@ extension Engine {
         }
         // A command that changed the dataset is replayed as called; the commands EXEC and
         // scripts run record themselves.
-        if (stats.dirty != dirtyBefore || propagationForced) && propagationSink != nil && spec !== execSpec
+        // One that changed nothing but was forced goes where it was forced to (PUBLISH: to
+        // replicas, not the AOF).
+        let changed = stats.dirty != dirtyBefore
+        if (changed || !forcedPropagationTargets.isEmpty) && propagationSink != nil && spec !== execSpec
             && !spec.flags.contains(.runsScript)
         {
+            let targets: PropagationTargets = changed ? .all : forcedPropagationTargets
             if let rewritten = rewrittenCommand {
                 // An empty rewrite: the command recorded its effects itself (XREADGROUP, XCLAIM).
-                if !rewritten.isEmpty { alsoPropagate(database: session.databaseIndex, rewritten) }
+                if !rewritten.isEmpty { alsoPropagate(database: session.databaseIndex, rewritten, narrowedTo: targets) }
             } else {
-                propagate(args, database: session.databaseIndex)
+                propagate(args, database: session.databaseIndex, narrowedTo: targets)
             }
         }
         rewrittenCommand = nil
-        propagationForced = false
+        forcedPropagationTargets = []
     }
 
     /// Lets the snapshot being written take the keys a write command names before it

@@ -178,8 +178,9 @@ public final class Engine {
     @exclusivity(unchecked) var propagationTargets: PropagationTargets = .all
     /// What the running command propagates as, when not as called.
     @exclusivity(unchecked) var rewrittenCommand: [[UInt8]]?
-    /// The running command propagates even without a change (forceRunningCommandPropagation).
-    @exclusivity(unchecked) var propagationForced = false
+    /// The running command propagates even without a change (forceRunningCommandPropagation),
+    /// to these targets (empty: not forced).
+    @exclusivity(unchecked) var forcedPropagationTargets: PropagationTargets = []
     /// The error-reply count already attributed to a command (failed_calls): a command
     /// inside EXEC claims its own errors, so EXEC is not counted failed for them.
     @exclusivity(unchecked) var errorsAttributed = 0

@@ -506,3 +506,34 @@ def test_exec_of_commands_queued_before_the_replica_went_stale_is_refused(workdi
     transaction = r.pipeline(transaction=True)
     transaction.get("xx")
     assert transaction.execute() == [b"1"]
+
+
+def test_publish_reaches_the_replicas_subscribers_but_not_the_aof(workdir, processes):
+    # Redis propagates PUBLISH and SPUBLISH to replicas only (forceCommandPropagation with
+    # PROPAGATE_REPL): a replica's subscribers get what was published on the primary; the
+    # AOF, which replays data, does not keep them. Alone in a MULTI it goes unwrapped.
+    p = server(processes, workdir, "primary", "redstart", "--appendonly", "yes")
+    s = server(processes, workdir, "replica")
+    primary, replica = p.client(), s.client()
+    follow(replica, p)
+    wait_synced(primary, replica)
+    subscriber = replica.pubsub()
+    subscriber.subscribe("news")
+    subscriber.execute_command("SSUBSCRIBE", "shard-news")
+    for _ in range(2):
+        assert subscriber.get_message(timeout=10)["type"] in ("subscribe", "ssubscribe")
+    primary.publish("news", "one")
+    transaction = primary.pipeline(transaction=True)
+    transaction.publish("news", "two")
+    transaction.execute()
+    primary.execute_command("SPUBLISH", "shard-news", "three")
+    received = []
+    while len(received) < 3:
+        message = subscriber.get_message(timeout=10)
+        assert message is not None, received
+        received.append((message["channel"], message["data"]))
+    assert received == [(b"news", b"one"), (b"news", b"two"), (b"shard-news", b"three")]
+    subscriber.close()
+    directory = os.path.join(workdir, "primary", "appendonlydir")
+    logged = b"".join(open(os.path.join(directory, name), "rb").read() for name in os.listdir(directory))
+    assert b"news" not in logged.lower() and b"publish" not in logged.lower()

@@ -136,6 +136,20 @@ private func infoFields(_ text: String) -> [String: String] {
     #expect(all.contains("(redacted)"))
 }
 
+@Test func slowlogRedactsAclSetuserWhetherItSucceedsOrNot() {
+    let harness = EngineHarness()
+    let s = harness.connect()
+    harness.run(s, "CONFIG", "SET", "slowlog-log-slower-than", "0")
+    harness.run(s, "SLOWLOG", "RESET")
+    // Refused (a space in the name), then accepted: both logged as Redis logs them.
+    #expect(harness.run(s, "ACL", "SETUSER", "slowlog test user", "+get", ">pass") == .err("ERR Usernames can't contain spaces or null characters"))
+    #expect(harness.run(s, "ACL", "SETUSER", "slowlog-user", "+get", ">pass") == .simpleString("OK"))
+    let entries = harness.run(s, "SLOWLOG", "GET", "2").elements ?? []
+    let logged = entries.map { $0.elements?[3].elements?.compactMap(\.string) ?? [] }
+    let redacted = ["ACL", "SETUSER", "(redacted)", "(redacted)", "(redacted)"]
+    #expect(logged == [redacted, redacted])
+}
+
 @Test func latencyMonitorRecordsSpikes() throws {
     let harness = try EngineHarness { try $0.set("enable-debug-command", arguments: ["yes"]) }
     let s = harness.connect()

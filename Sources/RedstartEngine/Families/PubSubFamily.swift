@@ -69,6 +69,8 @@ enum PubSubFamily: CommandFamily {
         let receivers = cmd.args.withBytes(at: 1) { channel in
             cmd.args.withBytes(at: 2) { cmd.engine.publish(channel, $0, shard: false) }
         }
+        // Replicas publish it to their own subscribers; the AOF does not keep it.
+        cmd.engine.forceRunningCommandPropagation(to: .replicas)
         cmd.reply.integer(receivers)
     }
 
@@ -77,6 +79,7 @@ enum PubSubFamily: CommandFamily {
         let receivers = cmd.args.withBytes(at: 1) { channel in
             cmd.args.withBytes(at: 2) { cmd.engine.publish(channel, $0, shard: true) }
         }
+        cmd.engine.forceRunningCommandPropagation(to: .replicas)
         cmd.reply.integer(receivers)
     }
 

@@ -76,9 +76,10 @@ extension Engine {
     static func deletion(lazily: Bool) -> [UInt8] { lazily ? unlinkName : delName }
 
     /// Records `arguments` to propagate when the running command ends.
-    func alsoPropagate(database: Int, _ arguments: [[UInt8]]) {
-        guard propagationSink != nil, !propagationTargets.isEmpty else { return }
-        pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments, targets: propagationTargets))
+    func alsoPropagate(database: Int, _ arguments: [[UInt8]], narrowedTo narrowing: PropagationTargets = .all) {
+        let targets = propagationTargets.intersection(narrowing)
+        guard propagationSink != nil, !targets.isEmpty else { return }
+        pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments, targets: targets))
     }
 
     /// Makes the running command propagate as `arguments` instead of as called (a served
@@ -88,11 +89,11 @@ extension Engine {
         rewrittenCommand = arguments()
     }
 
-    /// Makes the running command propagate even when it changed nothing (FLUSHDB of an
-    /// empty database, Redis's forceCommandPropagation).
-    func forceRunningCommandPropagation() {
+    /// Makes the running command propagate even when it changed nothing, to `targets` (FLUSHDB
+    /// of an empty database; PUBLISH, to replicas only: Redis's forceCommandPropagation).
+    func forceRunningCommandPropagation(to targets: PropagationTargets = .all) {
         guard propagationSink != nil else { return }
-        propagationForced = true
+        forcedPropagationTargets.formUnion(targets)
     }
 
     /// Keeps the running command from propagating as called: it recorded its effects itself
@@ -103,13 +104,14 @@ extension Engine {
     }
 
     /// Records a command that ran, as it was called (encoded straight from the request).
-    func propagate(_ args: CommandArguments, database: Int) {
-        guard propagationSink != nil, !propagationTargets.isEmpty else { return }
+    func propagate(_ args: CommandArguments, database: Int, narrowedTo narrowing: PropagationTargets = .all) {
+        let targets = propagationTargets.intersection(narrowing)
+        guard propagationSink != nil, !targets.isEmpty else { return }
         var encoded: [UInt8] = []
         encoded.reserveCapacity(args.byteCount + 16 * (args.count + 1))
         AOFEncoding.appendHeader(args.count, to: &encoded)
         for index in 0..<args.count { args.withBytes(at: index) { AOFEncoding.appendBulk($0, to: &encoded) } }
-        pendingPropagation.append(PropagatedCommand(database: database, encoded: encoded, targets: propagationTargets))
+        pendingPropagation.append(PropagatedCommand(database: database, encoded: encoded, targets: targets))
     }
 
     /// Sends what the finished command recorded, as one unit (Redis's propagatePendingCommands).

@@ -40,11 +40,15 @@ extension Engine {
         isSensitiveArgument(spec, args, index) ? Array("(redacted)".utf8) : args.bytes(at: index)
     }
 
-    /// Passwords in AUTH, HELLO ... AUTH, and CONFIG SET of sensitive parameters.
+    /// Passwords in AUTH, HELLO ... AUTH, ACL SETUSER, MIGRATE ... AUTH, and CONFIG SET of
+    /// sensitive parameters.
     func isSensitiveArgument(_ spec: CommandSpec, _ args: CommandArguments, _ index: Int) -> Bool {
         switch spec.fullName {
         case "auth":
             return index >= 1
+        case "acl|setuser":
+            // Everything after the subcommand, the user's name too, refused or not.
+            return index >= 2
         case "hello":
             // HELLO [protover [AUTH username password] ...]
             for position in 2..<max(2, args.count) where args.isEqual(at: position, toLowercase: "auth") {
