@@ -25,19 +25,63 @@ public struct HashValue {
     private final class Table {
         @exclusivity(unchecked) var fields: [ByteString] = []
         @exclusivity(unchecked) var values: [ByteString] = []
-        @exclusivity(unchecked) var index: [ByteString: Int] = [:]
+        /// Each field's position + 1, filed under the field's hash (NodeIndex: 4 to 8 bytes
+        /// a field, grown a few slots at a time).
+        @exclusivity(unchecked) var index = NodeIndex()
+
+        deinit { index.deallocate() }
+
+        /// The position of `field`, or nil.
+        @inline(__always)
+        func position(of field: UnsafeRawBufferPointer) -> Int? {
+            position(of: field, hash: KeyHash.hash(field))
+        }
+
+        @inline(__always)
+        private func position(of field: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+            index.find(hash: hash) { fields[Int($0) - 1].equals(field) }.map { Int($0) - 1 }
+        }
+
+        private func hashOf(_ node: Int32) -> UInt64 { fields[Int(node) - 1].withUnsafeBytes { KeyHash.hash($0) } }
 
         /// Sets `field` to `value`; true when the field is new.
         func set(_ field: UnsafeRawBufferPointer, _ value: ByteString) -> Bool {
-            let key = ByteString(field)
-            if let position = index[key] {
+            let hash = KeyHash.hash(field)
+            if let position = position(of: field, hash: hash) {
                 values[position] = value
                 return false
             }
-            index[key] = fields.count
-            fields.append(key)
-            values.append(value)
+            append(ByteString(field), value, hash: hash)
             return true
+        }
+
+        /// Adds a field known to be new.
+        func append(_ field: ByteString, _ value: ByteString, hash: UInt64? = nil) {
+            fields.append(field)
+            values.append(value)
+            index.insert(Int32(fields.count), hash: hash ?? hashOf(Int32(fields.count)), hashOf: hashOf)
+        }
+
+        /// Removes the pair at `position`: the last pair fills its place.
+        func remove(at position: Int) {
+            index.remove(Int32(position + 1), hash: hashOf(Int32(position + 1)), hashOf: hashOf)
+            let last = fields.count - 1
+            if position != last {
+                index.renumber(Int32(last + 1), to: Int32(position + 1), hash: hashOf(Int32(last + 1)))
+                fields[position] = fields[last]
+                values[position] = values[last]
+            }
+            fields.removeLast()
+            values.removeLast()
+        }
+
+        /// A table with the same pairs.
+        func copy() -> Table {
+            let copied = Table()
+            copied.fields.reserveCapacity(fields.count)
+            copied.values.reserveCapacity(fields.count)
+            for position in fields.indices { copied.append(fields[position], values[position]) }
+            return copied
         }
     }
 
@@ -66,7 +110,7 @@ public struct HashValue {
     /// The position of `field` (0..<count), or nil.
     func position(of field: UnsafeRawBufferPointer) -> Int? {
         guard let table else { return locate(field)?.position }
-        return table.index[ByteString(field)]
+        return table.position(of: field)
     }
 
     /// Lends the value of `field` to `body` (no copy); nil when the field is missing.
@@ -75,7 +119,7 @@ public struct HashValue {
             guard let found = locate(field) else { return nil }
             return try body(packed.bytes(at: found.value))
         }
-        guard let position = table.index[ByteString(field)] else { return nil }
+        guard let position = table.position(of: field) else { return nil }
         return try table.values[position].withUnsafeBytes(body)
     }
 
@@ -160,25 +204,17 @@ public struct HashValue {
             packed.remove(from: found.start, to: found.end, entries: 2)
             return true
         }
-        guard let position = table.index.removeValue(forKey: ByteString(field)) else { return false }
-        let last = table.fields.count - 1
-        if position != last {
-            table.fields[position] = table.fields[last]
-            table.values[position] = table.values[last]
-            table.index[table.fields[position]] = position
-        }
-        table.fields.removeLast()
-        table.values.removeLast()
+        guard let position = table.position(of: field) else { return false }
+        table.remove(at: position)
         return true
     }
 
     private mutating func convertToTable() -> Table {
         let all = pairs()
         let table = Table()
-        table.fields = all.map(\.field)
-        table.values = all.map(\.value)
-        table.index.reserveCapacity(all.count + 1)
-        for (position, field) in table.fields.enumerated() { table.index[field] = position }
+        table.fields.reserveCapacity(all.count + 1)
+        table.values.reserveCapacity(all.count + 1)
+        for pair in all { table.append(pair.field, pair.value) }
         self.table = table  // frees the packed block, whose place the table takes
         return table
     }
@@ -190,11 +226,7 @@ public struct HashValue {
             other.packed = packed.copy()
             return other
         }
-        let copied = Table()
-        copied.fields = table.fields
-        copied.values = table.values
-        copied.index = table.index
-        other.table = copied
+        other.table = table.copy()
         return other
     }
 
@@ -204,6 +236,6 @@ public struct HashValue {
         let strings = sampledHeapBytes(count: table.fields.count, samples: samples) {
             table.fields[$0].heapSize + table.values[$0].heapSize
         }
-        return 96 + strings + table.fields.capacity * 48 + table.index.capacity * 40
+        return 96 + strings + table.fields.capacity * 48 + table.index.capacity * 4
     }
 }

@@ -44,25 +44,52 @@ public struct SetValue {
     /// The hashtable form: members by position, and each member's position.
     private final class Table {
         @exclusivity(unchecked) var members: [ByteString] = []
-        @exclusivity(unchecked) var index: [ByteString: Int] = [:]
+        /// Each member's position + 1, filed under the member's hash (NodeIndex: 4 to 8
+        /// bytes a member, grown a few slots at a time).
+        @exclusivity(unchecked) var index = NodeIndex()
+
+        deinit { index.deallocate() }
+
+        /// The position of `member`, or nil.
+        @inline(__always)
+        func position(of member: UnsafeRawBufferPointer) -> Int? {
+            position(of: member, hash: KeyHash.hash(member))
+        }
+
+        @inline(__always)
+        private func position(of member: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
+            index.find(hash: hash) { members[Int($0) - 1].equals(member) }.map { Int($0) - 1 }
+        }
+
+        private func hashOf(_ node: Int32) -> UInt64 { members[Int(node) - 1].withUnsafeBytes { KeyHash.hash($0) } }
+
         /// Adds `member`; false when it was there.
         @discardableResult
         func insert(_ member: ByteString) -> Bool {
-            if index[member] != nil { return false }
-            index[member] = members.count
+            let hash = member.withUnsafeBytes { KeyHash.hash($0) }
+            if member.withUnsafeBytes({ position(of: $0, hash: hash) }) != nil { return false }
             members.append(member)
+            index.insert(Int32(members.count), hash: hash, hashOf: hashOf)
             return true
         }
 
         /// Removes member `position`: the last member fills its place.
         func remove(at position: Int) {
-            index[members[position]] = nil
+            index.remove(Int32(position + 1), hash: hashOf(Int32(position + 1)), hashOf: hashOf)
             let last = members.count - 1
             if position != last {
+                index.renumber(Int32(last + 1), to: Int32(position + 1), hash: hashOf(Int32(last + 1)))
                 members[position] = members[last]
-                index[members[position]] = position
             }
             members.removeLast()
+        }
+
+        /// A table with the same members.
+        func copy() -> Table {
+            let copied = Table()
+            copied.members.reserveCapacity(members.count)
+            for member in members { copied.insert(member) }
+            return copied
         }
     }
 
@@ -97,7 +124,7 @@ public struct SetValue {
         case .packed:
             return packed.find(member, every: 1) != nil
         case .table(let table):
-            return table.index[ByteString(member)] != nil
+            return table.position(of: member) != nil
         }
     }
 
@@ -143,7 +170,7 @@ public struct SetValue {
             packed.remove(from: offset, to: packed.next(after: offset), entries: 1)
             return true
         case .table(let table):
-            guard let position = table.index[ByteString(member)] else { return false }
+            guard let position = table.position(of: member) else { return false }
             table.remove(at: position)
             return true
         }
@@ -213,10 +240,7 @@ public struct SetValue {
             other.packed = packed.copy()
             other.form = form
         case .table(let table):
-            let copied = Table()
-            copied.members = table.members
-            copied.index = table.index
-            other.form = .table(copied)
+            other.form = .table(table.copy())
         }
         return other
     }
@@ -225,7 +249,7 @@ public struct SetValue {
     public func allocatedBytes(samples: Int) -> Int {
         guard case .table(let table) = form else { return packed.capacity }
         let strings = sampledHeapBytes(count: table.members.count, samples: samples) { table.members[$0].heapSize }
-        return 32 + strings + table.members.capacity * 24 + table.index.capacity * 40
+        return 32 + strings + table.members.capacity * 24 + table.index.capacity * 4
     }
 
     // MARK: - Conversions
