@@ -10,18 +10,11 @@ import socket
 import pytest
 
 from conftest import BINARY
+from test_aof import resp as command
 from test_persistence import processes, start, wait_for, workdir  # noqa: F401 (fixtures)
 from test_replication import server
 
 LIBRARY = "#!lua name=copylib\nredis.register_function('copyfn', function() return 1 end)"
-
-
-def command(*args):
-    out = b"*%d\r\n" % len(args)
-    for arg in args:
-        arg = arg if isinstance(arg, bytes) else str(arg).encode()
-        out += b"$%d\r\n%s\r\n" % (len(arg), arg)
-    return out
 
 
 class FakeReplica:

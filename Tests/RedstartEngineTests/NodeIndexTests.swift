@@ -7,22 +7,10 @@ import Testing
 @testable import RedstartEngine
 
 @Suite struct NodeIndexTests {
-    /// A random generator with a fixed seed (SplitMix64).
-    struct Seeded: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// (distinct hashes, operations): 7 hashes make every run long (kept short in length).
     @Test(arguments: [(UInt64(7), 4000), (1 << 20, 60_000)])
     func agreesWithADictionaryThroughIncrementalGrowth(hashRange: UInt64, operations: Int) {
-        var random = Seeded(state: hashRange)
+        var random = SplitMix(state: hashRange)
         var index = NodeIndex()
         defer { index.deallocate() }
         // node -> member (the member's hash is what the index files it under)

@@ -25,29 +25,20 @@ public struct HashValue {
     private final class Table {
         @exclusivity(unchecked) var fields: [ByteString] = []
         @exclusivity(unchecked) var values: [ByteString] = []
-        /// Each field's position + 1, filed under the field's hash (NodeIndex: 4 to 8 bytes
-        /// a field, grown a few slots at a time).
-        @exclusivity(unchecked) var index = NodeIndex()
+        @exclusivity(unchecked) var index = PositionIndex()
 
         deinit { index.deallocate() }
 
         /// The position of `field`, or nil.
         @inline(__always)
         func position(of field: UnsafeRawBufferPointer) -> Int? {
-            position(of: field, hash: KeyHash.hash(field))
+            index.position(of: field, hash: KeyHash.hash(field), in: fields)
         }
-
-        @inline(__always)
-        private func position(of field: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-            index.find(hash: hash) { fields[Int($0) - 1].equals(field) }.map { Int($0) - 1 }
-        }
-
-        private func hashOf(_ node: Int32) -> UInt64 { fields[Int(node) - 1].withUnsafeBytes { KeyHash.hash($0) } }
 
         /// Sets `field` to `value`; true when the field is new.
         func set(_ field: UnsafeRawBufferPointer, _ value: ByteString) -> Bool {
             let hash = KeyHash.hash(field)
-            if let position = position(of: field, hash: hash) {
+            if let position = index.position(of: field, hash: hash, in: fields) {
                 values[position] = value
                 return false
             }
@@ -59,15 +50,14 @@ public struct HashValue {
         func append(_ field: ByteString, _ value: ByteString, hash: UInt64? = nil) {
             fields.append(field)
             values.append(value)
-            index.insert(Int32(fields.count), hash: hash ?? hashOf(Int32(fields.count)), hashOf: hashOf)
+            index.addLast(of: fields, hash: hash ?? field.withUnsafeBytes { KeyHash.hash($0) })
         }
 
         /// Removes the pair at `position`: the last pair fills its place.
         func remove(at position: Int) {
-            index.remove(Int32(position + 1), hash: hashOf(Int32(position + 1)), hashOf: hashOf)
+            index.remove(position, of: fields)
             let last = fields.count - 1
             if position != last {
-                index.renumber(Int32(last + 1), to: Int32(position + 1), hash: hashOf(Int32(last + 1)))
                 fields[position] = fields[last]
                 values[position] = values[last]
             }

@@ -44,43 +44,30 @@ public struct SetValue {
     /// The hashtable form: members by position, and each member's position.
     private final class Table {
         @exclusivity(unchecked) var members: [ByteString] = []
-        /// Each member's position + 1, filed under the member's hash (NodeIndex: 4 to 8
-        /// bytes a member, grown a few slots at a time).
-        @exclusivity(unchecked) var index = NodeIndex()
+        @exclusivity(unchecked) var index = PositionIndex()
 
         deinit { index.deallocate() }
 
         /// The position of `member`, or nil.
         @inline(__always)
         func position(of member: UnsafeRawBufferPointer) -> Int? {
-            position(of: member, hash: KeyHash.hash(member))
+            index.position(of: member, hash: KeyHash.hash(member), in: members)
         }
-
-        @inline(__always)
-        private func position(of member: UnsafeRawBufferPointer, hash: UInt64) -> Int? {
-            index.find(hash: hash) { members[Int($0) - 1].equals(member) }.map { Int($0) - 1 }
-        }
-
-        private func hashOf(_ node: Int32) -> UInt64 { members[Int(node) - 1].withUnsafeBytes { KeyHash.hash($0) } }
 
         /// Adds `member`; false when it was there.
         @discardableResult
         func insert(_ member: ByteString) -> Bool {
             let hash = member.withUnsafeBytes { KeyHash.hash($0) }
-            if member.withUnsafeBytes({ position(of: $0, hash: hash) }) != nil { return false }
+            if member.withUnsafeBytes({ index.position(of: $0, hash: hash, in: members) }) != nil { return false }
             members.append(member)
-            index.insert(Int32(members.count), hash: hash, hashOf: hashOf)
+            index.addLast(of: members, hash: hash)
             return true
         }
 
         /// Removes member `position`: the last member fills its place.
         func remove(at position: Int) {
-            index.remove(Int32(position + 1), hash: hashOf(Int32(position + 1)), hashOf: hashOf)
-            let last = members.count - 1
-            if position != last {
-                index.renumber(Int32(last + 1), to: Int32(position + 1), hash: hashOf(Int32(last + 1)))
-                members[position] = members[last]
-            }
+            index.remove(position, of: members)
+            if position != members.count - 1 { members[position] = members[members.count - 1] }
             members.removeLast()
         }
 
