@@ -39,16 +39,43 @@ static int has_invariant_tsc(void) {
 }
 #endif
 
+#if defined(__x86_64__)
+static long long clock_nanoseconds(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+/// A clock reading paired with the TSC at that instant: of a few tries, the one whose
+/// two TSC reads around the clock read are closest (a try the scheduler interrupted is
+/// discarded, so a busy machine does not skew the rate).
+static void paired_reading(long long *nanoseconds, unsigned long long *ticks) {
+    unsigned long long narrowest = ~0ULL;
+    for (int attempt = 0; attempt < 8; attempt++) {
+        unsigned long long before = __rdtsc();
+        long long clock = clock_nanoseconds();
+        unsigned long long after = __rdtsc();
+        if (after - before < narrowest) {
+            narrowest = after - before;
+            *nanoseconds = clock;
+            *ticks = before + (after - before) / 2;
+        }
+    }
+}
+#endif
+
 static void calibrate(void) {
 #if defined(__x86_64__)
     if (!has_invariant_tsc()) return;
-    long long startClock = clock_microseconds();
-    unsigned long long startTicks = __rdtsc();
+    long long startClock, endClock;
+    unsigned long long startTicks, endTicks;
+    paired_reading(&startClock, &startTicks);
     struct timespec pause = {0, 20 * 1000 * 1000};
     nanosleep(&pause, NULL);
-    long long elapsed = clock_microseconds() - startClock;
-    unsigned long long ticks = __rdtsc() - startTicks;
-    if (elapsed > 0 && ticks > 0) microsecondsPerTick = (double)elapsed / (double)ticks;
+    paired_reading(&endClock, &endTicks);
+    long long elapsed = endClock - startClock;
+    unsigned long long ticks = endTicks - startTicks;
+    if (elapsed > 0 && ticks > 0) microsecondsPerTick = (double)elapsed / 1000.0 / (double)ticks;
 #endif
 }
 

@@ -33,7 +33,9 @@ enum ServerFamily: CommandFamily {
 
     /// TIME → [unix seconds, microseconds] as bulk strings.
     static func time(_ cmd: CommandContext) throws(ReplyError) {
-        let now = cmd.engine.clock.wallMicroseconds
+        // Read from the system, not derived from the TSC: what clients compare with their
+        // own clocks (job schedulers, lock leases) is never behind them.
+        let now = cmd.engine.clock.exactWallMicroseconds
         cmd.reply.arrayHeader(2)
         cmd.reply.bulk(decimal: now / 1_000_000)
         cmd.reply.bulk(decimal: now % 1_000_000)

@@ -16,6 +16,9 @@ public protocol EngineClock: AnyObject {
     var monotonicMicroseconds: Int64 { get }
     /// Takes unix time from the system again (each cron tick).
     func synchronize()
+    /// Unix time in microseconds read from the system now (TIME, as Redis's ustime), not
+    /// derived from the monotonic clock.
+    var exactWallMicroseconds: Int64 { get }
 }
 
 extension EngineClock {
@@ -23,6 +26,8 @@ extension EngineClock {
     public var wallMilliseconds: Int64 { wallMicroseconds / 1000 }
 
     public func synchronize() {}
+
+    public var exactWallMicroseconds: Int64 { wallMicroseconds }
 }
 
 /// The system clocks. Unix time is the monotonic clock plus an offset taken from
@@ -41,9 +46,13 @@ public final class SystemClock: EngineClock {
     public var monotonicMicroseconds: Int64 { Int64(redstart_monotonic_microseconds()) }
 
     public func synchronize() {
+        wallOffset = exactWallMicroseconds - monotonicMicroseconds
+    }
+
+    public var exactWallMicroseconds: Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
-        wallOffset = Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000 - monotonicMicroseconds
+        return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 }
 
