@@ -24,6 +24,13 @@ final class PropagationFanout: PropagationSink {
         server.engine.propagationSink = feedsAOF || feedsReplication ? self : nil
     }
 
+    var targets: PropagationTargets {
+        var targets: PropagationTargets = []
+        if feedsAOF { targets.insert(.aof) }
+        if feedsReplication { targets.insert(.replicas) }
+        return targets
+    }
+
     func propagate(_ unit: [PropagatedCommand]) {
         if feedsAOF { server.aof.propagate(unit) }
         if feedsReplication { server.replication.propagate(unit) }

@@ -59,6 +59,13 @@ public struct PropagatedCommand: Sendable, Equatable, CustomStringConvertible {
 public protocol PropagationSink: AnyObject {
     /// One unit to apply atomically, in order; the sink emits SELECT where the database changes.
     func propagate(_ unit: [PropagatedCommand])
+    /// Where its commands go: a command for no target of its is not recorded at all (a
+    /// PUBLISH while only the AOF is on).
+    var targets: PropagationTargets { get }
+}
+
+extension PropagationSink {
+    public var targets: PropagationTargets { .all }
 }
 
 extension Engine {
@@ -77,8 +84,9 @@ extension Engine {
 
     /// Records `arguments` to propagate when the running command ends.
     func alsoPropagate(database: Int, _ arguments: [[UInt8]], narrowedTo narrowing: PropagationTargets = .all) {
+        guard let sink = propagationSink else { return }
         let targets = propagationTargets.intersection(narrowing)
-        guard propagationSink != nil, !targets.isEmpty else { return }
+        guard !targets.isDisjoint(with: sink.targets) else { return }
         pendingPropagation.append(PropagatedCommand(database: database, arguments: arguments, targets: targets))
     }
 
@@ -105,8 +113,9 @@ extension Engine {
 
     /// Records a command that ran, as it was called (encoded straight from the request).
     func propagate(_ args: CommandArguments, database: Int, narrowedTo narrowing: PropagationTargets = .all) {
+        guard let sink = propagationSink else { return }
         let targets = propagationTargets.intersection(narrowing)
-        guard propagationSink != nil, !targets.isEmpty else { return }
+        guard !targets.isDisjoint(with: sink.targets) else { return }
         var encoded: [UInt8] = []
         encoded.reserveCapacity(args.byteCount + 16 * (args.count + 1))
         AOFEncoding.appendHeader(args.count, to: &encoded)
