@@ -168,7 +168,7 @@ extension Scripting {
     func eval(_ cmd: CommandContext, bySHA: Bool, readOnly: Bool) throws(ReplyError) {
         // Scripts show in MONITOR before the commands they run.
         engine.feedMonitorsBeforeScript(cmd.args, from: cmd.session, spec: cmd.spec)
-        let noScript = ReplyError(code: "NOSCRIPT", "No matching script. Please use EVAL.")
+        let noScript = Scripting.noScript
         if bySHA && cmd.args.length(at: 1) != 40 { throw noScript }
         let keyCount = try numberOfKeys(cmd, notInteger: .notInteger)
         let script: CachedScript
@@ -182,6 +182,9 @@ extension Scripting {
             cmd, on: evalEngine, name: script.sha, isEval: true, flags: script.flags, readOnly: readOnly,
             keyCount: keyCount, function: script.function)
     }
+
+    /// EVALSHA's reply for an unknown SHA1; built once (it is needed on every EVALSHA's path).
+    static let noScript = ReplyError(code: "NOSCRIPT", "No matching script. Please use EVAL.")
 
     /// SCRIPT FLUSH: a new EVAL state and an empty cache.
     func resetEval() {

@@ -21,9 +21,11 @@ extension Scripting {
             engine.run(command)
             return true
         }
-        pausedCommand = command
+        // Kept where the fiber can read it for as long as the command runs, paused or not; the
+        // fiber borrows it from there (one copy a command, not two).
+        pausedCommand.initialize(to: command)
         let finished = redstart_fiber_run(fiber, runPausedCommand, Unmanaged.passUnretained(self).toOpaque()) != 0
-        if finished { pausedCommand = nil }
+        if finished { pausedCommand.deinitialize(count: 1) }
         return finished
     }
 
@@ -48,7 +50,7 @@ extension Scripting {
     private func continuePausedScript(of caller: Session) {
         guard let fiber else { return }
         if redstart_fiber_resume(fiber) != 0 {
-            pausedCommand = nil
+            pausedCommand.deinitialize(count: 1)
             engine.finishPausedCommand(caller)
         }
     }
@@ -57,5 +59,5 @@ extension Scripting {
 /// The fiber's entry: runs the command `runPausable` was given.
 private func runPausedCommand(_ context: UnsafeMutableRawPointer?) {
     let scripting = Unmanaged<Scripting>.fromOpaque(context!).takeUnretainedValue()
-    if let command = scripting.pausedCommand { scripting.engine.run(command) }
+    scripting.engine.run(scripting.pausedCommand.pointee)
 }

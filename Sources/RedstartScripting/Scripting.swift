@@ -104,7 +104,8 @@ public final class Scripting: ScriptingSubsystem {
 
     // Pausing (Scripting+Pausing.swift).
     let fiber: OpaquePointer?
-    @exclusivity(unchecked) var pausedCommand: AdmittedCommand?
+    /// The command running on the fiber: initialized while it runs (paused or not).
+    let pausedCommand = UnsafeMutablePointer<AdmittedCommand>.allocate(capacity: 1)
 
     /// The scripting of `engine`; `schedule` runs work on the engine's thread soon.
     public init(engine: Engine, schedule: ((@escaping () -> Void) -> Void)?) {
@@ -125,6 +126,7 @@ public final class Scripting: ScriptingSubsystem {
 
     deinit {
         redstart_fiber_destroy(fiber)
+        pausedCommand.deallocate()
         callStrings.deallocate()
         randomState.deallocate()
     }
