@@ -41,10 +41,10 @@ extension Engine {
         if !sessionsWithOutput.isEmpty { flushNotedOutput() }
         rehashDatabases()
         checkSavePoints()
+        resizeClientBuffers()
         // Idle clients are checked about once a second.
         if cronLoops % max(1, hz) == 0 {
             closeIdleClients()
-            resizeClientBuffers()
             enforceOutputLimits()
             returnFreedMemory()
         }

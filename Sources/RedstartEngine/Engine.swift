@@ -399,13 +399,13 @@ public final class Engine {
         if let replication { replication.sessionClosed(session) }
     }
 
-    /// Bytes held by normal clients' buffers (INFO mem_clients_normal); replicas' count in
-    /// the replication memory.
+    /// Bytes held by normal clients (INFO mem_clients_normal): the sum of what CLIENT LIST's
+    /// tot-mem shows for each, as Redis sums getClientMemoryUsage (the query buffer's whole
+    /// room, not only its unread bytes); replicas' count in the replication memory.
     public var clientsMemory: Int {
         sessions.values.reduce(0) { total, session in
             guard session.replicationKind != .replica else { return total }
-            return total + session.reply.buffer.capacity + (session.transport?.queryBufferLength ?? 0)
-                + (session.transport?.pendingOutputBytes ?? 0)
+            return total + clientMemory(session)
         }
     }
 

@@ -88,19 +88,21 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         // propagates, once per replica.
         let buffered = channelWritesInFlight == 0
             ? 0 : (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        return unsentBigCapacity + max(0, buffered - unsentBigBytes) + waitingOutput.memory
+        return unsentCapacity + max(0, buffered - unsentCountedBytes) + waitingOutput.memory
     }
 
     /// Output of later turns while writes are unsent, in blocks (sent once those are done).
     /// Never holds anything while no write is in flight.
     @exclusivity(unchecked) private var waitingOutput = OutputBlocks()
 
-    /// Big reply buffers the channel has not finished sending: their whole size (a buffer
-    /// that grew to 128 KB for a 100 KB reply holds 128 KB, its sent part included, until
-    /// the write completes) and their bytes. The output limits and client eviction count
-    /// the size, as Redis counts its reply blocks' sizes.
-    @exclusivity(unchecked) private var unsentBigCapacity = 0
-    @exclusivity(unchecked) private var unsentBigBytes = 0
+    /// Buffers the channel has not finished sending: their whole size (a reply buffer of
+    /// 16 KB holding a few unsent bytes pins 16 KB, as does one that grew to 128 KB for a
+    /// 100 KB reply, its sent part included, until the write completes) and their bytes.
+    /// The output limits, client eviction and INFO's client memory count the size, as Redis
+    /// counts its reply blocks' sizes; counting only the unsent bytes left the rest of a
+    /// buffer in used_memory and in no client's figure.
+    @exclusivity(unchecked) private var unsentCapacity = 0
+    @exclusivity(unchecked) private var unsentCountedBytes = 0
 
     /// The socket's descriptor while the connection is open (-1 once it closes, or when the
     /// channel does not expose one): replies are written straight to it (`writeDirectly`).
@@ -161,22 +163,23 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         }
         let buffer = session.reply.buffer
         startNextReplies(session, context)
-        sendThroughChannel(buffer, context, flush: flush, countedAsBig: buffer.capacity > Self.replyQueueThreshold)
+        sendThroughChannel(buffer, context, flush: flush, countsCapacity: true)
     }
 
     /// Writes `buffer` through the channel, counting it until the write completes (replies
-    /// are not written directly meanwhile; a big buffer's size counts as output).
-    private func sendThroughChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, flush: Bool, countedAsBig: Bool = false) {
+    /// are not written directly meanwhile). With `countsCapacity` (a buffer of its own, not a
+    /// slice of one still counted elsewhere) its whole size counts as output.
+    private func sendThroughChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, flush: Bool, countsCapacity: Bool) {
         handOverWaitingOutput(context, flush: false)
-        let (capacity, bytes) = countedAsBig ? (buffer.capacity, buffer.readableBytes) : (0, 0)
-        unsentBigCapacity += capacity
-        unsentBigBytes += bytes
+        let (capacity, bytes) = countsCapacity ? (buffer.capacity, buffer.readableBytes) : (0, 0)
+        unsentCapacity += capacity
+        unsentCountedBytes += bytes
         channelWritesInFlight += 1
         let written = context.eventLoop.makePromise(of: Void.self)
         written.futureResult.assumeIsolated().whenComplete { [self] _ in
             channelWritesInFlight -= 1
-            unsentBigCapacity -= capacity
-            unsentBigBytes -= bytes
+            unsentCapacity -= capacity
+            unsentCountedBytes -= bytes
             if channelWritesInFlight == 0, let context = self.context, !isClosing {
                 if waitingOutput.isEmpty {
                     session?.outputDrained?()
@@ -197,7 +200,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard !waitingOutput.isEmpty else { return }
         let blocks = waitingOutput.takeAll()
         for (index, block) in blocks.enumerated() {
-            sendThroughChannel(block, context, flush: flush && index == blocks.count - 1)
+            sendThroughChannel(block, context, flush: flush && index == blocks.count - 1, countsCapacity: true)
         }
     }
 
@@ -513,7 +516,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         engine.stats.totalWritesProcessed += 1
         if sendable < count {
             // The rest waits for the AOF: send the part before it, keep the buffer as it is.
-            sendThroughChannel(session.reply.buffer.readSlice(length: sendable)!, context, flush: true)
+            sendThroughChannel(session.reply.buffer.readSlice(length: sendable)!, context, flush: true, countsCapacity: false)
             return
         }
         handOverReplies(session, context, flush: true)
@@ -552,7 +555,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             softLimitSince = nil
             return false
         }
-        if waiting + unsentBigCapacity + waitingOutput.memory + Self.channelHighWatermark < lowest,
+        if waiting + unsentCapacity + waitingOutput.memory + Self.channelHighWatermark < lowest,
             context?.channel.isWritable == true
         {
             softLimitSince = nil

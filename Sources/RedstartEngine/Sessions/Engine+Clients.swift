@@ -72,12 +72,20 @@ extension Engine {
         monitors.removeAll { $0 === session }
     }
 
-    /// Sizes every client's reply buffer to its use (Session+ReplyBuffer.swift), resets the
+    /// Sizes clients' reply buffers to their use (Session+ReplyBuffer.swift), resets the
     /// reply peaks every reply-buffer-peak-reset-time, and gives back the input buffers of
-    /// clients idle for 2 seconds or more (as Redis's clientsCronResizeQueryBuffer).
+    /// clients idle for 2 seconds or more (as Redis's clientsCronResizeQueryBuffer). Called
+    /// every cron tick, it visits the clients as Redis's clientsCron does: a share of them
+    /// each tick, each about once a second, but at least 5 a tick, so with a few clients
+    /// every one is looked at every tick (a busy client's buffer doubles each tick).
     func resizeClientBuffers() {
+        let count = sessions.count
+        guard count > 0 else { return }
+        let perTick = max(count / max(1, hz), min(count, 5))
+        let period = Int64((count + perTick - 1) / perTick)
+        let tick = Int64(cronLoops)
         let now = clock.wallMilliseconds
-        for session in sessions.values {
+        for session in sessions.values where (session.id + tick) % period == 0 {
             if replyBufferResizing { session.resizeReplyBuffer() }
             if replyBufferPeakResetTime >= 0 && now - session.replyPeakResetAt >= Int64(replyBufferPeakResetTime) {
                 session.replyPeak = session.reply.buffer.readableBytes
