@@ -23,11 +23,15 @@ public struct HashValue {
 
     /// The hashtable form: fields and values by position, and each field's position.
     private final class Table {
-        @exclusivity(unchecked) var fields: [ByteString] = []
-        @exclusivity(unchecked) var values: [ByteString] = []
+        @exclusivity(unchecked) var fields = SegmentedArray<ByteString>()
+        @exclusivity(unchecked) var values = SegmentedArray<ByteString>()
         @exclusivity(unchecked) var index = PositionIndex()
 
-        deinit { index.deallocate() }
+        deinit {
+            index.deallocate()
+            fields.deallocate()
+            values.deallocate()
+        }
 
         /// The position of `field`, or nil.
         @inline(__always)

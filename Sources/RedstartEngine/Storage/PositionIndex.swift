@@ -15,17 +15,17 @@ struct PositionIndex {
 
     /// The position in `strings` of `bytes`, whose hash is `hash`, or nil.
     @inline(__always)
-    func position(of bytes: UnsafeRawBufferPointer, hash: UInt64, in strings: [ByteString]) -> Int? {
+    func position(of bytes: UnsafeRawBufferPointer, hash: UInt64, in strings: SegmentedArray<ByteString>) -> Int? {
         nodes.find(hash: hash) { strings[Int($0) - 1].equals(bytes) }.map { Int($0) - 1 }
     }
 
     /// Files the last of `strings` (just appended), whose hash is `hash`.
-    mutating func addLast(of strings: [ByteString], hash: UInt64) {
+    mutating func addLast(of strings: SegmentedArray<ByteString>, hash: UInt64) {
         nodes.insert(Int32(strings.count), hash: hash) { Self.hash(strings, $0) }
     }
 
     /// Takes `position` out and files the last string there: the owner then moves it.
-    mutating func remove(_ position: Int, of strings: [ByteString]) {
+    mutating func remove(_ position: Int, of strings: SegmentedArray<ByteString>) {
         nodes.remove(Int32(position + 1), hash: Self.hash(strings, Int32(position + 1))) { Self.hash(strings, $0) }
         let last = strings.count - 1
         if position != last {
@@ -33,7 +33,7 @@ struct PositionIndex {
         }
     }
 
-    private static func hash(_ strings: [ByteString], _ node: Int32) -> UInt64 {
+    private static func hash(_ strings: SegmentedArray<ByteString>, _ node: Int32) -> UInt64 {
         strings[Int(node) - 1].withUnsafeBytes { KeyHash.hash($0) }
     }
 }

@@ -43,10 +43,13 @@ public struct SetValue {
 
     /// The hashtable form: members by position, and each member's position.
     private final class Table {
-        @exclusivity(unchecked) var members: [ByteString] = []
+        @exclusivity(unchecked) var members = SegmentedArray<ByteString>()
         @exclusivity(unchecked) var index = PositionIndex()
 
-        deinit { index.deallocate() }
+        deinit {
+            index.deallocate()
+            members.deallocate()
+        }
 
         /// The position of `member`, or nil.
         @inline(__always)
