@@ -57,9 +57,11 @@ public struct HashValue {
             index.addLast(of: fields, hash: hash ?? field.withUnsafeBytes { KeyHash.hash($0) })
         }
 
-        /// Removes the pair at `position`: the last pair fills its place.
-        func remove(at position: Int) {
-            index.remove(position, of: fields)
+        /// Removes the pair of `field`; false when it is not there (hashed once for both steps).
+        func remove(_ field: UnsafeRawBufferPointer) -> Bool {
+            let hash = KeyHash.hash(field)
+            guard let position = index.position(of: field, hash: hash, in: fields) else { return false }
+            index.remove(position, hash: hash, of: fields)
             let last = fields.count - 1
             if position != last {
                 fields[position] = fields[last]
@@ -67,6 +69,7 @@ public struct HashValue {
             }
             fields.removeLast()
             values.removeLast()
+            return true
         }
 
         /// A table with the same pairs.
@@ -198,9 +201,7 @@ public struct HashValue {
             packed.remove(from: found.start, to: found.end, entries: 2)
             return true
         }
-        guard let position = table.position(of: field) else { return false }
-        table.remove(at: position)
-        return true
+        return table.remove(field)
     }
 
     private mutating func convertToTable() -> Table {

@@ -25,8 +25,10 @@ struct PositionIndex {
     }
 
     /// Takes `position` out and files the last string there: the owner then moves it.
-    mutating func remove(_ position: Int, of strings: SegmentedArray<ByteString>) {
-        nodes.remove(Int32(position + 1), hash: Self.hash(strings, Int32(position + 1))) { Self.hash(strings, $0) }
+    /// `hash` is the string's at `position` when the caller has it (it just looked it up).
+    mutating func remove(_ position: Int, hash: UInt64? = nil, of strings: SegmentedArray<ByteString>) {
+        let hash = hash ?? Self.hash(strings, Int32(position + 1))
+        nodes.remove(Int32(position + 1), hash: hash) { Self.hash(strings, $0) }
         let last = strings.count - 1
         if position != last {
             nodes.renumber(Int32(last + 1), to: Int32(position + 1), hash: Self.hash(strings, Int32(last + 1)))

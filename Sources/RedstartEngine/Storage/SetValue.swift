@@ -57,6 +57,14 @@ public struct SetValue {
             index.position(of: member, hash: KeyHash.hash(member), in: members)
         }
 
+        /// Removes `member`; false when it is not there (hashed once for both steps).
+        func remove(_ member: UnsafeRawBufferPointer) -> Bool {
+            let hash = KeyHash.hash(member)
+            guard let position = index.position(of: member, hash: hash, in: members) else { return false }
+            remove(at: position, hash: hash)
+            return true
+        }
+
         /// Adds `member`; false when it was there.
         @discardableResult
         func insert(_ member: ByteString) -> Bool {
@@ -67,9 +75,10 @@ public struct SetValue {
             return true
         }
 
-        /// Removes member `position`: the last member fills its place.
-        func remove(at position: Int) {
-            index.remove(position, of: members)
+        /// Removes member `position` (whose hash is `hash`, when known): the last member
+        /// fills its place.
+        func remove(at position: Int, hash: UInt64? = nil) {
+            index.remove(position, hash: hash, of: members)
             if position != members.count - 1 { members[position] = members[members.count - 1] }
             members.removeLast()
         }
@@ -160,9 +169,7 @@ public struct SetValue {
             packed.remove(from: offset, to: packed.next(after: offset), entries: 1)
             return true
         case .table(let table):
-            guard let position = table.position(of: member) else { return false }
-            table.remove(at: position)
-            return true
+            return table.remove(member)
         }
     }
 
