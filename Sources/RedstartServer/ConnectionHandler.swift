@@ -82,13 +82,20 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.readableBytes)
     }
     var pendingOutputBytes: Int {
-        guard let context else { return 0 }
-        // The channel holds bytes only while a write it was handed has not completed: ask
-        // it (a channel-option read) only then, since replication asks on every write it
-        // propagates, once per replica.
-        let buffered = channelWritesInFlight == 0
-            ? 0 : (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
-        return unsentCapacity + max(0, buffered - unsentCountedBytes) + waitingOutput.memory
+        guard context != nil else { return 0 }
+        return unsentCapacity + max(0, channelBufferedBytes - unsentCountedBytes) + waitingOutput.memory
+    }
+    var unsentOutputBytes: Int {
+        guard context != nil else { return 0 }
+        return channelBufferedBytes + waitingOutput.bytes
+    }
+
+    /// The bytes of writes the channel has not finished. It holds some only while a write it
+    /// was handed has not completed: it is asked (a channel-option read) only then, since
+    /// replication asks on every write it propagates, once per replica.
+    private var channelBufferedBytes: Int {
+        guard channelWritesInFlight > 0, let context else { return 0 }
+        return (try? context.channel.syncOptions?.getOption(.bufferedWritableBytes)) ?? 0
     }
 
     /// Output of later turns while writes are unsent, in blocks (sent once those are done).

@@ -13,12 +13,14 @@ struct OutputBlocks {
 
     var isEmpty: Bool { blocks.isEmpty }
 
-    /// Memory the blocks hold (what the output limits count).
+    /// Memory the blocks hold (what the output limits count), and the bytes in them.
     private(set) var memory = 0
+    private(set) var bytes = 0
 
     /// Copies `buffer`'s readable bytes after those already waiting.
     mutating func append(_ buffer: ByteBuffer, allocator: ByteBufferAllocator) {
         var rest = buffer.readableBytesView[...]
+        bytes += rest.count
         while !rest.isEmpty {
             if blocks.isEmpty || blocks[blocks.count - 1].writableBytes == 0 {
                 blocks.append(allocator.buffer(capacity: Self.blockSize))
@@ -36,6 +38,7 @@ struct OutputBlocks {
         defer {
             blocks = []
             memory = 0
+            bytes = 0
         }
         return blocks
     }

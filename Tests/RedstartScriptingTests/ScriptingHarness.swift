@@ -15,6 +15,7 @@ final class TestTransport: SessionTransport {
     var queryBufferLength = 0
     var queryBufferFree = 0
     var pendingOutputBytes = 0
+    var unsentOutputBytes = 0
     var parsedArgumentBytes = 0
     var isUnixSocket = false
     var resumed = 0

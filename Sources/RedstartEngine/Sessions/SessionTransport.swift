@@ -21,8 +21,12 @@ public protocol SessionTransport: AnyObject {
     /// Memory the input buffers hold (what `tot-mem=` and client eviction count): their
     /// size, whatever part the running command's bytes take.
     var queryBufferMemory: Int { get }
-    /// Reply bytes written but not yet sent to the socket (`omem=`, `tot-mem=`).
+    /// Memory that reply output handed on but not yet sent to the socket holds (`omem=`,
+    /// `tot-mem=`, the output limits): whole buffers, as Redis counts its reply blocks.
     var pendingOutputBytes: Int { get }
+    /// The bytes themselves of that output, one by one: what replication's flow control and
+    /// backlog count, which are positions in the stream, not memory.
+    var unsentOutputBytes: Int { get }
     /// True for a connection over a Unix socket.
     var isUnixSocket: Bool { get }
 

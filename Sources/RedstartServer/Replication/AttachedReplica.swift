@@ -79,9 +79,10 @@ final class AttachedReplica {
         }
     }
 
-    /// Bytes waiting to go to the replica: its reply buffer and what the connection holds.
+    /// Stream bytes waiting to go to the replica: in its reply buffer and in what the
+    /// connection holds (bytes, not the memory holding them: they are stream positions).
     var unsentBytes: Int {
-        session.reply.buffer.readableBytes + (session.transport?.pendingOutputBytes ?? 0)
+        session.reply.buffer.readableBytes + (session.transport?.unsentOutputBytes ?? 0)
     }
 
     /// Memory its connection holds for output: the reply buffer and what waits unsent.

@@ -645,6 +645,7 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
     var parsedArgumentBytes: Int { 0 }
     var queryBufferFree: Int { max(0, inbound.capacity - inbound.readableBytes) }
     var pendingOutputBytes: Int { 0 }
+    var unsentOutputBytes: Int { 0 }
     var isUnixSocket: Bool { false }
 
     func outputPending() {}
