@@ -21,6 +21,10 @@ extension Scripting {
             engine.run(command)
             return true
         }
+        // One script at a time: while one is paused the gatekeeper answers -BUSY to every
+        // command that could start another (only allow-busy commands run, none of them a
+        // script), so the fiber and `pausedCommand` are free here.
+        precondition(engine.busyScript == nil, "a script command reached the fiber while a script is paused")
         // Kept where the fiber can read it for as long as the command runs, paused or not; the
         // fiber borrows it from there (one copy a command, not two).
         pausedCommand.initialize(to: command)
