@@ -81,6 +81,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     var queryBufferFree: Int {
         bigArgument.isGathering ? bigArgument.freeBytes : max(0, inbound.capacity - inbound.readableBytes)
     }
+    /// The buffers in flight by size, what the channel holds beyond their bytes (TLS records'
+    /// overhead), and the waiting blocks.
     var pendingOutputBytes: Int {
         guard context != nil else { return 0 }
         return unsentCapacity + max(0, channelBufferedBytes - unsentCountedBytes) + waitingOutput.memory
@@ -170,15 +172,15 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         }
         let buffer = session.reply.buffer
         startNextReplies(session, context)
-        sendThroughChannel(buffer, context, flush: flush, countsCapacity: true)
+        sendThroughChannel(buffer, context, flush: flush)
     }
 
-    /// Writes `buffer` through the channel, counting it until the write completes (replies
-    /// are not written directly meanwhile). With `countsCapacity` (a buffer of its own, not a
-    /// slice of one still counted elsewhere) its whole size counts as output.
-    private func sendThroughChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, flush: Bool, countsCapacity: Bool) {
+    /// Writes `buffer` (a buffer of its own, sharing no storage that is counted elsewhere)
+    /// through the channel, its whole size counting as output until the write completes
+    /// (replies are not written directly meanwhile).
+    private func sendThroughChannel(_ buffer: ByteBuffer, _ context: ChannelHandlerContext, flush: Bool) {
         handOverWaitingOutput(context, flush: false)
-        let (capacity, bytes) = countsCapacity ? (buffer.capacity, buffer.readableBytes) : (0, 0)
+        let (capacity, bytes) = (buffer.capacity, buffer.readableBytes)
         unsentCapacity += capacity
         unsentCountedBytes += bytes
         channelWritesInFlight += 1
@@ -207,7 +209,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard !waitingOutput.isEmpty else { return }
         let blocks = waitingOutput.takeAll()
         for (index, block) in blocks.enumerated() {
-            sendThroughChannel(block, context, flush: flush && index == blocks.count - 1, countsCapacity: true)
+            sendThroughChannel(block, context, flush: flush && index == blocks.count - 1)
         }
     }
 
@@ -522,8 +524,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         engine.stats.netOutputBytes += sendable
         engine.stats.totalWritesProcessed += 1
         if sendable < count {
-            // The rest waits for the AOF: send the part before it, keep the buffer as it is.
-            sendThroughChannel(session.reply.buffer.readSlice(length: sendable)!, context, flush: true, countsCapacity: false)
+            // The rest waits for the AOF: send a copy of the part before it and keep the buffer
+            // as it is. A slice would share the buffer's storage, which outlives it uncounted
+            // (only its bytes are) once the buffer is replaced while the write is in flight.
+            var head = session.reply.buffer.readSlice(length: sendable)!
+            var part = context.channel.allocator.buffer(capacity: sendable)
+            part.writeBuffer(&head)
+            sendThroughChannel(part, context, flush: true)
             return
         }
         handOverReplies(session, context, flush: true)
