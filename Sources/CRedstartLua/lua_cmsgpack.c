@@ -51,6 +51,11 @@ typedef struct {
     unsigned char *bytes;
     size_t length;
     size_t capacity;
+    /// A pack call is using it. A garbage-collection step inside that call (lua_pushlstring
+    /// runs one before it copies) may run a finalizer that packs too: that inner call gets a
+    /// buffer of its own, so it cannot move or free the bytes being copied. (Scripts cannot
+    /// make finalizers, the sandbox has no newproxy: this guards the library, not a path.)
+    int busy;
 } Scratch;
 
 static void scratch_release(lua_State *L, Scratch *out) {
@@ -265,6 +270,8 @@ static void put_value(lua_State *L, Scratch *out, int depth) {
     }
 }
 
+static int pack_arguments(lua_State *L, Scratch *out, int first, int last);
+
 static int cmsgpack_pack(lua_State *L) {
     int count = lua_gettop(L);
     if (count == 0) {
@@ -274,9 +281,28 @@ static int cmsgpack_pack(lua_State *L) {
         return luaL_argerror(L, 0, "Too many arguments for MessagePack pack.");
     }
     Scratch *out = (Scratch *)lua_touserdata(L, lua_upvalueindex(1));
+    if (out->busy) {
+        // Re-entered: a fresh buffer under the stack's arguments, freed by its __gc. An error
+        // that skipped an outer call's end left `busy` set: later calls take this path too.
+        luaL_checkstack(L, 2, "in function mp_pack");
+        Scratch *fresh = (Scratch *)lua_newuserdata(L, sizeof(Scratch));
+        memset(fresh, 0, sizeof(Scratch));
+        lua_getmetatable(L, lua_upvalueindex(1));
+        lua_setmetatable(L, -2);
+        lua_insert(L, 1);
+        return pack_arguments(L, fresh, 2, count + 1);
+    }
+    out->busy = 1;
+    int result = pack_arguments(L, out, 1, count);
+    out->busy = 0;
+    return result;
+}
+
+/// Packs stack slots `first`...`last` into one string (left on the stack), through `out`.
+static int pack_arguments(lua_State *L, Scratch *out, int first, int last) {
     out->length = 0;
     // One string per argument on the stack, joined at the end.
-    for (int arg = 1; arg <= count; arg++) {
+    for (int arg = first; arg <= last; arg++) {
         luaL_checkstack(L, 1, "in function mp_check");
         lua_pushvalue(L, arg);
         put_value(L, out, 0);
@@ -285,7 +311,7 @@ static int cmsgpack_pack(lua_State *L) {
         out->length = 0;
     }
     if (out->capacity > SCRATCH_KEEP_LIMIT) scratch_release(L, out);
-    lua_concat(L, count);
+    lua_concat(L, last - first + 1);
     return 1;
 }
 
@@ -509,9 +535,7 @@ int redstart_luaopen_cmsgpack(lua_State *L) {
 
     // The fields are set in Redis's order, so that `pairs` visits them in the same order.
     Scratch *scratch = (Scratch *)lua_newuserdata(L, sizeof(Scratch));
-    scratch->bytes = NULL;
-    scratch->length = 0;
-    scratch->capacity = 0;
+    memset(scratch, 0, sizeof(Scratch));
     lua_createtable(L, 0, 1);
     lua_pushcfunction(L, scratch_gc);
     lua_setfield(L, -2, "__gc");
