@@ -527,9 +527,8 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             // The rest waits for the AOF: send a copy of the part before it and keep the buffer
             // as it is. A slice would share the buffer's storage, which outlives it uncounted
             // (only its bytes are) once the buffer is replaced while the write is in flight.
-            var head = session.reply.buffer.readSlice(length: sendable)!
             var part = context.channel.allocator.buffer(capacity: sendable)
-            part.writeBuffer(&head)
+            part.writeImmutableBuffer(session.reply.buffer.readSlice(length: sendable)!)
             sendThroughChannel(part, context, flush: true)
             return
         }

@@ -80,7 +80,7 @@ struct SegmentedArray<Element> {
     mutating func deallocate() {
         guard let segments else { return }
         for index in 0..<segmentCount {
-            let used = Swift.min(Self.segmentSize, count - index << Self.segmentShift)
+            let used = Swift.min(Self.segmentSize, count - (index << Self.segmentShift))
             if used > 0 { segments[index].deinitialize(count: used) }
             segments[index].deallocate()
         }
