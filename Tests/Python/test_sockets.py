@@ -35,15 +35,14 @@ def test_accepted_tcp_connections_turn_nagle_off_and_keep_alive(workdir, process
 def test_the_listen_backlog_is_tcp_backlog(server_factory):
     # A stopped server accepts nothing: the kernel completes up to the backlog's worth of
     # handshakes on its own, and drops SYNs beyond it (the client's connect times out: every
-    # retransmission meets the same full queue). The timeout outlasts three retransmissions
-    # (at 1, 3 and 7 s), so SYNs lost to a loaded machine's loopback are not taken for a full
-    # queue (3 s, one retransmission, still failed once in CI with the suite running).
+    # retransmission meets the same full queue). The timeout outlasts the first retransmission
+    # (1 s), so a SYN lost to a loaded machine's loopback is not taken for a full queue.
     server = server_factory("--tcp-backlog", "400")
     server.process.send_signal(signal.SIGSTOP)
     waiting = []
     try:
         for _ in range(300):
-            waiting.append(socket.create_connection(("127.0.0.1", server.port), timeout=10))
+            waiting.append(socket.create_connection(("127.0.0.1", server.port), timeout=3))
     finally:
         server.process.send_signal(signal.SIGCONT)
     assert len(waiting) == 300
