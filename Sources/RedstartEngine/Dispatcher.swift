@@ -45,10 +45,10 @@ extension Engine {
         return session.isProtected ? .scriptPaused : .executed
     }
 
-    /// Whether the request names a command (or container command) Redstart has.
+    /// Whether the request names a command (or container command) Redstart has, by the
+    /// name clients use or, as the AOF and a primary write them, its own.
     public func knowsCommand(_ args: CommandArguments) -> Bool {
-        guard args.count > 0, let name = CommandName(args, at: 0) else { return false }
-        return table.command(name) != nil
+        args.count > 0 && (table.command(args, at: 0) ?? table.original.command(args, at: 0)) != nil
     }
 
     /// Runs a command the gatekeeper let through, to its end (what `runPausable` runs).
@@ -224,7 +224,11 @@ extension Engine {
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
     private func resolve(_ args: CommandArguments, for session: Session) -> CommandSpec? {
-        guard args.count > 0, let name = CommandName(args, at: 0), var spec = table.command(name) else {
+        // What the AOF and a primary send names commands by their own names, whatever
+        // rename-command made of them (Redis's lookupCommandOrOriginal).
+        guard args.count > 0,
+            var spec = table.command(args, at: 0) ?? (session.mustObey ? table.original.command(args, at: 0) : nil)
+        else {
             flagTransaction(session)
             replyRawError(session, unknownCommandError(args))
             return nil

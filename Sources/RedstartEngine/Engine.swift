@@ -271,8 +271,8 @@ public final class Engine {
         self.config = config
         self.clock = clock
         self.table = table
-        self.execSpec = table.command(named: "exec")
-        self.acl = AccessControl(table: table)
+        self.execSpec = table.original.command(named: "exec")
+        self.acl = AccessControl(table: table.original)
         let now = clock.wallMilliseconds
         self.startTime = now
         self.startMonotonic = clock.monotonicMicroseconds

@@ -80,9 +80,12 @@ public struct ConfigFileLoader {
     /// The `user <name> [rule ...]` lines, applied once the server starts (they need the
     /// command table), in order.
     public private(set) var users: [[[UInt8]]] = []
+    /// The command table with the `rename-command` lines applied, in order.
+    public private(set) var commands: CommandTable
 
-    public init(store: ConfigStore) {
+    public init(store: ConfigStore, commands: CommandTable = RedstartServer.standardCommands()) {
         self.store = store
+        self.commands = commands
     }
 
     /// Loads the file, stdin and options named on the command line.
@@ -184,9 +187,20 @@ public struct ConfigFileLoader {
             try nested.apply(try Self.readFile(arguments[0]))
             seen = nested.seen
             users = nested.users
+            commands = nested.commands
             return
         }
-        if ["rename-command", "loadmodule", "sentinel"].contains(name) {
+        // rename-command <name> <new name>: the command answers to the new name only; an
+        // empty new name removes it. Config files only, as in Redis.
+        if name == "rename-command" && arguments.count == 2 {
+            do throws(CommandTable.RenameError) {
+                commands = try commands.renaming(arguments[0], to: arguments[1])
+            } catch {
+                throw ConfigLoadError(lineNumber: nil, line: nil, message: error.message)
+            }
+            return
+        }
+        if ["loadmodule", "sentinel"].contains(name) {
             throw ConfigLoadError(
                 lineNumber: nil, line: nil, message: "'\(name)' is not supported yet by Redstart")
         }

@@ -71,8 +71,17 @@ public final class RedstartServer: @unchecked Sendable {
     /// The config file's `user` lines (name and rules), applied by `start()`.
     public var configuredUsers: [[[UInt8]]] = []
 
-    /// A server configured by `config`; nothing is opened until `start()`.
-    public init(config: ConfigStore, configFile: String? = nil, executable: String = "", log: ServerLog = ServerLog()) {
+    /// Every command the server has: the engine's and those of the subsystems above it.
+    public static func standardCommands() -> CommandTable {
+        .standard(adding: Scripting.commands + ReplicationCommands.commands)
+    }
+
+    /// A server configured by `config`; nothing is opened until `start()`. `commands` is
+    /// the command table, with the config file's renames (`ConfigFileLoader.commands`).
+    public init(
+        config: ConfigStore, commands: CommandTable = standardCommands(), configFile: String? = nil,
+        executable: String = "", log: ServerLog = ServerLog()
+    ) {
         // A parent may have started us with SIGTERM/SIGINT blocked (the mask is inherited);
         // unblock them before any thread exists, so every thread inherits the open mask.
         var signals = sigset_t()
@@ -85,7 +94,7 @@ public final class RedstartServer: @unchecked Sendable {
         self.configFile = configFile
         self.executable = executable
         self.log = log
-        self.engine = Engine(config: config, table: .standard(adding: Scripting.commands + ReplicationCommands.commands))
+        self.engine = Engine(config: config, table: commands)
         self.stopped = eventLoop.makePromise(of: Void.self)
         self.flusher = ReplyFlusher(eventLoop: eventLoop)
         // A paused script goes on from a task on the loop once the loop served the others.

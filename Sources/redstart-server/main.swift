@@ -106,7 +106,7 @@ if let file = configFile, !file.hasPrefix("/") {
     }
 }
 
-let server = RedstartServer(config: store, configFile: configFile, executable: executable)
+let server = RedstartServer(config: store, commands: loader.commands, configFile: configFile, executable: executable)
 server.configuredUsers = loader.users
 do {
     try server.start()

@@ -9,19 +9,36 @@ public protocol CommandFamily {
 
 /// All commands the engine knows, by name.
 public final class CommandTable: @unchecked Sendable {
-    /// Top-level commands, in table order.
+    /// Top-level commands a client can call, in table order (every one, unless the config
+    /// file's rename-command removed some).
     public let commands: [CommandSpec]
     /// Open addressing over CommandName.fastHash: (name, spec) slots, a power of two in size.
     private let slots: [(CommandName, CommandSpec)?]
     private let mask: Int
+    /// Names longer than a CommandName holds, lowercased: only rename-command makes them
+    /// (redis.conf's own example renames CONFIG to a 40-character name).
+    private let longNames: [[UInt8]: CommandSpec]
+    /// The table rename-command started from, when this one has renames.
+    private let renamedFrom: CommandTable?
+    /// Every name (lowercase bytes) and the command it calls.
+    private let names: [([UInt8], CommandSpec)]
 
-    public init(_ commands: [CommandSpec]) {
-        self.commands = commands
+    public convenience init(_ commands: [CommandSpec]) {
+        self.init(names: commands.map { (Array($0.name.lowercased().utf8), $0) }, order: commands, renamedFrom: nil)
+    }
+
+    /// A table of `names` (lowercase name bytes and the command each calls); `commands`
+    /// lists the reachable ones in `order`'s order.
+    private init(names: [([UInt8], CommandSpec)], order: [CommandSpec], renamedFrom: CommandTable?) {
         var size = 64
-        while size < commands.count * 4 { size <<= 1 }
+        while size < names.count * 4 { size <<= 1 }
         var slots = [(CommandName, CommandSpec)?](repeating: nil, count: size)
-        for spec in commands {
-            let name = CommandName(spec.name)
+        var longNames: [[UInt8]: CommandSpec] = [:]
+        for (bytes, spec) in names {
+            guard let name = bytes.withUnsafeBytes(CommandName.init(bytes:)) else {
+                precondition(longNames.updateValue(spec, forKey: bytes) == nil, "command name declared twice")
+                continue
+            }
             var slot = Int(truncatingIfNeeded: name.fastHash) & (size - 1)
             while let (existing, _) = slots[slot] {
                 precondition(existing != name, "command \(spec.name) declared twice")
@@ -31,6 +48,44 @@ public final class CommandTable: @unchecked Sendable {
         }
         self.slots = slots
         self.mask = size - 1
+        self.longNames = longNames
+        self.renamedFrom = renamedFrom
+        self.names = names
+        let reachable = Set(names.map { ObjectIdentifier($0.1) })
+        self.commands = order.filter { reachable.contains(ObjectIdentifier($0)) }
+    }
+
+    /// The table before any rename-command: ACL rules name commands by their own names, and
+    /// what the AOF and a primary send (effect forms written with the commands' own names)
+    /// is applied whatever the names clients use here.
+    public var original: CommandTable { renamedFrom ?? self }
+
+    /// Why a rename-command line was refused (Redis's texts).
+    public enum RenameError: Error, Equatable {
+        case noSuchCommand
+        case targetExists
+
+        public var message: String {
+            switch self {
+            case .noSuchCommand: return "No such command in rename-command"
+            case .targetExists: return "Target command name already exists"
+            }
+        }
+    }
+
+    /// This table with the top-level command called `name` (any case) called `newName`
+    /// instead, or with no name at all when `newName` is empty (redis.conf's rename-command).
+    public func renaming(_ name: String, to newName: String) throws(RenameError) -> CommandTable {
+        var names = self.names
+        let old = Array(name.lowercased().utf8)
+        guard let position = names.firstIndex(where: { $0.0 == old }) else { throw .noSuchCommand }
+        let spec = names.remove(at: position).1
+        if !newName.isEmpty {
+            let new = Array(newName.lowercased().utf8)
+            guard !names.contains(where: { $0.0 == new }) else { throw .targetExists }
+            names.append((new, spec))
+        }
+        return CommandTable(names: names, order: original.commands, renamedFrom: original)
     }
 
     /// The table of every built-in family, plus `extra` commands (those of the subsystems
@@ -60,12 +115,31 @@ public final class CommandTable: @unchecked Sendable {
         return nil
     }
 
+    /// The top-level command argument `index` of a request names, or nil.
+    @inline(__always)
+    public func command(_ arguments: CommandArguments, at index: Int) -> CommandSpec? {
+        if let name = CommandName(arguments, at: index) { return command(name) }
+        guard !longNames.isEmpty else { return nil }
+        return arguments.withBytes(at: index) { longNames[Self.lowercased($0)] }
+    }
+
     /// The command named by text (any case), e.g. `get` or `config|get`.
     public func command(named text: String) -> CommandSpec? {
         let parts = text.lowercased().split(separator: "|", maxSplits: 1)
-        guard let first = parts.first, let name = CommandName(text: String(first)), let top = command(name) else { return nil }
+        guard let first = parts.first else { return nil }
+        let top: CommandSpec?
+        if let name = CommandName(text: String(first)) {
+            top = command(name)
+        } else {
+            top = longNames[Array(first.utf8)]
+        }
+        guard let top else { return nil }
         if parts.count == 1 { return top }
         return CommandName(text: String(parts[1])).flatMap(top.subcommand)
+    }
+
+    private static func lowercased(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
+        bytes.map { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 }
     }
 
     /// Every command and subcommand, depth first.

@@ -175,7 +175,7 @@ enum CommandInfoFamily: CommandFamily {
     /// Finds the keys of the request in arguments 2... with the command's key specs, as Redis does.
     private static func replyKeys(_ cmd: CommandContext, withFlags: Bool) throws(ReplyError) {
         let request = cmd.args.dropping(first: 2)
-        guard let name = CommandName(request, at: 0), var spec = cmd.engine.table.command(name) else {
+        guard request.count > 0, var spec = cmd.engine.table.command(request, at: 0) else {
             throw ReplyError("Invalid command specified")
         }
         if spec.isContainer, request.count >= 2 {

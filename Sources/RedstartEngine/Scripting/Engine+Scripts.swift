@@ -78,7 +78,7 @@ extension Engine {
     /// The command `args` call, a container's subcommand when there is one (Redis's
     /// lookupCommand): nil for an unknown command or subcommand.
     public func lookupCommand(_ args: CommandArguments) -> CommandSpec? {
-        guard args.count > 0, let spec = CommandName(args, at: 0).flatMap(table.command) else { return nil }
+        guard args.count > 0, let spec = table.command(args, at: 0) else { return nil }
         guard spec.isContainer, args.count >= 2 else { return spec }
         return CommandName(args, at: 1).flatMap(spec.subcommand)
     }
