@@ -12,6 +12,10 @@ enum DumpFamily: CommandFamily {
             .init(
                 "restore", arity: -4, flags: [.write, .denyOOM], keys: .first, acl: [.keyspace, .dangerous],
                 group: "generic", run: restore),
+            // What a cluster's MIGRATE sends; outside cluster mode, RESTORE itself (as in Redis).
+            .init(
+                "restore-asking", arity: -4, flags: [.write, .denyOOM, .asking], keys: .first,
+                acl: [.keyspace, .dangerous], group: "server", run: restore),
         ]
     }
 
