@@ -33,7 +33,7 @@ class ConfiguredServer:
         with open(self.config, "w") as f:
             f.write('port %d\ndir %s\nsave ""\n%s' % (self.port, directory, text))
         self.args = args
-        self.start()
+        self.process = None
 
     def start(self):
         self.process = subprocess.Popen([self.binary, self.config, *self.args],
@@ -52,7 +52,7 @@ class ConfiguredServer:
             return False
 
     def stop(self):
-        if self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=30)
 
@@ -65,7 +65,8 @@ def configured(tmp_path):
         directory = tmp_path / ("server-%d" % len(started))
         directory.mkdir()
         server = ConfiguredServer(binary, str(directory), text, *args)
-        started.append(server)
+        started.append(server)  # stopped at the end even when it fails to answer
+        server.start()
         return server
 
     yield start
