@@ -200,9 +200,16 @@ public struct ConfigFileLoader {
             }
             return
         }
-        if ["loadmodule", "sentinel"].contains(name) {
+        // A lone `sentinel` line is Redis's way of asking for Sentinel mode, handled before
+        // the file is read; its directives belong to Sentinel's own config (Redis's text).
+        if name == "sentinel" && !arguments.isEmpty {
+            throw ConfigLoadError(lineNumber: nil, line: nil, message: "sentinel directive while not in sentinel mode")
+        }
+        if name == "sentinel" { return }
+        if name == "loadmodule" && !arguments.isEmpty {
             throw ConfigLoadError(
-                lineNumber: nil, line: nil, message: "'\(name)' is not supported yet by Redstart")
+                lineNumber: nil, line: nil,
+                message: "Module \(arguments[0]) failed to load: Redstart cannot load modules built for Redis's module API")
         }
         throw ConfigLoadError(lineNumber: nil, line: nil, message: "Bad directive or wrong number of arguments")
     }

@@ -77,6 +77,14 @@ if let first = arguments.first {
     }
 }
 
+// Redis enters Sentinel mode on `--sentinel` anywhere on its command line. Redstart has no
+// Sentinel of its own: redis-sentinel monitors and fails over Redstart as it does Redis.
+if arguments.contains("--sentinel") {
+    var message = Array("Redstart has no Sentinel mode: run redis-sentinel, which monitors Redstart servers as it does Redis servers.\n".utf8)
+    _ = write(STDERR_FILENO, &message, message.count)
+    exit(1)
+}
+
 let commandLine = CommandLineConfig(arguments: arguments)
 let store = ConfigStore()
 var loader = ConfigFileLoader(store: store)

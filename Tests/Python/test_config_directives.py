@@ -1,8 +1,14 @@
-"""redis.conf's `rename-command <name> <new name>`: the command answers to the new name
-only, an empty new name removes it, and a bad line stops start-up with Redis's message.
-ACL rules, the AOF and a primary's stream still name commands by their own names (the
-AOF here is Redstart's own, replayed after a restart under the same renames). Each case
-runs against redis-server 7.0.15 too, so the replies compared are Redis's."""
+"""Config-file directives that are not settings.
+
+redis.conf's `rename-command <name> <new name>`: the command answers to the new name only,
+an empty new name removes it, and a bad line stops start-up with Redis's message. ACL
+rules, the AOF and a primary's stream still name commands by their own names (the AOF
+here is Redstart's own, replayed after a restart under the same renames). Each case runs
+against redis-server 7.0.15 too, so the replies compared are Redis's.
+
+Sentinel's directives and `--sentinel` (Redstart has no Sentinel mode: redis-sentinel
+monitors it) and `loadmodule` (modules for Redis's module API cannot load) stop start-up
+with a clear message."""
 import os
 import subprocess
 
@@ -195,3 +201,32 @@ def test_a_replica_applies_its_primarys_writes_whatever_it_renamed(configured):
     wait_until(lambda: replica.client.get("done") == "yes", "the replica to catch up")
     assert replica.client.get("b") == "2"
     assert replica.client.exists("a") == 0
+
+
+def start_up_failure(*args):
+    result = subprocess.run([BINARY, *args], capture_output=True, timeout=30)
+    return result.returncode, (result.stdout + result.stderr).decode()
+
+
+def test_sentinel_directives_and_sentinel_mode_are_refused(tmp_path):
+    config = tmp_path / "sentinel.conf"
+    config.write_text("sentinel monitor mymaster 127.0.0.1 6379 2\n")
+    for binary in (BINARY, REDIS_SERVER):
+        result = subprocess.run([binary, str(config), "--port", str(free_port())], capture_output=True, timeout=30)
+        assert result.returncode == 1
+        assert b"sentinel directive while not in sentinel mode" in result.stdout + result.stderr
+    status, output = start_up_failure("--port", str(free_port()), "--sentinel")
+    assert status == 1 and "Redstart has no Sentinel mode: run redis-sentinel" in output
+
+
+def test_a_lone_sentinel_line_is_ignored_as_in_redis(configured):
+    assert configured(BINARY, "sentinel\n").client.ping()
+
+
+def test_loadmodule_is_refused_naming_the_module(tmp_path):
+    config = tmp_path / "modules.conf"
+    config.write_text("loadmodule /opt/redis-stack/lib/rejson.so\n")
+    status, output = start_up_failure(str(config), "--port", str(free_port()))
+    assert status == 1
+    assert ">>> 'loadmodule /opt/redis-stack/lib/rejson.so'" in output
+    assert "Module /opt/redis-stack/lib/rejson.so failed to load: Redstart cannot load modules built for Redis's module API" in output
