@@ -125,7 +125,7 @@ extension AOFPersistence {
     private func switchToRewrittenBase(temporary: String) -> Bool {
         var updated = manifest
         let baseName = updated.addBase(prefix: prefix, rdbFormat: rewriteIsRDB)
-        guard rename(temporary, path(baseName)) == 0 else {
+        guard engine.measuringLatency("aof-rename", { rename(temporary, path(baseName)) }) == 0 else {
             log.write(
                 .warning,
                 "Error trying to rename the temporary AOF file \(temporary) into \(baseName): \(String(cString: strerror(errno)))")

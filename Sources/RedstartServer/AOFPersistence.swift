@@ -22,6 +22,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRedstartShims
 import NIOCore
 import NIOPosix
 import RedstartEngine
@@ -182,7 +183,7 @@ final class AOFPersistence: PropagationSink {
             )
         }
         if flushSleepMicros > 0 { usleep(useconds_t(flushSleepMicros)) }
-        let written = writeBuffer()
+        let written = writeBufferMeasured(syncInProgress: syncInProgress)
         flushPostponedSince = 0
         if written != buffer.count {
             writeFailed(written: written, now: now)
@@ -204,6 +205,21 @@ final class AOFPersistence: PropagationSink {
         engine.persistence.aof.bufferLength = 0
         if policy == .always { _ = gate.noteWritten() }
         fsyncIfNeeded(now: now, syncInProgress: syncInProgress, turnBytes: written)
+    }
+
+    /// writeBuffer with the latency monitor's AOF write events (Redis's flushAppendOnlyFile):
+    /// `aof-write`, and by what the disk was doing meanwhile, `aof-write-pending-fsync`,
+    /// `aof-write-active-child` (a background snapshot writing) or `aof-write-alone`.
+    private func writeBufferMeasured(syncInProgress: Bool) -> Int {
+        guard engine.isMonitoringLatency else { return writeBuffer() }
+        let start = engine.clock.monotonicMicroseconds
+        let written = writeBuffer()
+        let elapsed = (engine.clock.monotonicMicroseconds - start) / 1000
+        let circumstance =
+            syncInProgress ? "aof-write-pending-fsync" : server.hasBackgroundJob ? "aof-write-active-child" : "aof-write-alone"
+        engine.addLatencySampleIfNeeded(circumstance, milliseconds: elapsed)
+        engine.addLatencySampleIfNeeded("aof-write", milliseconds: elapsed)
+        return written
     }
 
     /// write(2) of the whole buffer, retried on short writes; the bytes written, or -1.
@@ -279,7 +295,7 @@ final class AOFPersistence: PropagationSink {
     private func startDurableSync(turnBytes: Int = 0) {
         guard !durableSyncInFlight, descriptor >= 0, gate.writtenGeneration > gate.syncedGeneration else { return }
         if turnBytes < Self.backgroundSyncThreshold {
-            if fdatasync(descriptor) == -1 {
+            if engine.measuringLatency("aof-fsync-always", { fdatasync(self.descriptor) }) == -1 {
                 log.write(
                     .warning,
                     "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting..."
@@ -296,13 +312,16 @@ final class AOFPersistence: PropagationSink {
         let descriptor = self.descriptor
         let loop = server.eventLoop
         fsyncThread.submit { [self] _ in
+            let start = redstart_monotonic_microseconds()
             let failure = fdatasync(descriptor) == -1 ? errno : 0
-            loop.execute { [self] in durableSyncEnded(target, offset: offset, failure: failure) }
+            let milliseconds = Int64((redstart_monotonic_microseconds() - start) / 1000)
+            loop.execute { [self] in durableSyncEnded(target, offset: offset, failure: failure, milliseconds: milliseconds) }
         }
     }
 
-    private func durableSyncEnded(_ generation: Int, offset: Int64, failure: CInt) {
+    private func durableSyncEnded(_ generation: Int, offset: Int64, failure: CInt, milliseconds: Int64) {
         durableSyncInFlight = false
+        engine.addLatencySampleIfNeeded("aof-fsync-always", milliseconds: milliseconds)
         // A descriptor closed by a switch to a new file was synced before it closed.
         if failure != 0 && failure != EBADF {
             log.write(

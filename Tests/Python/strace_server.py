@@ -6,11 +6,13 @@ from conftest import BINARY
 from test_persistence import start
 
 
-def traced_server(processes, workdir, trace, syscalls, *args):
-    """The server under strace, its `syscalls` (strace's trace= list) written to `trace`."""
+def traced_server(processes, workdir, trace, syscalls, *args, strace_options=""):
+    """The server under strace, its `syscalls` (strace's trace= list) written to `trace`;
+    `strace_options` adds to strace's command line (say, `-e inject=...` to slow a call)."""
     wrapper = os.path.join(workdir, "traced-server")
     with open(wrapper, "w") as f:
-        f.write('#!/bin/sh\nexec strace -f -qq -e trace=%s -o "%s" "%s" "$@"\n' % (syscalls, trace, BINARY))
+        f.write('#!/bin/sh\nexec strace -f -qq -e trace=%s %s -o "%s" "%s" "$@"\n'
+                % (syscalls, strace_options, trace, BINARY))
     os.chmod(wrapper, 0o755)
     p = start(processes, wrapper, workdir, *args)
     pid = p.client().info("server")["process_id"]

@@ -73,9 +73,7 @@ extension Engine {
         {
             addSlowlogEntry(spec, arguments, request.session, duration: total, start: clock.wallMicroseconds)
         }
-        if latencyThreshold > 0 && replyMicros / 1000 >= latencyThreshold {
-            latency.add(event: "command-unblocking", milliseconds: replyMicros / 1000, time: clock.wallMilliseconds / 1000)
-        }
+        addLatencySampleIfNeeded("command-unblocking", milliseconds: replyMicros / 1000)
         request.session.transport?.resume()
     }
 

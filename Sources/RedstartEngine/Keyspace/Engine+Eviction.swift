@@ -110,7 +110,7 @@ extension Engine {
         }
         if result == .failed && lazyFree.pendingObjects > 0 {
             // Memory may be on its way back from the freeing thread: wait a little for it.
-            usleep(UInt32(clamping: min(limit, 100_000)))
+            measuringLatency("eviction-lazyfree") { _ = usleep(UInt32(clamping: min(limit, 100_000))) }
             if memoryToFree() == nil { result = .ok }
         }
         if result != .failed && evictionContinues {
@@ -118,10 +118,7 @@ extension Engine {
             scheduleEvictionContinuation()
         }
         if result != .running { evictionContinues = false }
-        let elapsed = (clock.monotonicMicroseconds - start) / 1000
-        if latencyThreshold > 0 && elapsed >= latencyThreshold {
-            latency.add(event: "eviction-cycle", milliseconds: elapsed, time: clock.wallMilliseconds / 1000)
-        }
+        addLatencySampleIfNeeded("eviction-cycle", milliseconds: (clock.monotonicMicroseconds - start) / 1000)
         return result
     }
 
@@ -148,7 +145,7 @@ extension Engine {
         stats.evictedKeys += 1
         let key = db.key(at: index)
         let before = usedMemory
-        deleteKey(db, at: index, lazily: lazyFreeEviction)
+        measuringLatency("eviction-del") { deleteKey(db, at: index, lazily: lazyFreeEviction) }
         // The key's bytes go once `key`, kept for the announcements, is released.
         let freed = before - usedMemory + key.heapSize
         announceRemoval(db, key, lazily: lazyFreeEviction, .evicted, "evicted")

@@ -56,22 +56,15 @@ extension Engine {
     /// with lazyfree-lazy-expire).
     func removeExpired(_ db: Database, at index: Int32) {
         stats.expiredKeys += 1
-        removeOnServersBehalf(db, at: index, lazily: lazyFreeExpire, .expired, "expired")
-    }
-
-    /// Removes a key the server itself dropped (expiry, eviction): its watchers and the
-    /// clients caching it are told, its deletion propagates (DEL, or UNLINK when freed
-    /// lazily), and `event` of class `type` is reported.
-    func removeOnServersBehalf(
-        _ db: Database, at index: Int32, lazily: Bool, _ type: KeyspaceEvents, _ event: StaticString
-    ) {
         let key = db.key(at: index)
-        deleteKey(db, at: index, lazily: lazily)
-        announceRemoval(db, key, lazily: lazily, type, event)
+        // The deletion alone is measured, as Redis's deleteExpiredKeyAndPropagate.
+        measuringLatency("expire-del") { deleteKey(db, at: index, lazily: lazyFreeExpire) }
+        announceRemoval(db, key, lazily: lazyFreeExpire, .expired, "expired")
     }
 
-    /// What follows a removal on the server's behalf: watchers and caching clients told, the
-    /// deletion propagated, the keyspace event.
+    /// What follows the removal of a key the server itself dropped (expiry, eviction): its
+    /// watchers and the clients caching it are told, its deletion propagates (DEL, or UNLINK
+    /// when freed lazily), and `event` of class `type` is reported.
     func announceRemoval(_ db: Database, _ key: ByteString, lazily: Bool, _ type: KeyspaceEvents, _ event: StaticString) {
         key.withUnsafeBytes { raw in
             if !db.watchers.isEmpty { touchWatchedKey(db, raw) }

@@ -44,3 +44,27 @@ public struct LatencyMonitor {
         return cleared
     }
 }
+
+extension Engine {
+    /// Whether the latency monitor is on (latency-monitor-threshold > 0): only then is a
+    /// step worth its two clock readings.
+    public var isMonitoringLatency: Bool { latencyThreshold > 0 }
+
+    /// Records `milliseconds` for `event` when the monitor is on and the spike reaches the
+    /// threshold (Redis's latencyAddSampleIfNeeded).
+    public func addLatencySampleIfNeeded(_ event: String, milliseconds: Int64) {
+        guard latencyThreshold > 0, milliseconds >= latencyThreshold else { return }
+        latency.add(event: event, milliseconds: milliseconds, time: clock.wallMilliseconds / 1000)
+    }
+
+    /// Runs `step` and records how long it took as `event`, when the monitor is on (Redis's
+    /// latencyStartMonitor and latencyEndMonitor around it).
+    @inline(__always)
+    public func measuringLatency<Result>(_ event: String, _ step: () -> Result) -> Result {
+        guard latencyThreshold > 0 else { return step() }
+        let start = clock.monotonicMicroseconds
+        let result = step()
+        addLatencySampleIfNeeded(event, milliseconds: (clock.monotonicMicroseconds - start) / 1000)
+        return result
+    }
+}
