@@ -224,8 +224,10 @@ extension Engine {
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
     private func resolve(_ args: CommandArguments, for session: Session) -> CommandSpec? {
-        // What the AOF and a primary send names commands by their own names, whatever
-        // rename-command made of them (Redis's lookupCommandOrOriginal).
+        // What the AOF replays and a primary sends is applied whatever rename-command made
+        // of the names: effect forms name commands by their own names (MULTI, EXEC,
+        // PEXPIREAT, DEL ...). Redis looks at the new names only there, so it refuses its
+        // own AOF once MULTI is renamed, and a replica skips what its primary sends.
         guard args.count > 0,
             var spec = table.command(args, at: 0) ?? (session.mustObey ? table.original.command(args, at: 0) : nil)
         else {

@@ -120,25 +120,34 @@ extension AOFPersistence {
         engine.persistence.aof.consecutiveRewriteFailures += 1
     }
 
+    /// rename(2), timed as the latency monitor's `aof-rename` when it succeeds (as Redis's
+    /// backgroundRewriteDoneHandler); the errno when it fails.
+    private func renameMeasured(_ from: String, _ to: String) -> CInt? {
+        let start = engine.clock.monotonicMicroseconds
+        guard rename(from, to) == 0 else { return errno }
+        engine.addLatencySampleIfNeeded("aof-rename", milliseconds: (engine.clock.monotonicMicroseconds - start) / 1000)
+        return nil
+    }
+
     /// Renames the new base (and, after turning AOF on, the temporary incremental file)
     /// into place and writes the manifest that names them; false (undone) on failure.
     private func switchToRewrittenBase(temporary: String) -> Bool {
         var updated = manifest
         let baseName = updated.addBase(prefix: prefix, rdbFormat: rewriteIsRDB)
-        guard engine.measuringLatency("aof-rename", { rename(temporary, path(baseName)) }) == 0 else {
+        if let failure = renameMeasured(temporary, path(baseName)) {
             log.write(
                 .warning,
-                "Error trying to rename the temporary AOF file \(temporary) into \(baseName): \(String(cString: strerror(errno)))")
+                "Error trying to rename the temporary AOF file \(temporary) into \(baseName): \(String(cString: strerror(failure)))")
             return false
         }
         log.write(.notice, "Successfully renamed the temporary AOF base file \(temporary) into \(baseName)")
         var incrementalName: String?
         if state == .waitingForRewrite {
             let name = updated.addIncremental(prefix: prefix)
-            guard rename(path(temporaryIncrementalName), path(name)) == 0 else {
+            if let failure = renameMeasured(path(temporaryIncrementalName), path(name)) {
                 log.write(
                     .warning,
-                    "Error trying to rename the temporary AOF incr file \(temporaryIncrementalName) into \(name): \(String(cString: strerror(errno)))"
+                    "Error trying to rename the temporary AOF incr file \(temporaryIncrementalName) into \(name): \(String(cString: strerror(failure)))"
                 )
                 unlink(path(baseName))
                 return false

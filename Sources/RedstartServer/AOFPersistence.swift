@@ -295,10 +295,11 @@ final class AOFPersistence: PropagationSink {
     private func startDurableSync(turnBytes: Int = 0) {
         guard !durableSyncInFlight, descriptor >= 0, gate.writtenGeneration > gate.syncedGeneration else { return }
         if turnBytes < Self.backgroundSyncThreshold {
-            if engine.measuringLatency("aof-fsync-always", { fdatasync(self.descriptor) }) == -1 {
+            let failure = engine.measuringLatency("aof-fsync-always") { fdatasync(self.descriptor) == -1 ? errno : 0 }
+            if failure != 0 {
                 log.write(
                     .warning,
-                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(errno))). Exiting..."
+                    "Can't persist AOF for fsync error when the AOF fsync policy is 'always': \(String(cString: strerror(failure))). Exiting..."
                 )
                 exit(1)
             }
@@ -513,11 +514,15 @@ final class AOFPersistence: PropagationSink {
         engine.host?.runInBackground { close(handle) }
     }
 
-    /// A file of the AOF directory's size, or nil (logged as Redis does) when it cannot be read.
+    /// A file of the AOF directory's size, or nil (logged as Redis does) when it cannot be
+    /// read; the stat(2) is the latency monitor's `aof-fstat`, as Redis's getAppendOnlyFileSize.
     func fileSize(_ name: String) -> Int64? {
         var info = stat()
-        guard stat(path(name), &info) == 0 else {
-            log.write(.warning, "Unable to obtain the AOF file \(name) length. stat: \(String(cString: strerror(errno)))")
+        let start = engine.clock.monotonicMicroseconds
+        let failure = stat(path(name), &info) == 0 ? 0 : errno
+        engine.addLatencySampleIfNeeded("aof-fstat", milliseconds: (engine.clock.monotonicMicroseconds - start) / 1000)
+        guard failure == 0 else {
+            log.write(.warning, "Unable to obtain the AOF file \(name) length. stat: \(String(cString: strerror(failure)))")
             return nil
         }
         return Int64(info.st_size)

@@ -135,6 +135,16 @@ public struct ConfigFileLoader {
                 users.append(Array(words.dropFirst()))
                 continue
             }
+            // rename-command <name> <new name>: the command answers to the new name only; an
+            // empty new name removes it. Config files only, as in Redis; names are bytes.
+            if name == "rename-command" && words.count == 3 {
+                do throws(CommandTable.RenameError) {
+                    commands = try commands.renaming(words[1], to: words[2])
+                } catch {
+                    throw failure(error.message)
+                }
+                continue
+            }
             do throws(ConfigLoadError) {
                 try applyDirective(name, arguments)
             } catch {
@@ -188,16 +198,6 @@ public struct ConfigFileLoader {
             seen = nested.seen
             users = nested.users
             commands = nested.commands
-            return
-        }
-        // rename-command <name> <new name>: the command answers to the new name only; an
-        // empty new name removes it. Config files only, as in Redis.
-        if name == "rename-command" && arguments.count == 2 {
-            do throws(CommandTable.RenameError) {
-                commands = try commands.renaming(arguments[0], to: arguments[1])
-            } catch {
-                throw ConfigLoadError(lineNumber: nil, line: nil, message: error.message)
-            }
             return
         }
         // A lone `sentinel` line is Redis's way of asking for Sentinel mode, handled before

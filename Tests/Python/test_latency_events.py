@@ -77,8 +77,8 @@ def test_aof_writes_and_fsyncs_are_recorded(workdir, processes):
 
 def test_aof_write_events_name_what_the_disk_was_doing(workdir, processes):
     trace = os.path.join(workdir, "aof.trace")
-    # Only writes to the AOF's files are slowed (their descriptors are the ones opened
-    # with O_APPEND; strace cannot tell them apart, so every write(2) waits 3 ms).
+    # Every write(2) waits 3 ms (strace cannot single out the AOF's descriptor): the AOF's
+    # write is among them.
     p = strace_server.traced_server(
         processes, workdir, trace, "write", "--appendonly", "yes", "--appendfsync", "no",
         "--latency-monitor-threshold", "1", strace_options="-e inject=write:delay_enter=3000")

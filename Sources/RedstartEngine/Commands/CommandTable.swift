@@ -75,17 +75,24 @@ public final class CommandTable: @unchecked Sendable {
 
     /// This table with the top-level command called `name` (any case) called `newName`
     /// instead, or with no name at all when `newName` is empty (redis.conf's rename-command).
-    public func renaming(_ name: String, to newName: String) throws(RenameError) -> CommandTable {
+    /// Names are bytes compared without ASCII case, as Redis's command table (and clients'
+    /// lookups here) compare them.
+    public func renaming(_ name: [UInt8], to newName: [UInt8]) throws(RenameError) -> CommandTable {
         var names = self.names
-        let old = Array(name.lowercased().utf8)
+        let old = name.withUnsafeBytes(Self.lowercased)
         guard let position = names.firstIndex(where: { $0.0 == old }) else { throw .noSuchCommand }
         let spec = names.remove(at: position).1
         if !newName.isEmpty {
-            let new = Array(newName.lowercased().utf8)
+            let new = newName.withUnsafeBytes(Self.lowercased)
             guard !names.contains(where: { $0.0 == new }) else { throw .targetExists }
             names.append((new, spec))
         }
         return CommandTable(names: names, order: original.commands, renamedFrom: original)
+    }
+
+    /// `renaming` with names given as text.
+    public func renaming(_ name: String, to newName: String) throws(RenameError) -> CommandTable {
+        try renaming(Array(name.utf8), to: Array(newName.utf8))
     }
 
     /// The table of every built-in family, plus `extra` commands (those of the subsystems
@@ -125,13 +132,13 @@ public final class CommandTable: @unchecked Sendable {
 
     /// The command named by text (any case), e.g. `get` or `config|get`.
     public func command(named text: String) -> CommandSpec? {
-        let parts = text.lowercased().split(separator: "|", maxSplits: 1)
+        let parts = text.split(separator: "|", maxSplits: 1)
         guard let first = parts.first else { return nil }
         let top: CommandSpec?
         if let name = CommandName(text: String(first)) {
             top = command(name)
         } else {
-            top = longNames[Array(first.utf8)]
+            top = Array(first.utf8).withUnsafeBytes { longNames[Self.lowercased($0)] }
         }
         guard let top else { return nil }
         if parts.count == 1 { return top }
