@@ -39,6 +39,16 @@ import Testing
         #expect(renamed.command(arguments(long + "x"), at: 0) == nil)
     }
 
+    @Test func namesAreBytesFoldedOnlyInASCII() throws {
+        // Redis compares command names with strcasecmp: É and é are different bytes.
+        let renamed = try CommandTable.standard().renaming("get", to: "GÉT")
+        let get = renamed.original.command(named: "get")!
+        #expect(renamed.command(arguments("GÉT"), at: 0) === get)
+        #expect(renamed.command(arguments("gÉt"), at: 0) === get)
+        #expect(renamed.command(arguments("gét"), at: 0) == nil)
+        #expect(renamed.command(named: "GÉT") === get)
+    }
+
     @Test func refusalsUseRedisTexts() throws {
         let standard = CommandTable.standard()
         #expect(throws: CommandTable.RenameError.noSuchCommand) { try standard.renaming("nosuch", to: "x") }
