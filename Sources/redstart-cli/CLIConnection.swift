@@ -74,11 +74,12 @@ final class CLIConnection {
             }
         }
         guard select(options.database) else { return false }
-        if options.resp3 && !options.resp2 {
+        if (options.resp3 || options.resp3Implied) && !options.resp2 {
             guard let reply = command([Array("HELLO".utf8), Array("3".utf8)]) else { return false }
             if case .error(let text) = reply {
                 CLIOutput.error(Array("HELLO 3 failed: ".utf8) + text.cString + [0x0A])
-                return false
+                // Only an explicit -3 makes that fatal.
+                if options.resp3 { return false }
             }
         }
         return true

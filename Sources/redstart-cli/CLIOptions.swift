@@ -10,9 +10,10 @@ import RedstartRESP
 
 /// Everything the command line sets.
 struct CLIOptions {
-    /// How replies are printed (redis-cli's OUTPUT_STANDARD / OUTPUT_RAW / OUTPUT_CSV).
+    /// How replies are printed (redis-cli's OUTPUT_STANDARD / OUTPUT_RAW / OUTPUT_CSV /
+    /// OUTPUT_JSON / OUTPUT_QUOTED_JSON).
     enum OutputFormat {
-        case standard, raw, csv
+        case standard, raw, csv, json, quotedJSON
     }
 
     var host: [UInt8] = Array("127.0.0.1".utf8)
@@ -26,6 +27,9 @@ struct CLIOptions {
 
     var resp2 = false
     var resp3 = false
+    /// --json and --quoted-json ask for RESP3 unless -3 did (redis-cli's resp3 = 2): a
+    /// server that refuses HELLO 3 is then used over RESP2.
+    var resp3Implied = false
     var output: OutputFormat
     var showPushes: Bool
     var quotedInput = false
@@ -51,7 +55,7 @@ struct CLIOptions {
     var pattern: [UInt8]?
     var scanCount: Int32 = 10
     var evalFile: String?
-    /// A redis-cli mode redstart-cli does not have (--json, --ldb, --lru-test, --cluster).
+    /// A redis-cli mode redstart-cli does not have (--ldb, --lru-test, --cluster).
     var unsupportedMode: String?
 
     var tools = ToolOptions()
@@ -130,7 +134,9 @@ extension CLIOptions {
                 throw CLIStop(message: "redstart-cli \(CLIUsage.version)\n", stream: .stdout, code: 0)
             case "-x": stdinLastArgument = true
             case "-2": resp2 = true
-            case "-3": resp3 = true
+            case "-3":
+                resp3 = true
+                resp3Implied = false
             case "-e": setErrorCode = true
             case "-c": clusterMode = true
             case "--verbose": verbose = true
@@ -139,6 +145,9 @@ extension CLIOptions {
             case "--raw": output = .raw
             case "--no-raw": output = .standard
             case "--csv": output = .csv
+            case "--json", "--quoted-json":
+                output = word == "--json" ? .json : .quotedJSON
+                if !resp3 { resp3Implied = true }
             case "--quoted-input": quotedInput = true
             case "--pipe": pipe = true
             case "--scan": scan = true
@@ -157,7 +166,7 @@ extension CLIOptions {
                 tools.memKeys = true
                 tools.memKeysSamples = 0
             case "--hotkeys": tools.hotKeys = true
-            case "--json", "--quoted-json", "--ldb", "--ldb-sync-mode":
+            case "--ldb", "--ldb-sync-mode":
                 unsupportedMode = word
             default:
                 guard arguments[index].first == UInt8(ascii: "-") else { return index }

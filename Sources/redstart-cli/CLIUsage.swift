@@ -43,6 +43,8 @@ enum CLIUsage {
           --no-raw           Formatted replies even when standard output is not a terminal.
           --quoted-input     Read the command's arguments as quoted strings.
           --csv              Replies as CSV.
+          --json             Replies as JSON (asks for RESP3; -2 keeps RESP2).
+          --quoted-json      As --json, with ASCII-safe quoted strings.
           --show-pushes <yn> Print RESP3 pushes (default: when standard output is a terminal).
           --pipe             Send the Redis protocol read from standard input to the server.
           --pipe-timeout <n> In --pipe mode, give up when no reply arrives for <n> seconds

@@ -4,7 +4,8 @@
 //   index, maps `1# key => value`, sets `1~ `, `(empty array)` and its kin;
 // - raw (stdout not a terminal, or --raw): bare bytes, elements joined by -d, a reply
 //   ended by -D; nil prints nothing, booleans `(true)`;
-// - CSV: quoted strings, `ERROR,"..."`, `NULL`, `true`, elements joined by commas.
+// - CSV: quoted strings, `ERROR,"..."`, `NULL`, `true`, elements joined by commas;
+// - JSON and quoted JSON: JSONReplyFormatter.
 // Quirks kept on purpose (each is redis-cli's): a status or error is cut at a NUL byte
 // where redis-cli uses strlen or %s; a raw error ends with its own newline before -D;
 // a RESP3 big number is "Unknown reply type: 13" and exit 1, since redis-cli has no case
@@ -29,6 +30,9 @@ enum ReplyFormatter {
             out.append(contentsOf: options.replyDelimiter)
         case .csv:
             csv(reply, into: &out)
+            out.append(0x0A)
+        case .json, .quotedJSON:
+            JSONReplyFormatter.format(reply, quoted: options.output == .quotedJSON, into: &out)
             out.append(0x0A)
         }
         return out

@@ -4,8 +4,8 @@ and the two must agree byte for byte on stdout, stderr and the exit code.
 
 The command table covers every reply type (RESP2 and RESP3 through -3), errors, nested
 and empty replies, doubles (inf too), big numbers, binary, non-UTF-8, quoted and unicode
-strings; each command runs in six output modes (stdout is a pipe here, so the default is
-raw). Then the options: -x, -X, -r/-i, -e, -n, -d/-D, --quoted-input, --eval, --scan,
+strings; each command runs in eight output modes (stdout is a pipe here, so the default is
+raw; --json and --quoted-json among them). Then the options: -x, -X, -r/-i, -e, -n, -d/-D, --quoted-input, --eval, --scan,
 --pipe, -u, -a and its warning, REDISCLI_AUTH, option errors, connection refused."""
 import os
 import subprocess
@@ -174,7 +174,8 @@ COMMANDS = [
     ("MEMORY", "USAGE", "missing"), ("ECHO", "x" * 300),
 ]
 
-MODES = [[], ["--no-raw"], ["--raw"], ["--csv"], ["-3"], ["-3", "--no-raw"]]
+# --json asks for RESP3 itself; --quoted-json with -2 covers RESP2's replies.
+MODES = [[], ["--no-raw"], ["--raw"], ["--csv"], ["-3"], ["-3", "--no-raw"], ["--json"], ["--quoted-json", "-2"]]
 
 
 def as_bytes(word):
@@ -493,6 +494,10 @@ def auth_server():
     ["-a", "wrong", "--pipe"],
     ["AUTH", "topsecret"],
     ["AUTH", "alice", "alicepass"],
+    # HELLO 3 refused (no AUTH yet): --json goes on over RESP2, an explicit -3 does not.
+    ["--json", "PING"],
+    ["--json", "-3", "PING"],
+    ["-a", "topsecret", "--json", "HGETALL", "nokey"],
     ["-u", "redis://alice:alicepass@127.0.0.1:{port}/0", "GET", "k"],
 ], ids=lambda a: " ".join(a))
 def test_auth(cli, auth_server, args):

@@ -274,6 +274,7 @@ final class InteractiveSession {
             connection.database = 0
             options.database = 0
             options.resp3 = false
+            options.resp3Implied = false
         default:
             break
         }

@@ -75,6 +75,10 @@ enum LatencyMode {
             CLIOutput.write("\(minimum),\(maximum),\(averageText),\(count)\n")
         case .raw:
             CLIOutput.write("\(minimum) \(maximum) \(averageText) \(count)\n")
+        case .json:
+            CLIOutput.write("{\"min\": \(minimum), \"max\": \(maximum), \"avg\": \(averageText), \"count\": \(count)}\n")
+        case .quotedJSON:
+            break  // redis-cli prints nothing here either
         }
     }
 }
