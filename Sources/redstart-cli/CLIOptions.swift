@@ -55,7 +55,7 @@ struct CLIOptions {
     var pattern: [UInt8]?
     var scanCount: Int32 = 10
     var evalFile: String?
-    /// A redis-cli mode redstart-cli does not have (--ldb, --lru-test, --cluster).
+    /// A redis-cli mode redstart-cli does not have (--ldb, --cluster).
     var unsupportedMode: String?
 
     var tools = ToolOptions()
@@ -82,6 +82,8 @@ struct CLIOptions {
         var stat = false
         /// `--intrinsic-latency <seconds>`.
         var intrinsicLatencySeconds: Int32?
+        /// `--lru-test <keys>`.
+        var lruTestKeys: Int64?
     }
 
     /// TLS settings (`--tls`, `--sni`, `--cacert`, ...).
@@ -232,7 +234,9 @@ extension CLIOptions {
             tools.memKeys = true
             tools.memKeysSamples = atoi(argument)
         case "--intrinsic-latency": tools.intrinsicLatencySeconds = atoi(argument)
-        case "--lru-test", "--cluster":
+        // strtoll: what is not a number is 0 keys, as in redis-cli.
+        case "--lru-test": tools.lruTestKeys = Int64(strtoll(argument, nil, 10))
+        case "--cluster":
             unsupportedMode = option
         default:
             throw Self.unrecognized(option)

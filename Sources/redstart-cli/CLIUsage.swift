@@ -67,6 +67,8 @@ enum CLIUsage {
           --rdb <file>       Fetch a snapshot (an RDB file) with SYNC; '-' for standard output.
           --functions-rdb <file> Like --rdb, with only the functions (not the keys).
           --replica          Show the commands a master sends its replicas.
+          --lru-test <keys>  Simulate a cache over <keys> keys with an 80-20 access
+                             pattern, to try a maxmemory policy (a line per second).
           --intrinsic-latency <seconds> Measure this machine's own scheduling latency.
           --no-auth-warning  No warning when a password is given on the command line.
           --verbose          Accepted for compatibility.

@@ -77,6 +77,9 @@ if tools.stat {
 if options.scan {
     KeyScan.run(connectOrExit(options), options, countGiven: countGiven)
 }
+if let keys = tools.lruTestKeys {
+    LRUTestMode.run(connectOrExit(options), keys: keys)
+}
 if let seconds = tools.intrinsicLatencySeconds {
     IntrinsicLatency.run(seconds: seconds)
 }
