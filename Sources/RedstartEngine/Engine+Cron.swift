@@ -25,12 +25,9 @@ extension Engine {
         if persistence.loading != nil { return }
         checkPauseDeadline()
         if activeExpireEnabled {
-            let start = clock.monotonicMicroseconds
-            activeExpireCycle()
-            if replicationGate.isReplica && !replicaWrittenExpiringKeys.isEmpty { expireKeysWrittenOnReplica() }
-            let elapsed = (clock.monotonicMicroseconds - start) / 1000
-            if latencyThreshold > 0 && elapsed >= latencyThreshold {
-                latency.add(event: "expire-cycle", milliseconds: elapsed, time: now / 1000)
+            measuringLatency("expire-cycle") {
+                activeExpireCycle()
+                if replicationGate.isReplica && !replicaWrittenExpiringKeys.isEmpty { expireKeysWrittenOnReplica() }
             }
         }
         if tracking.clientCount > 0 {

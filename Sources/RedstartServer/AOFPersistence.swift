@@ -518,9 +518,7 @@ final class AOFPersistence: PropagationSink {
     /// read; the stat(2) is the latency monitor's `aof-fstat`, as Redis's getAppendOnlyFileSize.
     func fileSize(_ name: String) -> Int64? {
         var info = stat()
-        let start = engine.clock.monotonicMicroseconds
-        let failure = stat(path(name), &info) == 0 ? 0 : errno
-        engine.addLatencySampleIfNeeded("aof-fstat", milliseconds: (engine.clock.monotonicMicroseconds - start) / 1000)
+        let failure = engine.measuringLatency("aof-fstat") { stat(path(name), &info) == 0 ? 0 : errno }
         guard failure == 0 else {
             log.write(.warning, "Unable to obtain the AOF file \(name) length. stat: \(String(cString: strerror(failure)))")
             return nil
