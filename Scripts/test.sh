@@ -27,8 +27,9 @@ if ((${#missing[@]})); then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# selenium 4.51.0: 4.52 and later need a certifi release that PyPI mirrors may not have yet.
 python3 -c 'import redis, pytest, xdist, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
-    || python3 -m pip install -q pytest pytest-xdist==3.8.0 selenium==4.53.0 -r Tests/Python/job_libraries/requirements.txt
+    || python3 -m pip install -q pytest pytest-xdist==3.8.0 selenium==4.51.0 -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
 # The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):
