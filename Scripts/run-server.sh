@@ -4,4 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Scripts/install-build-deps.sh
-exec swift run -c release redstart-server "$@"
+# The flag builds every module, SwiftNIO's too, without Swift's dynamic exclusivity checks
+# (ARCHITECTURE.md, "Decisions"): 7% fewer instructions per EVALSHA at pipeline depth 1.
+exec swift run -c release -Xswiftc -enforce-exclusivity=unchecked redstart-server "$@"

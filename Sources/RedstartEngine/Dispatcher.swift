@@ -34,8 +34,9 @@ extension Engine {
             return session.isPaused ? .postponed : .executed
         }
         if runsScript(spec, session), let scripting {
-            let command = AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)
-            if !scripting.runPausable(command) { return .scriptPaused }
+            if !scripting.runPausable(AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)) {
+                return .scriptPaused
+            }
             return session.isBlocked ? .blocked : .executed
         }
         runAdmitted(spec, args, session)
@@ -177,9 +178,11 @@ extension Engine {
     /// its writes made ready, the messages it sent.
     private func runAdmitted(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) {
         errorsAttributed = stats.totalErrorReplies
-        runningCommand = (spec, args)
-        call(spec, args, session)
-        runningCommand = nil
+        withUnsafePointer(to: args) { address in
+            runningCommand = RunningCommand(spec: spec, args: address)
+            call(spec, args, session)
+            runningCommand = nil
+        }
         if !pendingPropagation.isEmpty {
             // Expired keys that SCAN or RANDOMKEY happened to remove are not one atomic change.
             flushPropagation(wrap: !spec.flags.contains(.touchesArbitraryKeys))

@@ -207,7 +207,7 @@ public final class Engine {
     @exclusivity(unchecked) public internal(set) var runningSession: Session?
     @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
     /// The top-level command running (a script's commands track their caller's keys).
-    @exclusivity(unchecked) var runningCommand: (spec: CommandSpec, args: CommandArguments)?
+    @exclusivity(unchecked) var runningCommand: RunningCommand?
 
     // MARK: Client-side caching
 

@@ -168,12 +168,14 @@ extension Scripting {
     func eval(_ cmd: CommandContext, bySHA: Bool, readOnly: Bool) throws(ReplyError) {
         // Scripts show in MONITOR before the commands they run.
         engine.feedMonitorsBeforeScript(cmd.args, from: cmd.session, spec: cmd.spec)
-        let noScript = Scripting.noScript
-        if bySHA && cmd.args.length(at: 1) != 40 { throw noScript }
+        // (The error is loaded only where it is thrown: a load is two retains and releases.)
+        if bySHA && cmd.args.length(at: 1) != 40 { throw Scripting.noScript }
         let keyCount = try numberOfKeys(cmd, notInteger: .notInteger)
         let script: CachedScript
         if bySHA {
-            guard let cached = cmd.args.withBytes(at: 1, { cachedScript($0, bySHA: true) }) else { throw noScript }
+            guard let cached = cmd.args.withBytes(at: 1, { cachedScript($0, bySHA: true) }) else {
+                throw Scripting.noScript
+            }
             script = cached
         } else {
             script = try cmd.withArgument(1) { body throws(ReplyError) in try compile(body) }

@@ -15,7 +15,7 @@ import CRedstartLua
 import RedstartEngine
 
 extension Scripting {
-    public func runPausable(_ command: AdmittedCommand) -> Bool {
+    public func runPausable(_ command: consuming AdmittedCommand) -> Bool {
         // Without a loop to come back to (or already on the fiber) the command just runs.
         guard let fiber, redstart_fiber_is_current(fiber) == 0 else {
             engine.run(command)
@@ -25,12 +25,11 @@ extension Scripting {
         // command that could start another (only allow-busy commands run, none of them a
         // script), so the fiber and `pausedCommand` are free here.
         precondition(engine.busyScript == nil, "a script command reached the fiber while a script is paused")
-        // Kept where the fiber can read it for as long as the command runs, paused or not; the
-        // fiber borrows it from there (one copy a command, not two).
+        // Handed to the fiber through `pausedCommand`: moved in here, moved out by the fiber's
+        // entry, whose frame owns it for as long as the command runs, paused or not (no copy:
+        // each copy of a command is four retains and four releases).
         pausedCommand.initialize(to: command)
-        let finished = redstart_fiber_run(fiber, runPausedCommand, Unmanaged.passUnretained(self).toOpaque()) != 0
-        if finished { pausedCommand.deinitialize(count: 1) }
-        return finished
+        return redstart_fiber_run(fiber, runPausedCommand, Unmanaged.passUnretained(self).toOpaque()) != 0
     }
 
     /// Pauses the running script when it runs on the fiber: the server becomes busy (first
@@ -54,14 +53,15 @@ extension Scripting {
     private func continuePausedScript(of caller: Session) {
         guard let fiber else { return }
         if redstart_fiber_resume(fiber) != 0 {
-            pausedCommand.deinitialize(count: 1)
             engine.finishPausedCommand(caller)
         }
     }
 }
 
-/// The fiber's entry: runs the command `runPausable` was given.
+/// The fiber's entry: runs the command `runPausable` was given, taking it out of
+/// `pausedCommand` (the slot is free again once this starts).
 private func runPausedCommand(_ context: UnsafeMutableRawPointer?) {
     let scripting = Unmanaged<Scripting>.fromOpaque(context!).takeUnretainedValue()
-    scripting.engine.run(scripting.pausedCommand.pointee)
+    let command = scripting.pausedCommand.move()
+    scripting.engine.run(command)
 }

@@ -22,9 +22,22 @@ extension Scripting {
             isReadOnly: readOnly || (!flags.contains(.evalCompatibility) && flags.contains(.noWrites)))
         permissions.propagation = .all
         permissions.allowsOOM = !flags.contains(.evalCompatibility) && flags.contains(.allowOOM)
+        // The run borrows the command's arguments for as long as it lasts (ScriptRun).
+        withUnsafePointer(to: cmd.args) { arguments in
+            runBorrowing(
+                cmd, arguments: arguments, on: lua, name: name, isEval: isEval, permissions: permissions,
+                keyCount: keyCount, function: function)
+        }
+    }
+
+    /// The run itself, once its flags allowed it.
+    private func runBorrowing(
+        _ cmd: CommandContext, arguments: UnsafePointer<CommandArguments>, on lua: LuaEngine, name: String,
+        isEval: Bool, permissions: ScriptCallPermissions, keyCount: Int, function: Int32
+    ) {
         let run = runState
         run.begin(
-            caller: cmd.session, spec: cmd.spec, arguments: cmd.args, name: name, isEval: isEval,
+            caller: cmd.session, spec: cmd.spec, arguments: arguments, name: name, isEval: isEval,
             permissions: permissions, start: engine.clock.monotonicMicroseconds)
         self.run = run
         scriptSession.databaseIndex = cmd.session.databaseIndex

@@ -12,17 +12,15 @@ import RedstartEngine
 import RedstartRESP
 
 /// The script being run (Redis's scriptRunCtx). One object serves every run (scripts
-/// never nest), set up by `begin`.
+/// never nest), set up by `begin`. It holds the command's caller, spec and arguments
+/// without retaining them: they belong to the command running the script, whose frame
+/// outlives the run (paused runs included: their frames stay on the fiber's stack), and
+/// retaining and releasing them was eight atomic operations a script.
 final class ScriptRun {
-    @exclusivity(unchecked) private(set) var caller: Session! {
-        didSet { callerReference = caller.map { Unmanaged.passUnretained($0) } }
-    }
-    /// `caller` without ownership, for redis.call's hot path (no retain per call); valid
-    /// while `caller` holds it.
+    /// The caller, for redis.call's hot path too (no retain per call).
     @exclusivity(unchecked) private(set) var callerReference: Unmanaged<Session>?
-    /// The command that runs it (EVAL, FCALL, ...), its arguments and its spec.
-    @exclusivity(unchecked) private(set) var spec: CommandSpec!
-    @exclusivity(unchecked) private(set) var arguments = ScriptRun.noArguments
+    @exclusivity(unchecked) private var specReference: Unmanaged<CommandSpec>?
+    @exclusivity(unchecked) private var argumentsAddress: UnsafePointer<CommandArguments>?
     /// The SHA1 of an EVAL script, or the function's name (errors and logs show it).
     @exclusivity(unchecked) private(set) var name = ""
     @exclusivity(unchecked) private(set) var isEval = true
@@ -38,14 +36,21 @@ final class ScriptRun {
     /// SCRIPT KILL / FUNCTION KILL asked for it to stop.
     @exclusivity(unchecked) var isKilled = false
 
-    /// Sets the run up for a new script.
+    /// The client whose command runs the script.
+    var caller: Session! { callerReference?.takeUnretainedValue() }
+    /// The command that runs it (EVAL, FCALL, ...).
+    var spec: CommandSpec! { specReference?.takeUnretainedValue() }
+    /// That command's arguments.
+    var arguments: CommandArguments { argumentsAddress?.pointee ?? ScriptRun.noArguments }
+
+    /// Sets the run up for a new script; `arguments` must stay valid until `end`.
     func begin(
-        caller: Session, spec: CommandSpec, arguments: CommandArguments, name: String, isEval: Bool,
+        caller: Session, spec: CommandSpec, arguments: UnsafePointer<CommandArguments>, name: String, isEval: Bool,
         permissions: ScriptCallPermissions, start: Int64
     ) {
-        self.caller = caller
-        self.spec = spec
-        self.arguments = arguments
+        callerReference = .passUnretained(caller)
+        specReference = .passUnretained(spec)
+        argumentsAddress = arguments
         self.name = name
         self.isEval = isEval
         self.permissions = permissions
@@ -56,11 +61,11 @@ final class ScriptRun {
         isKilled = false
     }
 
-    /// Lets go of what the run held.
+    /// Lets go of what the run borrowed.
     func end() {
-        caller = nil
-        spec = nil
-        arguments = ScriptRun.noArguments
+        callerReference = nil
+        specReference = nil
+        argumentsAddress = nil
     }
 
     private static let noArguments = CommandArguments([])
@@ -104,7 +109,8 @@ public final class Scripting: ScriptingSubsystem {
 
     // Pausing (Scripting+Pausing.swift).
     let fiber: OpaquePointer?
-    /// The command running on the fiber: initialized while it runs (paused or not).
+    /// The command handed to the fiber: initialized by `runPausable` until the fiber's entry
+    /// moves it out.
     let pausedCommand = UnsafeMutablePointer<AdmittedCommand>.allocate(capacity: 1)
 
     /// The scripting of `engine`; `schedule` runs work on the engine's thread soon.

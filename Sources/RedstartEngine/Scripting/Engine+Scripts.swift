@@ -21,7 +21,7 @@ struct SuspendedCommand {
     let readyKeys: [ReadyKey]
     let sessionsWithOutput: [Session]
     let runningSession: Session?
-    let runningCommand: (spec: CommandSpec, args: CommandArguments)?
+    let runningCommand: RunningCommand?
     let selfPushes: ByteBuffer
 }
 

@@ -13,7 +13,7 @@ public protocol ScriptingSubsystem: AnyObject {
     /// let the server answer others. Returns true when the command finished; false when it
     /// paused: it then finishes later on the same thread, and the subsystem resumes the
     /// session (`Engine.finishPausedCommand`).
-    func runPausable(_ command: AdmittedCommand) -> Bool
+    func runPausable(_ command: consuming AdmittedCommand) -> Bool
     /// The scripting lines of INFO memory.
     var memoryInfo: ScriptingMemoryInfo { get }
     /// The code of every function library, in order (RDB files carry them).

@@ -66,7 +66,7 @@ extension Engine {
         if session.isScriptClient {
             guard let caller = runningSession, let running = runningCommand else { return }
             reader = caller
-            command = running
+            command = (running.spec, running.args)
         }
         guard let mode = reader.tracking, !mode.broadcast else { return }
         if (mode.optIn && !mode.caching) || (mode.optOut && mode.caching) { return }
