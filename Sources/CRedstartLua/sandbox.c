@@ -574,12 +574,15 @@ void redstart_lua_functions_set_loading(lua_State *L, int loading) {
     lua_pop(L, 1);
 }
 
-void redstart_lua_set_protected_global(lua_State *L, const char *name) {
-    registry_push(L, &realGlobalsKey);
-    lua_pushstring(L, name);
+void redstart_lua_set_keys_and_argv(lua_State *L) {
+    registry_push(L, &realGlobalsKey);  // KEYS ARGV globals
+    lua_pushliteral(L, "KEYS");
+    lua_pushvalue(L, -4);
+    lua_rawset(L, -3);
+    lua_pushliteral(L, "ARGV");
     lua_pushvalue(L, -3);
     lua_rawset(L, -3);
-    lua_pop(L, 2);
+    lua_pop(L, 3);
 }
 
 void redstart_lua_push_error_handler(lua_State *L) { registry_push(L, &errorHandlerKey); }

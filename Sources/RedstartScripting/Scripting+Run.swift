@@ -53,9 +53,8 @@ extension Scripting {
         redstart_lua_push_error_handler(L)
         lua_rawgeti(L, LUA_REGISTRYINDEX, function)
         pushArray(L, cmd.args, 3..<(3 + keyCount))
-        if isEval { redstart_lua_set_protected_global(L, "KEYS") }
         pushArray(L, cmd.args, (3 + keyCount)..<cmd.args.count)
-        if isEval { redstart_lua_set_protected_global(L, "ARGV") }
+        if isEval { redstart_lua_set_keys_and_argv(L) }
         if engine.busyReplyThreshold > 0 { lua_sethook(L, redstart_lua_count_hook, Lua.maskCount, Scripting.hookInterval) }
 
         let status = redstart_lua_pcall(L, isEval ? 0 : 2, 1, base + 1)

@@ -78,9 +78,9 @@ lua_State *redstart_lua_sandbox_create(
 /// true), or to the run-time API (false).
 void redstart_lua_functions_set_loading(lua_State *L, int loading);
 
-/// Sets global `name` of the real globals table to the table on the top of the stack,
-/// bypassing the read-only protection (KEYS and ARGV), and pops it.
-void redstart_lua_set_protected_global(lua_State *L, const char *name);
+/// Sets the globals KEYS and ARGV of the real globals table to the two tables on the top
+/// of the stack (ARGV on top), bypassing the read-only protection, and pops them.
+void redstart_lua_set_keys_and_argv(lua_State *L);
 
 /// Pushes the error handler scripts run under (it adds the failing line to errors).
 void redstart_lua_push_error_handler(lua_State *L);
