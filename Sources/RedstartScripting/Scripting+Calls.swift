@@ -13,7 +13,7 @@ import RedstartRESP
 extension Scripting {
     /// redis.call (`raising`) or redis.pcall with the arguments on the stack.
     func redisCall(_ L: LuaState, raising: Bool) -> Int32 {
-        guard self.run != nil else {
+        guard isRunning else {
             Lua.pushErrorTable(L, "redis.call/pcall can only be called inside a script invocation")
             return -1
         }

@@ -39,12 +39,12 @@ extension Scripting {
         run.begin(
             caller: cmd.session, spec: cmd.spec, arguments: arguments, name: name, isEval: isEval,
             permissions: permissions, start: engine.clock.monotonicMicroseconds)
-        self.run = run
+        isRunning = true
         scriptSession.databaseIndex = cmd.session.databaseIndex
         scriptSession.protocolVersion = .resp2
-        scriptSession.aclUser = cmd.session.aclUser
+        if scriptSession.aclUser !== cmd.session.aclUser { scriptSession.aclUser = cmd.session.aclUser }
         defer {
-            self.run = nil
+            isRunning = false
             run.end()
         }
 

@@ -51,7 +51,8 @@ final class ScriptRun {
         callerReference = .passUnretained(caller)
         specReference = .passUnretained(spec)
         argumentsAddress = arguments
-        self.name = name
+        // The same script again keeps its name (no retain and release of the string).
+        if self.name != name { self.name = name }
         self.isEval = isEval
         self.permissions = permissions
         self.start = start
@@ -90,8 +91,11 @@ public final class Scripting: ScriptingSubsystem {
     /// The client scripts run their commands in (Redis's Lua client).
     let scriptSession: Session
     /// The script running now, if any (always `runState` then).
-    @exclusivity(unchecked) var run: ScriptRun?
+    var run: ScriptRun? { isRunning ? runState : nil }
     let runState = ScriptRun()
+    /// A script is running (`runState` describes it); a flag, not an optional reference to
+    /// `runState`, which would be a retain and a release per script.
+    @exclusivity(unchecked) var isRunning = false
     /// The last script EVALSHA named and its SHA as given: job queues call a few scripts
     /// over and over, and comparing 40 bytes is cheaper than parsing and hashing them.
     @exclusivity(unchecked) var lastSHA: (text: [UInt8], script: CachedScript)?
