@@ -11,6 +11,8 @@ final class ReplyFlusher {
     /// What holds replies until the AOF has them on disk (appendfsync always).
     let gate = DurabilityGate()
     private var pending: [ConnectionHandler] = []
+    /// `pending`'s other buffer: the two take turns, so a turn's flush allocates nothing.
+    private var spare: [ConnectionHandler] = []
     private var isScheduled = false
     /// Runs before any reply of the turn leaves: the AOF is written (and synced) first.
     var beforeSending: (() -> Void)?
@@ -21,6 +23,7 @@ final class ReplyFlusher {
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
         pending.reserveCapacity(64)
+        spare.reserveCapacity(64)
     }
 
     /// Asks for `handler`'s replies to be sent at the end of this loop turn.
@@ -39,9 +42,20 @@ final class ReplyFlusher {
     private func flushAll() {
         isScheduled = false
         beforeSending?()
-        let handlers = pending
-        pending.removeAll(keepingCapacity: true)
-        for handler in handlers.reversed() { handler.flushScheduledReplies() }
+        // This turn's handlers move to a local (a copy of `pending` would share its buffer,
+        // and emptying `pending` then allocated a new one every turn), and `pending` takes
+        // the spare buffer, for what the flushes schedule. The local array owns its handlers:
+        // reading them by index retains none.
+        var handlers: [ConnectionHandler] = []
+        swap(&handlers, &pending)
+        swap(&pending, &spare)
+        var index = handlers.count
+        while index > 0 {
+            index -= 1
+            handlers[index].flushScheduledReplies()
+        }
+        handlers.removeAll(keepingCapacity: true)
+        spare = handlers
         afterSending?()
     }
 }

@@ -132,7 +132,9 @@ extension Engine {
         }
         encoded(resp3: false).withUnsafeReadableBytes { resp2 in
             var resp3: ByteBuffer?
-            for session in sessions {
+            // By index: the caller's array owns the sessions for the whole fan-out.
+            for index in sessions.indices {
+                let session = sessions[index]
                 if session.protocolVersion == .resp3 {
                     if resp3 == nil { resp3 = encoded(resp3: true) }
                     resp3!.withUnsafeReadableBytes { deliver($0, to: session, running: running) }
@@ -169,10 +171,15 @@ extension Engine {
     /// Tells the connections of sessions that got messages that they have output to send
     /// (they call `outputSent()` once they have sent it).
     func flushNotedOutput() {
-        for session in sessionsWithOutput {
-            session.transport?.outputPending()
+        // Moved to a local that owns the sessions (reading them by index retains none), and
+        // given back emptied, so its buffer serves again.
+        var sessions: [Session] = []
+        swap(&sessions, &sessionsWithOutput)
+        for index in sessions.indices {
+            sessions[index].transport?.outputPending()
         }
-        sessionsWithOutput.removeAll(keepingCapacity: true)
+        sessions.removeAll(keepingCapacity: true)
+        if sessionsWithOutput.isEmpty { sessionsWithOutput = sessions }
     }
 
     /// Channels with subscribers (shard channels with `shard`), filtered by a glob pattern.
