@@ -44,8 +44,9 @@ final class ReplyFlusher {
         beforeSending?()
         // This turn's handlers move to a local (a copy of `pending` would share its buffer,
         // and emptying `pending` then allocated a new one every turn), and `pending` takes
-        // the spare buffer, for what the flushes schedule. The local array owns its handlers:
-        // reading them by index retains none.
+        // the spare buffer, for what the flushes schedule. The most recently queued
+        // connection is written first, as Redis does (a publisher's reply before its
+        // subscribers' messages).
         var handlers: [ConnectionHandler] = []
         swap(&handlers, &pending)
         swap(&pending, &spare)

@@ -132,9 +132,7 @@ extension Engine {
         }
         encoded(resp3: false).withUnsafeReadableBytes { resp2 in
             var resp3: ByteBuffer?
-            // By index: the caller's array owns the sessions for the whole fan-out.
-            for index in sessions.indices {
-                let session = sessions[index]
+            for session in sessions {
                 if session.protocolVersion == .resp3 {
                     if resp3 == nil { resp3 = encoded(resp3: true) }
                     resp3!.withUnsafeReadableBytes { deliver($0, to: session, running: running) }
