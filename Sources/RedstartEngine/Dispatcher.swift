@@ -287,12 +287,12 @@ extension Engine {
         isNoTouchCall = session.isNoTouch && spec.name != "touch"
         isWriteCall = spec.flags.contains(.write)
         if isWriteCall && runningSnapshot != nil { preserveKeysForSnapshot(spec, args, session) }
-        if let handler = spec.handler {
-            do {
-                try handler(CommandContext(engine: self, session: session, args: args, spec: spec))
-            } catch {
-                replyError(session, error)
-            }
+        // Called through the optional, not bound to a local: a local copy of the closure is
+        // a retain and a release per command.
+        do {
+            try spec.handler?(CommandContext(engine: self, session: session, args: args, spec: spec))
+        } catch {
+            replyError(session, error)
         }
         if replicationGate.isReplica && isWriteCall && stats.dirty != dirtyBefore && session.replicationKind != .master {
             rememberKeysWrittenOnReplica(spec, args, session)

@@ -19,7 +19,7 @@ public final class Engine {
     public let config: ConfigStore
     public let clock: any EngineClock
     public weak var host: (any EngineHost)?
-    @exclusivity(unchecked) public private(set) var databases: [Database]
+    public let databases: [Database]
 
     @exclusivity(unchecked) public var stats = ServerStats()
     /// Objects handed to the background freeing thread.

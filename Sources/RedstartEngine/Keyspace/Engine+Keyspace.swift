@@ -36,7 +36,8 @@ extension Engine {
     /// running command writes (it may add the key again, so the old entry must go). While
     /// the dataset loads nothing expires: the AOF's later commands may still use the key.
     public func findLive(_ db: Database, _ key: UnsafeRawBufferPointer) -> Int32? {
-        guard let index = db.table.find(key) else { return nil }
+        // The table is borrowed, not retained: a lookup does not replace it.
+        guard let index = Unmanaged.passUnretained(db.table)._withUnsafeGuaranteedRef({ $0.find(key) }) else { return nil }
         if db.isExpired(index, now: commandTime) && persistence.loading == nil {
             // A replica removes nothing (its primary sends the DEL); its primary's commands
             // still see the key, other clients do not.
