@@ -53,9 +53,11 @@ def shutdown_nosave(port):
 class Server:
     def __init__(self, *args):
         self.port = free_port()
+        # The server's working directory, removed when it stops (a run starts ~640 servers).
+        self.directory = tempfile.mkdtemp(prefix="redstart-server-")
         self.process = subprocess.Popen(
             [BINARY, "--port", str(self.port), "--save", "", "--appendonly", "no", *args],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=tempfile.mkdtemp(prefix="redstart-server-"))
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.directory)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -69,6 +71,7 @@ class Server:
         if self.process.poll() is None:
             self.process.terminate()
             self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture
@@ -106,10 +109,11 @@ class ReferenceServer:
 
     def __init__(self, *args):
         self.port = free_port()
+        self.directory = tempfile.mkdtemp(prefix="redis-server-")
         self.process = subprocess.Popen(
             [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
              "--save", "", "--appendonly", "no", *args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tempfile.mkdtemp(prefix="redis-server-"))
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.directory)
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -124,6 +128,7 @@ class ReferenceServer:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
         self.process.wait(timeout=10)
+        shutil.rmtree(self.directory, ignore_errors=True)
 
 
 @pytest.fixture
