@@ -21,12 +21,17 @@ parse_options() {
     done
 }
 
+# Each server gets an empty directory of its own: started where a dump.rdb lies (the
+# repository's root after a test run), a server loads it, and an RDB that carries
+# replication history gives it a replication backlog to feed on every write.
 start_servers() {
-    "$candidate" --port "$1" --save "" --appendonly no >/dev/null 2>&1 &
+    server_dirs=$(mktemp -d)
+    mkdir "$server_dirs/redstart" "$server_dirs/redis"
+    "$candidate" --port "$1" --dir "$server_dirs/redstart" --save "" --appendonly no >/dev/null 2>&1 &
     pid_redstart=$!
-    redis-server --port "$2" --save "" --appendonly no >/dev/null 2>&1 &
+    redis-server --port "$2" --dir "$server_dirs/redis" --save "" --appendonly no >/dev/null 2>&1 &
     pid_redis=$!
-    trap 'kill $pid_redstart $pid_redis 2>/dev/null' EXIT
+    trap 'kill $pid_redstart $pid_redis 2>/dev/null; wait $pid_redstart $pid_redis 2>/dev/null; rm -rf "$server_dirs"' EXIT
     for port in "$1" "$2"; do
         for _ in $(seq 100); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
     done
@@ -35,6 +40,7 @@ start_servers() {
 stop_servers() {
     kill "$pid_redstart" "$pid_redis" 2>/dev/null
     wait "$pid_redstart" "$pid_redis" 2>/dev/null || true
+    rm -rf "$server_dirs"
 }
 
 # CPU ticks (user + system) a process has used.

@@ -23,9 +23,11 @@ tls=(--tls-cert-file "$certs/server.crt" --tls-key-file "$certs/server.key" --tl
 client_tls=(--tls --cacert "$certs/ca.crt" --cert "$certs/client.crt" --key "$certs/client.key")
 port_redstart=7811
 port_redis=7812
-"$candidate" --port 0 --tls-port "$port_redstart" "${tls[@]}" --save "" --appendonly no >/dev/null 2>&1 &
+# Each server in an empty directory of its own (side_by_side.sh says why).
+mkdir "$certs/redstart" "$certs/redis"
+"$candidate" --port 0 --tls-port "$port_redstart" "${tls[@]}" --dir "$certs/redstart" --save "" --appendonly no >/dev/null 2>&1 &
 pid_redstart=$!
-redis-server --port 0 --tls-port "$port_redis" "${tls[@]}" --save "" --appendonly no >/dev/null 2>&1 &
+redis-server --port 0 --tls-port "$port_redis" "${tls[@]}" --dir "$certs/redis" --save "" --appendonly no >/dev/null 2>&1 &
 pid_redis=$!
 trap 'kill $pid_redstart $pid_redis 2>/dev/null; rm -rf "$certs"' EXIT
 for port in $port_redstart $port_redis; do

@@ -173,6 +173,9 @@ public final class Engine {
     @exclusivity(unchecked) public var propagationSink: (any PropagationSink)?
     /// Commands recorded for propagation by the running command, sent when it ends.
     @exclusivity(unchecked) var pendingPropagation: [PropagatedCommand] = []
+    /// Encoding buffers of propagated commands the sinks are done with, for the next commands
+    /// (`Engine.propagate`): a write with the AOF or replicas on allocates no buffer of its own.
+    @exclusivity(unchecked) var spareEncodings: [[UInt8]] = []
     /// Where the commands being recorded propagate (narrowed while a script that called
     /// redis.set_repl runs its commands).
     @exclusivity(unchecked) var propagationTargets: PropagationTargets = .all

@@ -38,7 +38,7 @@ final class AOFPersistence: PropagationSink {
         case on
     }
 
-    unowned let server: RedstartServer
+    unowned(unsafe) let server: RedstartServer
     var engine: Engine { server.engine }
     var log: ServerLog { server.log }
     var state: State = .off

@@ -6,7 +6,7 @@ import RedstartEngine
 
 /// The engine's propagation sink: the AOF and replication.
 final class PropagationFanout: PropagationSink {
-    private unowned let server: RedstartServer
+    private unowned(unsafe) let server: RedstartServer
     /// The AOF is on (or waiting for its first rewrite).
     var feedsAOF = false {
         didSet { attach() }

@@ -127,8 +127,9 @@ extension Engine {
     private func scheduleEvictionContinuation() {
         guard !evictionTaskScheduled, let host else { return }
         evictionTaskScheduled = true
-        host.runOnLoopSoon { [weak self] in
-            guard let self else { return }
+        // A strong capture, held only until the task runs: a weak one would give the engine
+        // a side table, after which every retain and release of it takes the slow path.
+        host.runOnLoopSoon { [self] in
             evictionTaskScheduled = false
             guard evictionContinues else { return }
             _ = performEvictions()

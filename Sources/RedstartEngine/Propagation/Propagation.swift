@@ -25,7 +25,7 @@ public struct PropagationTargets: OptionSet, Sendable, Hashable {
 public struct PropagatedCommand: Sendable, Equatable, CustomStringConvertible {
     public let database: Int
     /// `*<n>` and each argument as a bulk string.
-    public let encoded: [UInt8]
+    public internal(set) var encoded: [UInt8]
     /// Where it goes; everything but a script's writes after redis.set_repl goes everywhere.
     public let targets: PropagationTargets
 
@@ -116,7 +116,8 @@ extension Engine {
         guard let sink = propagationSink else { return }
         let targets = propagationTargets.intersection(narrowing)
         guard !targets.isDisjoint(with: sink.targets) else { return }
-        var encoded: [UInt8] = []
+        var encoded = spareEncodings.popLast() ?? []
+        encoded.removeAll(keepingCapacity: true)
         encoded.reserveCapacity(args.byteCount + 16 * (args.count + 1))
         AOFEncoding.appendHeader(args.count, to: &encoded)
         for index in 0..<args.count { args.withBytes(at: index) { AOFEncoding.appendBulk($0, to: &encoded) } }
@@ -135,6 +136,20 @@ extension Engine {
         // Handed over as it is and emptied in place afterwards (no copy per command); the sinks
         // run no commands, so nothing is recorded meanwhile.
         propagationSink?.propagate(pendingPropagation)
+        // The small buffers go back for the next commands' encodings (the sinks copied the
+        // bytes; one a sink kept is not reused in place: the array copies on write).
+        // Swapped out rather than copied: no retain and release for each.
+        for index in pendingPropagation.indices
+        where spareEncodings.count < Self.spareEncodingCount
+            && pendingPropagation[index].encoded.capacity <= Self.spareEncodingCapacity
+        {
+            spareEncodings.append([])
+            swap(&spareEncodings[spareEncodings.count - 1], &pendingPropagation[index].encoded)
+        }
         pendingPropagation.removeAll(keepingCapacity: true)
     }
+
+    /// At most this many spare encoding buffers of at most this many bytes are kept (16 KB).
+    static let spareEncodingCount = 32
+    static let spareEncodingCapacity = 512
 }

@@ -20,7 +20,7 @@ import RedstartRESP
 
 /// The replication subsystem of one server.
 final class Replication: ReplicationSubsystem {
-    unowned let server: RedstartServer
+    unowned(unsafe) let server: RedstartServer
     var engine: Engine { server.engine }
     var log: ServerLog { server.log }
 
