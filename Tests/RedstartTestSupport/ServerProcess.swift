@@ -17,6 +17,8 @@ public final class ServerProcess: @unchecked Sendable {
     /// with SIGKILL: Foundation's Process starts children with SIGTERM blocked, and only
     /// redstart-server unblocks it).
     private let isRedstart: Bool
+    /// The server's working directory, removed when this object goes.
+    private let directory: URL
 
     /// The built server binary (next to the test bundle in .build/<config>/).
     public static var binaryPath: String {
@@ -48,7 +50,7 @@ public final class ServerProcess: @unchecked Sendable {
         process.arguments = all
         // A directory of its own: a server writes dump.rdb (a replica's full sync, SHUTDOWN
         // SAVE) where it runs, and every later server started there would load it.
-        let directory = FileManager.default.temporaryDirectory
+        directory = FileManager.default.temporaryDirectory
             .appendingPathComponent("redstart-test-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         process.currentDirectoryURL = directory
@@ -165,10 +167,13 @@ public final class ServerProcess: @unchecked Sendable {
     }
 
     /// A server still running when dropped is signalled, not waited for (see stopAndWait).
+    /// Its directory goes either way (a test run left ~140 of them in the temporary
+    /// directory): one still running keeps its working directory's inode until it exits.
     deinit {
         if process.isRunning {
             if isRedstart { process.terminate() } else { kill(process.processIdentifier, SIGKILL) }
         }
+        try? FileManager.default.removeItem(at: directory)
     }
 }
 
