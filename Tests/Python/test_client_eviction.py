@@ -28,7 +28,9 @@ def test_eviction_stops_once_below_the_limit(server):
         assert s.recv(16) == b"+OK\r\n"
         s.sendall(b"*2\r\n$%d\r\n" % megabyte + b"v" * megabyte)  # a partial command, held
         sockets.append(s)
-        wait_until(lambda: int(named(control, "client%d" % index)["client%d" % index]["tot-mem"]) >= megabyte,
+        # All of it received (qbuf counts the partial command's bytes; tot-mem reaches a megabyte
+        # as soon as the buffer for the argument is reserved, before the bytes are in).
+        wait_until(lambda: int(named(control, "client%d" % index)["client%d" % index]["qbuf"]) >= megabyte,
                    "client%d's query buffer" % index)
     clients = named(control, "client")
     largest = max(int(c["tot-mem"]) for c in clients.values())
