@@ -245,9 +245,6 @@ public final class RedstartServer: @unchecked Sendable {
             for socket in tlsSockets {
                 tlsListeners.append(try adopt(socket, tls: true).wait())
             }
-            // Accepting starts once every listener has its backlog: a client answered on the
-            // first must not find another still at NIO's 128.
-            for listener in listeners + tlsListeners { try listener.setOption(.autoRead, value: true).wait() }
         } catch {
             throw ServerStartError("Failed to start listening: \(error)")
         }
@@ -306,7 +303,6 @@ public final class RedstartServer: @unchecked Sendable {
         for socket in sockets {
             adopt(socket).assumeIsolated().whenSuccess { [self] channel in
                 listeners.append(channel)
-                channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
             }
         }
         tcpPort = port
@@ -327,7 +323,6 @@ public final class RedstartServer: @unchecked Sendable {
         for socket in sockets {
             adopt(socket, tls: true).assumeIsolated().whenSuccess { [self] channel in
                 tlsListeners.append(channel)
-                channel.setOption(.autoRead, value: true).whenFailure { _ in channel.close(promise: nil) }
             }
         }
         tlsPort = port
@@ -347,7 +342,6 @@ public final class RedstartServer: @unchecked Sendable {
     /// whatever `.backlog` says: the option comes after); listening once more restores
     /// tcp-backlog (511 by default), which holds a burst of connections the loop has not
     /// accepted yet where 128 dropped their SYNs and left each client a second behind.
-    /// The listener accepts nothing until its caller turns autoRead on.
     private func adopt(_ socket: CInt, tls: Bool = false) -> EventLoopFuture<Channel> {
         let backlog = Int32(clamping: engine.config.integer("tcp-backlog"))
         return bootstrap(tls: tls).withBoundSocket(socket).map { channel in
@@ -363,7 +357,6 @@ public final class RedstartServer: @unchecked Sendable {
         let tlsContext = self.tlsContext
         let log = self.log
         return ServerBootstrap(group: group)
-            .serverChannelOption(.autoRead, value: false)
             // Each connection keeps one read buffer of the size its reads need: it starts at
             // 2 KB (a connection that sends a PING now and then holds 2 KB, not 16) and grows
             // with the reads to 64 KB.
