@@ -239,12 +239,11 @@ public final class RedstartServer: @unchecked Sendable {
         // The sockets listen already; they are handed to NIO (and accept) only now, after the
         // task above, so no command runs before the engine is set up and loading has begun.
         do {
-            for socket in sockets {
-                listeners.append(try adopt(socket).wait())
-            }
-            for socket in tlsSockets {
-                tlsListeners.append(try adopt(socket, tls: true).wait())
-            }
+            // The callback runs on the loop straight after the listeners' autoRead is turned on.
+            try listen(on: sockets, tls: tlsSockets).map { [self] in
+                listeners = $0.plain
+                tlsListeners = $0.secure
+            }.wait()
         } catch {
             throw ServerStartError("Failed to start listening: \(error)")
         }
@@ -300,11 +299,7 @@ public final class RedstartServer: @unchecked Sendable {
         let old = listeners.filter { $0.localAddress?.protocol != .unix }
         listeners.removeAll { $0.localAddress?.protocol != .unix }
         for listener in old { listener.close(promise: nil) }
-        for socket in sockets {
-            adopt(socket).assumeIsolated().whenSuccess { [self] channel in
-                listeners.append(channel)
-            }
-        }
+        listen(on: sockets, tls: []).assumeIsolated().whenSuccess { [self] in listeners += $0.plain }
         tcpPort = port
     }
 
@@ -320,11 +315,7 @@ public final class RedstartServer: @unchecked Sendable {
         }
         for listener in tlsListeners { listener.close(promise: nil) }
         tlsListeners = []
-        for socket in sockets {
-            adopt(socket, tls: true).assumeIsolated().whenSuccess { [self] channel in
-                tlsListeners.append(channel)
-            }
-        }
+        listen(on: [], tls: sockets).assumeIsolated().whenSuccess { [self] in tlsListeners += $0.secure }
         tlsPort = port
     }
 
@@ -335,6 +326,18 @@ public final class RedstartServer: @unchecked Sendable {
         } catch {
             log.write(.warning, error.description)
             throw ConfigError("Unable to update TLS configuration. Check server logs.")
+        }
+    }
+
+    /// Hands listening sockets to NIO; they accept once all of them have their backlog (see
+    /// `adopt`), turned on in one task on the loop: a client answered on the first must not find
+    /// another still at NIO's 128, and no command (a SHUTDOWN closing them) runs in between.
+    /// The future completes on the loop.
+    private func listen(on plain: [CInt], tls secure: [CInt]) -> EventLoopFuture<(plain: [Channel], secure: [Channel])> {
+        let adopted = plain.map { adopt($0) } + secure.map { adopt($0, tls: true) }
+        return EventLoopFuture.whenAllSucceed(adopted, on: eventLoop).map { channels in
+            for channel in channels where channel.isActive { _ = channel.setOption(.autoRead, value: true) }
+            return (Array(channels.prefix(plain.count)), Array(channels.dropFirst(plain.count)))
         }
     }
 
@@ -357,6 +360,7 @@ public final class RedstartServer: @unchecked Sendable {
         let tlsContext = self.tlsContext
         let log = self.log
         return ServerBootstrap(group: group)
+            .serverChannelOption(.autoRead, value: false)
             // Each connection keeps one read buffer of the size its reads need: it starts at
             // 2 KB (a connection that sends a PING now and then holds 2 KB, not 16) and grows
             // with the reads to 64 KB.
