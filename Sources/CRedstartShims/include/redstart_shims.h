@@ -1,9 +1,12 @@
 // C functions Swift's Glibc module does not expose: heap statistics and total
 // system memory (INFO memory), and a cheap monotonic clock (command durations).
+// Also the system headers that module leaves out (epoll and eventfd: EpollEventLoop).
 #ifndef REDSTART_SHIMS_H
 #define REDSTART_SHIMS_H
 
 #include <stddef.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 
 /// Bytes handed out by malloc and not yet freed (glibc's mallinfo2).
 size_t redstart_heap_allocated_bytes(void);
