@@ -10,7 +10,6 @@ import re
 import select
 import signal
 import subprocess
-import tempfile
 import time
 
 import pytest
@@ -299,10 +298,10 @@ def numbers_hidden(text):
     return re.sub(rb"\d+", b"N", text)
 
 
-def test_rdb_fetches_a_snapshot(cli, tools_server):
+def test_rdb_fetches_a_snapshot(cli, tools_server, tmp_path):
     port = tools_server.port
     load_dataset(port)
-    directory = tempfile.mkdtemp(prefix="redstart-cli-rdb-")
+    directory = str(tmp_path)
     results = []
     for tool in (REDIS_CLI, cli):
         path = os.path.join(directory, tool.replace("/", "_") + ".rdb")
@@ -326,9 +325,9 @@ def test_rdb_to_standard_output(cli, tools_server):
     assert out.startswith(b"REDIS00") and len(out) == length + 40
 
 
-def test_functions_rdb_keeps_only_functions(cli, tools_server, redis_server):
+def test_functions_rdb_keeps_only_functions(cli, tools_server, redis_server, tmp_path):
     library = "#!lua name=clitestlib\nredis.register_function('clitest', function() return 1 end)"
-    directory = tempfile.mkdtemp(prefix="redstart-cli-frdb-")
+    directory = str(tmp_path)
     for s in (tools_server, redis_server):
         r = redis.Redis(port=s.port)
         r.flushall()

@@ -6,6 +6,7 @@ DEBUG RESTART starts the executable again in the same process after the shutdown
 save, CRASH-AND-RECOVER without it."""
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -68,6 +69,7 @@ def crashing_server():
     yield start
     for server in started:
         server.stop()
+        shutil.rmtree(server.directory, ignore_errors=True)
 
 
 def test_debug_segfault_writes_the_report_with_the_memory_test_and_ends_by_sigsegv(crashing_server):

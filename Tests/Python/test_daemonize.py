@@ -3,7 +3,6 @@ on in the background in a session of its own, away from the terminal, writes its
 file (Redis's default one when none is set) and removes it on SHUTDOWN."""
 import os
 import subprocess
-import tempfile
 
 import redis
 
@@ -11,8 +10,8 @@ from blocking_helpers import wait_until
 from conftest import BINARY, answers_ping, free_port, shutdown_nosave
 
 
-def test_daemonize_detaches_writes_the_pid_file_and_removes_it_on_shutdown():
-    directory = tempfile.mkdtemp(prefix="redstart-daemon-")
+def test_daemonize_detaches_writes_the_pid_file_and_removes_it_on_shutdown(tmp_path):
+    directory = str(tmp_path)
     pidfile = os.path.join(directory, "server.pid")
     port = free_port()
     started = subprocess.run(

@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import signal
-import tempfile
 
 import pytest
 
@@ -23,8 +22,8 @@ def receive(listener, count):
 
 
 @pytest.mark.parametrize("mode, abstract", [("systemd", False), ("auto", True)])
-def test_systemd_is_told_loading_ready_and_stopping(mode, abstract):
-    directory = tempfile.mkdtemp(prefix="redstart-notify-")
+def test_systemd_is_told_loading_ready_and_stopping(mode, abstract, tmp_path):
+    directory = str(tmp_path)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
     listener.settimeout(20)
     if abstract:
@@ -55,13 +54,13 @@ def test_systemd_is_told_loading_ready_and_stopping(mode, abstract):
         listener.close()
 
 
-def test_without_a_supervisor_nothing_is_sent_and_the_server_runs():
+def test_without_a_supervisor_nothing_is_sent_and_the_server_runs(tmp_path):
     """supervised systemd with no NOTIFY_SOCKET: Redis's warning, and the server serves."""
     port = free_port()
     env = {key: value for key, value in os.environ.items() if key != "NOTIFY_SOCKET"}
     process = subprocess.Popen(
         [BINARY, "--port", str(port), "--save", "", "--supervised", "systemd"],
-        cwd=tempfile.mkdtemp(prefix="redstart-notify-"), env=env,
+        cwd=tmp_path, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         lines = []
@@ -78,11 +77,11 @@ def test_without_a_supervisor_nothing_is_sent_and_the_server_runs():
             process.kill()
 
 
-def test_upstart_sees_the_server_stop_itself_at_start():
+def test_upstart_sees_the_server_stop_itself_at_start(tmp_path):
     port = free_port()
     process = subprocess.Popen(
         [BINARY, "--port", str(port), "--save", "", "--supervised", "auto"],
-        cwd=tempfile.mkdtemp(prefix="redstart-upstart-"), env=dict(os.environ, UPSTART_JOB="redstart"),
+        cwd=tmp_path, env=dict(os.environ, UPSTART_JOB="redstart"),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         def state():
