@@ -6,8 +6,8 @@
 // channel pipeline between the socket and the code that reads it (ARCHITECTURE.md, "The
 // event loop", says what that pipeline costs per request at depth 1).
 //
-// One turn: wait (not at all when tasks are queued; else until the next timer, or for
-// ever), call the watchers of the ready descriptors, fire the timers that are due, then
+// One turn: wait (not at all when tasks are queued; else until the next timer, to the
+// nanosecond with epoll_pwait2, or for ever), call the watchers of the ready descriptors, fire the timers that are due, then
 // run the queued tasks (those the watchers queued included: a reply flush queued while
 // reading runs in the same turn, after all its reads, as NIO's loop does).
 import CRedstartShims
@@ -215,7 +215,7 @@ public final class EpollEventLoop: EventLoop, @unchecked Sendable {
         while true {
             let isShuttingDown = takeIncoming()
             if isShuttingDown && tasks.isEmpty { break }
-            let count = epoll_wait(epollDescriptor, events, Self.eventsPerWait, waitTimeout())
+            let count = wait(events, nanoseconds: waitTimeout())
             for index in 0..<max(0, Int(count)) {
                 let event = events[index]
                 let descriptor = Int(event.data.fd)
@@ -245,14 +245,34 @@ public final class EpollEventLoop: EventLoop, @unchecked Sendable {
         return isShuttingDown
     }
 
-    /// epoll_wait's timeout in milliseconds: 0 with tasks queued, else until the next timer
-    /// (rounded up: a timer never fires early), else -1.
-    private func waitTimeout() -> CInt {
+    /// How long to wait, in nanoseconds: 0 with tasks queued, else until the next timer,
+    /// else nil (for ever).
+    private func waitTimeout() -> UInt64? {
         guard tasks.isEmpty else { return 0 }
-        guard let deadline = timers.nextDeadline() else { return -1 }
+        guard let deadline = timers.nextDeadline() else { return nil }
         let now = NIODeadline.now().uptimeNanoseconds
-        guard deadline > now else { return 0 }
-        return CInt(clamping: (deadline - now + 999_999) / 1_000_000)
+        return deadline > now ? deadline - now : 0
+    }
+
+    /// False once epoll_pwait2 turned out missing (a kernel before 5.11): waits are then in
+    /// whole milliseconds, rounded up so that no timer fires early.
+    private var hasNanosecondWait = true
+
+    /// Waits for events, at most `nanoseconds` (nil: for ever); the number of events.
+    private func wait(_ events: UnsafeMutablePointer<epoll_event>, nanoseconds: UInt64?) -> CInt {
+        if hasNanosecondWait {
+            let count: CInt
+            if let nanoseconds {
+                var limit = timespec(tv_sec: Int(nanoseconds / 1_000_000_000), tv_nsec: Int(nanoseconds % 1_000_000_000))
+                count = epoll_pwait2(epollDescriptor, events, Self.eventsPerWait, &limit, nil)
+            } else {
+                count = epoll_pwait2(epollDescriptor, events, Self.eventsPerWait, nil, nil)
+            }
+            if count >= 0 || errno != ENOSYS { return count }
+            hasNanosecondWait = false
+        }
+        let milliseconds = nanoseconds.map { CInt(clamping: ($0 + 999_999) / 1_000_000) } ?? -1
+        return epoll_wait(epollDescriptor, events, Self.eventsPerWait, milliseconds)
     }
 
     private func runTasks() {
