@@ -46,6 +46,10 @@ int redstart_disable_transparent_huge_pages(void) {
     return prctl(PR_SET_THP_DISABLE, 1, 0, 0, 0);
 }
 
+int redstart_name_current_thread(const char *name) {
+    return prctl(PR_SET_NAME, name, 0, 0, 0);
+}
+
 
 void redstart_syslog_open(const char *ident, const char *facility) {
     // openlog keeps the pointer: the text must outlive the process's logging.

@@ -26,15 +26,16 @@ public final class RedstartServer: @unchecked Sendable {
     /// The engine; touch it only on `eventLoop`.
     public let engine: Engine
     public let log: ServerLog
-    let group: MultiThreadedEventLoopGroup
-    /// The one event loop that runs every connection and the engine.
+    /// The one event loop that runs every connection and the engine (ARCHITECTURE.md,
+    /// "Execution model": a loop of our own, under NIO's channel API).
+    let loop: EpollEventLoop
     public let eventLoop: any EventLoop
     private let configFile: String?
     private let executable: String
-    private var listeners: [any Channel] = []
+    private var listeners: [EpollAcceptor] = []
     /// tls-port's listeners, and the context their new connections get (replaced when a
     /// tls-* parameter changes; connections keep the one they started with).
-    private var tlsListeners: [any Channel] = []
+    private var tlsListeners: [EpollAcceptor] = []
     let tlsContext = LoopConfined(TLSContextBox())
     private(set) var tlsPort = 0
     private(set) var tcpPort = 0
@@ -89,8 +90,12 @@ public final class RedstartServer: @unchecked Sendable {
         sigaddset(&signals, SIGTERM)
         sigaddset(&signals, SIGINT)
         sigprocmask(SIG_UNBLOCK, &signals, nil)
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        self.eventLoop = group.next()
+        do {
+            self.loop = try EpollEventLoop()
+        } catch {
+            fatalError("Cannot create the event loop: \(error)")
+        }
+        self.eventLoop = loop
         self.configFile = configFile
         self.executable = executable
         self.log = log
@@ -206,7 +211,7 @@ public final class RedstartServer: @unchecked Sendable {
             supervision = ServiceSupervision(config: engine.config, log: log)
             engine.stats.startupMemory = ProcessResources.allocatedBytes()
             scheduleCron()
-            SignalWakeup.install(on: eventLoop) { [unowned self] in _ = handlePendingSignal() }
+            SignalWakeup.install(on: loop) { [unowned self] in _ = handlePendingSignal() }
             // The server outlives its loop's flusher: unowned(unsafe), no checked retain per turn.
             flusher.beforeSending = { [unowned(unsafe) self] in
                 engine.broadcastTrackingInvalidations()
@@ -254,7 +259,7 @@ public final class RedstartServer: @unchecked Sendable {
         try? stopped.futureResult.wait()
         try? writerThread.syncShutdownGracefully()
         aof.shutdownThreads()
-        try? group.syncShutdownGracefully()
+        try? loop.syncShutdownGracefully()
     }
 
     /// Asks the server to shut down (from any thread).
@@ -298,7 +303,7 @@ public final class RedstartServer: @unchecked Sendable {
         }
         let old = listeners.filter { $0.localAddress?.protocol != .unix }
         listeners.removeAll { $0.localAddress?.protocol != .unix }
-        for listener in old { listener.close(promise: nil) }
+        for listener in old { listener.close() }
         listen(on: sockets, tls: []).assumeIsolated().whenSuccess { [self] in listeners += $0.plain }
         tcpPort = port
     }
@@ -313,7 +318,7 @@ public final class RedstartServer: @unchecked Sendable {
             log.write(.warning, "Warning: Could not create server TLS listening socket \(error)")
             throw ConfigError("Unable to listen on this port")
         }
-        for listener in tlsListeners { listener.close(promise: nil) }
+        for listener in tlsListeners { listener.close() }
         tlsListeners = []
         listen(on: [], tls: sockets).assumeIsolated().whenSuccess { [self] in tlsListeners += $0.secure }
         tlsPort = port
@@ -329,70 +334,43 @@ public final class RedstartServer: @unchecked Sendable {
         }
     }
 
-    /// Hands listening sockets to NIO; they accept once all of them have their backlog (see
-    /// `adopt`), turned on in one task on the loop: a client answered on the first must not find
-    /// another still at NIO's 128, and no command (a SHUTDOWN closing them) runs in between.
-    /// The future completes on the loop.
-    private func listen(on plain: [CInt], tls secure: [CInt]) -> EventLoopFuture<(plain: [Channel], secure: [Channel])> {
-        let adopted = plain.map { adopt($0) } + secure.map { adopt($0, tls: true) }
-        return EventLoopFuture.whenAllSucceed(adopted, on: eventLoop).map { channels in
-            for channel in channels where channel.isActive { _ = channel.setOption(.autoRead, value: true) }
-            return (Array(channels.prefix(plain.count)), Array(channels.dropFirst(plain.count)))
+    /// Starts accepting on listening sockets, all of them in one task on the loop: a client
+    /// answered on the first cannot find another not accepting yet, and no command (a
+    /// SHUTDOWN closing them) runs in between. The future completes on the loop.
+    private func listen(on plain: [CInt], tls secure: [CInt]) -> EventLoopFuture<(plain: [EpollAcceptor], secure: [EpollAcceptor])> {
+        loop.submit { [self] in
+            let plainAcceptors = plain.map { EpollAcceptor(descriptor: $0, on: loop, initialize: initializer(tls: false)) }
+            let secureAcceptors = secure.map { EpollAcceptor(descriptor: $0, on: loop, initialize: initializer(tls: true)) }
+            for acceptor in plainAcceptors + secureAcceptors { try acceptor.start() }
+            return (plainAcceptors, secureAcceptors)
         }
     }
 
-    /// Hands a listening socket to NIO. NIO listens on it again with its own backlog (128,
-    /// whatever `.backlog` says: the option comes after); listening once more restores
-    /// tcp-backlog (511 by default), which holds a burst of connections the loop has not
-    /// accepted yet where 128 dropped their SYNs and left each client a second behind.
-    private func adopt(_ socket: CInt, tls: Bool = false) -> EventLoopFuture<Channel> {
-        let backlog = Int32(clamping: engine.config.integer("tcp-backlog"))
-        return bootstrap(tls: tls).withBoundSocket(socket).map { channel in
-            _ = Glibc.listen(socket, backlog)
-            return channel
-        }
-    }
-
-    private func bootstrap(tls: Bool = false) -> ServerBootstrap {
+    /// What each accepted connection gets before it goes active: its socket options, TLS's
+    /// handler on tls-port, and its ConnectionHandler.
+    private func initializer(tls: Bool) -> (EpollSocketChannel) throws -> Void {
         let keepalive = Int(engine.config.integer("tcp-keepalive"))
-        let engine = LoopConfined(self.engine)
-        let flusher = LoopConfined(self.flusher)
-        let tlsContext = self.tlsContext
-        let log = self.log
-        return ServerBootstrap(group: group)
-            .serverChannelOption(.autoRead, value: false)
-            // Each connection keeps one read buffer of the size its reads need: it starts at
-            // 2 KB (a connection that sends a PING now and then holds 2 KB, not 16) and grows
-            // with the reads to 64 KB.
-            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 1024, initial: 2048, maximum: 65536))
-            .childChannelOption(.maxMessagesPerRead, value: 1)
-            .childChannelInitializer { channel in
-                let isTCP = channel.localAddress?.protocol != .unix
-                // Replies leave at once (no Nagle delay behind an unacknowledged segment), as
-                // Redis does. The option is TCP's: `.socketOption(.tcp_nodelay)` would set
-                // SOL_SOCKET's option of the same number, SO_DEBUG.
-                if isTCP { _ = channel.setOption(.tcpOption(.tcp_nodelay), value: 1) }
-                if keepalive > 0, isTCP {
-                    _ = channel.setOption(.socketOption(.so_keepalive), value: 1)
-                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: keepalive)
-                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: max(1, keepalive / 3))
-                    _ = channel.setOption(.tcpOption(.init(rawValue: TCP_KEEPCNT)), value: 3)
-                }
-                channel.eventLoop.preconditionInEventLoop()
-                do {
-                    if tls {
-                        guard let context = tlsContext.value.context else { throw TLSSetupError("TLS is not configured") }
-                        try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
-                    }
-                    let handler = ConnectionHandler(
-                        engine: engine.value, log: log, flusher: flusher.value, remoteAddress: channel.remoteAddress,
-                        localAddress: channel.localAddress, isTLS: tls)
-                    try channel.pipeline.syncOperations.addHandler(handler)
-                    return channel.eventLoop.makeSucceededVoidFuture()
-                } catch {
-                    return channel.eventLoop.makeFailedFuture(error)
-                }
+        return { [self] channel in
+            let isTCP = channel.localAddress?.protocol != .unix
+            // Replies leave at once (no Nagle delay behind an unacknowledged segment), as
+            // Redis does. The option is TCP's: `.socketOption(.tcp_nodelay)` would set
+            // SOL_SOCKET's option of the same number, SO_DEBUG.
+            if isTCP { try channel.syncOptions!.setOption(.tcpOption(.tcp_nodelay), value: 1) }
+            if keepalive > 0, isTCP {
+                try channel.syncOptions!.setOption(.socketOption(.so_keepalive), value: 1)
+                try channel.syncOptions!.setOption(.tcpOption(.init(rawValue: TCP_KEEPIDLE)), value: keepalive)
+                try channel.syncOptions!.setOption(.tcpOption(.init(rawValue: TCP_KEEPINTVL)), value: max(1, keepalive / 3))
+                try channel.syncOptions!.setOption(.tcpOption(.init(rawValue: TCP_KEEPCNT)), value: 3)
             }
+            if tls {
+                guard let context = tlsContext.value.context else { throw TLSSetupError("TLS is not configured") }
+                try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context))
+            }
+            let handler = ConnectionHandler(
+                engine: engine, log: log, flusher: flusher, remoteAddress: channel.remoteAddress,
+                localAddress: channel.localAddress, isTLS: tls)
+            try channel.pipeline.syncOperations.addHandler(handler)
+        }
     }
 
     // MARK: - Cron and signals
@@ -500,11 +478,10 @@ public final class RedstartServer: @unchecked Sendable {
         let unixPath = engine.config["unixsocket"]
         if !unixPath.isEmpty { unlink(unixPath) }
         log.write(.warning, "Redstart is now ready to exit, bye bye...")
-        let closing = listeners.map { $0.close() }
+        for listener in listeners { listener.close() }
         for session in engine.sessionsInOrder { engine.disconnect(session) }
-        EventLoopFuture.andAllComplete(closing, on: eventLoop).whenComplete { [stopped] _ in
-            stopped.succeed(())
-        }
+        // Once the closes just started have run their callbacks.
+        eventLoop.assumeIsolated().execute { [stopped] in stopped.succeed(()) }
         return true
     }
 

@@ -22,28 +22,23 @@ enum SignalWakeup {
     /// Watches a new pipe on `loop` (call on the loop); `handle` runs on the loop whenever
     /// signal bytes arrive.
     /// Without a pipe (no descriptors left) signals are still handled by the cron.
-    static func install(on loop: EventLoop, _ handle: @escaping () -> Void) {
+    static func install(on loop: EpollEventLoop, _ handle: @escaping () -> Void) {
+        loop.preconditionInEventLoop()
         var descriptors: [Int32] = [-1, -1]
         guard pipe(&descriptors) == 0 else { return }
         for descriptor in descriptors {
             _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
             _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         }
-        let handler = NIOLoopBound(Reader(handle), eventLoop: loop)
-        NIOPipeBootstrap(group: loop)
-            .channelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(handler.value)
-                }
-            }
-            .takingOwnershipOfDescriptor(input: descriptors[0])
-            .whenComplete { result in
-                if case .success = result {
-                    signalWakeupDescriptor.store(descriptors[1], ordering: .relaxed)
-                } else {
-                    close(descriptors[1])
-                }
-            }
+        let channel = EpollSocketChannel(descriptor: descriptors[0], on: loop, localAddress: nil, remoteAddress: nil)
+        do {
+            try channel.pipeline.syncOperations.addHandler(Reader(handle))
+            try channel.activate()
+            signalWakeupDescriptor.store(descriptors[1], ordering: .relaxed)
+        } catch {
+            channel.close(promise: nil)
+            close(descriptors[1])
+        }
     }
 
     private final class Reader: ChannelInboundHandler {

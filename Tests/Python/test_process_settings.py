@@ -107,7 +107,7 @@ def test_cpu_lists_bind_the_loop_the_background_threads_and_the_save(server_fact
                             "--rdb-key-save-delay", "10000", "--enable-debug-command", "yes")
     client = redis.Redis(port=server.port)
     pid = pid_of(client)
-    wait_until(lambda: ("NIO-ELT-1-#1", first) in threads(pid), "the event loop bound to " + first)
+    wait_until(lambda: ("redstart-loop", first) in threads(pid), "the event loop bound to " + first)
     # Lazy freeing and the AOF's fsync are the two background threads; the snapshot writer is free.
     wait_until(lambda: [cpus for name, cpus in threads(pid) if name == "TP-#0"].count(last) == 2, "bio threads")
     assert ("redstart-server", everything) in threads(pid)  # the main thread only waits
@@ -137,7 +137,7 @@ def test_a_bad_cpu_list_is_logged_and_changes_nothing(server_factory):
     client = redis.Redis(port=server.port)
     pid = pid_of(client)
     everything = status_field("/proc/self/status", "Cpus_allowed_list")
-    assert ("NIO-ELT-1-#1", everything) in threads(pid)
+    assert ("redstart-loop", everything) in threads(pid)
     client.close()
     server.stop()
     assert "Could not apply server_cpulist '3-1': Invalid argument" in server.process.stdout.read().decode()

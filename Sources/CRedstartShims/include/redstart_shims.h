@@ -29,6 +29,9 @@ int redstart_die_with_parent(void);
 /// No transparent huge pages for this process (prctl PR_SET_THP_DISABLE); 0 on success.
 int redstart_disable_transparent_huge_pages(void);
 
+/// Names the calling thread (prctl PR_SET_NAME: 15 bytes show, in top and /proc); 0 on success.
+int redstart_name_current_thread(const char *name);
+
 /// Opens the connection to the system log (syslog-enabled) with `ident` and `facility`
 /// ("user", "local0" ... "local7").
 void redstart_syslog_open(const char *ident, const char *facility);

@@ -97,8 +97,8 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
             }
         }
         let hostName = host
-        var bootstrap = ClientBootstrap(group: replication.server.eventLoop)
         // bind-source-addr: the link leaves from that address (port chosen by the system).
+        var sourceAddress: SocketAddress?
         let source = replication.engine.config["bind-source-addr"]
         if !source.isEmpty {
             guard let address = try? SocketAddress(ipAddress: source, port: 0) else {
@@ -106,26 +106,23 @@ final class PrimaryLink: ChannelInboundHandler, SessionTransport {
                 replication.server.eventLoop.assumeIsolated().execute { [self] in fail() }
                 return
             }
-            bootstrap = bootstrap.bind(to: address)
+            sourceAddress = address
         }
-        bootstrap
-            .connectTimeout(timeout)
-            .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture {
-                    if let tls {
-                        let handler = try NIOSSLClientHandler(context: tls, serverHostname: Self.isAddress(hostName) ? nil : hostName)
-                        try channel.pipeline.syncOperations.addHandler(handler)
-                    }
-                    try channel.pipeline.syncOperations.addHandler(self)
-                }
+        EpollConnector.connect(host: host, port: port, from: sourceAddress, timeout: timeout, on: replication.server.loop) {
+            [self] channel in
+            try channel.syncOptions!.setOption(.socketOption(.so_keepalive), value: 1)
+            if let tls {
+                let handler = try NIOSSLClientHandler(context: tls, serverHostname: Self.isAddress(hostName) ? nil : hostName)
+                try channel.pipeline.syncOperations.addHandler(handler)
             }
-            .connect(host: host, port: port)
-            .whenFailure { [self] error in
-                guard case .connecting = phase else { return }
-                log.write(.warning, "Error condition on socket for SYNC: \(Self.describe(error))")
-                fail()
-            }
+            try channel.pipeline.syncOperations.addHandler(self)
+        }
+        .assumeIsolated()
+        .whenFailure { [self] error in
+            guard case .connecting = phase else { return }
+            log.write(.warning, "Error condition on socket for SYNC: \(Self.describe(error))")
+            fail()
+        }
     }
 
     /// Whether `host` is an IP address (TLS sends no SNI name for one).
