@@ -122,6 +122,17 @@ struct EpollSocketChannelTests {
         #expect(!harness.channel.isActive)
     }
 
+    @Test func aChannelNotReadingLearnsThatThePeerIsGone() throws {
+        let events = Events()
+        let harness = try Harness(autoRead: false, [events])
+        defer { try? harness.loop.syncShutdownGracefully() }
+        close(harness.peer)
+        // Not reading, nothing to write: the hang-up alone closes it (and does not keep the
+        // loop busy reporting it).
+        try harness.channel.closeFuture.wait()
+        #expect(events.list == ["active", "inactive"])
+    }
+
     @Test func closingSendsEndOfFileAndFailsLaterWrites() throws {
         let harness = try Harness([Echo()])
         defer { harness.stop() }

@@ -196,7 +196,9 @@ public final class EpollEventLoop: EventLoop, @unchecked Sendable {
 
     private func control(_ operation: CInt, _ descriptor: CInt, _ interest: Readiness) throws(DescriptorWatchError) {
         var event = epoll_event()
-        event.events = interest.rawValue | EPOLLRDHUP.rawValue
+        // The peer's half-close is asked for only with input: level-triggered, it would be
+        // reported on every turn to a watcher that is not reading.
+        event.events = interest.contains(.readable) ? interest.rawValue | EPOLLRDHUP.rawValue : interest.rawValue
         event.data.fd = descriptor
         guard epoll_ctl(epollDescriptor, operation, descriptor, &event) == 0 else {
             throw DescriptorWatchError(errorNumber: errno)

@@ -270,6 +270,10 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         }
         if !readiness.isDisjoint(with: [.readable, .hangUp, .error]), interest.contains(.readable) {
             readOnce()
+        } else if readiness.contains(.error) || readiness.rawValue & EPOLLHUP.rawValue != 0 {
+            // Reported whatever the interest, and again on every turn: a socket that is not
+            // being read and has nothing to write learns of its end here.
+            closeAll(error: ChannelError.eof, promise: nil)
         }
     }
 
