@@ -241,10 +241,10 @@ public final class RedstartServer: @unchecked Sendable {
                 rdb.loadAtStartup(then: loaded)
             }
         }
-        // The sockets listen already; they are handed to NIO (and accept) only now, after the
-        // task above, so no command runs before the engine is set up and loading has begun.
+        // The sockets listen already; they are watched (and accept) only now, after the task
+        // above, so no command runs before the engine is set up and loading has begun.
         do {
-            // The callback runs on the loop straight after the listeners' autoRead is turned on.
+            // The callback runs on the loop straight after the acceptors start, in the same turn.
             try listen(on: sockets, tls: tlsSockets).map { [self] in
                 listeners = $0.plain
                 tlsListeners = $0.secure
@@ -480,7 +480,8 @@ public final class RedstartServer: @unchecked Sendable {
         log.write(.warning, "Redstart is now ready to exit, bye bye...")
         for listener in listeners { listener.close() }
         for session in engine.sessionsInOrder { engine.disconnect(session) }
-        // Once the closes just started have run their callbacks.
+        // After the tasks the disconnections just queued (a closed channel lets go of its
+        // handlers in one).
         eventLoop.assumeIsolated().execute { [stopped] in stopped.succeed(()) }
         return true
     }
