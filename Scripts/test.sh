@@ -2,8 +2,8 @@
 # The whole test suite, on a fresh machine: installs what the build and the tests need
 # (the Lua libraries, Debian's redis-server and redis-tools for the reference server,
 # redis-cli and redis-check-aof, redis-sentinel for the failover tests, strace to count the AOF's fsyncs, openssl for the TLS tests' certificates, chromium and
-# chromedriver for the dashboard's browser tests, PyPI's redis, pytest, pytest-xdist and selenium
-# for the Python tests), then runs the Swift tests
+# chromedriver for the dashboard's browser tests, PyPI's redis, pytest, pytest-xdist, pytest-timeout
+# and selenium for the Python tests), then runs the Swift tests
 # and the redis-py tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,8 +28,8 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 # selenium 4.51.0: 4.52 and later need a certifi release that PyPI mirrors may not have yet.
-python3 -c 'import redis, pytest, xdist, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
-    || python3 -m pip install -q pytest pytest-xdist==3.8.0 selenium==4.51.0 -r Tests/Python/job_libraries/requirements.txt
+python3 -c 'import redis, pytest, xdist, pytest_timeout, bullmq, rq, dramatiq, saq, selenium' 2>/dev/null \
+    || python3 -m pip install -q pytest pytest-xdist==3.8.0 pytest-timeout==2.4.0 selenium==4.51.0 -r Tests/Python/job_libraries/requirements.txt
 
 swift build --build-tests
 # The client's 1,000-task pool test runs under Thread Sanitizer (Tests/Python/test_client_stress.py):
@@ -37,6 +37,7 @@ swift build --build-tests
 swift build --sanitize=thread --scratch-path .build-tsan --product redstart-client-stress
 swift test
 # Two pytest processes (most tests wait on servers and sockets more than they compute), then
-# the tests marked `serial` (bounds on latency or timing) alone.
-python3 -m pytest -q -n 2 -m "not serial" Tests/Python
-python3 -m pytest -q -m serial Tests/Python
+# the tests marked `serial` (bounds on latency or timing) alone. A test that hangs fails after
+# ten minutes with every thread's stack, instead of holding the run until CI's limit.
+python3 -m pytest -q -n 2 -m "not serial" --timeout 600 Tests/Python
+python3 -m pytest -q -m serial --timeout 600 Tests/Python
