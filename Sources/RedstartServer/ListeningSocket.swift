@@ -1,7 +1,9 @@
 // Listening sockets opened by hand (socket, bind, listen) so that a failure is
-// known at once, with the errno text Redis logs, before NIO takes the socket
-// over. TCP: one socket per `bind` address ("*" = every IPv4 address, "::*" =
-// every IPv6 address, IPv6 sockets are v6-only so both can share the port).
+// known at once, with the errno text Redis logs, before an EpollAcceptor takes the
+// socket over. TCP: one socket per `bind` address ("*" = every IPv4 address, "::*" =
+// every IPv6 address, IPv6 sockets are v6-only so both can share the port). They are
+// close-on-exec: the background writer process (BGSAVE, the AOF rewrite) must not hold
+// the port, which would take connections it never serves once this server has gone.
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -35,7 +37,7 @@ enum ListeningSocket {
             throw ListenError(description: String(cString: gai_strerror(status)))
         }
         defer { freeaddrinfo(results) }
-        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype, first.pointee.ai_protocol)
+        let fd = socket(first.pointee.ai_family, first.pointee.ai_socktype | Int32(SOCK_CLOEXEC.rawValue), first.pointee.ai_protocol)
         guard fd >= 0 else { throw ListenError(description: "socket: " + errorText()) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
@@ -66,7 +68,7 @@ enum ListeningSocket {
             for (index, byte) in pathBytes.enumerated() { raw[index] = byte }
         }
         unlink(path)  // a stale socket file from an earlier run, as Redis does
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw ListenError(description: "socket: " + errorText()) }
         let bound = withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {

@@ -53,3 +53,28 @@ def test_the_listen_backlog_is_tcp_backlog(server_factory):
     default = server_factory()
     backlogs = listen_backlogs(default.port)
     assert backlogs and set(backlogs) == {min(511, somaxconn)}, backlogs
+
+
+def test_every_socket_and_pipe_of_the_server_is_close_on_exec(server_factory, tmp_path):
+    # The background writer process (BGSAVE, the AOF rewrite) and DEBUG RESTART's exec must
+    # not inherit them: a child holding the listening socket would take connections it never
+    # serves once the server has gone.
+    import redis
+    unix = str(tmp_path / "redstart.sock")
+    server = server_factory("--unixsocket", unix)
+    client = redis.Redis(port=server.port)
+    assert client.ping()
+    pid = server.process.pid
+    descriptors = os.listdir("/proc/%d/fd" % pid)
+    checked = []
+    for descriptor in descriptors:
+        try:
+            target = os.readlink("/proc/%d/fd/%s" % (pid, descriptor))
+            with open("/proc/%d/fdinfo/%s" % (pid, descriptor)) as f:
+                flags = next(int(line.split()[1], 8) for line in f if line.startswith("flags:"))
+        except OSError:
+            continue  # closed meanwhile
+        if int(descriptor) > 2 and target.startswith(("socket:", "pipe:", "anon_inode:")):
+            checked.append((descriptor, target, flags & os.O_CLOEXEC != 0))
+    assert any(t.startswith("socket:") for _, t, _ in checked), checked
+    assert [c for c in checked if not c[2]] == [], checked
