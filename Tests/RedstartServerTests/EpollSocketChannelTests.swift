@@ -145,6 +145,36 @@ struct EpollSocketChannelTests {
         #expect(throws: ChannelError.alreadyClosed) { try harness.channel.close().wait() }
     }
 
+    @Test func closingTheOutputFailsUnsentWritesAndKeepsReading() throws {
+        let events = Events()
+        let harness = try Harness([events])
+        defer { harness.stop() }
+        // More than the socket takes: most of it is still queued when the output closes.
+        let payload = harness.channel.allocator.buffer(repeating: 7, count: 2 << 20)
+        let unsent = try harness.loop.submit {
+            let written = harness.channel.writeAndFlush(payload)
+            harness.channel.close(mode: .output, promise: nil)
+            return written
+        }.wait()
+        #expect(throws: ChannelError.outputClosed) { try unsent.wait() }
+        #expect(throws: ChannelError.outputClosed) {
+            try harness.channel.writeAndFlush(harness.channel.allocator.buffer(string: "late")).wait()
+        }
+        // The peer reads what the socket took, then end of file.
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        var total = 0
+        while true {
+            let got = read(harness.peer, &chunk, chunk.count)
+            if got <= 0 { break }
+            total += got
+        }
+        #expect(total > 0 && total < 2 << 20)
+        // Input is still open.
+        harness.send("still here")
+        try events.waitFor("read still here")
+        #expect(harness.channel.isActive)
+    }
+
     @Test func withoutAutoReadNothingIsReadUntilAsked() throws {
         let events = Events()
         let harness = try Harness(autoRead: false, [events])

@@ -46,6 +46,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
     private var readRequested = false
     private var allowRemoteHalfClosure = false
     private var isInputClosed = false
+    private var isOutputClosed = false
     private var readSize = 2048
     /// The buffer of the last read, kept for the next one.
     private var readBuffer = ByteBuffer()
@@ -209,6 +210,10 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
             promise?.fail(ChannelError.ioOnClosedChannel)
             return
         }
+        guard !isOutputClosed else {
+            promise?.fail(ChannelError.outputClosed)
+            return
+        }
         let buffer = unwrapData(data, as: ByteBuffer.self)
         queuedBytes += buffer.readableBytes
         writes.append(PendingWrite(buffer: buffer, promise: promise))
@@ -234,9 +239,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         }
         switch mode {
         case .output:
-            shutdown(descriptor, CInt(SHUT_WR))
-            promise?.succeed()
-            pipeline.syncOperations.fireUserInboundEventTriggered(ChannelEvent.outputClosed)
+            closeOutput(promise: promise)
         case .input:
             shutdown(descriptor, CInt(SHUT_RD))
             closeInput()
@@ -326,6 +329,26 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         } else if count < readSize / 2 && readSize > Self.minimumReadSize {
             readSize /= 2
         }
+    }
+
+    /// As NIO's socket channels: the writes still queued fail (the peer gets what the socket
+    /// took, then end of file), and so do later ones; reading goes on.
+    private func closeOutput(promise: EventLoopPromise<Void>?) {
+        guard !isOutputClosed else {
+            promise?.fail(ChannelError.outputClosed)
+            return
+        }
+        isOutputClosed = true
+        shutdown(descriptor, CInt(SHUT_WR))
+        let failed = writes
+        writes.removeAll()
+        flushedWrites = 0
+        queuedBytes = 0
+        updateInterest(removing: .writable)
+        for write in failed { write.promise?.fail(ChannelError.outputClosed) }
+        updateWritability()
+        promise?.succeed()
+        pipeline.syncOperations.fireUserInboundEventTriggered(ChannelEvent.outputClosed)
     }
 
     private func closeInput() {
