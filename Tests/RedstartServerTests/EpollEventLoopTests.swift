@@ -30,6 +30,31 @@ struct EpollEventLoopTests {
         #expect(seen.withLockedValue { $0 } == Array(0..<1000))
     }
 
+    /// Round trips from several threads at once, each waiting for its task before queuing
+    /// the next: a lost wake-up (a task queued as the loop goes to sleep) hangs one of them.
+    /// Timers scheduled from those threads, some cancelled at once, all end one way or the other.
+    @Test func roundTripsAndTimersFromManyThreadsAllComplete() throws {
+        let loop = try EpollEventLoop()
+        defer { try? loop.syncShutdownGracefully() }
+        let group = DispatchGroup()
+        let ran = NIOLockedValueBox(0)
+        for thread in 0..<4 {
+            group.enter()
+            DispatchQueue(label: "round trips \(thread)").async {
+                defer { group.leave() }
+                for index in 0..<3000 {
+                    try? loop.submit { ran.withLockedValue { $0 += 1 } }.wait()
+                    guard index % 10 == thread else { continue }
+                    let timer = loop.scheduleTask(in: .microseconds(Int64(index % 200))) { 1 }
+                    if index % 20 == thread { timer.cancel() }
+                    _ = try? timer.futureResult.wait()
+                }
+            }
+        }
+        #expect(group.wait(timeout: .now() + 50) == .success)
+        #expect(ran.withLockedValue { $0 } == 4 * 3000)
+    }
+
     @Test func submitAndFuturesWork() throws {
         let loop = try EpollEventLoop()
         defer { try? loop.syncShutdownGracefully() }
