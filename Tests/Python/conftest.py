@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 
 import pytest
@@ -58,14 +59,29 @@ class Server:
         self.process = subprocess.Popen(
             [BINARY, "--port", str(self.port), "--save", "", "--appendonly", "no", *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd=self.directory)
+        # The log is read as it comes: a server whose log filled the pipe (64 KB) would
+        # block in its next write(2) and stop answering.
+        self._log = []
+        self._reader = threading.Thread(target=self._read_log, daemon=True)
+        self._reader.start()
         deadline = time.time() + 20
         while time.time() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("server exited: %s" % self.process.stdout.read().decode())
+                raise RuntimeError("server exited: %s" % self.output())
             if answers_ping(self.port, (b"+PONG", b"-NOAUTH")):
                 return
             time.sleep(0.005)
         raise RuntimeError("server did not start")
+
+    def _read_log(self):
+        for chunk in iter(lambda: self.process.stdout.read1(65536), b""):
+            self._log.append(chunk)
+
+    def output(self):
+        """What the server logged (all of it once the server has exited)."""
+        if self.process.poll() is not None:
+            self._reader.join(timeout=10)
+        return b"".join(self._log).decode(errors="replace")
 
     def stop(self):
         if self.process.poll() is None:

@@ -140,7 +140,7 @@ def test_a_bad_cpu_list_is_logged_and_changes_nothing(server_factory):
     assert ("redstart-loop", everything) in threads(pid)
     client.close()
     server.stop()
-    assert "Could not apply server_cpulist '3-1': Invalid argument" in server.process.stdout.read().decode()
+    assert "Could not apply server_cpulist '3-1': Invalid argument" in server.output()
 
 
 def test_dynamic_hz_follows_the_number_of_clients(server_factory):
