@@ -179,7 +179,9 @@ def test_prompt_command_and_reply(cli, cli_server, start):
     pane.wait_for_pane(r"^OK$")
     pane.type("get greeting")
     pane.send("Enter")
-    text = pane.wait_for_pane(r'^"hello"$')
+    # The reply, then the next prompt under it (captured once both are drawn: the reply
+    # alone can be on the screen a moment before the prompt).
+    text = pane.wait_for_pane(r'^"hello"\n%s$' % re.escape(prompt(port).rstrip()))
     assert text.endswith('"hello"\n' + prompt(port).rstrip() + "\n")
 
 
