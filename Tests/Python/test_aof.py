@@ -188,9 +188,10 @@ def strace_count(log):
         return sum(1 for line in f if "fdatasync(" in line and "resumed" not in line)
 
 
-def traced_server(processes, workdir, trace, *args):
+def traced_server(processes, workdir, trace, *args, strace_options=""):
     """The server with the AOF on, under strace, counting its fdatasync calls into `trace`."""
-    return strace_server.traced_server(processes, workdir, trace, "fdatasync", "--appendonly", "yes", "--save", "", *args)
+    return strace_server.traced_server(processes, workdir, trace, "fdatasync", "--appendonly", "yes", "--save", "",
+                                       *args, strace_options=strace_options)
 
 
 def test_group_commit_and_the_everysec_fsync(workdir, processes):
@@ -217,6 +218,30 @@ def test_group_commit_and_the_everysec_fsync(workdir, processes):
     p.kill()
     syncs = strace_count(trace)
     assert 2 <= syncs <= 6 and writes > 100, "%d fdatasyncs in 3 s of %d writes" % (syncs, writes)
+
+
+def test_a_slow_everysec_fsync_postpones_writes_for_two_seconds_at_most(workdir, processes):
+    """everysec on a disk whose fdatasync takes 4 s (strace delays it): the writes that
+    follow wait for it up to two seconds, then go to the file anyway, counted in
+    aof_delayed_fsync and logged as Redis logs it; meanwhile the loop keeps answering."""
+    trace = os.path.join(workdir, "slow-fsync.trace")
+    p = traced_server(processes, workdir, trace, "--appendfsync", "everysec",
+                      strace_options="-e inject=fdatasync:delay_exit=4000000")
+    r = p.client(socket_timeout=10)
+    deadline = time.time() + 20
+    worst = 0.0
+    writes = 0
+    while time.time() < deadline and int(persistence(r, "aof_delayed_fsync")) == 0:
+        before = time.time()
+        r.incr("n")
+        worst = max(worst, time.time() - before)
+        writes += 1
+        time.sleep(0.005)
+    assert int(persistence(r, "aof_delayed_fsync")) >= 1, "no write went ahead of the slow fsync"
+    assert worst < 1, "a write waited %.2f s for the disk" % worst
+    wait_for(lambda: "Asynchronous AOF fsync is taking too long" in p.log_text(), 10, "the log line")
+    assert writes > 50 and int(r.get("n")) == writes
+    p.kill()
 
 
 def build_aof_with_final_transaction(processes, workdir):
