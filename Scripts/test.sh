@@ -38,6 +38,7 @@ swift build --sanitize=thread --scratch-path .build-tsan --product redstart-clie
 swift test
 # Two pytest processes (most tests wait on servers and sockets more than they compute), then
 # the tests marked `serial` (bounds on latency or timing) alone. A test that hangs fails after
-# ten minutes with every thread's stack, instead of holding the run until CI's limit.
-python3 -m pytest -q -n 2 -m "not serial" --timeout 600 Tests/Python
+# ten minutes with every thread's stack, instead of holding the run until CI's limit; the
+# slowest tests are listed, so that one creeping towards that limit shows.
+python3 -m pytest -q -n 2 -m "not serial" --timeout 600 --durations 15 Tests/Python
 python3 -m pytest -q -m serial --timeout 600 Tests/Python
