@@ -47,6 +47,9 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
     private var allowRemoteHalfClosure = false
     private var isInputClosed = false
     private var isOutputClosed = false
+    /// A close of the output asked for while writes were queued: it happens once they have
+    /// left, and then completes this promise (also when it is nil, as the mark it is).
+    private var pendingOutputClose: EventLoopPromise<Void>?? = nil
     private var readSize = 2048
     /// The buffer of the last read, kept for the next one.
     private var readBuffer = ByteBuffer()
@@ -239,8 +242,14 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         }
         switch mode {
         case .output:
-            closeOutput(promise: promise)
+            closeOutput(error: error, promise: promise)
         case .input:
+            // As NIO's: twice is an error, and with the other side closed it is a full close.
+            guard !isInputClosed else {
+                promise?.fail(ChannelError.inputClosed)
+                return
+            }
+            guard !isOutputClosed else { return closeAll(error: error, promise: promise) }
             shutdown(descriptor, CInt(SHUT_RD))
             closeInput()
             promise?.succeed()
@@ -331,22 +340,33 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         }
     }
 
-    /// As NIO's socket channels: the writes still queued fail (the peer gets what the socket
-    /// took, then end of file), and so do later ones; reading goes on.
-    private func closeOutput(promise: EventLoopPromise<Void>?) {
+    /// As NIO's socket channels: the write side shuts once the writes already queued have
+    /// left (the peer gets them, then end of file); later writes fail with `outputClosed`,
+    /// and reading goes on. With the input closed already it is a full close.
+    private func closeOutput(error: Error, promise: EventLoopPromise<Void>?) {
         guard !isOutputClosed else {
             promise?.fail(ChannelError.outputClosed)
             return
         }
+        guard !isInputClosed else { return closeAll(error: error, promise: promise) }
+        switch pendingOutputClose {
+        case .none:
+            pendingOutputClose = .some(promise)
+        case .some(let earlier):
+            if let promise {
+                if let earlier { earlier.futureResult.cascade(to: promise) } else { pendingOutputClose = .some(promise) }
+            }
+        }
+        shutOutputIfDrained()
+    }
+
+    /// Shuts the write side if a close of it waits and nothing is queued any more.
+    private func shutOutputIfDrained() {
+        guard descriptor >= 0, case .some(let promise) = pendingOutputClose, writes.isEmpty else { return }
+        pendingOutputClose = nil
         isOutputClosed = true
         shutdown(descriptor, CInt(SHUT_WR))
-        let failed = writes
-        writes.removeAll()
-        flushedWrites = 0
-        queuedBytes = 0
         updateInterest(removing: .writable)
-        for write in failed { write.promise?.fail(ChannelError.outputClosed) }
-        updateWritability()
         promise?.succeed()
         pipeline.syncOperations.fireUserInboundEventTriggered(ChannelEvent.outputClosed)
     }
@@ -384,6 +404,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
             updateInterest(removing: .writable)
         }
         updateWritability()
+        if pendingOutputClose != nil { shutOutputIfDrained() }
     }
 
     /// One writev(2) of the first flushed writes (at most 64 buffers).
@@ -456,7 +477,12 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         writes.removeAll()
         flushedWrites = 0
         queuedBytes = 0
-        for write in failed { write.promise?.fail(error is ChannelError ? ChannelError.ioOnClosedChannel : error) }
+        let writeError = error is ChannelError ? ChannelError.ioOnClosedChannel : error
+        for write in failed { write.promise?.fail(writeError) }
+        if case .some(let outputClose) = pendingOutputClose {
+            pendingOutputClose = nil
+            outputClose?.fail(writeError)
+        }
         promise?.succeed()
         pipeline.syncOperations.fireChannelInactive()
         pipeline.syncOperations.fireChannelUnregistered()
