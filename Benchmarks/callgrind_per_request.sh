@@ -6,7 +6,10 @@
 # redis-benchmark sends the workload from 10 clients and the counters are dumped.
 #
 #   Benchmarks/callgrind_per_request.sh [--workload incr|evalsha|evalsha10] [--requests 20000]
-#       [--candidate .build/release/redstart-server] [--reference redis-server]
+#       [--candidate .build/release/redstart-server] [--reference redis-server] [--callers 30]
+#
+# --callers N also lists, for the candidate, the N functions that call swift_retain and
+# swift_release most often, per request (where to look for the next retain to remove).
 #
 # Workloads: INCR of random keys; EVALSHA of `return redis.call('incr', KEYS[1])`; EVALSHA
 # of ten such calls. The candidate is copied without its debug info (valgrind 3.19 cannot
@@ -18,12 +21,14 @@ workload=evalsha
 requests=20000
 candidate=.build/release/redstart-server
 reference=redis-server
+callers=0
 while (($#)); do
     case $1 in
         --workload) workload=$2; shift 2 ;;
         --requests) requests=$2; shift 2 ;;
         --candidate) candidate=$2; shift 2 ;;
         --reference) reference=$2; shift 2 ;;
+        --callers) callers=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 1 ;;
     esac
 done
@@ -66,10 +71,11 @@ measure() {
     callgrind_control -d "$pid" >/dev/null 2>&1
     redis-cli -p "$3" shutdown nosave >/dev/null 2>&1 || true
     wait "$pid" || true
-    python3 - "$1" "$out.1" "$requests" <<'EOF'
-import collections, re, sys
-name, path, requests = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    python3 - "$1" "$out.1" "$requests" "$callers" <<'EOF'
+import collections, re, subprocess, sys
+name, path, requests, top = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 names, current, total, calls = {}, None, 0, collections.Counter()
+by_caller = collections.Counter()
 skip = False
 def resolve(text):
     m = re.match(r"\((\d+)\)(?: (.*))?", text)
@@ -87,6 +93,7 @@ for line in open(path):
         skip = True
         if callee in ("swift_retain", "swift_release"):
             calls[callee] += int(line[6:].split()[0])
+            by_caller[(callee, current)] += int(line[6:].split()[0])
     elif line[:1].isdigit() or line[:1] in "+-*":
         fields = line.split()
         if len(fields) >= 2:
@@ -96,6 +103,12 @@ for line in open(path):
                 total += int(fields[1])
 print("%-10s %10.0f instructions %8.1f retains %8.1f releases per request"
       % (name, total / requests, calls["swift_retain"] / requests, calls["swift_release"] / requests))
+if top and name == "redstart":
+    rows = by_caller.most_common(top)
+    demangled = subprocess.run(["swift", "demangle", "--simplified"], input="\n".join(c for (_, c), _ in rows),
+                               capture_output=True, text=True).stdout.splitlines()
+    for ((callee, _), count), caller in zip(rows, demangled):
+        print("  %6.2f %-13s from %s" % (count / requests, callee, caller[:140]))
 EOF
 }
 

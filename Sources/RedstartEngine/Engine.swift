@@ -207,7 +207,10 @@ public final class Engine {
     @exclusivity(unchecked) var sessionsWithOutput: [Session] = []
     /// The session whose command is running (top level), and the messages it published or
     /// caused to itself: they follow its reply, never land inside it (as Redis 7.2 does).
-    @exclusivity(unchecked) public internal(set) var runningSession: Session?
+    /// Not retained (a retain and a release per command): it is set only while its command
+    /// runs, whose caller holds the session, and a command set aside (a paused script) keeps
+    /// it strongly in its SuspendedCommand.
+    @exclusivity(unchecked) public internal(set) unowned(unsafe) var runningSession: Session?
     @exclusivity(unchecked) var selfPushes = ByteBufferAllocator().buffer(capacity: 0)
     /// The top-level command running (a script's commands track their caller's keys).
     @exclusivity(unchecked) var runningCommand: RunningCommand?

@@ -69,7 +69,7 @@ enum EvalFamily {
         guard args.count > 1, let scripting = Scripting.of(engine) else { return declared }
         return args.withBytes(at: 1) { body in
             if let script = scripting.cachedScript(body, bySHA: bySHA) {
-                return script.flags.commandFlags(from: declared)
+                return script._withUnsafeGuaranteedRef { $0.flags.commandFlags(from: declared) }
             }
             guard !bySHA, let shebang = try? Shebang.parse(body) else { return declared }
             return shebang.flags.commandFlags(from: declared)
@@ -127,18 +127,16 @@ enum EvalFamily {
 
 extension Scripting {
     /// The cached script `text` names: its SHA1 (`bySHA`) or its body.
-    func cachedScript(_ text: UnsafeRawBufferPointer, bySHA: Bool) -> CachedScript? {
+    func cachedScript(_ text: UnsafeRawBufferPointer, bySHA: Bool) -> Unmanaged<CachedScript>? {
         if bySHA {
-            if let last = lastSHA, text.count > 0, last.text.count == text.count,
-                last.text.withUnsafeBytes({ memcmp($0.baseAddress!, text.baseAddress!, text.count) }) == 0
-            {
-                return last.script
-            }
+            let given = SHAText(text)
+            if let given, given == lastSHA, let last = lastSHAScript { return last }
             guard let digest = ScriptDigest(hex: text), let script = scripts[digest] else { return nil }
-            lastSHA = (Array(text), script)
-            return script
+            lastSHA = given
+            lastSHAScript = .passUnretained(script)
+            return lastSHAScript
         }
-        return scripts[ScriptDigest.of(text).digest]
+        return scripts[ScriptDigest.of(text).digest].map { .passUnretained($0) }
     }
 
     /// The cached script of `body`, compiling and caching it first if needed (Redis's
@@ -167,22 +165,24 @@ extension Scripting {
     /// Runs an EVAL-family command.
     func eval(_ cmd: CommandContext, bySHA: Bool, readOnly: Bool) throws(ReplyError) {
         // Scripts show in MONITOR before the commands they run.
-        engine.feedMonitorsBeforeScript(cmd.args, from: cmd.session, spec: cmd.spec)
+        cmd.engine.feedMonitorsBeforeScript(cmd.args, from: cmd.session, spec: cmd.spec)
         // (The error is loaded only where it is thrown: a load is two retains and releases.)
         if bySHA && cmd.args.length(at: 1) != 40 { throw Scripting.noScript }
-        let keyCount = try numberOfKeys(cmd, notInteger: .notInteger)
-        let script: CachedScript
+        let keyCount = try numberOfKeys(cmd, ofFunction: false)
+        // Unretained: the cache holds it, and nothing empties the cache while it runs.
+        let script: Unmanaged<CachedScript>
         if bySHA {
             guard let cached = cmd.args.withBytes(at: 1, { cachedScript($0, bySHA: true) }) else {
                 throw Scripting.noScript
             }
             script = cached
         } else {
-            script = try cmd.withArgument(1) { body throws(ReplyError) in try compile(body) }
+            script = .passUnretained(try cmd.withArgument(1) { body throws(ReplyError) in try compile(body) })
         }
+        let (flags, function) = script._withUnsafeGuaranteedRef { ($0.flags, $0.function) }
         try runScript(
-            cmd, on: evalEngine, name: script.sha, isEval: true, flags: script.flags, readOnly: readOnly,
-            keyCount: keyCount, function: script.function)
+            cmd, on: evalEngine, source: .eval(script), flags: flags, readOnly: readOnly, keyCount: keyCount,
+            function: function)
     }
 
     /// EVALSHA's reply for an unknown SHA1; built once (it is needed on every EVALSHA's path).
@@ -192,6 +192,7 @@ extension Scripting {
     func resetEval() {
         scripts.removeAll()
         lastSHA = nil
+        lastSHAScript = nil
         scriptBytes = 0
         let fresh = LuaEngine(kind: .eval, randomState: randomState)
         fresh.scripting = self
@@ -213,8 +214,11 @@ extension Scripting {
     }
 
     /// Argument 2 as the number of keys, checked against the arguments that follow.
-    func numberOfKeys(_ cmd: CommandContext, notInteger: ReplyError) throws(ReplyError) -> Int {
-        guard let count = cmd.args.int64(at: 2) else { throw notInteger }
+    /// (The error is made only where it is thrown: passing one in was two retains and releases.)
+    func numberOfKeys(_ cmd: CommandContext, ofFunction: Bool) throws(ReplyError) -> Int {
+        guard let count = cmd.args.int64(at: 2) else {
+            throw ofFunction ? ReplyError("Bad number of keys provided") : .notInteger
+        }
         if count > Int64(cmd.args.count - 3) { throw ReplyError("Number of keys can't be greater than number of args") }
         if count < 0 { throw ReplyError("Number of keys can't be negative") }
         return Int(count)

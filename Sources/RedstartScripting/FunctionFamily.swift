@@ -260,9 +260,9 @@ extension Scripting {
         guard let function = libraries.function(named: cmd.args.string(at: 1)) else {
             throw ReplyError("Function not found")
         }
-        let keyCount = try numberOfKeys(cmd, notInteger: ReplyError("Bad number of keys provided"))
+        let keyCount = try numberOfKeys(cmd, ofFunction: true)
         try runScript(
-            cmd, on: functionsEngine, name: function.name, isEval: false, flags: function.flags, readOnly: readOnly,
-            keyCount: keyCount, function: function.reference)
+            cmd, on: functionsEngine, source: .function(function.name), flags: function.flags,
+            readOnly: readOnly, keyCount: keyCount, function: function.reference)
     }
 }

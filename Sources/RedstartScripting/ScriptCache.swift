@@ -46,6 +46,23 @@ struct ScriptDigest: Hashable {
     }
 }
 
+/// 40 hex digits as EVALSHA gave them (any case), held inline: comparing them with the last
+/// ones given costs no retain, unlike an array.
+struct SHAText: Equatable {
+    private var words: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+
+    /// Nil unless `text` is 40 bytes long.
+    init?(_ text: UnsafeRawBufferPointer) {
+        guard text.count == 40 else { return nil }
+        withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: text) }
+    }
+
+    static func == (a: Self, b: Self) -> Bool {
+        a.words.0 == b.words.0 && a.words.1 == b.words.1 && a.words.2 == b.words.2 && a.words.3 == b.words.3
+            && a.words.4 == b.words.4
+    }
+}
+
 /// A compiled EVAL script.
 final class CachedScript {
     /// The 40 lowercase hex digits of its SHA1 (the name errors and logs show).

@@ -61,7 +61,9 @@ extension Scripting {
 /// The fiber's entry: runs the command `runPausable` was given, taking it out of
 /// `pausedCommand` (the slot is free again once this starts).
 private func runPausedCommand(_ context: UnsafeMutableRawPointer?) {
-    let scripting = Unmanaged<Scripting>.fromOpaque(context!).takeUnretainedValue()
-    let command = scripting.pausedCommand.move()
-    scripting.engine.run(command)
+    // Borrowed, not retained: the subsystem and the engine outlive every command.
+    Unmanaged<Scripting>.fromOpaque(context!)._withUnsafeGuaranteedRef { scripting in
+        let command = scripting.pausedCommand.move()
+        scripting.engineReference._withUnsafeGuaranteedRef { $0.run(command) }
+    }
 }

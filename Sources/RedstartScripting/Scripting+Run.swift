@@ -12,7 +12,7 @@ extension Scripting {
     /// Runs the function with registry reference `function` in `lua` for `cmd`, whose
     /// argument 2 is the key count (checked: `keyCount`), and replies.
     func runScript(
-        _ cmd: CommandContext, on lua: LuaEngine, name: String, isEval: Bool, flags: ScriptFlags, readOnly: Bool,
+        _ cmd: CommandContext, on lua: LuaEngine, source: ScriptSource, flags: ScriptFlags, readOnly: Bool,
         keyCount: Int, function: Int32
     ) throws(ReplyError) {
         if !flags.contains(.evalCompatibility) && !flags.contains(.noWrites) && readOnly {
@@ -25,20 +25,23 @@ extension Scripting {
         // The run borrows the command's arguments for as long as it lasts (ScriptRun).
         withUnsafePointer(to: cmd.args) { arguments in
             runBorrowing(
-                cmd, arguments: arguments, on: lua, name: name, isEval: isEval, permissions: permissions,
-                keyCount: keyCount, function: function)
+                cmd, arguments: arguments, on: lua, source: source, permissions: permissions, keyCount: keyCount,
+                function: function)
         }
     }
 
     /// The run itself, once its flags allowed it.
     private func runBorrowing(
-        _ cmd: CommandContext, arguments: UnsafePointer<CommandArguments>, on lua: LuaEngine, name: String,
-        isEval: Bool, permissions: ScriptCallPermissions, keyCount: Int, function: Int32
+        _ cmd: CommandContext, arguments: UnsafePointer<CommandArguments>, on lua: LuaEngine, source: ScriptSource,
+        permissions: ScriptCallPermissions, keyCount: Int, function: Int32
     ) {
+        let isEval = source.isEval
+        // (`cmd.engine`, not `engine`: each use of that unowned(unsafe) property retains.)
+        let engine = cmd.engine
         let run = runState
         run.begin(
-            caller: cmd.session, spec: cmd.spec, arguments: arguments, name: name, isEval: isEval,
-            permissions: permissions, start: engine.clock.monotonicMicroseconds)
+            caller: cmd.session, spec: cmd.spec, arguments: arguments, source: source, permissions: permissions,
+            start: engine.clock.monotonicMicroseconds)
         isRunning = true
         scriptSession.databaseIndex = cmd.session.databaseIndex
         scriptSession.protocolVersion = .resp2

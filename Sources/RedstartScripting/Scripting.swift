@@ -21,8 +21,10 @@ final class ScriptRun {
     @exclusivity(unchecked) private(set) var callerReference: Unmanaged<Session>?
     @exclusivity(unchecked) private var specReference: Unmanaged<CommandSpec>?
     @exclusivity(unchecked) private var argumentsAddress: UnsafePointer<CommandArguments>?
+    /// The EVAL script or the function running.
+    @exclusivity(unchecked) private var source: ScriptSource?
     /// The SHA1 of an EVAL script, or the function's name (errors and logs show it).
-    @exclusivity(unchecked) private(set) var name = ""
+    var name: String { source?.name ?? "" }
     @exclusivity(unchecked) private(set) var isEval = true
     @exclusivity(unchecked) var permissions = ScriptCallPermissions(isReadOnly: false)
     /// The RESP version the script's commands reply in (redis.setresp).
@@ -45,15 +47,14 @@ final class ScriptRun {
 
     /// Sets the run up for a new script; `arguments` must stay valid until `end`.
     func begin(
-        caller: Session, spec: CommandSpec, arguments: UnsafePointer<CommandArguments>, name: String, isEval: Bool,
+        caller: Session, spec: CommandSpec, arguments: UnsafePointer<CommandArguments>, source: ScriptSource,
         permissions: ScriptCallPermissions, start: Int64
     ) {
         callerReference = .passUnretained(caller)
         specReference = .passUnretained(spec)
         argumentsAddress = arguments
-        // The same script again keeps its name (no retain and release of the string).
-        if self.name != name { self.name = name }
-        self.isEval = isEval
+        self.source = source
+        isEval = source.isEval
         self.permissions = permissions
         self.start = start
         protocolVersion = .resp2
@@ -67,9 +68,32 @@ final class ScriptRun {
         callerReference = nil
         specReference = nil
         argumentsAddress = nil
+        source = nil
     }
 
     private static let noArguments = CommandArguments([])
+}
+
+/// What a run runs. An EVAL script is not retained (a retain and a release of it and of its
+/// SHA1 per script): only SCRIPT FLUSH removes one, and it is refused to scripts and, while
+/// one is paused, to everyone (-BUSY). A function is named by its name: a full
+/// synchronization from a primary may replace the libraries while one is paused.
+enum ScriptSource {
+    case eval(Unmanaged<CachedScript>)
+    case function(String)
+
+    /// The EVAL script's SHA1, or the function's name.
+    var name: String {
+        switch self {
+        case .eval(let script): script.takeUnretainedValue().sha
+        case .function(let name): name
+        }
+    }
+
+    var isEval: Bool {
+        if case .eval = self { return true }
+        return false
+    }
 }
 
 /// Redis 7.0's scripting for one engine.
@@ -97,8 +121,10 @@ public final class Scripting: ScriptingSubsystem {
     /// `runState`, which would be a retain and a release per script.
     @exclusivity(unchecked) var isRunning = false
     /// The last script EVALSHA named and its SHA as given: job queues call a few scripts
-    /// over and over, and comparing 40 bytes is cheaper than parsing and hashing them.
-    @exclusivity(unchecked) var lastSHA: (text: [UInt8], script: CachedScript)?
+    /// over and over, and comparing 40 bytes is cheaper than parsing and hashing them. The
+    /// script is not retained: `scripts` holds it, and SCRIPT FLUSH forgets both together.
+    @exclusivity(unchecked) var lastSHA: SHAText?
+    @exclusivity(unchecked) var lastSHAScript: Unmanaged<CachedScript>?
     /// The library whose code is running in FUNCTION LOAD, if any.
     @exclusivity(unchecked) var loadingLibrary: LibraryLoad?
     /// math.random's rand48 state, shared by both Lua states as Redis's one generator.

@@ -23,8 +23,17 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     private let flusher: ReplyFlusher
     /// Waiting in the flusher's list for the end of the loop turn.
     @exclusivity(unchecked) private var isFlushQueued = false
-    @exclusivity(unchecked) private var session: Session?
-    @exclusivity(unchecked) private var context: ChannelHandlerContext?
+    @exclusivity(unchecked) private var session: Session? {
+        didSet { sessionReference = session.map { .passUnretained($0) } }
+    }
+    @exclusivity(unchecked) private var context: ChannelHandlerContext? {
+        didSet { contextReference = context.map { .passUnretained($0) } }
+    }
+    /// `session` and `context` unretained, for the paths every request takes: binding the
+    /// properties (`guard let session`) is a retain and a release each time. Valid while the
+    /// properties hold them.
+    @exclusivity(unchecked) private var sessionReference: Unmanaged<Session>?
+    @exclusivity(unchecked) private var contextReference: Unmanaged<ChannelHandlerContext>?
     @exclusivity(unchecked) private var parser = RequestParser()
     /// Bytes received and not yet parsed into commands.
     @exclusivity(unchecked) private var inbound = ByteBuffer()
@@ -312,11 +321,17 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var bytes = unwrapInboundIn(data)
+        bytesRead(unwrapInboundIn(data))
+    }
+
+    /// What a read brought (from channelRead, or from the channel directly: `readDirectly`).
+    func bytesRead(_ read: ByteBuffer) {
+        var bytes = read
         engine.stats.netInputBytes += bytes.readableBytes
         engine.stats.totalReadsProcessed += 1
-        guard !isClosing, session != nil else { return }
+        guard !isClosing, sessionReference != nil, let contextReference else { return }
         if bigArgument.isGathering {
+            let context = contextReference.takeUnretainedValue()
             bigArgument.append(&bytes, allocator: context.channel.allocator)
             guard bigArgument.isComplete else {
                 checkQueryBufferLimits()
@@ -329,7 +344,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             inbound.writeBuffer(&bytes)
         }
         processInput()
-        gatherBigArgumentIfArriving(context)
+        if parser.currentBulkLength >= BigArgumentBuffer.threshold, let context { gatherBigArgumentIfArriving(context) }
     }
 
     /// A big argument still arriving is gathered in chunks (BigArgumentBuffer), not in a
@@ -344,11 +359,17 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        readsComplete()
+        context.fireChannelReadComplete()
+    }
+
+    /// The end of a read (channelReadComplete, or from the channel directly): the replies go
+    /// out at the end of the loop turn.
+    func readsComplete() {
         if !isFlushQueued {
             isFlushQueued = true
             flusher.schedule(self)
         }
-        context.fireChannelReadComplete()
     }
 
     /// Called by the flusher at the end of the loop turn.
@@ -399,9 +420,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     /// Parses and runs every complete command in the input.
     private func processInput() {
-        guard let session, postponed == nil, !isClosing, !session.isBlocked, !session.isProtected else { return }
-        parser.limits = engine.protocolLimits
-        guard engine.runInputBatch({ runCommands(session) }) else { return }
+        guard let sessionReference, postponed == nil, !isClosing else { return }
+        let isDone = sessionReference._withUnsafeGuaranteedRef { session in
+            guard !session.isBlocked, !session.isProtected else { return true }
+            parser.limits = engine.protocolLimits
+            return !engine.runInputBatch({ runCommands(session) })
+        }
+        if isDone { return }
         if !checkQueryBufferLimits() { return }
         if inbound.readableBytes == 0 {
             // Not kept: NIO reuses its read buffer only when no one else holds it, and a
@@ -501,8 +526,15 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
 
     /// Sends what the engine wrote for this session.
     private func flushReplies() {
+        guard let sessionReference, let contextReference, !isClosing else { return }
+        sessionReference._withUnsafeGuaranteedRef { session in
+            contextReference._withUnsafeGuaranteedRef { context in flushReplies(session, context) }
+        }
+    }
+
+    private func flushReplies(_ session: Session, _ context: ChannelHandlerContext) {
         // A client whose script paused has part of a reply (an EXEC's, say) in its buffer.
-        guard let session, let context, !isClosing, !session.isProtected else { return }
+        guard !session.isProtected else { return }
         session.outputSent()
         let count = session.reply.buffer.readableBytes
         if count > session.replyPeak { session.replyPeak = count }

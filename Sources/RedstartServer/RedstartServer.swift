@@ -370,6 +370,8 @@ public final class RedstartServer: @unchecked Sendable {
                 engine: engine, log: log, flusher: flusher, remoteAddress: channel.remoteAddress,
                 localAddress: channel.localAddress, isTLS: tls)
             try channel.pipeline.syncOperations.addHandler(handler)
+            // Its only handler without TLS: reads go to it directly, past the pipeline.
+            if !tls { channel.readDirectly(into: handler) }
         }
     }
 

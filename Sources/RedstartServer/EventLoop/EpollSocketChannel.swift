@@ -7,7 +7,8 @@
 //
 // Reads: one read(2) per readiness into a buffer sized to what the reads need (2 KB to
 // 64 KB, doubling when a read fills it, halving after reads that use less than half), then
-// channelRead and channelReadComplete. With autoRead off the descriptor stops being
+// channelRead and channelReadComplete, or, for a plain connection whose only handler is a
+// ConnectionHandler, straight to that handler (`readDirectly`). With autoRead off the descriptor stops being
 // watched for input until the pipeline asks for a read. Writes: queued with their promises;
 // a flush writes what it covers with writev(2) and watches for writability only when the
 // socket takes less.
@@ -53,6 +54,9 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
     private var readSize = 2048
     /// The buffer of the last read, kept for the next one.
     private var readBuffer = ByteBuffer()
+    /// The handler that gets the reads past the pipeline (`readDirectly`); the pipeline holds
+    /// it until after the close, and the channel lets go of it at the close.
+    private var directReader: Unmanaged<ConnectionHandler>?
     private static let minimumReadSize = 1024
     private static let maximumReadSize = 65536
     private var waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 32 * 1024, high: 64 * 1024)
@@ -87,6 +91,15 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         pipeline.syncOperations.fireChannelRegistered()
         pipeline.syncOperations.fireChannelActive()
         if autoRead { pipeline.syncOperations.read() }
+    }
+
+    /// Hands reads to `handler`, the pipeline's only handler, directly: the bytes and the end of
+    /// the read, as channelRead and channelReadComplete would, without wrapping the buffer
+    /// and passing it through the pipeline's contexts (ten retains and releases per read).
+    /// For plain connections only: with TLS, the bytes must go through NIOSSL's handler.
+    func readDirectly(into handler: ConnectionHandler) {
+        loop.preconditionInEventLoop()
+        directReader = .passUnretained(handler)
     }
 
     public var isActive: Bool { active.load(ordering: .relaxed) }
@@ -326,6 +339,13 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
             readRequested = false
             updateInterest(removing: .readable)
         }
+        if let reader = directReader {
+            reader._withUnsafeGuaranteedRef { $0.bytesRead(buffer) }
+            guard descriptor >= 0 else { return }
+            readBuffer = buffer
+            reader._withUnsafeGuaranteedRef { $0.readsComplete() }
+            return
+        }
         readBuffer = buffer
         pipeline.syncOperations.fireChannelRead(NIOAny(buffer))
         guard descriptor >= 0 else { return }
@@ -473,6 +493,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         descriptor = -1
         active.store(false, ordering: .relaxed)
         readBuffer = ByteBuffer()
+        directReader = nil
         let failed = writes
         writes.removeAll()
         flushedWrites = 0
