@@ -18,7 +18,11 @@ public final class Engine {
     let execSpec: CommandSpec?
     public let config: ConfigStore
     public let clock: any EngineClock
-    public weak var host: (any EngineHost)?
+    /// The server around the engine (nil in tests). Not weak: a weak reference gives its
+    /// object a side table, after which every retain and release of the server takes the
+    /// runtime's slow path (closures and the AOF reach the engine through it on every loop
+    /// turn). The server owns the engine and clears this in its deinit.
+    public unowned(unsafe) var host: (any EngineHost)?
     public let databases: [Database]
 
     @exclusivity(unchecked) public var stats = ServerStats()

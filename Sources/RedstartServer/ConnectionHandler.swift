@@ -10,6 +10,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CRedstartShims
 import NIOCore
 import RedstartEngine
 import RedstartRESP
@@ -142,13 +143,13 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         guard socketDescriptor >= 0, channelWritesInFlight == 0, !isTLS else { return false }
         let count = session.reply.buffer.readableBytes
         let written = session.reply.buffer.withUnsafeReadableBytes { bytes in
-            Glibc.write(socketDescriptor, bytes.baseAddress, bytes.count)
+            redstart_write(socketDescriptor, bytes.baseAddress, bytes.count)
         }
         guard written == count else {
             if written > 0 { session.reply.buffer.moveReaderIndex(forwardBy: written) }
             return false
         }
-        startNextReplies(session, context!)
+        startNextReplies(session)
         return true
     }
 
@@ -156,9 +157,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// the cron gave it (Session+ReplyBuffer) is not kept: as with Redis's static buffer and
     /// its reply list, output beyond it passes through and leaves nothing behind. Otherwise
     /// clear() reuses the storage once the socket took the bytes.
-    private func startNextReplies(_ session: Session, _ context: ChannelHandlerContext) {
+    private func startNextReplies(_ session: Session) {
         if session.reply.buffer.capacity > session.replyBufferSize {
-            session.reply.buffer = context.channel.allocator.buffer(capacity: session.replyBufferSize)
+            session.reply.buffer = ByteBufferAllocator().buffer(capacity: session.replyBufferSize)
         } else {
             session.reply.buffer.clear()
         }
@@ -175,12 +176,12 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             // Behind unsent writes: copied into the waiting blocks; the reply buffer, not
             // shared with the channel, is kept for the next replies.
             waitingOutput.append(session.reply.buffer, allocator: context.channel.allocator)
-            startNextReplies(session, context)
+            startNextReplies(session)
             if flush { context.flush() }  // writes queued earlier in the turn
             return
         }
         let buffer = session.reply.buffer
-        startNextReplies(session, context)
+        startNextReplies(session)
         sendThroughChannel(buffer, context, flush: flush)
     }
 

@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <unistd.h>
 
 /// Bytes handed out by malloc and not yet freed (glibc's mallinfo2).
 size_t redstart_heap_allocated_bytes(void);
@@ -48,6 +51,26 @@ int redstart_format_g17(double value, char out[32]);
 /// Asks the CPU to start loading the cache line at `address` (a hash bucket about to be
 /// read), so that the work done meanwhile hides the memory latency.
 static inline void redstart_prefetch(const void *address) { __builtin_prefetch(address); }
+
+// MARK: - Socket reads and writes without cancellation points
+
+// glibc's read, write and writev are thread cancellation points: in a process with more
+// than one thread each call switches asynchronous cancellation on and off around the
+// system call, with atomic operations, 1.6% of the server's CPU at pipeline depth 1
+// (perf, GET from 50 clients). Redstart never cancels threads, so the loop's socket I/O
+// makes the system calls directly. Same results and errno as the glibc calls.
+
+static inline ssize_t redstart_read(int descriptor, void *buffer, size_t count) {
+    return syscall(SYS_read, descriptor, buffer, count);
+}
+
+static inline ssize_t redstart_write(int descriptor, const void *buffer, size_t count) {
+    return syscall(SYS_write, descriptor, buffer, count);
+}
+
+static inline ssize_t redstart_writev(int descriptor, const struct iovec *vectors, int count) {
+    return syscall(SYS_writev, descriptor, vectors, count);
+}
 
 // MARK: - Crash reports (crash_report.c)
 

@@ -313,7 +313,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
         var result = 0
         var readError: CInt = 0
         buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: readSize) { bytes in
-            result = Glibc.read(descriptor, bytes.baseAddress, bytes.count)
+            result = redstart_read(descriptor, bytes.baseAddress, bytes.count)
             readError = errno
             return max(0, result)
         }
@@ -431,7 +431,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
     private func writeVector() -> Int {
         let count = min(flushedWrites, 64)
         if count == 1 {
-            return writes[0].buffer.withUnsafeReadableBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            return writes[0].buffer.withUnsafeReadableBytes { redstart_write(descriptor, $0.baseAddress, $0.count) }
         }
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: count) { vectors in
             // The buffers' storage outlives the call: the queue holds them.
@@ -440,7 +440,7 @@ public final class EpollSocketChannel: Channel, ChannelCore, NIOTransportAccessi
                     vectors[index] = iovec(iov_base: UnsafeMutableRawPointer(mutating: bytes.baseAddress), iov_len: bytes.count)
                 }
             }
-            return Glibc.writev(descriptor, vectors.baseAddress, CInt(count))
+            return redstart_writev(descriptor, vectors.baseAddress, CInt(count))
         }
     }
 
