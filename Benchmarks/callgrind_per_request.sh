@@ -5,13 +5,13 @@
 # Each server runs under callgrind; the counters are zeroed after a warm-up, then
 # redis-benchmark sends the workload from 10 clients and the counters are dumped.
 #
-#   Benchmarks/callgrind_per_request.sh [--workload incr|evalsha|evalsha10] [--requests 20000]
+#   Benchmarks/callgrind_per_request.sh [--workload incr|ping|evalsha|evalsha10] [--requests 20000] [--pipeline 1]
 #       [--candidate .build/release/redstart-server] [--reference redis-server] [--callers 30]
 #
 # --callers N also lists, for the candidate, the N functions that call swift_retain and
 # swift_release most often, per request (where to look for the next retain to remove).
 #
-# Workloads: INCR of random keys; EVALSHA of `return redis.call('incr', KEYS[1])`; EVALSHA
+# Workloads: INCR of random keys; PING (redis-benchmark's ping_mbulk); EVALSHA of `return redis.call('incr', KEYS[1])`; EVALSHA
 # of ten such calls. The candidate is copied without its debug info (valgrind 3.19 cannot
 # read the Swift toolchain's DWARF); needs valgrind, redis-benchmark and redis-cli.
 set -euo pipefail
@@ -19,6 +19,7 @@ cd "$(dirname "$0")/.."
 
 workload=evalsha
 requests=20000
+pipeline=1
 candidate=.build/release/redstart-server
 reference=redis-server
 callers=0
@@ -26,6 +27,7 @@ while (($#)); do
     case $1 in
         --workload) workload=$2; shift 2 ;;
         --requests) requests=$2; shift 2 ;;
+        --pipeline) pipeline=$2; shift 2 ;;
         --candidate) candidate=$2; shift 2 ;;
         --reference) reference=$2; shift 2 ;;
         --callers) callers=$2; shift 2 ;;
@@ -33,7 +35,7 @@ while (($#)); do
     esac
 done
 case $workload in
-    incr) script="" ;;
+    incr | ping) script="" ;;
     evalsha) script="return redis.call('incr', KEYS[1])" ;;
     evalsha10) script="local n for i = 1, 10 do n = redis.call('incr', KEYS[1]) end return n" ;;
     *) echo "unknown workload $workload" >&2; exit 1 ;;
@@ -46,12 +48,14 @@ strip -g "$scratch/redstart-server"
 
 # load <port> <requests>: the workload's requests against the server on <port>.
 load() {
-    if [ -z "$script" ]; then
-        redis-benchmark -p "$1" -c 10 -n "$2" -r 100000 -t incr -q >/dev/null 2>&1
+    if [ "$workload" = ping ]; then
+        redis-benchmark -p "$1" -c 10 -n "$2" -P "$pipeline" -t ping_mbulk -q >/dev/null 2>&1
+    elif [ -z "$script" ]; then
+        redis-benchmark -p "$1" -c 10 -n "$2" -P "$pipeline" -r 100000 -t incr -q >/dev/null 2>&1
     else
         local sha
         sha=$(redis-cli -p "$1" script load "$script")
-        redis-benchmark -p "$1" -c 10 -n "$2" -r 100000 evalsha "$sha" 1 'key:__rand_int__' -q >/dev/null 2>&1
+        redis-benchmark -p "$1" -c 10 -n "$2" -P "$pipeline" -r 100000 evalsha "$sha" 1 'key:__rand_int__' -q >/dev/null 2>&1
     fi
 }
 
@@ -112,6 +116,6 @@ if top and name == "redstart":
 EOF
 }
 
-echo "workload $workload, $requests requests from 10 clients (user space, callgrind)"
+echo "workload $workload, $requests requests from 10 clients at depth $pipeline (user space, callgrind)"
 measure redstart "$scratch/redstart-server" 7661
 measure redis "$(command -v "$reference")" 7662

@@ -29,10 +29,17 @@ extension Engine {
         if session.replyMode == .skipNext { session.replyMode = .skipping }
         runningSession = session
 
-        guard let spec = admit(args, session) else {
+        guard let reference = admit(args, session) else {
             endCommand(session, replyMark: replyMark)
             return session.isPaused ? .postponed : .executed
         }
+        return reference._withUnsafeGuaranteedRef { spec in execute(spec, args, session, replyMark: replyMark) }
+    }
+
+    /// Runs a command the gatekeeper let through.
+    private func execute(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session, replyMark: Int)
+        -> ExecutionResult
+    {
         if runsScript(spec, session), let scripting {
             if !scripting.runPausable(AdmittedCommand(spec: spec, args: args, session: session, replyMark: replyMark)) {
                 return .scriptPaused
@@ -60,16 +67,22 @@ extension Engine {
 
     /// The gatekeeper: returns the spec of a command to run now, or nil when it was
     /// refused, queued inside MULTI or postponed by CLIENT PAUSE (`session.isPaused`).
-    private func admit(_ args: CommandArguments, _ session: Session) -> CommandSpec? {
-        guard let spec = resolve(args, for: session) else { return nil }
+    /// The spec is unretained: specs belong to the engine's command table, which never changes.
+    private func admit(_ args: CommandArguments, _ session: Session) -> Unmanaged<CommandSpec>? {
+        guard let reference = resolve(args, for: session) else { return nil }
+        return reference._withUnsafeGuaranteedRef { admits($0, args, session) } ? reference : nil
+    }
+
+    /// Whether the resolved command runs now (see `admit`).
+    private func admits(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session) -> Bool {
         // The AOF's commands run as written, without the checks that guard clients (Redis
         // calls their handlers directly); only MULTI's queueing applies.
         if session.isReplayClient {
             if session.isInTransaction && !spec.flags.contains(.skipsQueue) {
                 queue(spec, args, session)
-                return nil
+                return false
             }
-            return spec
+            return true
         }
 
         if spec.flags.contains(.protected) {
@@ -80,20 +93,20 @@ extension Engine {
                 reject(spec, args, session, ReplyError(
                     "\(name) command not allowed. If the \(setting) option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server."
                 ))
-                return nil
+                return false
             }
         }
         if !session.isAuthenticated && !acl.defaultUserNeedsNoAuth && !spec.flags.contains(.noAuth) {
             reject(spec, args, session, .noAuth)
-            return nil
+            return false
         }
         if session.isInTransaction && spec.flags.contains(.noMulti) {
             reject(spec, args, session, ReplyError("Command not allowed inside a transaction"))
-            return nil
+            return false
         }
         if let user = session.aclUser, !user.isUnrestricted, let denial = aclDenial(user, spec, args) {
             reject(spec, args, session, refuseByACL(denial, user, spec, args, session))
-            return nil
+            return false
         }
         // maxmemory: evict first; when that cannot free enough, commands that may grow
         // memory are refused (anything queued inside MULTI too, but never EXEC or DISCARD
@@ -113,7 +126,7 @@ extension Engine {
             }
             if outOfMemory && refuses {
                 reject(spec, args, session, Self.outOfMemory)
-                return nil
+                return false
             }
             startedOutOfMemory = outOfMemory
         }
@@ -133,7 +146,7 @@ extension Engine {
             // stops, unless replica-ignore-disk-write-errors (Redis's processCommand).
             guard session.replicationKind == .master else {
                 reject(spec, args, session, refusal)
-                return nil
+                return false
             }
             applyDespiteDiskError(spec)
         }
@@ -141,37 +154,37 @@ extension Engine {
             let refusal = replicationRefusal(effectiveFlags(spec, args, session), session)
         {
             reject(spec, args, session, refusal)
-            return nil
+            return false
         }
         if session.isSubscribed && session.protocolVersion == .resp2 && !spec.flags.contains(.allowedWhileSubscribed) {
             reject(spec, args, session, ReplyError(
                 "Can't execute '\(spec.fullName)': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
             ))
-            return nil
+            return false
         }
         if persistence.loading != nil && !loadingAllows(spec, session) {
             reject(spec, args, session, .loading)
-            return nil
+            return false
         }
         if persistence.asyncLoading && effectiveFlags(spec, args, session).contains(.noAsyncLoading) {
             reject(spec, args, session, .loading)
-            return nil
+            return false
         }
         // A paused script holds the server: only allow-busy commands (SCRIPT KILL, ...) run.
         if let busy = busyScript, busy.session !== session, !spec.flags.contains(.allowBusy) {
             reject(spec, args, session, busy.error)
-            return nil
+            return false
         }
         if let pause, pause.holds(flags: effectiveFlags(spec, args, session)) {
             session.isPaused = true
             pausedSessions.append(session)
-            return nil
+            return false
         }
         if session.isInTransaction && !spec.flags.contains(.skipsQueue) {
             queue(spec, args, session)
-            return nil
+            return false
         }
-        return spec
+        return true
     }
 
     /// Runs an admitted command and what follows it: its propagation, the blocked clients
@@ -226,31 +239,35 @@ extension Engine {
     }
 
     /// Looks the command up and checks its arity; on failure replies the error and returns nil.
-    private func resolve(_ args: CommandArguments, for session: Session) -> CommandSpec? {
+    private func resolve(_ args: CommandArguments, for session: Session) -> Unmanaged<CommandSpec>? {
         // What the AOF replays and a primary sends is applied whatever rename-command made
         // of the names: effect forms name commands by their own names (MULTI, EXEC,
         // PEXPIREAT, DEL ...). Redis looks at the new names only there, so it refuses its
         // own AOF once MULTI is renamed, and a replica skips what its primary sends.
         guard args.count > 0,
-            var spec = table.command(args, at: 0) ?? (session.mustObey ? table.original.command(args, at: 0) : nil)
+            var reference = table.commandReference(args, at: 0)
+                ?? (session.mustObey ? table.original.commandReference(args, at: 0) : nil)
         else {
             flagTransaction(session)
             replyRawError(session, unknownCommandError(args))
             return nil
         }
-        if spec.isContainer && args.count >= 2 {
-            guard let sub = CommandName(args, at: 1).flatMap(spec.subcommand) else {
+        if reference._withUnsafeGuaranteedRef({ $0.isContainer }) && args.count >= 2 {
+            // A subcommand belongs to its container, which holds it.
+            guard let sub = CommandName(args, at: 1).flatMap(reference.takeUnretainedValue().subcommand) else {
                 flagTransaction(session)
                 replyRawError(session, unknownSubcommandError(args))
                 return nil
             }
-            spec = sub
+            reference = .passUnretained(sub)
         }
-        guard spec.accepts(argumentCount: args.count) else {
+        let accepts = reference._withUnsafeGuaranteedRef { $0.accepts(argumentCount: args.count) }
+        guard accepts else {
+            let spec = reference.takeUnretainedValue()
             reject(spec, args, session, .wrongArity(spec.fullName))
             return nil
         }
-        return spec
+        return reference
     }
 
     /// The flags CLIENT PAUSE judges: EXEC counts as the commands it will run, a script as

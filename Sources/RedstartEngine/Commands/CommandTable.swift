@@ -13,7 +13,10 @@ public final class CommandTable: @unchecked Sendable {
     /// file's rename-command removed some).
     public let commands: [CommandSpec]
     /// Open addressing over CommandName.fastHash: (name, spec) slots, a power of two in size.
-    private let slots: [(CommandName, CommandSpec)?]
+    /// The slots do not retain their specs (a retain and a release per command looked up):
+    /// `slotSpecs` holds them.
+    private let slots: [(CommandName, Unmanaged<CommandSpec>)?]
+    private let slotSpecs: [CommandSpec]
     private let mask: Int
     /// Names longer than a CommandName holds, lowercased: only rename-command makes them
     /// (redis.conf's own example renames CONFIG to a 40-character name).
@@ -32,7 +35,8 @@ public final class CommandTable: @unchecked Sendable {
     private init(names: [([UInt8], CommandSpec)], order: [CommandSpec], renamedFrom: CommandTable?) {
         var size = 64
         while size < names.count * 4 { size <<= 1 }
-        var slots = [(CommandName, CommandSpec)?](repeating: nil, count: size)
+        var slots = [(CommandName, Unmanaged<CommandSpec>)?](repeating: nil, count: size)
+        var slotSpecs: [CommandSpec] = []
         var longNames: [[UInt8]: CommandSpec] = [:]
         for (bytes, spec) in names {
             guard let name = bytes.withUnsafeBytes(CommandName.init(bytes:)) else {
@@ -44,9 +48,11 @@ public final class CommandTable: @unchecked Sendable {
                 precondition(existing != name, "command \(spec.name) declared twice")
                 slot = (slot + 1) & (size - 1)
             }
-            slots[slot] = (name, spec)
+            slots[slot] = (name, .passUnretained(spec))
+            slotSpecs.append(spec)
         }
         self.slots = slots
+        self.slotSpecs = slotSpecs
         self.mask = size - 1
         self.longNames = longNames
         self.renamedFrom = renamedFrom
@@ -114,6 +120,12 @@ public final class CommandTable: @unchecked Sendable {
 
     /// The top-level command named `name`.
     public func command(_ name: CommandName) -> CommandSpec? {
+        commandReference(name)?.takeUnretainedValue()
+    }
+
+    /// The top-level command named `name`, unretained: the table holds its specs for as
+    /// long as it lives, and the engine's table lives as long as the engine.
+    public func commandReference(_ name: CommandName) -> Unmanaged<CommandSpec>? {
         var slot = Int(truncatingIfNeeded: name.fastHash) & mask
         while let (candidate, spec) = slots[slot] {
             if candidate == name { return spec }
@@ -125,9 +137,15 @@ public final class CommandTable: @unchecked Sendable {
     /// The top-level command argument `index` of a request names, or nil.
     @inline(__always)
     public func command(_ arguments: CommandArguments, at index: Int) -> CommandSpec? {
-        if let name = CommandName(arguments, at: index) { return command(name) }
+        commandReference(arguments, at: index)?.takeUnretainedValue()
+    }
+
+    /// The top-level command argument `index` of a request names, unretained, or nil.
+    @inline(__always)
+    public func commandReference(_ arguments: CommandArguments, at index: Int) -> Unmanaged<CommandSpec>? {
+        if let name = CommandName(arguments, at: index) { return commandReference(name) }
         guard !longNames.isEmpty else { return nil }
-        return arguments.withBytes(at: index) { longNames[Self.lowercased($0)] }
+        return arguments.withBytes(at: index) { longNames[Self.lowercased($0)].map { .passUnretained($0) } }
     }
 
     /// The command named by text (any case), e.g. `get` or `config|get`.
