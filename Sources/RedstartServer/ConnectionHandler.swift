@@ -31,8 +31,10 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         didSet { contextReference = context.map { .passUnretained($0) } }
     }
     /// `session` and `context` unretained, for the paths every request takes: binding the
-    /// properties (`guard let session`) is a retain and a release each time. Valid while the
-    /// properties hold them.
+    /// properties (`guard let session`) is a retain and a release each time. Both outlive
+    /// whatever borrows them, even when that closes the connection: the pipeline holds the
+    /// context until a later loop task removes the handlers, and `retireSession` keeps the
+    /// session until a later task too.
     @exclusivity(unchecked) private var sessionReference: Unmanaged<Session>?
     @exclusivity(unchecked) private var contextReference: Unmanaged<ChannelHandlerContext>?
     @exclusivity(unchecked) private var parser = RequestParser()
@@ -239,10 +241,17 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         releaseBuffers()
         // A TLS connection closes only once its close_notify exchange ends: the client is
         // gone for the engine now, as Redis's freeClient (a plain socket is inactive already).
-        if let session {
-            engine.closeSession(session)
-            self.session = nil
-        }
+        retireSession(context)
+    }
+
+    /// The client is gone for the engine. The session object itself is let go only once the
+    /// loop's current work is done: a command or a flush of this connection may be what
+    /// closed it, and they borrow the session unretained (`sessionReference`) while they run.
+    private func retireSession(_ context: ChannelHandlerContext) {
+        guard let session else { return }
+        engine.closeSession(session)
+        self.session = nil
+        context.eventLoop.assumeIsolated().execute { withExtendedLifetime(session) {} }
     }
 
     /// A closed client's buffers go at once, not when the channel reports it inactive:
@@ -314,8 +323,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     func channelInactive(context: ChannelHandlerContext) {
         socketDescriptor = -1
         flusher.gate.forget(self)
-        if let session { engine.closeSession(session) }
-        session = nil
+        retireSession(context)
         postponed = nil
         self.context = nil
         context.fireChannelInactive()
