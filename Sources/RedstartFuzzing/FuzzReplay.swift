@@ -29,8 +29,10 @@ public enum FuzzReplay {
         defer { closedir(directory) }
         var found: [String] = []
         while let entry = readdir(directory) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            // Read in place up to its NUL: a dirent is only as long as its name, so copying the
+            // 256-byte d_name field reads past it (valgrind: uninitialised bytes).
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }
             if name == "." || name == ".." { continue }
             found += files(under: path + "/" + name)

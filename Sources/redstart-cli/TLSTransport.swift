@@ -81,8 +81,10 @@ final class TLSTransport: CLITransport, @unchecked Sendable {
         defer { closedir(handle) }
         var found: [NIOSSLCertificate] = []
         while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            // Read in place up to its NUL: a dirent is only as long as its name, so copying the
+            // 256-byte d_name field reads past it (valgrind: uninitialised bytes).
+            let name = withUnsafePointer(to: &entry.pointee.d_name) {
+                String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
             }
             if name.hasPrefix(".") { continue }
             found += (try? NIOSSLCertificate.fromPEMFile(directory + "/" + name)) ?? []
