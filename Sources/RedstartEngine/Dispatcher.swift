@@ -33,11 +33,11 @@ extension Engine {
             endCommand(session, replyMark: replyMark)
             return session.isPaused ? .postponed : .executed
         }
-        return reference._withUnsafeGuaranteedRef { spec in execute(spec, args, session, replyMark: replyMark) }
+        return reference._withUnsafeGuaranteedRef { spec in executeAdmitted(spec, args, session, replyMark: replyMark) }
     }
 
     /// Runs a command the gatekeeper let through.
-    private func execute(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session, replyMark: Int)
+    private func executeAdmitted(_ spec: CommandSpec, _ args: CommandArguments, _ session: Session, replyMark: Int)
         -> ExecutionResult
     {
         if runsScript(spec, session), let scripting {

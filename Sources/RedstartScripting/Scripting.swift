@@ -25,7 +25,8 @@ final class ScriptRun {
     @exclusivity(unchecked) private var source: ScriptSource?
     /// The SHA1 of an EVAL script, or the function's name (errors and logs show it).
     var name: String { source?.name ?? "" }
-    @exclusivity(unchecked) private(set) var isEval = true
+    /// An EVAL script (SCRIPT KILL stops it) rather than a function (FUNCTION KILL does).
+    var isEval: Bool { source?.isEval ?? true }
     @exclusivity(unchecked) var permissions = ScriptCallPermissions(isReadOnly: false)
     /// The RESP version the script's commands reply in (redis.setresp).
     @exclusivity(unchecked) var protocolVersion: RESPVersion = .resp2
@@ -54,7 +55,6 @@ final class ScriptRun {
         specReference = .passUnretained(spec)
         argumentsAddress = arguments
         self.source = source
-        isEval = source.isEval
         self.permissions = permissions
         self.start = start
         protocolVersion = .resp2

@@ -37,6 +37,9 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// session until a later task too.
     @exclusivity(unchecked) private var sessionReference: Unmanaged<Session>?
     @exclusivity(unchecked) private var contextReference: Unmanaged<ChannelHandlerContext>?
+    /// The channel's allocator (EpollSocketChannel's is this one too), without going
+    /// through the context for it.
+    private let allocator = ByteBufferAllocator()
     @exclusivity(unchecked) private var parser = RequestParser()
     /// Bytes received and not yet parsed into commands.
     @exclusivity(unchecked) private var inbound = ByteBuffer()
@@ -161,7 +164,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
     /// clear() reuses the storage once the socket took the bytes.
     private func startNextReplies(_ session: Session) {
         if session.reply.buffer.capacity > session.replyBufferSize {
-            session.reply.buffer = ByteBufferAllocator().buffer(capacity: session.replyBufferSize)
+            session.reply.buffer = allocator.buffer(capacity: session.replyBufferSize)
         } else {
             session.reply.buffer.clear()
         }
@@ -177,7 +180,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         if channelWritesInFlight > 0 && session.reply.buffer.capacity <= Self.replyQueueThreshold {
             // Behind unsent writes: copied into the waiting blocks; the reply buffer, not
             // shared with the channel, is kept for the next replies.
-            waitingOutput.append(session.reply.buffer, allocator: context.channel.allocator)
+            waitingOutput.append(session.reply.buffer, allocator: allocator)
             startNextReplies(session)
             if flush { context.flush() }  // writes queued earlier in the turn
             return
@@ -316,7 +319,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             (try? context.pipeline.syncOperations.withUnsafeTransportIfAvailable(of: NIOBSDSocket.Handle.self) { $0 })
             ?? -1
         session = engine.openSession(transport: self)
-        session?.reply.buffer = context.channel.allocator.buffer(capacity: Session.replyBufferMinimum)
+        session?.reply.buffer = allocator.buffer(capacity: Session.replyBufferMinimum)
         context.fireChannelActive()
     }
 
@@ -338,32 +341,31 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         var bytes = read
         engine.stats.netInputBytes += bytes.readableBytes
         engine.stats.totalReadsProcessed += 1
-        guard !isClosing, sessionReference != nil, let contextReference else { return }
+        guard !isClosing, sessionReference != nil else { return }
         if bigArgument.isGathering {
-            let context = contextReference.takeUnretainedValue()
-            bigArgument.append(&bytes, allocator: context.channel.allocator)
+            bigArgument.append(&bytes, allocator: allocator)
             guard bigArgument.isComplete else {
                 checkQueryBufferLimits()
                 return
             }
-            inbound = bigArgument.take(allocator: context.channel.allocator)
+            inbound = bigArgument.take(allocator: allocator)
         } else if inbound.readableBytes == 0 {
             inbound = bytes
         } else {
             inbound.writeBuffer(&bytes)
         }
         processInput()
-        if parser.currentBulkLength >= BigArgumentBuffer.threshold, let context { gatherBigArgumentIfArriving(context) }
+        gatherBigArgumentIfArriving()
     }
 
     /// A big argument still arriving is gathered in chunks (BigArgumentBuffer), not in a
     /// query buffer that doubles as it grows.
-    private func gatherBigArgumentIfArriving(_ context: ChannelHandlerContext) {
+    private func gatherBigArgumentIfArriving() {
         let bulkLength = parser.currentBulkLength
         guard bulkLength >= BigArgumentBuffer.threshold, !isClosing else { return }
         let missing = parser.parsedBytesOfPartialCommand + bulkLength + 2 - inbound.readableBytes
         guard missing > 0 else { return }
-        bigArgument.start(with: &inbound, missing: missing, allocator: context.channel.allocator)
+        bigArgument.start(with: &inbound, missing: missing, allocator: allocator)
         inbound = ByteBuffer()
     }
 
@@ -568,7 +570,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
             // The rest waits for the AOF: send a copy of the part before it and keep the buffer
             // as it is. A slice would share the buffer's storage, which outlives it uncounted
             // (only its bytes are) once the buffer is replaced while the write is in flight.
-            var part = context.channel.allocator.buffer(capacity: sendable)
+            var part = allocator.buffer(capacity: sendable)
             part.writeImmutableBuffer(session.reply.buffer.readSlice(length: sendable)!)
             sendThroughChannel(part, context, flush: true)
             return
@@ -642,7 +644,7 @@ final class ConnectionHandler: ChannelInboundHandler, SessionTransport {
         isClosing = true
         handOverWaitingOutput(context, flush: false)
         let promise = context.eventLoop.makePromise(of: Void.self)
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(string: text)), promise: promise)
+        context.writeAndFlush(wrapOutboundOut(allocator.buffer(string: text)), promise: promise)
         promise.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 

@@ -14,9 +14,8 @@ public final class CommandTable: @unchecked Sendable {
     public let commands: [CommandSpec]
     /// Open addressing over CommandName.fastHash: (name, spec) slots, a power of two in size.
     /// The slots do not retain their specs (a retain and a release per command looked up):
-    /// `slotSpecs` holds them.
+    /// `names` holds them.
     private let slots: [(CommandName, Unmanaged<CommandSpec>)?]
-    private let slotSpecs: [CommandSpec]
     private let mask: Int
     /// Names longer than a CommandName holds, lowercased: only rename-command makes them
     /// (redis.conf's own example renames CONFIG to a 40-character name).
@@ -36,7 +35,6 @@ public final class CommandTable: @unchecked Sendable {
         var size = 64
         while size < names.count * 4 { size <<= 1 }
         var slots = [(CommandName, Unmanaged<CommandSpec>)?](repeating: nil, count: size)
-        var slotSpecs: [CommandSpec] = []
         var longNames: [[UInt8]: CommandSpec] = [:]
         for (bytes, spec) in names {
             guard let name = bytes.withUnsafeBytes(CommandName.init(bytes:)) else {
@@ -49,10 +47,8 @@ public final class CommandTable: @unchecked Sendable {
                 slot = (slot + 1) & (size - 1)
             }
             slots[slot] = (name, .passUnretained(spec))
-            slotSpecs.append(spec)
         }
         self.slots = slots
-        self.slotSpecs = slotSpecs
         self.mask = size - 1
         self.longNames = longNames
         self.renamedFrom = renamedFrom

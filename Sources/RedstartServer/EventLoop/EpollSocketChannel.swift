@@ -8,10 +8,10 @@
 // Reads: one read(2) per readiness into a buffer sized to what the reads need (2 KB to
 // 64 KB, doubling when a read fills it, halving after reads that use less than half), then
 // channelRead and channelReadComplete, or, for a plain connection whose only handler is a
-// ConnectionHandler, straight to that handler (`readDirectly`). With autoRead off the descriptor stops being
-// watched for input until the pipeline asks for a read. Writes: queued with their promises;
-// a flush writes what it covers with writev(2) and watches for writability only when the
-// socket takes less.
+// ConnectionHandler, straight to that handler (`readDirectly`). With autoRead off the
+// descriptor stops being watched for input until the pipeline asks for a read. Writes:
+// queued with their promises; a flush writes what it covers with writev(2) and watches for
+// writability only when the socket takes less.
 import CRedstartShims
 #if canImport(Glibc)
 import Glibc
