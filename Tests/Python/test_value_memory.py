@@ -3,7 +3,8 @@ freed by whoever drops the value, not by reference counting. Every way a key or 
 temporary value can go must give the memory back: for each one, many small and some
 large sorted sets and hashes are made and dropped that way, and INFO's used_memory (the
 allocator's own count of live bytes) must come back to where it was. A path that forgot
-to free would leave hundreds of kilobytes behind."""
+to free would leave hundreds of kilobytes behind. Long strings stored whole (their own
+block, owned the same way) are checked the same way below."""
 import time
 
 import pytest
@@ -164,20 +165,25 @@ def c(server):
     return client
 
 
-@pytest.mark.parametrize("drop", sorted(DROPS))
-def test_dropped_sorted_sets_and_hashes_give_their_memory_back(c, drop):
-    # A first round grows what the path uses (the key table, the expiry index, buffers)
-    # to its working size; the second must leave nothing behind.
-    DROPS[drop](c, make(c, "warm"))
+def assert_dropping_gives_memory_back(c, make_keys, drop, name, least_growth):
+    """Makes keys and drops them with `drop` twice: a first round grows what the path uses
+    (the key table, the expiry index, buffers) to its working size; the second must leave
+    nothing behind."""
+    drop(c, make_keys(c, "warm"))
     settle(c)
     before = used(c)
-    keys = make(c, drop)
+    keys = make_keys(c, name)
     grown = used(c) - before
-    assert grown > 10 * SLACK
-    DROPS[drop](c, keys)
+    assert grown > least_growth
+    drop(c, keys)
     settle(c)
     assert c.dbsize() == 0
-    assert used(c) - before < SLACK, "%s kept %d of %d bytes" % (drop, used(c) - before, grown)
+    assert used(c) - before < SLACK, "%s kept %d of %d bytes" % (name, used(c) - before, grown)
+
+
+@pytest.mark.parametrize("drop", sorted(DROPS))
+def test_dropped_sorted_sets_and_hashes_give_their_memory_back(c, drop):
+    assert_dropping_gives_memory_back(c, make, DROPS[drop], drop, 10 * SLACK)
 
 
 def test_temporary_sets_and_sorted_sets_are_freed(c):
@@ -207,3 +213,153 @@ def test_temporary_sets_and_sorted_sets_are_freed(c):
     temporaries()
     assert c.exists("gone") == 0
     assert used(c) - before < SLACK, "kept %d bytes" % (used(c) - before)
+
+
+# Strings of more than 23 bytes that SET, MSET, RESTORE or a loaded file store whole are
+# kept in a block of their own that the key's entry owns (Value.longString), freed by
+# whoever drops the value as a set's is. Each way a key, a temporary value or a block
+# replaced in place can go must give the memory back.
+
+STRINGS = 2000
+BIG_STRINGS = 20
+
+
+def long_value(i):
+    return b"v%07d:" % i + b"x" * 91  # 100 bytes: a 112-byte block
+
+
+def make_strings(c, prefix):
+    keys = ["%s:str:%d" % (prefix, i) for i in range(STRINGS)]
+    p = c.pipeline(transaction=False)
+    for n in range(0, STRINGS, 2):
+        p.set(keys[n], long_value(n))
+        p.mset({keys[n + 1]: long_value(n + 1)})
+    for i in range(BIG_STRINGS):
+        key = "%s:bigstr:%d" % (prefix, i)
+        p.set(key, b"y" * 5000)
+        keys.append(key)
+    p.execute()
+    assert c.object("encoding", keys[0]) == b"raw"
+    return keys
+
+
+def hyperloglog_payload(c):
+    c.pfadd("hll-source", *range(40))
+    payload = c.get("hll-source")
+    c.delete("hll-source")
+    assert len(payload) > 23
+    return payload
+
+
+def overwritten_by_hyperloglog(c, keys):
+    # PFADD on a stored string that is a HyperLogLog replaces its block with its own.
+    payload = hyperloglog_payload(c)
+    each(c, keys, lambda p, key: p.set(key, payload))
+    each(c, keys, lambda p, key: p.pfadd(key, "another"))
+    each(c, keys, lambda p, key: p.delete(key))
+
+
+def moved_to_another_database(c, keys):
+    each(c, keys, lambda p, key: p.move(key, 1))
+    c.flushall()
+
+
+def copied(c, keys):
+    each(c, keys, lambda p, key: p.copy(key, key + ":copy"))
+    each(c, keys, lambda p, key: p.delete(key, key + ":copy"))
+
+
+def restored_and_dropped(c, keys):
+    # RESTORE of a long string stores its own block; an expired payload's is dropped.
+    payload = c.dump(keys[0])
+    each(c, keys, lambda p, key: p.restore(key, 0, payload, replace=True))
+    each(c, keys, lambda p, key: p.restore(key + ":gone", 1, payload, absttl=True))
+    each(c, keys, lambda p, key: p.delete(key))
+
+
+def refused_stores(c, keys):
+    # Values that SET NX / XX, SETNX and MSETNX build and then do not store.
+    value = long_value(7)
+    each(c, keys, lambda p, key: (p.set(key, value, nx=True), p.set(key + ":missing", value, xx=True),
+                                  p.setnx(key, value), p.msetnx({key: value, key + ":new": value})))
+    each(c, keys, lambda p, key: p.delete(key))
+
+
+def refused_increments(c, keys):
+    # INCR and INCRBYFLOAT read a long string and refuse it: the value stays whole.
+    p = c.pipeline(transaction=False)
+    for key in keys:
+        p.incrbyfloat(key, 1)
+        p.incr(key)
+    replies = p.execute(raise_on_error=False)
+    assert all(isinstance(reply, redis.ResponseError) for reply in replies)
+    assert c.strlen(keys[0]) == 100
+
+
+STRING_DROPS = {
+    "del": lambda c, keys: each(c, keys, lambda p, key: p.delete(key)),
+    "unlink": lambda c, keys: each(c, keys, lambda p, key: p.unlink(key)),
+    "flushdb": lambda c, keys: c.flushdb(),
+    "flushdb-async": lambda c, keys: c.flushdb(asynchronous=True),
+    "expiry": drop_by_expiry,
+    "rename": drop_by_rename,
+    "overwrite": lambda c, keys: (each(c, keys, lambda p, key: p.set(key, "x")), c.flushdb()),
+    "overwrite-long": lambda c, keys: (each(c, keys, lambda p, key: p.set(key, long_value(1), keepttl=True)),
+                                       each(c, keys, lambda p, key: p.getset(key, long_value(2))),
+                                       each(c, keys, lambda p, key: p.set(key, long_value(3), get=True)),
+                                       c.flushdb()),
+    "getdel": lambda c, keys: each(c, keys, lambda p, key: p.getdel(key)),
+    "getex-past": lambda c, keys: each(c, keys, lambda p, key: p.getex(key, pxat=1)),
+    "append": lambda c, keys: (each(c, keys, lambda p, key: p.append(key, "tail")), c.flushdb()),
+    "setrange": lambda c, keys: (each(c, keys, lambda p, key: p.setrange(key, 3, "patch")), c.flushdb()),
+    "setbit": lambda c, keys: (each(c, keys, lambda p, key: p.setbit(key, 7, 1)), c.flushdb()),
+    "incrbyfloat-refused": lambda c, keys: (refused_increments(c, keys), c.flushdb()),
+    "hyperloglog": overwritten_by_hyperloglog,
+    "move": moved_to_another_database,
+    "copy": copied,
+    "restore": restored_and_dropped,
+    "refused-stores": refused_stores,
+}
+
+
+@pytest.mark.parametrize("drop", sorted(STRING_DROPS))
+def test_dropped_long_strings_give_their_memory_back(c, drop):
+    assert_dropping_gives_memory_back(c, make_strings, STRING_DROPS[drop], drop, 3 * SLACK)
+
+
+def test_long_strings_read_and_change_as_redis_strings(server_factory):
+    """A long string stored whole answers every string command as any string does, a
+    change in place (APPEND, SETRANGE, SETBIT) leaves the rest of its bytes as they were,
+    and it survives a save and load."""
+    c = redis.Redis(port=server_factory("--enable-debug-command", "yes").port)
+    value = long_value(5)
+    c.set("k", value)
+    assert c.get("k") == value and c.strlen("k") == 100
+    assert c.getrange("k", 0, 7) == value[:8] and c.getrange("k", -3, -1) == b"xxx"
+    assert c.object("encoding", "k") == b"raw"
+    c.set("e", b"z" * 40)
+    assert c.object("encoding", "e") == b"embstr"
+    assert c.memory_usage("k") > c.memory_usage("e")
+    assert c.append("k", "!") == 101 and c.get("k") == value + b"!"
+    c.set("k", value)
+    assert c.setrange("k", 98, "abcd") == 102 and c.get("k") == value[:98] + b"abcd"
+    c.set("k", value)
+    c.setbit("k", 7, 1)
+    assert c.get("k") == bytes([value[0] | 1]) + value[1:]
+    c.set("k", value)
+    assert c.copy("k", "k2") and c.get("k2") == value
+    c.append("k2", "2")
+    assert c.get("k") == value and c.get("k2") == value + b"2"
+    assert c.restore("k3", 0, c.dump("k")) and c.get("k3") == value
+    assert c.getdel("k") == value and c.exists("k") == 0
+    c.set("n", b"1" * 30)
+    assert c.incrbyfloat("n", 0) == float("1" * 30)
+    with pytest.raises(redis.ResponseError, match="not an integer"):
+        c.incr("k3")
+    with pytest.raises(redis.ResponseError, match="WRONGTYPE"):
+        c.pfadd("k3", "a")
+    payload = hyperloglog_payload(c)
+    c.set("h", payload)
+    assert c.pfadd("h", "fresh") == 1 and c.pfcount("h") == 41
+    c.execute_command("DEBUG", "RELOAD")
+    assert c.get("k3") == value and c.get("k2") == value + b"2"

@@ -67,16 +67,6 @@ enum BitmapFamily: CommandFamily {
         return start <= end ? Int(start)...Int(end) : nil
     }
 
-    /// Takes the string of entry `index` out of the keyspace (the entry holds a
-    /// placeholder until the caller stores the bytes back), so that its heap buffer is
-    /// referenced only by the returned value and can grow in place.
-    private static func takeString(_ db: Database, _ index: Int32) -> ByteString {
-        let slot = db.value(at: index)
-        let value = slot.pointee
-        slot.pointee = .integer(0)
-        return StringFamily.mutableString(value)
-    }
-
     /// Redis's lookupStringForBitCommand: the string at `key` (created empty when missing)
     /// grown with zeros to at least `byteCount` bytes, changed in place by `body`, then
     /// stored back. `body` learns whether the key was created or grew (Redis's "dirty").
@@ -92,7 +82,7 @@ enum BitmapFamily: CommandFamily {
         let grew: Bool
         if let index {
             _ = try cmd.stringValue(db, index)
-            bytes = takeString(db, index)
+            bytes = StringFamily.takeMutableString(db, index)
             grew = bytes.count < byteCount
         } else {
             bytes = ByteString()

@@ -10,13 +10,16 @@ extension DebugFamily {
     static func sdsLength(_ cmd: CommandContext) throws(ReplyError) {
         let db = cmd.db
         guard let entry = cmd.args.withBytes(at: 2, { db.table.find($0) }) else { throw .noSuchKey }
-        guard case .string(let value) = db.value(at: entry).pointee else {
-            throw ReplyError("Not an sds encoded string.")
+        let value: (count: Int, spare: Int, heapSize: Int)
+        switch db.value(at: entry).pointee {
+        case .string(let bytes): value = (bytes.count, bytes.spareCapacity, bytes.heapSize)
+        case .longString(let bytes): value = (bytes.count, bytes.heapSize - bytes.count, bytes.heapSize)
+        default: throw ReplyError("Not an sds encoded string.")
         }
         let key = db.key(at: entry)
         cmd.reply.simpleString(
             "key_sds_len:\(key.count), key_sds_avail:\(key.spareCapacity), key_zmalloc: \(key.heapSize), "
-                + "val_sds_len:\(value.count), val_sds_avail:\(value.spareCapacity), val_zmalloc: \(value.heapSize)")
+                + "val_sds_len:\(value.count), val_sds_avail:\(value.spare), val_zmalloc: \(value.heapSize)")
     }
 
     /// LISTPACK key: the entries of a packed hash or sorted set.

@@ -186,7 +186,7 @@ enum DebugFamily: CommandFamily {
             var value = Array("value:\(number)".utf8)
             if size > 0 { value = Array(value.prefix(size)) + [UInt8](repeating: 0, count: max(0, size - value.count)) }
             key.withUnsafeBytes { raw in
-                _ = value.withUnsafeBytes { engine.addKey(db, raw, Value.string(from: $0)) }
+                _ = value.withUnsafeBytes { engine.addKey(db, raw, Value.storedString(from: $0)) }
                 // Watchers and caches are told; the change counter is not (as Redis), so the
                 // keys are neither propagated to the AOF and replicas nor count for save points.
                 engine.keyModified(db, raw, changes: 0)

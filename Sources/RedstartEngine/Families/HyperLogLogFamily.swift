@@ -32,10 +32,12 @@ enum HyperLogLogFamily: CommandFamily {
     /// The HyperLogLog at entry `index`: WRONGTYPE for another type or a string that is
     /// not one (an integer-encoded string never is).
     static func hyperLogLog(_ db: Database, _ index: Int32) throws(ReplyError) -> HyperLogLog {
-        switch db.value(at: index).pointee {
-        case .string(let bytes):
-            guard bytes.withUnsafeBytes({ HyperLogLog.isValid($0) }) else { throw notHyperLogLog }
-            return HyperLogLog(bytes: bytes.bytes)
+        let value = db.value(at: index).pointee
+        switch value {
+        case .string, .longString:
+            guard let hll = value.withStringBytes({ HyperLogLog.isValid($0) ? HyperLogLog(bytes: Array($0)) : nil }) ?? nil
+            else { throw notHyperLogLog }
+            return hll
         case .integer: throw notHyperLogLog
         default: throw .wrongType
         }
@@ -54,7 +56,7 @@ enum HyperLogLogFamily: CommandFamily {
     /// Stores `hll` at entry `index`, or under `key` as a new key when `index` is nil.
     static func store(_ hll: HyperLogLog, _ cmd: CommandContext, _ key: UnsafeRawBufferPointer, at index: Int32?) {
         if let index {
-            cmd.db.value(at: index).pointee = stringValue(hll)
+            cmd.db.replaceValue(at: index, with: stringValue(hll))
         } else {
             cmd.engine.addKey(cmd.db, key, stringValue(hll))
         }

@@ -297,7 +297,8 @@ enum KeyFamily: CommandFamily {
 
 extension Value {
     /// A copy that shares no mutable storage with this value (COPY). Strings are
-    /// immutable until written through withMutableBytes, which copies a shared buffer.
+    /// immutable until written through withMutableBytes, which copies a shared buffer;
+    /// a long string's block belongs to one entry, so it is copied.
     func copied() -> Value {
         switch self {
         case .list(let list): return .list(list.copy())
@@ -305,6 +306,7 @@ extension Value {
         case .set(let set): return .set(set.copy())
         case .sortedSet(let zset): return .sortedSet(zset.copy())
         case .stream(let stream): return .stream(stream.copy())
+        case .longString(let bytes): return .longString(bytes.copy())
         case .string, .integer: return self
         }
     }

@@ -253,7 +253,7 @@ enum SortFamily: CommandFamily {
             return Array(field).withUnsafeBytes { name in hash.withValue(of: name) { Array($0) } }
         }
         switch value {
-        case .string, .integer: return value.withStringBytes { Array($0) }
+        case .string, .longString, .integer: return value.withStringBytes { Array($0) }
         default: return nil
         }
     }

@@ -87,14 +87,17 @@ enum StringFamily: CommandFamily {
     static func set(_ cmd: CommandContext) throws(ReplyError) {
         var options = try parseExtendedOptions(cmd, from: 3, forSet: true)
         try resolveExpiry(cmd, &options, command: "set")
-        let value = cmd.args.withBytes(at: 2) { Value.string(from: $0) }
+        let value = cmd.args.withBytes(at: 2) { Value.storedString(from: $0) }
         try store(cmd, keyIndex: 1, value: value, options: options)
     }
 
-    /// The body of SET and its variants: conditions, GET, expiry, reply.
+    /// The body of SET and its variants: conditions, GET, expiry, reply. It owns `value`:
+    /// stored, or released when a condition or an error stops the command.
     static func store(_ cmd: CommandContext, keyIndex: Int, value: Value, options: ExtendedOptions) throws(ReplyError) {
         let db = cmd.db
         let engine = cmd.engine
+        var stored = false
+        defer { if !stored { value.release() } }
         try cmd.withArgument(keyIndex) { (key) throws(ReplyError) in
             // With GET the old value is read (and counted) like GET does; it must be a string.
             let existing = options.returnOld ? engine.lookupRead(db, key) : engine.lookupWrite(db, key)
@@ -118,6 +121,7 @@ enum StringFamily: CommandFamily {
             } else {
                 index = engine.addKey(db, key, value)
             }
+            stored = true
             engine.notify(.string, "set", key, db: db.index)
             if let when = options.expireAt {
                 db.setExpiry(at: index, to: when)
@@ -200,9 +204,10 @@ enum StringFamily: CommandFamily {
     static func setnx(_ cmd: CommandContext) throws(ReplyError) {
         let db = cmd.db
         let engine = cmd.engine
-        let value = cmd.args.withBytes(at: 2) { Value.string(from: $0) }
+        let value = cmd.args.withBytes(at: 2) { Value.storedString(from: $0) }
         cmd.args.withBytes(at: 1) { key in
             if engine.lookupWrite(db, key) != nil {
+                value.release()
                 cmd.reply.integer(0)
             } else {
                 engine.addKey(db, key, value)
@@ -230,7 +235,7 @@ enum StringFamily: CommandFamily {
         guard !overflow else { throw .invalidExpireTime(name) }
         var options = ExtendedOptions()
         options.expireAt = when
-        let value = cmd.args.withBytes(at: 3) { Value.string(from: $0) }
+        let value = cmd.args.withBytes(at: 3) { Value.storedString(from: $0) }
         try store(cmd, keyIndex: 1, value: value, options: options)
     }
 
@@ -274,7 +279,7 @@ enum StringFamily: CommandFamily {
         let db = cmd.db
         let engine = cmd.engine
         for argument in stride(from: 1, to: cmd.args.count, by: 2) {
-            let value = cmd.args.withBytes(at: argument + 1) { Value.string(from: $0) }
+            let value = cmd.args.withBytes(at: argument + 1) { Value.storedString(from: $0) }
             cmd.args.withBytes(at: argument) { key in
                 if let existing = engine.lookupWrite(db, key) {
                     db.overwrite(at: existing, with: value)
@@ -291,7 +296,7 @@ enum StringFamily: CommandFamily {
     static func getset(_ cmd: CommandContext) throws(ReplyError) {
         var options = ExtendedOptions()
         options.returnOld = true
-        let value = cmd.args.withBytes(at: 2) { Value.string(from: $0) }
+        let value = cmd.args.withBytes(at: 2) { Value.storedString(from: $0) }
         try store(cmd, keyIndex: 1, value: value, options: options)
         cmd.engine.propagateRunningCommand(as: [Engine.setName, cmd.args.bytes(at: 1), cmd.args.bytes(at: 2)])
     }
@@ -365,10 +370,9 @@ enum StringFamily: CommandFamily {
                     cmd.reply.integer(addition.count)
                     return
                 }
-                let old = try cmd.stringValue(db, index)
-                let oldLength = old.stringLength ?? 0
+                let oldLength = try cmd.stringValue(db, index).stringLength ?? 0
                 guard oldLength + addition.count <= limit else { throw .stringTooLong }
-                var bytes = mutableString(old)
+                var bytes = takeMutableString(db, index)
                 bytes.withMutableBytes(minimumCount: oldLength + addition.count) { out in
                     if addition.count > 0 {
                         (out.baseAddress! + oldLength).copyMemory(from: addition.baseAddress!, byteCount: addition.count)
@@ -382,11 +386,19 @@ enum StringFamily: CommandFamily {
         }
     }
 
-    /// A string value as mutable bytes (an integer becomes its text). The value is moved
-    /// out so that its buffer is not shared and can grow in place.
-    static func mutableString(_ value: Value) -> ByteString {
+    /// Moves the string value of entry `index` out as mutable bytes, so that its buffer is
+    /// not shared and can grow in place: an integer becomes its text, a long string's block
+    /// is copied and freed. The entry holds a placeholder until the caller stores the
+    /// changed bytes back, so nothing may throw in between.
+    static func takeMutableString(_ db: Database, _ index: Int32) -> ByteString {
+        let slot = db.value(at: index)
+        let value = slot.pointee
+        slot.pointee = .integer(0)
         switch value {
         case .string(let bytes): return bytes
+        case .longString(let bytes):
+            defer { bytes.release() }
+            return bytes.byteString
         default: return value.withStringBytes { ByteString($0) } ?? ByteString()
         }
     }
@@ -430,16 +442,15 @@ enum StringFamily: CommandFamily {
             if let index {
                 switch try cmd.stringValue(db, index) {
                 case .integer(let number): current = number
-                case .string(let bytes):
-                    guard let number = bytes.withUnsafeBytes({ parseRedisInteger($0) }) else { throw .notInteger }
+                case let value:
+                    guard let number = value.withStringBytes({ parseRedisInteger($0) }) ?? nil else { throw .notInteger }
                     current = number
-                default: throw .wrongType
                 }
             }
             let (result, overflow) = current.addingReportingOverflow(increment)
             guard !overflow else { throw .overflow }
             if let index {
-                db.value(at: index).pointee = .integer(result)
+                db.replaceValue(at: index, with: .integer(result))
             } else {
                 engine.addKey(db, key, .integer(result))
             }
@@ -524,20 +535,19 @@ enum StringFamily: CommandFamily {
         try cmd.withArgument(1) { (key) throws(ReplyError) in
             try cmd.withArgument(3) { (patch) throws(ReplyError) in
                 let index = engine.lookupWrite(db, key)
-                var bytes = ByteString()
                 if let index {
-                    let old = try cmd.stringValue(db, index)
+                    let oldLength = try cmd.stringValue(db, index).stringLength ?? 0
                     if patch.isEmpty {
-                        cmd.reply.integer(old.stringLength ?? 0)
+                        cmd.reply.integer(oldLength)
                         return
                     }
-                    bytes = mutableString(old)
                 } else if patch.isEmpty {
                     cmd.reply.integer(0)
                     return
                 }
                 let (total, overflow) = offset.addingReportingOverflow(Int64(patch.count))
                 guard !overflow, total <= limit else { throw .stringTooLong }
+                var bytes = index.map { takeMutableString(db, $0) } ?? ByteString()
                 bytes.withMutableBytes(minimumCount: Int(total)) { out in
                     (out.baseAddress! + Int(offset)).copyMemory(from: patch.baseAddress!, byteCount: patch.count)
                 }

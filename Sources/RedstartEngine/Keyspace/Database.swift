@@ -107,6 +107,13 @@ public final class Database {
         if !keepTTL { setExpiry(at: index, to: 0) }
     }
 
+    /// Replaces the value of entry `index` in place (its expiry kept), releasing the old one.
+    func replaceValue(at index: Int32, with value: Value) {
+        let slot = self.value(at: index)
+        slot.pointee.release()
+        slot.pointee = value
+    }
+
     /// Removes entry `index` and returns its value, which the caller now owns: it stores it
     /// elsewhere (RENAME, MOVE) or calls `release()` on it (here or on the lazy-free thread).
     @discardableResult

@@ -120,7 +120,7 @@ extension CommandContext {
     func stringValue(_ db: Database, _ index: Int32) throws(ReplyError) -> Value {
         let value = db.value(at: index).pointee
         switch value {
-        case .string, .integer: return value
+        case .string, .longString, .integer: return value
         default: throw .wrongType
         }
     }

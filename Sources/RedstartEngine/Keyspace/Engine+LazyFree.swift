@@ -83,7 +83,7 @@ extension Value {
     /// How many steps freeing this value takes (1 for strings; collections count elements).
     var freeEffort: Int {
         switch self {
-        case .string, .integer: return 1
+        case .string, .longString, .integer: return 1
         // Redis counts a quicklist's nodes.
         case .list(let list): return list.chunkCount
         // Redis counts a hashtable's entries; a listpack or intset is one allocation.

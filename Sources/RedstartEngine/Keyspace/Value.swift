@@ -4,7 +4,8 @@
 import RedstartRESP
 
 /// A collection whose storage lives in the key's entry and is freed by its owner
-/// (`release()`), not by reference counting: sets, hashes and sorted sets.
+/// (`release()`), not by reference counting: sets, hashes and sorted sets (and, outside
+/// this protocol, long strings' `OwnedBytes`).
 protocol OwnedCollection {
     init()
     func release()
@@ -16,7 +17,12 @@ extension SortedSetValue: OwnedCollection {}
 
 /// A value of the keyspace.
 public enum Value {
+    /// A string: inline up to 23 bytes, else in a reference-counted buffer (the strings
+    /// that commands build or change in place).
     case string(ByteString)
+    /// A string of more than 23 bytes stored whole (SET, MSET, a loaded RDB file ...), in a
+    /// block owned by the key's entry (`OwnedBytes`): 16 bytes less per value.
+    case longString(OwnedBytes)
     case integer(Int64)
     case list(ChunkedList)
     case hash(HashValue)
@@ -30,6 +36,13 @@ public enum Value {
         return .string(ByteString(bytes))
     }
 
+    /// A string value from bytes for a key's entry: an integer when the bytes are one,
+    /// inline up to 23 bytes, else `longString`. The caller stores it, or releases it.
+    public static func storedString(from bytes: UnsafeRawBufferPointer) -> Value {
+        if bytes.count <= ByteString.inlineCapacity { return string(from: bytes) }
+        return .longString(OwnedBytes(copying: bytes))
+    }
+
     /// Frees what the value holds outside reference counting (a set's, sorted set's or
     /// hash's block, which lives in the key's entry): called once by whoever drops the
     /// value for good.
@@ -38,6 +51,7 @@ public enum Value {
         case .sortedSet(let zset): zset.release()
         case .hash(let hash): hash.release()
         case .set(let set): set.release()
+        case .longString(let bytes): bytes.release()
         case .string, .integer, .list, .stream: break
         }
     }
@@ -72,7 +86,7 @@ public enum Value {
     /// The name TYPE replies with.
     public var typeName: String {
         switch self {
-        case .string, .integer: return "string"
+        case .string, .longString, .integer: return "string"
         case .list: return "list"
         case .hash: return "hash"
         case .set: return "set"
@@ -86,6 +100,7 @@ public enum Value {
         switch self {
         case .integer: return "int"
         case .string(let bytes): return bytes.count <= 44 && !bytes.isRaw ? "embstr" : "raw"
+        case .longString(let bytes): return bytes.count <= 44 ? "embstr" : "raw"
         // Redis 7.0 keeps every list in a quicklist (a single listpack came in 7.2).
         case .list: return "quicklist"
         case .hash(let hash): return hash.encodingName
@@ -130,6 +145,7 @@ public enum Value {
     public func withStringBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R? {
         switch self {
         case .string(let bytes): return try bytes.withUnsafeBytes(body)
+        case .longString(let bytes): return try bytes.withUnsafeBytes(body)
         case .integer(let number):
             var digits = DecimalDigits(number)
             return try digits.withBytes(body)
@@ -141,6 +157,7 @@ public enum Value {
     public var stringLength: Int? {
         switch self {
         case .string(let bytes): return bytes.count
+        case .longString(let bytes): return bytes.count
         case .integer(let number): return decimalLength(number)
         case .list, .hash, .set, .sortedSet, .stream: return nil
         }
@@ -152,6 +169,7 @@ public enum Value {
     public func approximateSize(samples: Int = 5) -> Int {
         switch self {
         case .string(let bytes): return bytes.heapSize
+        case .longString(let bytes): return bytes.heapSize
         case .integer: return 0
         case .list(let list): return list.allocatedBytes
         case .hash(let hash): return hash.allocatedBytes(samples: samples)

@@ -43,7 +43,7 @@ struct AOFCommandEncoder: SnapshotEncoding {
     mutating func key(_ key: ByteString, _ value: Value, expiry: Int64?, clock: AccessClockRecord, clockValue: Int) {
         key.withUnsafeBytes { name in
             switch value {
-            case .string, .integer:
+            case .string, .longString, .integer:
                 header(3)
                 bulk("SET")
                 bulk(name)

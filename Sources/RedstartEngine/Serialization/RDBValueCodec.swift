@@ -47,7 +47,7 @@ public enum RDBValueCodec {
         out.append(typeByte(of: value))
         if let key { key.withUnsafeBytes { writeString($0, compressing: compressing, into: &out) } }
         switch value {
-        case .string, .integer:
+        case .string, .longString, .integer:
             value.withStringBytes { writeString($0, compressing: compressing, into: &out) }
         case .list(let list):
             // Redis 7.0's quicklist: packed nodes of up to 8 KB of listpack each.
@@ -122,7 +122,7 @@ public enum RDBValueCodec {
     /// The RDB type `write` uses for `value`.
     private static func typeByte(of value: Value) -> UInt8 {
         switch value {
-        case .string, .integer: return RDBType.string.rawValue
+        case .string, .longString, .integer: return RDBType.string.rawValue
         case .list: return RDBType.listQuicklist2.rawValue
         case .set(let set): return set.encodingName == "intset" ? RDBType.setIntset.rawValue : RDBType.set.rawValue
         case .sortedSet(let zset): return zset.encodingName == "listpack" ? RDBType.zsetListpack.rawValue : RDBType.zset2.rawValue
@@ -248,7 +248,7 @@ public enum RDBValueCodec {
     private static func readValue(_ type: RDBType, _ reader: inout RDBReader, limits: CollectionLimits) -> Value? {
         switch type {
         case .string:
-            return reader.stringReference()?.withBytes { Value.string(from: $0) }
+            return reader.stringReference()?.withBytes { Value.storedString(from: $0) }
         case .list:
             guard let count = reader.nonEmptyCount() else { return nil }
             let list = ChunkedList(shape: limits.listShape)

@@ -49,7 +49,7 @@ enum DatasetDigest {
         let value = db.value(at: index).pointee
         let type: Int
         switch value {
-        case .string, .integer: type = 0
+        case .string, .longString, .integer: type = 0
         case .list: type = 1
         case .set: type = 2
         case .sortedSet: type = 3
@@ -58,7 +58,7 @@ enum DatasetDigest {
         }
         bigEndian(type).withUnsafeBytes { mix(&digest, $0) }
         switch value {
-        case .string, .integer:
+        case .string, .longString, .integer:
             value.withStringBytes { mix(&digest, $0) }
         case .list(let list):
             if list.count > 0 { list.forEach(in: 0...(list.count - 1)) { mix(&digest, $0) } }
