@@ -361,5 +361,11 @@ def test_long_strings_read_and_change_as_redis_strings(server_factory):
     payload = hyperloglog_payload(c)
     c.set("h", payload)
     assert c.pfadd("h", "fresh") == 1 and c.pfcount("h") == 41
+    # A dense HyperLogLog stored whole is changed in place by PFADD as the original is.
+    c.pfadd("dense", *range(5000))
+    assert c.execute_command("PFDEBUG", "ENCODING", "dense") == b"dense"
+    c.set("dense-copy", c.get("dense"))
+    assert c.pfadd("dense-copy", *range(5000, 5100)) == c.pfadd("dense", *range(5000, 5100)) == 1
+    assert c.get("dense-copy") == c.get("dense") and c.pfcount("dense-copy") == c.pfcount("dense")
     c.execute_command("DEBUG", "RELOAD")
     assert c.get("k3") == value and c.get("k2") == value + b"2"

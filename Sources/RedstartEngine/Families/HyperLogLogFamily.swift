@@ -63,9 +63,15 @@ enum HyperLogLogFamily: CommandFamily {
     }
 
     /// Whether entry `index` is a valid dense HyperLogLog (PFADD then changes it in place).
+    /// One stored whole (a `longString`: loaded, restored or SET) is made a changeable string
+    /// first.
     private static func isDenseHyperLogLog(_ db: Database, _ index: Int32) -> Bool {
-        guard case .string(let bytes) = db.value(at: index).pointee else { return false }
-        return bytes.withUnsafeBytes { HyperLogLog.isValid($0) && HyperLogLog.isDense($0) }
+        let slot = db.value(at: index)
+        guard slot.pointee.withStringBytes({ HyperLogLog.isValid($0) && HyperLogLog.isDense($0) }) == true else {
+            return false
+        }
+        if case .longString = slot.pointee { slot.pointee = .string(StringFamily.takeMutableString(db, index)) }
+        return true
     }
 
 

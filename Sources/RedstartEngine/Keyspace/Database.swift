@@ -109,6 +109,7 @@ public final class Database {
 
     /// Replaces the value of entry `index` in place (its expiry kept), releasing the old one.
     func replaceValue(at index: Int32, with value: Value) {
+        willChange(index)
         let slot = self.value(at: index)
         slot.pointee.release()
         slot.pointee = value
