@@ -1,4 +1,4 @@
-// Sorted sets: the skip list and the listpack arrays against a simple model
+// Sorted sets: the large form and the listpack arrays against a simple model
 // (random inserts, score changes, deletes, rank and range queries), the
 // switch-over between encodings, and reply shapes per protocol.
 import Testing
@@ -101,7 +101,7 @@ func sortedSetMatchesAModel(limit: Int, operations: Int, scores: Int) {
     }
 }
 
-@Test func aSkipListZscanReturnsEveryMemberPresentThroughoutUnderWrites() {
+@Test func aLargeSortedSetZscanReturnsEveryMemberPresentThroughoutUnderWrites() {
     let h = EngineHarness()
     let s = h.connect()
     let writer = h.connect()

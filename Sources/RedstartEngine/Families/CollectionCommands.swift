@@ -7,8 +7,8 @@
 // last one down, COUNT positions per call: removals move the last element into
 // the hole (behind the cursor, or into the part still to walk), additions go to
 // the end (already passed), so every element present from start to end is
-// returned, as SCAN promises. A skip-list sorted set is walked by node slot the
-// same way (its nodes never move).
+// returned, as SCAN promises. A big sorted set is walked by member record the
+// same way (a member keeps its record).
 import RedstartRESP
 
 /// What a collection scan walks.

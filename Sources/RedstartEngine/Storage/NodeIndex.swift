@@ -1,6 +1,6 @@
-// Finds a skip list's node by its member: an open-addressing table (linear
-// probing) of 32-bit node numbers, 0 meaning empty (node 0 is the list's head,
-// never indexed). The members stay in the nodes; the table holds only numbers,
+// Finds a member's number (a big sorted set's record, a big set's or hash's position
+// + 1) by its bytes: an open-addressing table (linear probing) of 32-bit numbers, 0
+// meaning empty (never a member's). The members stay with their owner; the table holds only numbers,
 // so a member costs 8 to 16 bytes here instead of a dictionary entry with a copy
 // of the member and the score (about 85 bytes per member of a big sorted set).
 // The owner supplies the hash of a node's member and the comparison: removal

@@ -1,5 +1,5 @@
 // A growable array in segments of 2,048 elements, for the members of big sets, the
-// fields and values of big hashes and a skip list's nodes and links. A Swift Array
+// fields and values of big hashes and a big sorted set's members. A Swift Array
 // doubles by copying all of it: at a million members that is 16 to 70 MB copied (and
 // as much of fresh pages touched) inside one SADD, HSET or ZADD, a 12-26 ms stall. Here the first segment grows by doubling up to the
 // segment size (a small table stays small) and every later segment is allocated whole,

@@ -2,8 +2,9 @@
 // zset-max-listpack-entries members, none longer than zset-max-listpack-value)
 // is one PackedEntries block of member, score, member, score ... entries (the
 // score in as few bytes as keep it exact: PackedScore) kept in (score, member)
-// order and searched linearly, as Redis's listpack; past either limit it becomes a ScoreSkipList for order and
-// ranks, which also finds a member's score ("skiplist"). Everything the
+// order and searched linearly, as Redis's listpack; past either limit it becomes a
+// ScoreBlockList for order and ranks, which also finds a member's score (Redis's
+// "skiplist" encoding, the name OBJECT ENCODING keeps). Everything the
 // commands need is expressed by rank: a score or lex bound is turned into the
 // number of members before it, then ranks are walked.
 //
@@ -16,7 +17,7 @@
 
 /// A sorted-set value.
 public struct SortedSetValue {
-    /// The pairs while small; the large encoding in their place once it is a skip list.
+    /// The pairs while small; the large encoding in their place once it is one.
     private var packed = PackedEntries()
     /// The large encoding, or nil while small.
     private var large: Large? {
@@ -24,9 +25,9 @@ public struct SortedSetValue {
         set { packed.hold(newValue) }
     }
 
-    /// The skip-list form: order, ranks and each member's score.
+    /// The large form ("skiplist"): order, ranks and each member's score.
     private final class Large {
-        let list = ScoreSkipList()
+        let list = ScoreBlockList()
 
         func insert(_ member: ByteString, score: Double) { list.insert(member, score: score) }
         func score(of member: ByteString) -> Double? { list.score(of: member) }
@@ -34,7 +35,7 @@ public struct SortedSetValue {
 
     public init() {}
 
-    /// An empty set that starts in the skip-list encoding (results of ZUNION and friends,
+    /// An empty set that starts in the large encoding (results of ZUNION and friends,
     /// which Redis builds as a skip list and shrinks afterwards: scores such as -0 survive).
     public init(startingLarge: Bool) {
         if startingLarge { large = Large() }
@@ -109,19 +110,19 @@ public struct SortedSetValue {
             if packedScore(at: packed.next(after: existing.offset)) == score { return false }
             packed.remove(from: existing.offset, to: existing.end, entries: 2)
         } else if count + 1 > limits.entries || member.count > limits.length {
-            convertToSkipList()
+            convertToLargeForm()
             return set(member, score: score, limits: limits)
         }
         // Redis's listpack keeps a score as text that it reads back as an integer when it can:
-        // -0 comes back as 0 (the skip list keeps -0).
+        // -0 comes back as 0 (the large form keeps -0).
         packedInsert(member, score == 0 ? 0 : score)
         return existing == nil
     }
 
-    /// The slots ZSCAN walks in a skip-list sorted set (nil for a listpack one).
+    /// The slots ZSCAN walks in a large sorted set (nil for a listpack one).
     var scanSlotCount: Int? { large?.list.slotCount }
 
-    /// The pair in a slot of a skip-list sorted set, nil for a free one.
+    /// The pair in a slot of a large sorted set, nil for a free one.
     func scanPair(inSlot slot: Int) -> (member: ByteString, score: Double)? { large?.list.pair(inSlot: slot) }
 
     /// Moves `member`, whose score is `old`, to `new` (the caller looked the score up).
@@ -300,7 +301,7 @@ public struct SortedSetValue {
         }
     }
 
-    private mutating func convertToSkipList() {
+    private mutating func convertToLargeForm() {
         let built = Large()
         var offset = 0
         let end = packed.byteCount
