@@ -53,12 +53,14 @@ func scoreBlocksMatchASortedArray(distinctScores: Int, operations: Int) {
             #expect(list.remove(member, score: model.scores[member] ?? score) == (model.scores[member] != nil))
             model.remove(member)
         case 4:
-            // Popping from either end and from the middle, as ZPOPMIN, ZPOPMAX and ZREMRANGEBYRANK.
+            // Ranges from either end and from the middle, as ZPOPMIN, ZPOPMAX and
+            // ZREMRANGEBYRANK: one pair, a few, or more than a block.
             guard list.count > 0 else { break }
-            let rank = [0, list.count - 1, random.below(list.count)][random.below(3)]
-            let popped = list.remove(rank: rank)
-            #expect(popped.member == model.pairs[rank].member && popped.score == model.pairs[rank].score, "step \(step)")
-            model.remove(popped.member)
+            let length = min(list.count, [1, 1 + random.below(20), 1 + random.below(700)][random.below(3)])
+            let lower = [0, list.count - length, random.below(list.count - length + 1)][random.below(3)]
+            list.removeRanks(lower...(lower + length - 1))
+            for (member, _) in model.pairs[lower..<(lower + length)] { model.scores[member] = nil }
+            model.pairs.removeSubrange(lower..<(lower + length))
         case 5:
             if let score = model.scores[member] {
                 let rank = model.position(member, score)
@@ -85,7 +87,7 @@ func scoreBlocksMatchASortedArray(distinctScores: Int, operations: Int) {
             #expect(matches, "the walk from rank \(start) differs at step \(step)")
         }
         #expect(list.count == model.pairs.count)
-        if step % 997 == 0 { #expect(list.isConsistent, "step \(step)") }
+        if step % 97 == 0 { #expect(list.isConsistent, "step \(step)") }
     }
     #expect(list.isConsistent)
     // ZSCAN's view: every member once, in some record slot, with its score.
@@ -96,7 +98,11 @@ func scoreBlocksMatchASortedArray(distinctScores: Int, operations: Int) {
         }
     }
     #expect(scanned == model.scores)
-    // Emptied from the front, the blocks go one by one.
-    while list.count > 0 { list.remove(rank: 0) }
+    // Emptied a pair at a time from the front, the blocks go one by one; then all at once.
+    for _ in 0..<min(list.count, 600) { list.removeRanks(0...0) }
     #expect(list.isConsistent)
+    if list.count > 0 { list.removeRanks(0...(list.count - 1)) }
+    #expect(list.isConsistent && list.count == 0)
+    list.insert(ByteString("again"), score: 1)
+    #expect(list.rank(of: ByteString("again"), score: 1) == 0 && list.isConsistent)
 }

@@ -49,7 +49,9 @@ extension SortedSetFamily {
         guard taken > 0 else { return [] }
         var popped: [(ByteString, Double)] = []
         popped.reserveCapacity(taken)
-        for _ in 0..<taken { popped.append(zset.remove(rank: max ? zset.count - 1 : 0)) }
+        let ranks = max ? (zset.count - taken)...(zset.count - 1) : 0...(taken - 1)
+        zset.forEach(in: ranks, reverse: max) { popped.append(($0, $1)) }
+        zset.removeRanks(ranks)
         return popped
     }
 

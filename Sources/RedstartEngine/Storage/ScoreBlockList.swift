@@ -204,6 +204,11 @@ final class ScoreBlockList {
 
     private func addToCount(ofBlock at: Int, _ delta: Int) {
         blocks[at].count += delta
+        addToTree(ofBlock: at, delta)
+    }
+
+    /// Adds `delta` to block `at`'s count in the Fenwick tree only.
+    private func addToTree(ofBlock at: Int, _ delta: Int) {
         var node = at + 1
         while node < tree.count {
             tree[node] += delta
@@ -213,7 +218,8 @@ final class ScoreBlockList {
 
     /// Rebuilds the Fenwick tree after blocks came or went.
     private func rebuildTree() {
-        tree = [Int](repeating: 0, count: blocks.count + 1)
+        tree.removeAll(keepingCapacity: true)
+        tree.append(contentsOf: repeatElement(0, count: blocks.count + 1))
         for node in 1..<tree.count {
             tree[node] += blocks[node - 1].count
             let parent = node + (node & -node)
@@ -287,14 +293,61 @@ final class ScoreBlockList {
             return
         }
         if position == 0 { firstScores[at] = block.scores[0] }
-        // A small block joins a small neighbour, so that blocks stay at least a quarter full.
-        if left < Self.blockCapacity / 4 {
-            if at + 1 < blocks.count, left + blocks[at + 1].count <= Self.blockCapacity / 2 {
-                merge(at)
-            } else if at > 0, left + blocks[at - 1].count <= Self.blockCapacity / 2 {
-                merge(at - 1)
-            }
+        joinIfSmall(at)
+    }
+
+    /// Block `at`, when under a quarter full, joins a neighbour with which it fits in half a
+    /// block, so that blocks stay at least a quarter full.
+    private func joinIfSmall(_ at: Int) {
+        let left = blocks[at].count
+        guard left < Self.blockCapacity / 4 else { return }
+        if at + 1 < blocks.count, left + blocks[at + 1].count <= Self.blockCapacity / 2 {
+            merge(at)
+        } else if at > 0, left + blocks[at - 1].count <= Self.blockCapacity / 2 {
+            merge(at - 1)
         }
+    }
+
+    /// Removes the pairs of ascending ranks `range` (in range) a block at a time, each block
+    /// moving its entries once and the directory and tree rebuilt once (ZREMRANGEBYRANK,
+    /// ZPOPMIN with a count): one at a time, a range from the front moved the rest of its
+    /// block for every pair.
+    func removeRanks(_ range: ClosedRange<Int>) {
+        let (first, start) = locate(rank: range.lowerBound)
+        let (last, end) = locate(rank: range.upperBound)
+        if first == last {
+            dropEntries(block: first, from: start, through: end)
+        } else {
+            dropEntries(block: first, from: start, through: blocks[first].count - 1)
+            for at in (first + 1)..<last { dropEntries(block: at, from: 0, through: blocks[at].count - 1) }
+            dropEntries(block: last, from: 0, through: end)
+        }
+        count -= range.count
+        // The emptied blocks are one run: the inner ones, and the first or last if all went.
+        let lowest = blocks[first].count == 0 ? first : first + 1
+        let highest = blocks[last].count == 0 ? last : last - 1
+        if lowest <= highest {
+            for at in lowest...highest { blocks[at].deallocate() }
+            blocks.removeSubrange(lowest...highest)
+            firstScores.removeSubrange(lowest...highest)
+            rebuildTree()
+        } else if first == last {
+            addToTree(ofBlock: first, -range.count)  // one pair popped: no O(blocks) rebuild
+        } else {
+            addToTree(ofBlock: first, -(range.count - end - 1))
+            addToTree(ofBlock: last, -(end + 1))
+        }
+        if !blocks.isEmpty { joinIfSmall(min(first, blocks.count - 1)) }
+    }
+
+    /// Frees the records of entries `from...through` of block `at` and closes the gap (the
+    /// caller fixes the tree and removes the block if it emptied).
+    private func dropEntries(block at: Int, from start: Int, through end: Int) {
+        let block = blocks[at]
+        for position in start...end { freeRecord(block.numbers[position]) }
+        block.moveEntries(from: end + 1, by: start - end - 1)
+        blocks[at].count -= end - start + 1
+        if start == 0 && blocks[at].count > 0 { firstScores[at] = block.scores[0] }
     }
 
     /// Appends block `at + 1` to block `at` and drops it.
@@ -337,19 +390,6 @@ final class ScoreBlockList {
         freeRecord(number)
         count -= 1
         return true
-    }
-
-    /// Removes the pair at 0-based `rank` (in range) and returns it (ZPOPMIN, ZPOPMAX,
-    /// ZREMRANGEBYRANK).
-    @discardableResult
-    func remove(rank: Int) -> (member: ByteString, score: Double) {
-        let (at, position) = locate(rank: rank)
-        let number = blocks[at].numbers[position]
-        let pair = (records[Int(number)].member, records[Int(number)].score)
-        removeEntry(block: at, position: position)
-        freeRecord(number)
-        count -= 1
-        return pair
     }
 
     // MARK: - Reading

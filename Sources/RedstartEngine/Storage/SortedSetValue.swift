@@ -186,16 +186,6 @@ public struct SortedSetValue {
         return (ByteString(pair.member), pair.score)
     }
 
-    /// Removes the element of ascending `rank` (in range) and returns it.
-    public mutating func remove(rank: Int) -> (member: ByteString, score: Double) {
-        if let large { return large.list.remove(rank: rank) }
-        let offset = packedOffset(ofRank: rank)
-        let pair = packedPair(at: offset)
-        let element = (ByteString(pair.member), pair.score)
-        packed.remove(from: offset, to: pair.next, entries: 2)
-        return element
-    }
-
     /// Calls `body` with the elements of ascending ranks `range`, in order or reversed.
     public func forEach(in range: ClosedRange<Int>, reverse: Bool, _ body: (ByteString, Double) -> Void) {
         if let large {
@@ -272,7 +262,7 @@ public struct SortedSetValue {
     /// Removes the elements of ascending ranks `range`.
     public mutating func removeRanks(_ range: ClosedRange<Int>) {
         if let large {
-            for _ in range { large.list.remove(rank: range.lowerBound) }
+            large.list.removeRanks(range)
             return
         }
         let start = packedOffset(ofRank: range.lowerBound)
